@@ -1,0 +1,37 @@
+# MediReportAssist: `make run` to serve the app, `make test` to run the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+THREADS ?= 8
+WORKERS ?= 1
+TIMEOUT ?= 300
+
+.PHONY: run dev test model clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first: pinned to the CPU build so sentence-transformers does not pull a CUDA one.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/gunicorn --worker-class gthread --workers $(WORKERS) --threads $(THREADS) \
+		--timeout $(TIMEOUT) --bind $(HOST):$(PORT) "app:create_app()"
+
+dev: $(VENV)/.installed
+	$(BIN)/flask --app app run --host $(HOST) --port $(PORT) --debug
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+model: $(VENV)/.installed
+	$(BIN)/flask --app app create-model --modelfile Modelfile
+
+clean:
+	rm -rf $(VENV) .pytest_cache

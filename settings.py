@@ -1,0 +1,95 @@
+"""Every setting the app reads, read from the environment in one place."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The environment variables Settings.from_env reads; the README documents each one.
+ENV_NAMES = (
+    "DATA_DIR", "UPLOAD_DIR", "HOST", "PORT", "SECRET_KEY", "MAX_UPLOAD_MB", "MAX_PAGES", "MAX_QUESTION_CHARS",
+    "EMBEDDING_MODEL", "CHROMA_HOST", "CHROMA_PORT", "TOP_K", "CONTEXT_TOKENS",
+    "LLM_BACKEND", "LLM_MODEL", "OLLAMA_HOST", "LLM_API_URL", "LLM_API_KEY",
+    "LLM_TEMPERATURE", "LLM_MAX_TOKENS", "LLM_TIMEOUT", "MEDIASSIST_API_KEYS", "LOG_LEVEL",
+)
+
+BACKEND_NAMES = ("ollama", "openai", "extractive")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    upload_dir: Path | None = None           # None: data_dir/uploads
+    secret_key: str | None = None            # None: generated once and kept under data_dir
+    max_upload_mb: float = 20
+    max_pages: int = 500
+    max_question_chars: int = 2000
+    embedding_model: str | None = None       # None: the packaged all-MiniLM-L6-v2
+    chroma_host: str | None = None           # set: use a Chroma server instead of data_dir/chroma
+    chroma_port: int = 8000
+    top_k: int = 6
+    context_tokens: int = 1200               # budget for summary text sent to an LLM
+    llm_backend: str = "ollama"
+    llm_model: str = "mediassist"
+    ollama_host: str = "http://127.0.0.1:11434"
+    llm_api_url: str | None = None
+    llm_api_key: str | None = None
+    llm_temperature: float = 0.1
+    llm_max_tokens: int = 512
+    llm_timeout: float = 120.0
+    api_keys: tuple[str, ...] = field(default_factory=tuple)
+    log_level: str = "INFO"
+
+    def __post_init__(self):
+        if self.llm_backend not in BACKEND_NAMES:
+            raise ConfigError(f"LLM_BACKEND={self.llm_backend!r}: choose one of {', '.join(BACKEND_NAMES)}")
+        if self.llm_backend == "openai" and not self.llm_api_url:
+            raise ConfigError("LLM_BACKEND=openai needs LLM_API_URL (e.g. http://127.0.0.1:8000/v1)")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.upload_dir or self.data_dir / "uploads"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> "Settings":
+        def number(name, kind, default):
+            raw = env.get(name)
+            if raw in (None, ""):
+                return default
+            try:
+                return kind(raw)
+            except ValueError:
+                raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+
+        keys = tuple(k.strip() for k in env.get("MEDIASSIST_API_KEYS", "").split(",") if k.strip())
+        return cls(
+            data_dir=Path(env.get("DATA_DIR") or "data"),
+            upload_dir=Path(env.get("UPLOAD_DIR") or "uploads"),
+            secret_key=env.get("SECRET_KEY") or None,
+            max_upload_mb=number("MAX_UPLOAD_MB", float, cls.max_upload_mb),
+            max_pages=number("MAX_PAGES", int, cls.max_pages),
+            max_question_chars=number("MAX_QUESTION_CHARS", int, cls.max_question_chars),
+            embedding_model=env.get("EMBEDDING_MODEL") or None,
+            chroma_host=env.get("CHROMA_HOST") or None,
+            chroma_port=number("CHROMA_PORT", int, cls.chroma_port),
+            top_k=number("TOP_K", int, cls.top_k),
+            context_tokens=number("CONTEXT_TOKENS", int, cls.context_tokens),
+            llm_backend=(env.get("LLM_BACKEND") or "ollama").strip().lower(),
+            llm_model=env.get("LLM_MODEL") or cls.llm_model,
+            ollama_host=env.get("OLLAMA_HOST") or cls.ollama_host,
+            llm_api_url=env.get("LLM_API_URL") or None,
+            llm_api_key=env.get("LLM_API_KEY") or None,
+            llm_temperature=number("LLM_TEMPERATURE", float, cls.llm_temperature),
+            llm_max_tokens=number("LLM_MAX_TOKENS", int, cls.llm_max_tokens),
+            llm_timeout=number("LLM_TIMEOUT", float, cls.llm_timeout),
+            api_keys=keys,
+            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+        )

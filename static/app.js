@@ -1,0 +1,789 @@
+/* MediReportAssist page script.
+ *
+ * Everything that comes from the server (file names, section names, answer
+ * text, quoted passages, error messages) is put into the page with
+ * textContent / createElement only. Nothing here uses innerHTML with data.
+ */
+(function () {
+  "use strict";
+
+  var MAX_QUESTION_CHARS = 2000;
+
+  var state = {
+    documents: [],          // as returned by GET /api/documents
+    unchecked: new Set(),   // ids the user has un-ticked (new documents start ticked)
+    documentsLoaded: false,
+    asking: false,
+    controller: null,       // AbortController of the running question
+    uploadQueue: [],
+    uploading: false,
+    healthBackend: null
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  var els = {};
+
+  /* ------------------------------------------------------------------ */
+  /* Small DOM helpers                                                   */
+  /* ------------------------------------------------------------------ */
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) { node.removeChild(node.firstChild); }
+  }
+
+  function show(node, visible) {
+    node.hidden = !visible;
+  }
+
+  /* Append `text` to `parent`, turning **label** into <strong>label</strong>. */
+  function appendInline(parent, text) {
+    var re = /\*\*([^*\n]+?)\*\*/g;
+    var last = 0;
+    var match;
+    while ((match = re.exec(text)) !== null) {
+      if (match.index > last) {
+        parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      }
+      parent.appendChild(el("strong", null, match[1]));
+      last = re.lastIndex;
+    }
+    if (last < text.length) {
+      parent.appendChild(document.createTextNode(text.slice(last)));
+    }
+  }
+
+  /* Render plain answer text: paragraphs, "- " / "* " / "• " bullet lists,
+   * and **bold** labels. Line breaks inside a paragraph are kept. */
+  function renderRichText(container, text) {
+    clear(container);
+    var lines = String(text || "").replace(/\r\n?/g, "\n").split("\n");
+    var list = null;
+    var para = null;
+    lines.forEach(function (line) {
+      var bullet = /^\s*(?:[-*\u2022])\s+(.*)$/.exec(line);
+      if (bullet) {
+        para = null;
+        if (!list) {
+          list = el("ul", "answer-list");
+          container.appendChild(list);
+        }
+        var item = el("li");
+        appendInline(item, bullet[1]);
+        list.appendChild(item);
+      } else if (line.trim() === "") {
+        list = null;
+        para = null;
+      } else {
+        list = null;
+        if (para) {
+          para.appendChild(document.createTextNode("\n"));
+        } else {
+          para = el("p", "answer-paragraph");
+          container.appendChild(para);
+        }
+        appendInline(para, line);
+      }
+    });
+  }
+
+  function plural(n, one, many) {
+    return n + " " + (n === 1 ? one : many);
+  }
+
+  function formatDate(value) {
+    if (value === null || value === undefined || value === "") { return ""; }
+    var date;
+    if (typeof value === "number") {
+      date = new Date(value < 1e12 ? value * 1000 : value);
+    } else {
+      date = new Date(value);
+    }
+    if (isNaN(date.getTime())) { return String(value); }
+    try {
+      return date.toLocaleString(undefined, {
+        day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit"
+      });
+    } catch (e) {
+      return date.toLocaleString();
+    }
+  }
+
+  /* ------------------------------------------------------------------ */
+  /* Server errors                                                        */
+  /* ------------------------------------------------------------------ */
+
+  var STATUS_MESSAGES = {
+    400: "The app could not use that request. Please try again.",
+    401: "This app needs an access key. Ask whoever set it up.",
+    403: "You are not allowed to do that.",
+    404: "That document is no longer available. It may have been deleted.",
+    413: "That file is too large. Try a smaller file, or only the discharge summary pages.",
+    415: "That type of file is not supported. Please use a PDF, a Word (.docx) or a plain text (.txt) file.",
+    422: "The app could not read any text in that file. If it is a scanned PDF, try a version with selectable text, or a .docx or .txt copy.",
+    429: "Too many requests at once. Please wait a moment and try again.",
+    500: "Something went wrong inside the app. Please try again.",
+    503: "The app is busy or still starting. Please try again in a moment."
+  };
+
+  function messageFor(status, bodyText) {
+    var msg = "";
+    if (bodyText) {
+      try {
+        var data = JSON.parse(bodyText);
+        if (data && typeof data.error === "string") { msg = data.error; }
+        else if (data && data.error && typeof data.error.message === "string") { msg = data.error.message; }
+        else if (data && typeof data.message === "string") { msg = data.message; }
+      } catch (e) { /* not JSON: fall back to a message for the status */ }
+    }
+    if (!msg) {
+      msg = STATUS_MESSAGES[status] ||
+        (status ? "The app answered with an error (" + status + "). Please try again." :
+                  "Could not reach the app. Is it still running?");
+    }
+    return msg;
+  }
+
+  /* ------------------------------------------------------------------ */
+  /* Health / mode banner                                                 */
+  /* ------------------------------------------------------------------ */
+
+  function setModeBanner(offline, message) {
+    show(els.modeBanner, !!offline);
+    els.modeBannerMessage.textContent = offline && message ? String(message) : "";
+    show(els.modeBannerMessage, !!(offline && message));
+  }
+
+  function loadHealth() {
+    return fetch("/health", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (data) {
+        if (!data || !data.llm) { return; }
+        var llm = data.llm;
+        state.healthBackend = llm.backend || null;
+        var offline = llm.backend === "extractive" || llm.fallback === true;
+        setModeBanner(offline, llm.message);
+      })
+      .catch(function () { /* the banner simply stays hidden */ });
+  }
+
+  /* ------------------------------------------------------------------ */
+  /* Documents                                                            */
+  /* ------------------------------------------------------------------ */
+
+  function selectedIds() {
+    return state.documents
+      .map(function (d) { return d.id; })
+      .filter(function (id) { return !state.unchecked.has(String(id)); });
+  }
+
+  function renderDocuments() {
+    clear(els.documents);
+    show(els.documentsEmpty, state.documents.length === 0);
+    state.documents.forEach(function (doc) {
+      var id = String(doc.id);
+      var item = el("li", "document");
+      item.setAttribute("data-doc-id", id);
+
+      var checkId = "doc-check-" + id.replace(/[^A-Za-z0-9_-]/g, "_");
+      var check = el("input", "doc-check");
+      check.type = "checkbox";
+      check.id = checkId;
+      check.checked = !state.unchecked.has(id);
+      check.addEventListener("change", function () {
+        if (check.checked) { state.unchecked.delete(id); } else { state.unchecked.add(id); }
+      });
+
+      var label = el("label", "doc-label");
+      label.htmlFor = checkId;
+      label.appendChild(el("span", "doc-name", doc.filename || "(unnamed file)"));
+      var meta = [];
+      if (typeof doc.pages === "number") { meta.push(plural(doc.pages, "page", "pages")); }
+      if (typeof doc.chunks === "number") { meta.push(plural(doc.chunks, "passage", "passages")); }
+      var when = formatDate(doc.uploaded_at);
+      if (when) { meta.push("added " + when); }
+      if (meta.length) { label.appendChild(el("span", "doc-meta", meta.join(" · "))); }
+
+      var del = el("button", "delete button-quiet no-print", "Delete");
+      del.type = "button";
+      del.setAttribute("aria-label", "Delete " + (doc.filename || "this document"));
+      del.addEventListener("click", function () { deleteDocument(doc, del); });
+
+      item.appendChild(check);
+      item.appendChild(label);
+      item.appendChild(del);
+      els.documents.appendChild(item);
+    });
+  }
+
+  function loadDocuments() {
+    return fetch("/api/documents", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) {
+        if (!res.ok) {
+          return res.text().then(function (t) { throw new Error(messageFor(res.status, t)); });
+        }
+        return res.json();
+      })
+      .then(function (data) {
+        state.documents = (data && Array.isArray(data.documents)) ? data.documents : [];
+        var known = new Set(state.documents.map(function (d) { return String(d.id); }));
+        state.unchecked.forEach(function (id) { if (!known.has(id)) { state.unchecked.delete(id); } });
+        state.documentsLoaded = true;
+        renderDocuments();
+      })
+      .catch(function (err) {
+        state.documentsLoaded = false;
+        setUploadStatus("error", "Could not load your documents: " + err.message);
+      });
+  }
+
+  function deleteDocument(doc, button) {
+    var name = doc.filename || "this document";
+    if (!window.confirm("Delete \u201c" + name + "\u201d? Its text will be removed from this app.")) {
+      return;
+    }
+    button.disabled = true;
+    fetch("/api/documents/" + encodeURIComponent(doc.id), {
+      method: "DELETE", credentials: "same-origin", headers: { "Accept": "application/json" }
+    })
+      .then(function (res) {
+        if (!res.ok && res.status !== 404) {
+          return res.text().then(function (t) { throw new Error(messageFor(res.status, t)); });
+        }
+        state.unchecked.delete(String(doc.id));
+        setUploadStatus("info", "Deleted " + name + ".");
+        if (els.sectionsBlock.getAttribute("data-doc-id") === String(doc.id)) {
+          clear(els.sections);
+          show(els.sectionsBlock, false);
+          els.sectionsBlock.removeAttribute("data-doc-id");
+        }
+      })
+      .catch(function (err) {
+        button.disabled = false;
+        setUploadStatus("error", "Could not delete " + name + ": " + err.message);
+      })
+      .then(loadDocuments);
+  }
+
+  /* ------------------------------------------------------------------ */
+  /* Upload                                                               */
+  /* ------------------------------------------------------------------ */
+
+  function setUploadStatus(kind, message, progress) {
+    els.uploadStatus.setAttribute("data-state", kind);
+    els.uploadStatus.className = "upload-status is-" + kind;
+    els.uploadMessage.textContent = message || "";
+    if (typeof progress === "number") {
+      show(els.uploadProgress, true);
+      els.uploadProgress.value = progress;
+      els.uploadProgress.textContent = Math.round(progress) + "%";
+      els.uploadProgress.setAttribute("aria-label", "Upload progress");
+    } else if (kind === "indexing") {
+      show(els.uploadProgress, true);
+      els.uploadProgress.removeAttribute("value");   // indeterminate
+      els.uploadProgress.textContent = "";
+    } else {
+      show(els.uploadProgress, false);
+    }
+  }
+
+  function renderSections(doc) {
+    clear(els.sections);
+    var sections = Array.isArray(doc.sections) ? doc.sections : [];
+    els.sectionsHeading.textContent = "Sections found in " + (doc.filename || "your document");
+    if (!sections.length) {
+      var none = el("li", "chip chip-empty", "No section headings recognised. You can still ask questions.");
+      els.sections.appendChild(none);
+    }
+    sections.forEach(function (name) {
+      els.sections.appendChild(el("li", "chip", name));
+    });
+    els.sectionsBlock.setAttribute("data-doc-id", String(doc.id));
+    show(els.sectionsBlock, true);
+  }
+
+  function queueUploads(fileList) {
+    var files = Array.prototype.slice.call(fileList || []);
+    if (!files.length) { return; }
+    files.forEach(function (f) { state.uploadQueue.push(f); });
+    if (!state.uploading) { nextUpload(); }
+  }
+
+  function nextUpload() {
+    var file = state.uploadQueue.shift();
+    if (!file) {
+      state.uploading = false;
+      els.dropZone.classList.remove("is-busy");
+      return;
+    }
+    state.uploading = true;
+    els.dropZone.classList.add("is-busy");
+    uploadFile(file, nextUpload);
+  }
+
+  function uploadFile(file, done) {
+    var name = file.name || "your file";
+    var form = new FormData();
+    form.append("file", file, file.name);
+
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/documents");
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.withCredentials = true;
+
+    setUploadStatus("uploading", "Uploading " + name + "\u2026", 0);
+
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable && e.total > 0) {
+        var pct = Math.min(100, (e.loaded / e.total) * 100);
+        setUploadStatus("uploading", "Uploading " + name + "\u2026 " + Math.round(pct) + "%", pct);
+      }
+    };
+    xhr.upload.onload = function () {
+      setUploadStatus("indexing", "Reading and indexing " + name + "\u2026 this can take a few seconds.");
+    };
+    xhr.onload = function () {
+      if (xhr.status === 201 || xhr.status === 200) {
+        var doc = null;
+        try { doc = JSON.parse(xhr.responseText); } catch (e) { doc = null; }
+        if (!doc || doc.id === undefined) {
+          setUploadStatus("error", "The app accepted " + name + " but sent back an answer this page does not understand.");
+        } else {
+          var parts = [];
+          if (typeof doc.pages === "number") { parts.push(plural(doc.pages, "page", "pages")); }
+          if (typeof doc.chunks === "number") { parts.push(plural(doc.chunks, "passage", "passages")); }
+          setUploadStatus("success", "Added " + (doc.filename || name) +
+            (parts.length ? " (" + parts.join(", ") + ")." : ".") + " You can ask questions now.");
+          renderSections(doc);
+        }
+        loadDocuments().then(done);
+      } else {
+        setUploadStatus("error", "Could not add " + name + ": " + messageFor(xhr.status, xhr.responseText));
+        done();
+      }
+    };
+    xhr.onerror = function () {
+      setUploadStatus("error", "Could not add " + name + ": the app could not be reached. Is it still running?");
+      done();
+    };
+    xhr.onabort = function () {
+      setUploadStatus("error", "The upload of " + name + " was cancelled.");
+      done();
+    };
+    xhr.send(form);
+  }
+
+  function setupUpload() {
+    els.fileInput.addEventListener("change", function () {
+      queueUploads(els.fileInput.files);
+      els.fileInput.value = "";   // choosing the same file again still triggers a change
+    });
+
+    var depth = 0;
+    function hasFiles(e) {
+      var types = e.dataTransfer && e.dataTransfer.types;
+      return !!types && Array.prototype.indexOf.call(types, "Files") !== -1;
+    }
+    els.dropZone.addEventListener("dragenter", function (e) {
+      if (!hasFiles(e)) { return; }
+      e.preventDefault();
+      depth += 1;
+      els.dropZone.classList.add("is-dragover");
+    });
+    els.dropZone.addEventListener("dragover", function (e) {
+      if (!hasFiles(e)) { return; }
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+    });
+    els.dropZone.addEventListener("dragleave", function () {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) { els.dropZone.classList.remove("is-dragover"); }
+    });
+    els.dropZone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      depth = 0;
+      els.dropZone.classList.remove("is-dragover");
+      if (e.dataTransfer && e.dataTransfer.files) { queueUploads(e.dataTransfer.files); }
+    });
+    // A file dropped outside the zone must not make the browser navigate away.
+    window.addEventListener("dragover", function (e) { if (hasFiles(e)) { e.preventDefault(); } });
+    window.addEventListener("drop", function (e) { if (hasFiles(e)) { e.preventDefault(); } });
+  }
+
+  /* ------------------------------------------------------------------ */
+  /* Server-sent events over fetch                                         */
+  /* ------------------------------------------------------------------ */
+
+  /* Feed decoded text in; calls onEvent(name, dataString) for each complete event. */
+  function SSEParser(onEvent) {
+    this.buffer = "";
+    this.onEvent = onEvent;
+  }
+  SSEParser.prototype.push = function (text) {
+    this.buffer += text.replace(/\r\n?/g, "\n");
+    var idx;
+    while ((idx = this.buffer.indexOf("\n\n")) !== -1) {
+      var block = this.buffer.slice(0, idx);
+      this.buffer = this.buffer.slice(idx + 2);
+      this.dispatch(block);
+    }
+  };
+  SSEParser.prototype.finish = function () {
+    if (this.buffer.trim() !== "") { this.dispatch(this.buffer); }
+    this.buffer = "";
+  };
+  SSEParser.prototype.dispatch = function (block) {
+    var name = "message";
+    var data = [];
+    block.split("\n").forEach(function (line) {
+      if (line === "" || line.charAt(0) === ":") { return; }
+      var colon = line.indexOf(":");
+      var field = colon === -1 ? line : line.slice(0, colon);
+      var value = colon === -1 ? "" : line.slice(colon + 1);
+      if (value.charAt(0) === " ") { value = value.slice(1); }
+      if (field === "event") { name = value; }
+      else if (field === "data") { data.push(value); }
+    });
+    if (data.length || name !== "message") { this.onEvent(name, data.join("\n")); }
+  };
+
+  function parseJSON(text) {
+    try { return JSON.parse(text); } catch (e) { return null; }
+  }
+
+  /* ------------------------------------------------------------------ */
+  /* Asking                                                               */
+  /* ------------------------------------------------------------------ */
+
+  var answer = {
+    text: "",
+    renderPending: false
+  };
+
+  function scheduleRender() {
+    if (answer.renderPending) { return; }
+    answer.renderPending = true;
+    window.requestAnimationFrame(function () {
+      answer.renderPending = false;
+      renderRichText(els.answer, answer.text);
+    });
+  }
+
+  function setAnswerState(value) {
+    els.answer.setAttribute("data-state", value);
+    els.answerSection.setAttribute("data-state", value);
+  }
+
+  function resetAnswer(question) {
+    answer.text = "";
+    clear(els.answer);
+    els.answer.classList.remove("not-found");
+    els.answerSection.classList.remove("is-not-found");
+    els.answerHeading.textContent = "Answer";
+    show(els.answerNotice, false);
+    els.answerNotice.textContent = "";
+    show(els.answerError, false);
+    els.answerError.textContent = "";
+    show(els.answerMeta, false);
+    els.answerMeta.textContent = "";
+    clear(els.sources);
+    show(els.sourcesBlock, false);
+    els.asked.textContent = "";
+    if (question) {
+      els.asked.appendChild(el("span", "asked-label", "You asked: "));
+      els.asked.appendChild(document.createTextNode(question));
+    }
+    show(els.asked, !!question);
+  }
+
+  function setBusy(busy) {
+    state.asking = busy;
+    els.ask.disabled = busy;
+    els.ask.textContent = busy ? "Answering\u2026" : "Ask";
+    show(els.stop, busy);
+    els.answer.setAttribute("aria-busy", busy ? "true" : "false");
+    Array.prototype.forEach.call(els.suggestions, function (b) { b.disabled = busy; });
+  }
+
+  function renderSources(sources, found) {
+    clear(els.sources);
+    var list = Array.isArray(sources) ? sources : [];
+    els.sourcesHeading.textContent = found === false ?
+      "Closest passages we checked in your summary" :
+      "Where this comes from in your summary";
+    list.forEach(function (src, i) {
+      if (!src) { return; }
+      var item = el("li", "source");
+      item.setAttribute("data-index", String(i + 1));
+
+      var head = el("p", "source-head");
+      head.appendChild(el("span", "source-file", src.filename || "Your document"));
+      if (src.section) {
+        head.appendChild(el("span", "source-sep", " \u00b7 "));
+        head.appendChild(el("span", "source-section", src.section));
+      }
+      if (src.page !== null && src.page !== undefined && src.page !== "") {
+        head.appendChild(el("span", "source-sep", " \u00b7 "));
+        head.appendChild(el("span", "source-page", "page " + src.page));
+      }
+      if (typeof src.score === "number" && isFinite(src.score)) {
+        var score = el("span", "source-score", "match " + src.score.toFixed(2));
+        score.title = "How closely this passage matched your question (higher is closer)";
+        head.appendChild(score);
+      }
+      item.appendChild(head);
+
+      var quote = el("blockquote", "source-text");
+      quote.textContent = src.text || "";
+      item.appendChild(quote);
+      els.sources.appendChild(item);
+    });
+    show(els.sourcesBlock, list.length > 0);
+  }
+
+  function describeBackend(done) {
+    var backend = done.backend;
+    if (backend === "extractive") { return "Exact quotes from your summary (AI model offline)."; }
+    if (backend) {
+      return "Explained by the " + (done.model ? done.model + " " : "") + "model from your summary.";
+    }
+    return "";
+  }
+
+  function finishAnswer(done) {
+    if (typeof done.answer === "string" && done.answer !== "") {
+      answer.text = done.answer;
+    }
+    renderRichText(els.answer, answer.text);
+    var found = done.found !== false;
+    els.answer.classList.toggle("not-found", !found);
+    els.answerSection.classList.toggle("is-not-found", !found);
+    els.answerHeading.textContent = found ? "Answer" : "Not in your summary";
+    if (!found && !answer.text) {
+      renderRichText(els.answer, "Your summary does not say. Please ask your care team.");
+    }
+    if (Array.isArray(done.sources)) { renderSources(done.sources, found); }
+    // The notice is shown once: not again when the answer text already carries it.
+    if (done.notice && answer.text.indexOf(String(done.notice).trim()) === -1) {
+      els.answerNotice.textContent = String(done.notice);
+      show(els.answerNotice, true);
+    }
+    var meta = describeBackend(done);
+    els.answerMeta.textContent = meta;
+    show(els.answerMeta, !!meta);
+    if (done.backend === "extractive" && els.modeBanner.hidden) {
+      setModeBanner(true, done.notice || "");
+    }
+  }
+
+  function showAnswerError(message) {
+    els.answerError.textContent = message;
+    show(els.answerError, true);
+  }
+
+  function ask(question) {
+    if (state.asking) { return; }
+    question = String(question || "").trim();
+    if (!question) {
+      els.answerStatus.textContent = "Please type a question first.";
+      els.question.focus();
+      return;
+    }
+    if (question.length > MAX_QUESTION_CHARS) {
+      els.answerStatus.textContent = "That question is too long. Please keep it under " + MAX_QUESTION_CHARS + " characters.";
+      return;
+    }
+    if (state.documentsLoaded && state.documents.length === 0) {
+      resetAnswer(question);
+      setAnswerState("error");
+      els.answerStatus.textContent = "";
+      showAnswerError("Please add your discharge summary first, then ask again.");
+      return;
+    }
+    var ids = selectedIds();
+    if (state.documentsLoaded && ids.length === 0) {
+      resetAnswer(question);
+      setAnswerState("error");
+      els.answerStatus.textContent = "";
+      showAnswerError("No documents are ticked. Tick at least one document under \u201cMy documents\u201d.");
+      return;
+    }
+
+    var body = { question: question, stream: true };
+    if (state.documentsLoaded && ids.length < state.documents.length) { body.document_ids = ids; }
+
+    resetAnswer(question);
+    setAnswerState("streaming");
+    setBusy(true);
+    els.answerStatus.textContent = "Looking through your summary\u2026";
+
+    var controller = (typeof AbortController === "function") ? new AbortController() : null;
+    state.controller = controller;
+    var gotDone = false;
+    var gotError = false;
+
+    var parser = new SSEParser(function (name, data) {
+      var payload = parseJSON(data) || {};
+      if (name === "sources") {
+        renderSources(payload.sources, true);
+        els.answerStatus.textContent = "Writing the answer\u2026";
+      } else if (name === "token") {
+        if (typeof payload.text === "string") {
+          answer.text += payload.text;
+          scheduleRender();
+        }
+      } else if (name === "done") {
+        gotDone = true;
+        finishAnswer(payload);
+      } else if (name === "error") {
+        gotError = true;
+        renderRichText(els.answer, answer.text);
+        showAnswerError(payload.error ? String(payload.error) : "Something went wrong while answering.");
+      }
+    });
+
+    fetch("/api/query", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
+      body: JSON.stringify(body),
+      signal: controller ? controller.signal : undefined
+    })
+      .then(function (res) {
+        var type = res.headers.get("Content-Type") || "";
+        if (!res.ok) {
+          return res.text().then(function (t) { throw new Error(messageFor(res.status, t)); });
+        }
+        if (type.indexOf("text/event-stream") === -1) {
+          // A plain JSON answer (no stream) is handled too.
+          return res.text().then(function (t) {
+            var data = parseJSON(t);
+            if (!data) { throw new Error("The app sent back an answer this page does not understand."); }
+            gotDone = true;
+            finishAnswer(data);
+          });
+        }
+        if (!res.body || !res.body.getReader) {
+          return res.text().then(function (t) { parser.push(t); parser.finish(); });
+        }
+        var reader = res.body.getReader();
+        var decoder = new TextDecoder("utf-8");
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) {
+              parser.push(decoder.decode());
+              parser.finish();
+              return;
+            }
+            parser.push(decoder.decode(chunk.value, { stream: true }));
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .then(function () {
+        if (!gotDone && !gotError) {
+          renderRichText(els.answer, answer.text);
+          showAnswerError("The answer stopped before it was finished. Please try again.");
+          gotError = true;
+        }
+      })
+      .catch(function (err) {
+        renderRichText(els.answer, answer.text);
+        if (err && err.name === "AbortError") {
+          showAnswerError("Stopped. The part shown above may be incomplete.");
+        } else {
+          showAnswerError(err && err.message ? err.message : "Could not reach the app. Is it still running?");
+        }
+        gotError = true;
+      })
+      .then(function () {
+        state.controller = null;
+        setBusy(false);
+        els.answerStatus.textContent = gotError && !gotDone ? "" : "Answer complete.";
+        if (!answer.text && !gotDone) {
+          clear(els.answer);
+        }
+        setAnswerState(gotDone && !gotError ? "done" : "error");
+      });
+  }
+
+  /* ------------------------------------------------------------------ */
+  /* Wiring                                                               */
+  /* ------------------------------------------------------------------ */
+
+  function setupAsk() {
+    els.askForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      ask(els.question.value);
+    });
+    els.question.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && !e.ctrlKey && !e.altKey && !e.metaKey) {
+        e.preventDefault();
+        ask(els.question.value);
+      }
+    });
+    Array.prototype.forEach.call(els.suggestions, function (button) {
+      button.addEventListener("click", function () {
+        els.question.value = button.textContent;
+        ask(button.textContent);
+      });
+    });
+    els.stop.addEventListener("click", function () {
+      if (state.controller) { state.controller.abort(); }
+    });
+  }
+
+  function init() {
+    els = {
+      modeBanner: $("mode-banner"),
+      modeBannerMessage: $("mode-banner-message"),
+      dropZone: $("drop-zone"),
+      fileInput: $("file-input"),
+      uploadStatus: $("upload-status"),
+      uploadMessage: $("upload-message"),
+      uploadProgress: $("upload-progress"),
+      sectionsBlock: $("sections-block"),
+      sectionsHeading: $("sections-heading"),
+      sections: $("sections"),
+      documents: $("documents"),
+      documentsEmpty: $("documents-empty"),
+      askForm: $("ask-form"),
+      question: $("question"),
+      ask: $("ask"),
+      stop: $("stop"),
+      suggestions: document.querySelectorAll("button.suggestion"),
+      answerSection: $("answer-section"),
+      answerHeading: $("answer-heading"),
+      asked: $("asked"),
+      answerStatus: $("answer-status"),
+      answer: $("answer"),
+      answerNotice: $("answer-notice"),
+      answerError: $("answer-error"),
+      answerMeta: $("answer-meta"),
+      sourcesBlock: $("sources-block"),
+      sourcesHeading: $("sources-heading"),
+      sources: $("sources")
+    };
+    var max = parseInt(els.question.getAttribute("maxlength"), 10);
+    if (max > 0) { MAX_QUESTION_CHARS = max; }
+    setupUpload();
+    setupAsk();
+    loadHealth();
+    loadDocuments();
+    document.body.setAttribute("data-ready", "true");
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+}());

@@ -1,0 +1,219 @@
+"""The LLM path against our stand-in Ollama (official client), an OpenAI-compatible stand-in, and,
+when OLLAMA_HOST answers, a real Ollama."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import httpx
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from settings import Settings
+from tests.conftest import ask, free_port, parse_sse, upload
+from tests.test_api import SUMMARY
+
+
+@pytest.fixture
+def uploaded(ollama_client):
+    assert upload(ollama_client, "pneumonia.txt", SUMMARY.encode()).status_code == 201
+    return ollama_client
+
+
+def test_context_reaches_the_model_in_the_user_turn(uploaded, ollama_stub):
+    ollama_stub.reply = "Take azithromycin 250 mg once daily for 3 more days."
+    body = ask(uploaded, "What pills do I take?").get_json()
+    assert body["answer"] == ollama_stub.reply
+    assert body["backend"] == "ollama" and body["model"] == "mediassist" and body["found"] is True
+    assert body["sources"] and body["sources"][0]["section"] == "Discharge Medications"
+    chat = ollama_stub.requests_to("/api/chat")[-1]
+    assert chat["model"] == "mediassist"
+    assert [m["role"] for m in chat["messages"]] == ["user"], "a system message would replace the Modelfile SYSTEM"
+    turn = chat["messages"][0]["content"]
+    assert "Azithromycin 250 mg by mouth once daily" in turn and "What pills do I take?" in turn
+    assert "does not mention this" in turn  # the refusal wording the model is asked to use
+    assert chat["options"]["temperature"] == 0.05 and chat["options"]["num_predict"] == 300
+
+
+def test_tokens_stream_to_the_client(uploaded, ollama_stub):
+    ollama_stub.reply = "You take three medicines. Azithromycin once daily, albuterol as needed."
+    events = parse_sse(ask(uploaded, "What pills do I take?", stream=True).get_data(as_text=True))
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "sources" and kinds[-1] == "done"
+    tokens = [data["text"] for kind, data in events if kind == "token"]
+    assert len(tokens) > 5 and "".join(tokens) == ollama_stub.reply
+    assert events[-1][1]["backend"] == "ollama"
+
+
+def test_tokens_arrive_before_the_answer_is_finished(ollama_app, ollama_stub):
+    client = ollama_app.test_client()
+    upload(client, "pneumonia.txt", SUMMARY.encode())
+    ollama_stub.reply = "one two three four five six"
+    ollama_stub.token_delay_s = 0.15
+    response = client.post("/api/query", json={"question": "pills?", "stream": True}, buffered=False)
+    chunks = response.response
+    first_events = next(iter(chunks)) + next(iter(chunks))
+    assert b"event: sources" in first_events or b"event: token" in first_events
+    rest = b"".join(chunks)
+    assert b"event: done" in rest
+
+
+def test_the_model_saying_the_summary_is_silent_means_found_false(uploaded, ollama_stub):
+    ollama_stub.reply = "Your discharge summary does not mention this. Please ask your care team."
+    body = ask(uploaded, "Can I go skiing?").get_json()
+    assert body["found"] is False and body["sources"] == []
+
+
+def test_missing_model_falls_back_to_extractive_and_says_so(uploaded, ollama_stub):
+    ollama_stub.models = {"llama3.2:latest"}
+    body = ask(uploaded, "What pills do I take?").get_json()
+    assert body["backend"] == "extractive" and body["model"] is None
+    assert "make model" in body["answer"] and "Azithromycin 250 mg" in body["answer"]
+    health = uploaded.get("/health").get_json()["llm"]
+    assert health["backend"] == "ollama" and health["fallback"] is True and "not installed" in health["message"]
+
+
+def test_server_down_falls_back_to_extractive(tmp_path):
+    client = create_app(Settings(data_dir=tmp_path, llm_backend="ollama",
+                                 ollama_host=f"http://127.0.0.1:{free_port()}", llm_timeout=3)).test_client()
+    upload(client, "pneumonia.txt", SUMMARY.encode())
+    body = ask(client, "When is my follow-up?").get_json()
+    assert body["backend"] == "extractive" and "not reachable" in body["answer"] and "Dr. Rivera" in body["answer"]
+    events = parse_sse(ask(client, "When is my follow-up?", stream=True).get_data(as_text=True))
+    assert events[-1][0] == "done" and events[-1][1]["backend"] == "extractive"
+    health = client.get("/health").get_json()["llm"]
+    assert health["reachable"] is False and health["fallback"] is True
+
+
+def test_dropped_stream_keeps_the_partial_answer_and_sends_an_error(uploaded, ollama_stub):
+    ollama_stub.reply = "Take azithromycin every day and albuterol when you wheeze and rest a lot."
+    ollama_stub.drop_after_tokens = 4
+    events = parse_sse(ask(uploaded, "What pills do I take?", stream=True).get_data(as_text=True))
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "sources" and kinds[-1] == "error" and kinds.count("token") == 4
+    assert "incomplete" in events[-1][1]["error"]
+
+
+def test_dropped_stream_without_streaming_gives_the_extractive_answer(uploaded, ollama_stub):
+    ollama_stub.drop_after_tokens = 2
+    body = ask(uploaded, "What pills do I take?").get_json()
+    assert body["backend"] == "extractive" and "Azithromycin 250 mg" in body["answer"]
+    assert "incomplete" in body["notice"]
+
+
+def test_server_error_falls_back(uploaded, ollama_stub):
+    ollama_stub.fail_status = 500
+    body = ask(uploaded, "What pills do I take?").get_json()
+    assert body["backend"] == "extractive" and body["found"] is True
+
+
+def test_slow_model_times_out_into_the_fallback(tmp_path, ollama_stub):
+    client = create_app(Settings(data_dir=tmp_path, llm_backend="ollama", ollama_host=ollama_stub.url,
+                                 llm_timeout=0.5)).test_client()
+    upload(client, "pneumonia.txt", SUMMARY.encode())
+    ollama_stub.delay_s = 3
+    body = ask(client, "What pills do I take?").get_json()
+    assert body["backend"] == "extractive" and "Azithromycin" in body["answer"]
+
+
+def test_health_with_a_working_model(uploaded):
+    health = uploaded.get("/health").get_json()["llm"]
+    assert health == {"backend": "ollama", "model": "mediassist", "reachable": True, "fallback": False, "message": ""}
+
+
+def test_make_model_creates_mediassist_from_the_modelfile(ollama_app, ollama_stub):
+    result = ollama_app.test_cli_runner().invoke(args=["create-model", "--modelfile", "Modelfile"])
+    assert result.exit_code == 0, result.output
+    created = ollama_stub.created["mediassist:latest"]
+    assert created["from"] == "llama3.2"
+    assert "discharge summary" in created["system"] and "does not mention this" in created["system"]
+    assert created["parameters"]["num_ctx"] >= 4096 and created["parameters"]["temperature"] <= 0.3
+
+
+def test_make_model_reports_a_missing_server(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path, llm_backend="ollama", ollama_host=f"http://127.0.0.1:{free_port()}"))
+    result = app.test_cli_runner().invoke(args=["create-model"])
+    assert result.exit_code != 0 and "Could not create" in result.output
+
+
+# ---------------------------------------------------------------- OpenAI-compatible servers
+
+class OpenAIStandIn:
+    """Just enough of /v1/chat/completions (streamed) and /v1/models."""
+
+    def __init__(self, reply: str):
+        self.reply, self.requests = reply, []
+        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wsgi(self, environ, start_response):
+        if environ["PATH_INFO"].endswith("/models"):
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b'{"data": [{"id": "served-model"}]}']
+        body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+        self.requests.append((dict(environ), body))
+        start_response("200 OK", [("Content-Type", "text/event-stream")])
+        words = self.reply.split(" ")
+        deltas = [{"choices": [{"delta": {"content": w + (" " if i < len(words) - 1 else "")}}]}
+                  for i, w in enumerate(words)]
+        return [f"data: {json.dumps(d)}\n\n".encode() for d in deltas] + [b"data: [DONE]\n\n"]
+
+
+def test_openai_compatible_backend_streams_with_the_key(tmp_path):
+    stand_in = OpenAIStandIn("Your follow-up is with Dr. Rivera on March 13, 2026.")
+    try:
+        client = create_app(Settings(data_dir=tmp_path, llm_backend="openai", llm_api_url=stand_in.url,
+                                     llm_api_key="secret-key", llm_model="served-model",
+                                     llm_max_tokens=200)).test_client()
+        upload(client, "pneumonia.txt", SUMMARY.encode())
+        events = parse_sse(ask(client, "When is my follow-up?", stream=True).get_data(as_text=True))
+        assert "".join(d["text"] for k, d in events if k == "token") == stand_in.reply
+        assert events[-1][1]["backend"] == "openai" and events[-1][1]["model"] == "served-model"
+        environ, body = stand_in.requests[-1]
+        assert environ["HTTP_AUTHORIZATION"] == "Bearer secret-key"
+        assert body["max_tokens"] == 200 and [m["role"] for m in body["messages"]] == ["user"]
+        assert "Dr. Rivera" in body["messages"][0]["content"]
+    finally:
+        stand_in.server.shutdown()
+
+
+def test_openai_backend_down_falls_back(tmp_path):
+    client = create_app(Settings(data_dir=tmp_path, llm_backend="openai",
+                                 llm_api_url=f"http://127.0.0.1:{free_port()}/v1")).test_client()
+    upload(client, "pneumonia.txt", SUMMARY.encode())
+    body = ask(client, "What pills do I take?").get_json()
+    assert body["backend"] == "extractive" and "Azithromycin" in body["answer"]
+
+
+# ---------------------------------------------------------------- a real Ollama, when there is one
+
+def _real_ollama() -> str | None:
+    host = os.environ.get("OLLAMA_HOST")
+    if not host:
+        return None
+    host = host if host.startswith("http") else f"http://{host}"
+    try:
+        httpx.get(f"{host}/api/version", timeout=2).raise_for_status()
+        return host
+    except httpx.HTTPError:
+        return None
+
+
+@pytest.mark.ollama
+@pytest.mark.skipif(_real_ollama() is None, reason="no Ollama answering at OLLAMA_HOST")
+def test_real_ollama_answers_from_the_summary(tmp_path):
+    import ollama
+    host = _real_ollama()
+    models = {m.model for m in ollama.Client(host=host).list().models}
+    model = next((m for m in models if m.startswith("mediassist")), None) or next(
+        (m for m in models if m.startswith("llama3.2")), None)
+    if model is None:
+        pytest.skip("neither mediassist nor llama3.2 is pulled on that Ollama")
+    client = create_app(Settings(data_dir=tmp_path, llm_backend="ollama", ollama_host=host, llm_model=model,
+                                 llm_timeout=300)).test_client()
+    upload(client, "pneumonia.txt", SUMMARY.encode())
+    body = ask(client, "What is the dose of azithromycin?").get_json()
+    assert body["backend"] == "ollama" and "250" in body["answer"]
