@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -28,7 +27,7 @@ SECTION_NAMES: tuple[str, ...] = (
     "Review of Systems", "Physical Examination", "Procedures", "Hospital Course", "Results",
     "Consultations", "Allergies", "Admission Medications", "Discharge Medications", "Medications",
     "Condition at Discharge", "Disposition", "Discharge Instructions", "Follow-up", "Diet",
-    "Activity", "Wound Care", "Warning Signs", "Tests", "Complications",
+    "Activity", "Wound Care", "Warning Signs", "Tests", "Complications", "Keywords",
 )
 
 TEXT_EXTENSIONS = (".txt", ".text", ".md")
@@ -239,9 +238,11 @@ def _decode_utf16_without_bom(data: bytes) -> str | None:
         return None
 
 
+_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")   # control characters text never needs
+
+
 def _looks_binary(text: str) -> bool:
-    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f\v")
-    return "\x00" in text or controls > len(text) * 0.01
+    return "\x00" in text or len(_BINARY_CONTROLS.findall(text)) > len(text) * 0.01
 
 
 def _binary_error(name: str) -> UnsupportedFile:
@@ -352,7 +353,7 @@ def _block_lines(element, parent) -> list[str]:
     lines: list[str] = []
     for child in element.iterchildren():
         if child.tag == qn("w:p"):
-            lines.append(Paragraph(child, parent).text)
+            lines.append(_paragraph_text(Paragraph(child, parent)))
         elif child.tag == qn("w:tbl"):
             lines.extend(["", *_table_lines(Table(child, parent)), ""])
         elif child.tag == qn("w:sdt"):
@@ -360,6 +361,25 @@ def _block_lines(element, parent) -> list[str]:
             if content is not None:
                 lines.extend(_block_lines(content, parent))
     return lines
+
+
+def _paragraph_text(paragraph) -> str:
+    """Word draws list bullets and numbers itself; write a bullet so the list survives as text."""
+    text = paragraph.text
+    return "• " + text if text.strip() and _is_list_paragraph(paragraph) else text
+
+
+def _is_list_paragraph(paragraph) -> bool:
+    properties = paragraph._p.pPr
+    if properties is not None and properties.numPr is not None:
+        return True
+    try:
+        style = paragraph.style
+        style_properties = style.element.pPr if style is not None else None
+        return (style_properties is not None and style_properties.numPr is not None) \
+            or (style is not None and (style.name or "").startswith("List"))
+    except Exception:   # a broken style reference is not worth failing the upload for
+        return False
 
 
 def _table_lines(table) -> list[str]:
@@ -577,6 +597,8 @@ _HEADING_VARIANTS: dict[str, tuple[str, ...]] = {
         "results pending at discharge", "tests ordered", "outstanding tests"),
     "Complications": ("complications", "adverse events", "complications during admission",
                       "complications during hospitalization"),
+    # Index terms some transcription systems append; kept apart so they are never quoted as instructions.
+    "Keywords": ("keywords", "key words", "index terms"),
 }
 
 # Plural and spelling variants fold onto one form so the table above needs only one of them.
@@ -699,7 +721,9 @@ def _line_headings(text: str) -> list[_Heading]:
 
 def _looks_like_heading(label: str) -> bool:
     label = label.strip()
-    return bool(label) and label[0].isupper() and canonical_section_name(label) is not None
+    if not label or not label[0].isupper() or label.endswith((".", ",", ";")):
+        return False   # a wrapped sentence such as "Activity." is not a heading
+    return canonical_section_name(label) is not None
 
 
 # An ALL-CAPS label ending in ":" (or running straight into a numbered list: "DIAGNOSES1."),
@@ -743,6 +767,9 @@ def _split_caps_label(label: str, start: int, end: int) -> list[_Heading]:
     return []
 
 
+_HEADING_TRAILER = re.compile(r"(?:[ \t]*\([^()\n]{0,40}\))?[ \t]*[*_]{0,3}[ \t]*:?[*_]{0,3}")
+
+
 def _heading_end(text: str, section: Section) -> int:
     """Where the body of a section starts: after its title and any ':' or markup right after it."""
     if not section.title:
@@ -750,9 +777,7 @@ def _heading_end(text: str, section: Section) -> int:
     found = text.find(section.title, section.start, section.end)
     if found < 0:
         return section.start
-    position = found + len(section.title)
-    trailer = re.compile(r"(?:[ \t]*\([^()\n]{0,40}\))?[ \t]*[*_]{0,3}[ \t]*:?[*_]{0,3}")
-    return trailer.match(text, position, section.end).end()
+    return _HEADING_TRAILER.match(text, found + len(section.title), section.end).end()
 
 
 # --------------------------------------------------------------------------- blocks, units, chunks
@@ -837,9 +862,11 @@ def _continues(previous: str, line: str) -> bool:
     previous, line = previous.rstrip(), line.lstrip()
     if not previous or not line or " | " in line or " | " in previous:
         return False   # table rows stand alone
+    if previous[-1] == ":":
+        return False   # a label or lead-in ("Diet:", "call if:"); the next line starts afresh
     if line[0].islower() or line[0] in "([{/&+,;%":
         return True
-    if previous[-1] in ".!?:;":
+    if previous[-1] in ".!?;":
         return False
     if previous[-1] in ",-/(&+":
         return True
@@ -929,6 +956,8 @@ def _is_bare_heading(unit: str, section: Section) -> bool:
 
 def chunk_document(document: Document, doc_id: str, max_chars: int = 900) -> list[Chunk]:
     """Chunks that follow the sections; a long section is cut between list items, lines, then sentences."""
+    if max_chars < 1:
+        raise ValueError("max_chars must be at least 1")
     chunks: list[Chunk] = []
     for section in document.sections:
         for start, end in _section_chunk_spans(document.text, section, max_chars):
@@ -963,7 +992,8 @@ def _fit(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int
     for sentence_start, sentence_end in _sentence_spans(text, start, end):
         while sentence_end - sentence_start > max_chars:
             window = text[sentence_start:sentence_start + max_chars]
-            cut = sentence_start + (window.rfind(" ") if window.rfind(" ") > 0 else max_chars)
+            space = max(window.rfind(" "), window.rfind("\n"))
+            cut = sentence_start + (space if space > 0 else max_chars)
             pieces.append(_strip_span(text, sentence_start, cut))
             sentence_start = _strip_span(text, cut, sentence_end)[0]
         pieces.append((sentence_start, sentence_end))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from document_processor import split_units
-from patient_language import QuestionAnalysis, passage_matches
+from patient_language import QuestionAnalysis, mentions_topic, passage_matches
 from prompting import NOT_IN_SUMMARY, Passage
 
 OFFLINE_NOTICE = ("The AI model is offline, so this answer quotes your discharge summary word for word. "
@@ -64,7 +64,7 @@ def _answering_lines(analysis: QuestionAnalysis, passage: Passage) -> list[str]:
         focused = [line for line in lines if passage_matches(line, analysis.focus_stems)]
         return focused or lines
     if on_topic:
-        return [line for line in lines if passage_matches(line, analysis.topic_stems)]
+        return [line for line in lines if mentions_topic(analysis, line)]
     return []
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 MEDS = ("Discharge Medications", "Medications")
+DOSE = r"\b\d+(\.\d+)?\s*(mg|mcg|g|units?|ml|puffs?|meq)\b"
 INSTRUCTIONS = ("Discharge Instructions",)
 
 
@@ -22,6 +23,11 @@ class Topic:
     secondary: tuple[str, ...]     # sections that answer it only by lines that mention the topic
     expansion: str                 # clinical words appended to the search text
     specific: tuple[str, ...] = ()  # if set, an answering passage must contain one of these stems
+    evidence: tuple[str, ...] = ()  # regexes: a line of a secondary section is on topic if one matches
+
+    def evidence_patterns(self) -> tuple[str, ...]:
+        """By default, any single-word trigger at the start of a word."""
+        return self.evidence or tuple(rf"\b{re.escape(t)}" for t in self.triggers if " " not in t)
 
 
 TOPICS: tuple[Topic, ...] = (
@@ -29,7 +35,8 @@ TOPICS: tuple[Topic, ...] = (
            "antibiotic", "blood thinner", "water pill", "vitamin", "supplement", "keep taking",
            "take at home", "how often", "refill", "pharmac"),
           MEDS, ("Admission Medications",) + INSTRUCTIONS,
-          "discharge medications dose frequency tablet by mouth daily anticoagulant"),
+          "discharge medications dose frequency tablet by mouth daily anticoagulant",
+          evidence=(r"\bmedic", r"\bpills?\b", r"\btablets?\b", r"\bcapsules?\b", DOSE)),
     Topic(("insulin",), (), MEDS + INSTRUCTIONS + ("Diet",), "insulin units", ("insulin",)),
     Topic(("inhaler", "puffer", "nebuli"), (), MEDS + INSTRUCTIONS, "inhaler puffs nebulizer",
           ("inhal", "puff", "nebul", "albuterol", "mdi")),
@@ -45,10 +52,14 @@ TOPICS: tuple[Topic, ...] = (
            "check-up", "checkup", "check up", "come back", "next visit", "visit", "clinic",
            "cardiologist", "specialist", "primary care", "pcp"),
           ("Follow-up",), INSTRUCTIONS + ("Disposition",),
-          "follow-up appointment clinic visit with doctor in weeks"),
+          "follow-up appointment clinic visit with doctor in weeks",
+          evidence=(r"follow", r"appointment", r"\bsee (dr|doctor|your|the)", r"\bvisit", r"\bclinic",
+                    r"return to (see|clinic|the office)")),
     Topic(("eat", "food", "diet", "meal", "drink", "salt", "sodium", "sugar", "fluid", "water",
            "carb", "nutrition", "snack", "coffee", "caffeine"),
-          ("Diet",), INSTRUCTIONS, "diet food fluid restriction"),
+          ("Diet",), INSTRUCTIONS, "diet food fluid restriction",
+          evidence=(r"\bdiet", r"\beat", r"\bfoods?\b", r"sodium", r"\bsalt", r"\bfluids?\b", r"carbohydrate",
+                    r"\bnpo\b", r"liquids?\b", r"nutrition", r"calori", r"\bdrinks?\b")),
     Topic(("alcohol", "beer", "wine", "liquor", "booze"),
           (), ("Diet", "Social History") + INSTRUCTIONS, "alcohol",
           ("alcohol", "beer", "wine", "liquor", "ethanol", "etoh")),
@@ -61,7 +72,9 @@ TOPICS: tuple[Topic, ...] = (
           (), ("Activity",) + INSTRUCTIONS, "lifting restriction pounds activity",
           ("lift", "carry", "heavy", "lb", "lbs", "pound")),
     Topic(("exercis", "walk", "activit", "stair", "sport", "gym", "active"),
-          ("Activity",), INSTRUCTIONS, "activity exercise walking restrictions"),
+          ("Activity",), INSTRUCTIONS, "activity exercise walking restrictions",
+          evidence=(r"activit", r"\bwalk", r"exercis", r"\blift", r"\bdriv", r"bed ?rest", r"ambulat",
+                    r"weight[- ]?bearing", r"\bstairs", r"return to (work|school|normal)")),
     Topic(("work", "job", "school", "office"),
           (), ("Activity", "Follow-up") + INSTRUCTIONS, "return to work school", ("work", "job", "school", "duty")),
     Topic(("sex", "intercourse"),
@@ -71,17 +84,24 @@ TOPICS: tuple[Topic, ...] = (
           ("bath", "shower", "swim", "tub", "wash", "soak", "pool", "wet")),
     Topic(("wound", "incision", "stitch", "staple", "suture", "dressing", "bandage", "scar", "cut",
            "drain"),
-          ("Wound Care",), INSTRUCTIONS, "wound care incision dressing"),
+          ("Wound Care",), INSTRUCTIONS, "wound care incision dressing",
+          evidence=(r"wound", r"incision", r"dressing", r"staples?\b", r"sutures?\b", r"stitch", r"\bdrain",
+                    r"shower", r"\bbath")),
     Topic(("er", "emergency", "911", "warning", "danger", "call the doctor", "call my doctor", "worry",
            "worried", "watch for", "look out", "symptom", "sign", "go back to the hospital",
            "when to return", "return to the hospital", "come back to the hospital", "when should i call",
            "urgent"),
-          ("Warning Signs",), INSTRUCTIONS, "warning signs return to emergency room call your doctor if"),
+          ("Warning Signs",), INSTRUCTIONS, "warning signs return to emergency room call your doctor if",
+          evidence=(r"emergency", r"\b911\b", r"\b(er|ed)\b", r"\bcall (your|the|dr|doctor|911|us)", r"\bseek",
+                    r"immediately", r"right away", r"return (to the (er|ed|emergency|hospital)|if|for)",
+                    r"worsen", r"warning")),
     Topic(("why was i", "why i was", "diagnos", "what did i have", "what do i have", "what was wrong",
            "what is wrong", "condition", "problem", "illness", "admitted for", "in the hospital for",
            "reason"),
           ("Discharge Diagnosis",), ("Admission Diagnosis", "Chief Complaint", "Hospital Course"),
-          "diagnosis admitted for"),
+          "diagnosis admitted for",
+          evidence=(r"diagnos", r"admitted (for|with|to)", r"presented (with|to)", r"found to have",
+                    r"consistent with", r"\bdue to\b")),
     Topic(("surgery", "operation", "procedure", "operated"),
           ("Procedures",), ("Hospital Course",), "procedure operation performed surgery"),
     Topic(("what happened", "hospital stay", "during my stay", "treated", "treatment"),
@@ -136,7 +156,7 @@ class QuestionAnalysis:
     search_text: str
     sections: tuple[str, ...]          # every section that may answer, most likely first
     primary_sections: frozenset[str]   # sections that answer the question wholesale
-    topic_stems: frozenset[str]        # stems of the topic words: a line of a secondary section must have one
+    topic_evidence: re.Pattern | None  # a line of a secondary section must match it
     specific_stems: frozenset[str]     # an answering line must contain one of these
     focus_stems: frozenset[str]        # words no topic explains: lines with them are preferred
     topic_found: bool
@@ -154,15 +174,14 @@ def analyse(question: str) -> QuestionAnalysis:
     if not topics:
         specific |= focus  # nothing else to go on: the passage must mention what was asked about
     primary = {s for t in topics if not t.specific for s in t.primary}
-    topic_stems = {stem(w) for t in topics for trig in t.triggers + tuple(t.expansion.split())
-                   for w in trig.split() if w not in STOPWORDS and len(w) > 2}
+    patterns = [pattern for t in topics for pattern in t.evidence_patterns()]
     expansion = " ".join(t.expansion for t in topics)
     return QuestionAnalysis(
         question=question,
         search_text=f"{question} {expansion}".strip(),
         sections=tuple(sections),
         primary_sections=frozenset(primary),
-        topic_stems=frozenset(topic_stems),
+        topic_evidence=re.compile("|".join(patterns), re.IGNORECASE) if patterns else None,
         specific_stems=frozenset(specific),
         focus_stems=frozenset(focus),
         topic_found=bool(topics),
@@ -189,3 +208,7 @@ def passage_matches(text: str, stems: frozenset[str]) -> bool:
     """True when text contains one of the stems (as a word prefix)."""
     words = {stem(w) for w in _WORD.findall(text.lower())}
     return any(w == s or (len(s) > 3 and w.startswith(s)) for s in stems for w in words)
+
+
+def mentions_topic(analysis: QuestionAnalysis, line: str) -> bool:
+    return bool(analysis.topic_evidence and analysis.topic_evidence.search(line))

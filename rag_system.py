@@ -55,7 +55,7 @@ def load_embedder(model_path: str):
     if not Path(model_path).is_dir():
         raise FileNotFoundError(f"EMBEDDING_MODEL={model_path!r} is not a local model folder")
     model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
-    model.encode(["warm-up"])  # the first call pays for lazy initialisation; do it at start-up
+    model.encode(["warm-up"], show_progress_bar=False)  # the first call pays for lazy initialisation; do it at start-up
     return model
 
 

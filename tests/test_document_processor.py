@@ -252,6 +252,21 @@ def test_docx_merged_cells_appear_once_and_nested_tables_are_read():
     assert text.index("Apixaban") < text.index("Metoprolol") < text.index("Senna") < text.index("Low salt")
 
 
+def test_docx_word_lists_keep_one_item_per_unit():
+    import docx as python_docx
+
+    document = python_docx.Document()
+    document.add_paragraph("Discharge Medications:")
+    document.add_paragraph("furosemide 40 mg by mouth daily", style="List Number")
+    document.add_paragraph("aspirin 81 mg by mouth daily", style="List Bullet")
+    document.add_paragraph("Diet:")
+    document.add_paragraph("low salt")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = load_document(buffer.getvalue(), "list.docx").text
+    assert unit_texts(text) == ["• furosemide 40 mg by mouth daily", "• aspirin 81 mg by mouth daily", "low salt"]
+
+
 # --------------------------------------------------------------------------- sections
 
 EXPECTED_SECTIONS = {
@@ -262,7 +277,7 @@ EXPECTED_SECTIONS = {
     "run_together.txt": [
         "Overview", "Admission Diagnosis", "Discharge Diagnosis", "History of Present Illness", "Allergies",
         "Physical Examination", "Results", "Hospital Course", "Discharge Medications", "Disposition",
-        "Discharge Instructions", "Diet", "Follow-up"],
+        "Discharge Instructions", "Diet", "Follow-up", "Keywords"],
     "knee_replacement.txt": [
         "Overview", "Admission Diagnosis", "Procedures", "Hospital Course", "Condition at Discharge",
         "Discharge Medications", "Wound Care", "Activity", "Diet", "Follow-up", "Warning Signs"],
@@ -311,6 +326,7 @@ def test_run_together_headings_and_sub_labels():
     ("Patient Name: Test\nDischarge Date: 01/01/2026\nAllergies: NKDA", ["Overview", "Allergies"]),
     ("WARNING SIGNS\nFever\nDIET\nLow salt", ["Warning Signs", "Diet"]),
     ("his medication on discharge was:\n- Aspirin", ["Overview"]),
+    ("He should slowly return to normal\nActivity.\nHe agreed.", ["Overview"]),
 ])
 def test_heading_detection(text, expected):
     assert names(text) == expected
@@ -347,7 +363,7 @@ def test_heading_variants_map_to_canonical_names(heading, canonical):
 
 def test_every_heading_variant_maps_onto_a_canonical_name():
     assert set(document_processor._HEADING_VARIANTS) <= set(SECTION_NAMES)
-    assert len(SECTION_NAMES) == len(set(SECTION_NAMES)) == 28
+    assert len(SECTION_NAMES) == len(set(SECTION_NAMES)) == 29
 
 
 # --------------------------------------------------------------------------- chunks
