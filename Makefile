@@ -8,7 +8,7 @@ THREADS ?= 8
 WORKERS ?= 1
 TIMEOUT ?= 300
 
-.PHONY: run dev test model clean
+.PHONY: run dev test model bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(VENV)/.installed
 
 model: $(VENV)/.installed
 	$(BIN)/flask --app app create-model --modelfile Modelfile
+
+# Upload-to-ready and extractive query latency over ../shared/corpus (skipped when absent).
+bench: $(VENV)/.installed
+	$(BIN)/python bench/corpus_timing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -18,7 +18,7 @@ from errors import EmptyFile, NoTextFound, QAError, TooLarge, UnreadableDocument
 __all__ = [
     "SECTION_NAMES", "Page", "Section", "Document", "Chunk",
     "detect_kind", "extract_text", "pdf_page_texts", "split_sections", "load_document",
-    "chunk_document", "split_units", "canonical_section_name",
+    "chunk_document", "split_units", "canonical_section_name", "display_name",
 ]
 
 SECTION_NAMES: tuple[str, ...] = (
@@ -153,8 +153,15 @@ def _zip_kind(data: bytes, name: str, extension: str) -> str:
     raise UnsupportedFile(f"{name} is a ZIP archive, not a Word document. {SUPPORTED_HINT}")
 
 
+def display_name(filename: str, default: str = "document") -> str:
+    """The name as the user knows it, minus any path and control characters: it is only ever displayed."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:200] or default
+
+
 def _display_name(filename: str) -> str:
-    return PurePath(filename or "").name or "The file"
+    return display_name(filename, "The file")
 
 
 def _extension(filename: str) -> str:

@@ -24,7 +24,7 @@ from typing import Iterator
 import numpy as np
 
 from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
-from document_processor import Chunk, chunk_document, load_document
+from document_processor import Chunk, chunk_document, display_name, load_document
 from errors import DocumentNotFound, EmptyFile, NoTextFound, ServiceUnavailable
 from extractive import OFFLINE_NOTICE, compose
 from patient_language import QuestionAnalysis, analyse, content_stems, passage_matches
@@ -39,6 +39,7 @@ LEXICAL_WEIGHT = 0.20
 CHARS_PER_TOKEN = 4
 SECTION_FETCH_LIMIT = 60
 EMBED_BATCH = 32
+STORED_NAME = re.compile(r"([0-9a-f]{32})\.(pdf|docx|txt)(\.part)?")  # what _store_file writes; nothing else is touched
 
 
 # ---------------------------------------------------------------- embeddings
@@ -111,13 +112,6 @@ class DocumentRecord:
                    sha256=meta["sha256"], stored_name=meta["stored_name"])
 
 
-def safe_display_name(filename: str) -> str:
-    """The name as the user knows it, minus any path and control characters (it is only ever displayed)."""
-    name = re.split(r"[\\/]", filename or "")[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name[:200] or "document"
-
-
 # ---------------------------------------------------------------- the system
 
 class RagSystem:
@@ -152,7 +146,7 @@ class RagSystem:
             raise NoTextFound("No readable text was found in this file, so there is nothing to ask about.")
         embeddings = self.embedder.embed([embedding_text(c) for c in chunks])
         record = DocumentRecord(
-            id=doc_id, owner=owner, filename=safe_display_name(filename),
+            id=doc_id, owner=owner, filename=display_name(filename),
             uploaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             pages=len(document.pages), chunks=len(chunks), sections=tuple(document.section_names),
             kind=document.kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
@@ -212,7 +206,8 @@ class RagSystem:
             self.chunks.delete(where={"doc_id": orphan})
             log.warning("removed orphan chunks of unfinished upload %s", orphan)
         for path in self.settings.uploads_dir.iterdir():
-            if path.is_file() and path.name.split(".", 1)[0] not in known:
+            stored = STORED_NAME.fullmatch(path.name)
+            if stored and stored.group(1) not in known:
                 path.unlink(missing_ok=True)
                 log.warning("removed orphan upload file %s", path.name)
 
