@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -123,7 +122,6 @@ class RagSystem:
             "chunks", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
         self.documents = client.get_or_create_collection("documents", embedding_function=None)
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-        self._write_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RagSystem":
@@ -191,12 +189,11 @@ class RagSystem:
         partial.replace(final)
 
     def _remove_everywhere(self, doc_id: str, stored_name: str) -> None:
-        with self._write_lock:
-            self.documents.delete(ids=[doc_id])
-            self.chunks.delete(where={"doc_id": doc_id})
-            for path in (self.settings.uploads_dir / stored_name,
-                         self.settings.uploads_dir / (stored_name + ".part")):
-                path.unlink(missing_ok=True)
+        # The record goes first, so a crash part-way leaves orphans that reconcile() removes at start-up.
+        self.documents.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+        for path in (self.settings.uploads_dir / stored_name, self.settings.uploads_dir / (stored_name + ".part")):
+            path.unlink(missing_ok=True)
 
     def reconcile(self) -> None:
         """After a crash: drop chunks and files that belong to no document record."""
