@@ -8,7 +8,7 @@ THREADS ?= 8
 WORKERS ?= 1
 TIMEOUT ?= 300
 
-.PHONY: run dev test model bench clean
+.PHONY: run dev test model bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ model: $(VENV)/.installed
 # Upload-to-ready and extractive query latency over ../shared/corpus (skipped when absent).
 bench: $(VENV)/.installed
 	$(BIN)/python bench/corpus_timing.py
+
+# Retrieval and answer quality on training/data/eval_questions.jsonl over ../shared/corpus, beside a naive baseline.
+eval: $(VENV)/.installed
+	$(BIN)/python training/evaluate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -136,6 +136,11 @@ def get_document(doc_id: str):
     return get_rag().get_document(current_owner(), doc_id).public()
 
 
+@bp.get("/api/documents/<doc_id>/plan")
+def document_plan(doc_id: str):
+    return get_rag().plan(current_owner(), doc_id)
+
+
 @bp.delete("/api/documents/<doc_id>")
 def delete_document(doc_id: str):
     get_rag().delete_document(current_owner(), doc_id)

@@ -23,7 +23,7 @@ from typing import Iterator
 import numpy as np
 
 from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
-from document_processor import Chunk, chunk_document, display_name, load_document
+from document_processor import Chunk, Document, Page, chunk_document, display_name, load_document, split_sections
 from errors import DocumentNotFound, EmptyFile, NoTextFound, ServiceUnavailable
 from extractive import OFFLINE_NOTICE, compose
 from patient_language import QuestionAnalysis, analyse, content_stems, passage_matches
@@ -94,6 +94,8 @@ class DocumentRecord:
     size: int
     sha256: str
     stored_name: str
+    page_spans: tuple[tuple[int, int], ...]   # (start, end) of each page in the extracted text
+    indexed_chars: int                         # total length of its chunks
 
     def public(self) -> dict:
         return {"id": self.id, "filename": self.filename, "uploaded_at": self.uploaded_at,
@@ -101,14 +103,16 @@ class DocumentRecord:
 
     def metadata(self) -> dict:
         fields = {k: v for k, v in self.__dict__.items() if k != "id"}
-        return {**fields, "sections": json.dumps(list(self.sections))}
+        return {**fields, "sections": json.dumps(list(self.sections)), "page_spans": json.dumps(self.page_spans)}
 
     @classmethod
     def from_metadata(cls, doc_id: str, meta: dict) -> "DocumentRecord":
         return cls(id=doc_id, owner=meta["owner"], filename=meta["filename"], uploaded_at=meta["uploaded_at"],
                    pages=int(meta["pages"]), chunks=int(meta["chunks"]),
                    sections=tuple(json.loads(meta["sections"])), kind=meta["kind"], size=int(meta["size"]),
-                   sha256=meta["sha256"], stored_name=meta["stored_name"])
+                   sha256=meta["sha256"], stored_name=meta["stored_name"],
+                   page_spans=tuple(tuple(span) for span in json.loads(meta["page_spans"])),
+                   indexed_chars=int(meta["indexed_chars"]))
 
 
 # ---------------------------------------------------------------- the system
@@ -148,7 +152,9 @@ class RagSystem:
             uploaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             pages=len(document.pages), chunks=len(chunks), sections=tuple(document.section_names),
             kind=document.kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-            stored_name=f"{doc_id}.{document.kind}")
+            stored_name=f"{doc_id}.{document.kind}",
+            page_spans=tuple((page.start, page.end) for page in document.pages),
+            indexed_chars=sum(len(c.text) for c in chunks))
         try:
             self._store_file(record.stored_name, data)
             self.chunks.add(ids=[c.id for c in chunks], embeddings=embeddings, documents=[c.text for c in chunks],
@@ -178,6 +184,19 @@ class RagSystem:
         record = self.get_document(owner, doc_id)
         self._remove_everywhere(record.id, record.stored_name)
         log.info("deleted document=%s", record.id)
+
+    def stored_document(self, owner: str, doc_id: str) -> Document:
+        """The extracted document as it was indexed, rebuilt from the store (no re-reading of the file)."""
+        record = self.get_document(owner, doc_id)
+        text = self._call(self.documents.get, ids=[doc_id], include=["documents"])["documents"][0]
+        pages = tuple(Page(n, start, end) for n, (start, end) in enumerate(record.page_spans, start=1))
+        return Document(text=text, kind=record.kind, pages=pages, sections=split_sections(text))
+
+    def plan(self, owner: str, doc_id: str) -> dict:
+        from discharge_plan import extract_plan  # TODO move to the top once discharge_plan.py lands
+        record = self.get_document(owner, doc_id)
+        plan = extract_plan(self.stored_document(owner, doc_id))
+        return {"document_id": record.id, "filename": record.filename, **plan.to_json()}
 
     def count_documents(self) -> int:
         return self._call(self.documents.count)
@@ -218,9 +237,12 @@ class RagSystem:
             return [], analysis
         where = _scope_filter(owner, [r.id for r in records] if doc_ids else None)
         query = self.embedder.embed([analysis.search_text])[0]
-        candidates = self._vector_candidates(query, where, sum(r.chunks for r in records))
-        if analysis.sections:
-            candidates.update(self._section_candidates(query, where, analysis.sections))
+        if sum(r.indexed_chars for r in records) <= self._budget_chars():
+            candidates = self._all_chunks(query, where)  # the whole summary fits: send all of it
+        else:
+            candidates = self._vector_candidates(query, where, sum(r.chunks for r in records))
+            if analysis.sections:
+                candidates.update(self._section_candidates(query, where, analysis.sections))
         names = {r.id: r.filename for r in records}
         passages = [self._passage(cid, text, meta, sim, analysis, names)
                     for cid, (text, meta, sim) in candidates.items()]
@@ -232,20 +254,22 @@ class RagSystem:
         return self.list_documents(owner)
 
     def _vector_candidates(self, query: np.ndarray, where: dict, available: int) -> dict:
-        n = max(1, min(self.settings.top_k * 4, available))
+        n = max(1, min(self.settings.top_k * 3, available))
         found = self._call(self.chunks.query, query_embeddings=[query], n_results=n, where=where,
                            include=["documents", "metadatas", "distances"])
         return {cid: (text, meta, 1.0 - dist) for cid, text, meta, dist in
                 zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0])}
+
+    def _all_chunks(self, query: np.ndarray, where: dict) -> dict:
+        found = self._call(self.chunks.get, where=where, include=["documents", "metadatas", "embeddings"])
+        return _with_similarity(found, query)
 
     def _section_candidates(self, query: np.ndarray, where: dict, sections: tuple[str, ...]) -> dict:
         """Every chunk of the sections the question is about, even when its wording is far from the question."""
         in_sections = {"$and": [where, {"section": {"$in": list(sections)}}]}
         found = self._call(self.chunks.get, where=in_sections, limit=SECTION_FETCH_LIMIT,
                            include=["documents", "metadatas", "embeddings"])
-        sims = np.asarray(found["embeddings"]) @ query if len(found["ids"]) else []
-        return {cid: (text, meta, float(sim)) for cid, text, meta, sim in
-                zip(found["ids"], found["documents"], found["metadatas"], sims)}
+        return _with_similarity(found, query)
 
     def _passage(self, chunk_id, text, meta, similarity, analysis: QuestionAnalysis, names) -> Passage:
         section = meta["section"]
@@ -255,12 +279,14 @@ class RagSystem:
                        section=section, page=int(meta["page"]), start=int(meta["start"]), end=int(meta["end"]),
                        text=text, score=similarity + boost + LEXICAL_WEIGHT * lexical_overlap(analysis, text))
 
+    def _budget_chars(self) -> int:
+        return self.settings.context_tokens * CHARS_PER_TOKEN
+
     def _within_budget(self, ranked: list[Passage]) -> list[Passage]:
-        budget = self.settings.context_tokens * CHARS_PER_TOKEN
+        """The best passages that fit the context budget (the best one always)."""
+        budget = self._budget_chars()
         chosen: list[Passage] = []
         for passage in ranked:
-            if len(chosen) >= self.settings.top_k:
-                break
             if chosen and len(passage.text) > budget:
                 continue
             chosen.append(passage)
@@ -301,7 +327,8 @@ class RagSystem:
                "backend": "extractive", "model": None, "notice": notice}
 
     def _llm_events(self, question: str, analysis: QuestionAnalysis, passages: list[Passage]) -> Iterator[dict]:
-        tokens = self.llm.stream(build_user_message(question, passages))
+        in_reading_order = sorted(passages, key=lambda p: (p.document_id, p.start))
+        tokens = self.llm.stream(build_user_message(question, in_reading_order))
         try:
             first = next(tokens, "")
         except BackendUnavailable as error:
@@ -373,6 +400,12 @@ def lexical_overlap(analysis: QuestionAnalysis, text: str) -> float:
 
 def fallback_notice(reason: str) -> str:
     return f"The AI model is unavailable ({reason.rstrip('.')}), so this answer quotes your summary word for word."
+
+
+def _with_similarity(found: dict, query: np.ndarray) -> dict:
+    sims = np.asarray(found["embeddings"]) @ query if len(found["ids"]) else []
+    return {cid: (text, meta, float(sim)) for cid, text, meta, sim in
+            zip(found["ids"], found["documents"], found["metadatas"], sims)}
 
 
 def _scope_filter(owner: str, doc_ids: list[str] | None) -> dict:

@@ -31,7 +31,7 @@ class Settings:
     embedding_model: str | None = None       # None: the packaged all-MiniLM-L6-v2
     chroma_host: str | None = None           # set: use a Chroma server instead of data_dir/chroma
     chroma_port: int = 8000
-    top_k: int = 6
+    top_k: int = 8                           # nearest chunks asked of the vector search (x3)
     context_tokens: int = 1200               # budget for summary text sent to an LLM
     llm_backend: str = "ollama"
     llm_model: str = "mediassist"

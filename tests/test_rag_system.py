@@ -49,3 +49,21 @@ def test_display_names_lose_paths_and_control_characters():
     assert display_name("C:\\Users\\me\\summary.pdf") == "summary.pdf"
     assert display_name("a\x00b\nc.txt") == "abc.txt"
     assert display_name("") == "document"
+
+
+def test_a_long_summary_is_cut_to_the_budget_keeping_what_answers(rag, settings):
+    course = " ".join(f"On hospital day {n} the patient walked in the hall and vital signs were stable."
+                      for n in range(1, 160))
+    long_summary = (f"Hospital Course:\n{course}\n\nDischarge Medications:\n1. Apixaban 5 mg by mouth twice daily.\n"
+                    f"2. Metoprolol tartrate 25 mg by mouth twice daily.\n\nFollow-up:\nDr. Ames in 2 weeks.\n")
+    assert len(long_summary) > settings.context_tokens * 4
+    rag.ingest(long_summary.encode(), "long.txt", "owner-a")
+    passages, _ = rag.retrieve("Which pills do I keep taking?", "owner-a")
+    assert sum(len(p.text) for p in passages) <= settings.context_tokens * 4
+    assert any("Apixaban 5 mg" in p.text for p in passages)
+
+
+def test_a_short_summary_is_sent_whole(rag):
+    record = rag.ingest(SUMMARY.encode(), "p.txt", "owner-a")
+    passages, _ = rag.retrieve("Can I drive?", "owner-a")
+    assert len(passages) == record.chunks

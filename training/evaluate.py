@@ -1,0 +1,348 @@
+"""Measure retrieval and answers on the question set over ../shared/corpus, beside a naive baseline.
+
+    make eval
+    .venv/bin/python training/evaluate.py [--backend extractive [--backend ollama]] [--corpus DIR] [--out DIR]
+
+For each backend it reports, overall and by category: evidence recall of the context sent to the model,
+context size in tokens, key-fact recall of the answer, refusal rate on unanswerable questions, wrong-refusal
+rate on answerable ones, and latency p50/p95. The naive baseline (500-character word chunks with ~10 words
+of overlap, top-3 by MiniLM cosine, always answering with those chunks) runs on the same questions.
+Writes a table to the terminal, eval_results.json and eval_chart.png to --out. Skips cleanly without a corpus.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from document_processor import load_document  # noqa: E402
+from settings import Settings  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+QUESTIONS = ROOT / "training" / "data" / "eval_questions.jsonl"
+PLAN_TRUTH = ROOT / "training" / "data" / "plan_truth.json"
+OWNER = "evaluation"
+SPAN_COVERED = 0.9   # an evidence span counts as retrieved when this share of its characters was sent
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    document: str
+    question: str
+    category: str
+    answerable: bool
+    evidence: tuple[str, ...]
+    key_facts: tuple[str, ...]
+
+
+@dataclass
+class Result:
+    question: Question
+    evidence_recall: float | None = None      # None for unanswerable questions
+    context_tokens: int = 0
+    facts_found: float | None = None          # share of key facts in the answer
+    refused: bool = False
+    latency_ms: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def load_questions(path: Path = QUESTIONS) -> list[Question]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Question(r["id"], r["document"], r["question"], r["category"], bool(r["answerable"]),
+                     tuple(r.get("evidence") or ()), tuple(r.get("key_facts") or ())) for r in rows]
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("’", "'").replace("–", "-").replace("—", "-").replace("\u00a0", " ")
+    return " ".join(text.split())
+
+
+def contains_fact(answer: str, fact: str) -> bool:
+    return normalise(fact) in normalise(answer)
+
+
+def span_offsets(text: str, span: str) -> tuple[int, int] | None:
+    start = text.find(span)
+    if start < 0:
+        match = re.search(r"\s+".join(map(re.escape, span.split())), text)
+        return (match.start(), match.end()) if match else None
+    return start, start + len(span)
+
+
+def evidence_recall(text: str, spans: tuple[str, ...], sent: list[tuple[int, int]]) -> float:
+    covered = 0
+    for span in spans:
+        where = span_offsets(text, span)
+        if where is None:
+            continue
+        start, end = where
+        overlap = sum(max(0, min(end, b) - max(start, a)) for a, b in merge(sent))
+        covered += overlap >= SPAN_COVERED * (end - start)
+    return covered / len(spans) if spans else 1.0
+
+
+def merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for a, b in sorted(ranges):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else 0.0
+
+
+# ---------------------------------------------------------------- the two pipelines
+
+class AppPipeline:
+    """The real pipeline: document_processor, Chroma, retrieval, and the chosen backend."""
+
+    def __init__(self, backend: str, data_dir: Path, **overrides):
+        from rag_system import RagSystem
+        self.rag = RagSystem.from_settings(Settings(data_dir=data_dir, llm_backend=backend, **overrides))
+        self.name = backend
+        self.ids: dict[str, str] = {}
+
+    def add(self, name: str, data: bytes) -> None:
+        self.ids[name] = self.rag.ingest(data, Path(name).name, OWNER).id
+
+    def run(self, q: Question, text: str, count_tokens) -> Result:
+        doc = [self.ids[q.document]]
+        passages, _ = self.rag.retrieve(q.question, OWNER, doc)
+        started = time.perf_counter()
+        answer = self.rag.answer(q.question, OWNER, doc)
+        latency = (time.perf_counter() - started) * 1000
+        return score(q, text, [(p.start, p.end) for p in passages], [p.text for p in passages],
+                     answer["answer"], not answer["found"], latency, count_tokens,
+                     backend_used=answer["backend"])
+
+
+class NaiveBaseline:
+    """500-character word chunks, ~10 words of overlap, top-3 by cosine; always answers with the chunks."""
+    name = "naive"
+
+    def __init__(self, embedder):
+        self.embedder = embedder
+        self.chunks: dict[str, list[tuple[int, int, str]]] = {}
+        self.vectors: dict = {}
+
+    def add(self, name: str, text: str) -> None:
+        chunks = naive_chunks(text)
+        self.chunks[name] = chunks
+        self.vectors[name] = self.embedder.embed([c[2] for c in chunks])
+
+    def run(self, q: Question, text: str, count_tokens) -> Result:
+        started = time.perf_counter()
+        query = self.embedder.embed([q.question])[0]
+        top = (self.vectors[q.document] @ query).argsort()[::-1][:3]
+        chosen = [self.chunks[q.document][i] for i in sorted(top)]
+        latency = (time.perf_counter() - started) * 1000
+        answer = "\n\n".join(c[2] for c in chosen)
+        return score(q, text, [(a, b) for a, b, _ in chosen], [c[2] for c in chosen], answer, False, latency,
+                     count_tokens)
+
+
+def naive_chunks(text: str, size: int = 500, overlap_words: int = 10) -> list[tuple[int, int, str]]:
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    chunks, i = [], 0
+    while i < len(words):
+        j = i
+        while j < len(words) and words[j][1] - words[i][0] <= size:
+            j += 1
+        j = max(j, i + 1)
+        chunks.append((words[i][0], words[j - 1][1], text[words[i][0]:words[j - 1][1]]))
+        if j >= len(words):
+            break
+        i = max(i + 1, j - overlap_words)
+    return chunks
+
+
+def score(q: Question, text: str, sent: list[tuple[int, int]], sent_texts: list[str], answer: str,
+          refused: bool, latency: float, count_tokens, **extra) -> Result:
+    result = Result(q, context_tokens=sum(count_tokens(t) for t in sent_texts), refused=refused,
+                    latency_ms=latency, extra=extra)
+    if q.answerable:
+        result.evidence_recall = evidence_recall(text, q.evidence, sent)
+        facts = [contains_fact(answer, f) for f in q.key_facts] or [True]
+        result.facts_found = sum(facts) / len(facts)
+    return result
+
+
+# ---------------------------------------------------------------- report
+
+def summarise(results: list[Result]) -> dict:
+    answerable = [r for r in results if r.question.answerable]
+    unanswerable = [r for r in results if not r.question.answerable]
+    mean = lambda xs: round(statistics.fmean(xs), 4) if xs else None  # noqa: E731
+    return {
+        "questions": len(results),
+        "evidence_recall": mean([r.evidence_recall for r in answerable]),
+        "context_tokens": mean([r.context_tokens for r in results]),
+        "key_fact_recall": mean([r.facts_found == 1.0 for r in answerable]),
+        "key_fact_share": mean([r.facts_found for r in answerable]),
+        "refusal_rate_unanswerable": mean([r.refused for r in unanswerable]),
+        "wrong_refusal_rate": mean([r.refused for r in answerable]),
+        "latency_p50_ms": round(percentile([r.latency_ms for r in results], 0.5), 1),
+        "latency_p95_ms": round(percentile([r.latency_ms for r in results], 0.95), 1),
+    }
+
+
+def by_category(results: list[Result]) -> dict:
+    groups: dict[str, list[Result]] = {}
+    for r in results:
+        groups.setdefault(r.question.category if r.question.answerable else "unanswerable", []).append(r)
+    return {name: summarise(rs) for name, rs in sorted(groups.items())}
+
+
+COLUMNS = (("evidence_recall", "evid.rec"), ("context_tokens", "ctx tok"), ("key_fact_recall", "facts"),
+           ("refusal_rate_unanswerable", "refuse(U)"), ("wrong_refusal_rate", "wrong ref"),
+           ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
+
+
+def table(rows: dict[str, dict]) -> str:
+    head = f"{'':26}{'n':>5}" + "".join(f"{label:>11}" for _, label in COLUMNS)
+    lines = [head, "-" * len(head)]
+    for name, row in rows.items():
+        cells = "".join(f"{cell(row[key]):>11}" for key, _ in COLUMNS)
+        lines.append(f"{name[:26]:26}{row['questions']:>5}{cells}")
+    return "\n".join(lines)
+
+
+def cell(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) and value <= 1 else f"{value:.0f}"
+
+
+def chart(report: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    metrics = [("evidence_recall", "evidence recall"), ("key_fact_recall", "key-fact recall"),
+               ("refusal_rate_unanswerable", "refusal (unanswerable)"), ("wrong_refusal_rate", "wrong refusal")]
+    names = list(report["overall"])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        values = [report["overall"][name][key] or 0 for key, _ in metrics]
+        left.bar([x + i * width for x in range(len(metrics))], values, width, label=name)
+    left.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(metrics))], [m[1] for m in metrics],
+                    fontsize=8)
+    left.set_ylim(0, 1.05)
+    left.legend(fontsize=8)
+    left.set_title("Overall")
+    categories = [c for c in report["by_category"][names[0]] if c != "unanswerable"]
+    for i, name in enumerate(names):
+        values = [report["by_category"][name][c]["evidence_recall"] or 0 for c in categories]
+        right.bar([x + i * width for x in range(len(categories))], values, width, label=name)
+    right.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(categories))], categories,
+                     rotation=40, ha="right", fontsize=8)
+    right.set_ylim(0, 1.05)
+    right.set_title("Evidence recall by category")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- discharge-plan accuracy
+
+def plan_accuracy(pipeline: AppPipeline) -> dict | None:
+    if not PLAN_TRUTH.exists():
+        return None
+    truth = json.loads(PLAN_TRUTH.read_text(encoding="utf-8"))
+    expected = found_names = found_doses = extracted = matched_extracted = 0
+    for name, doc_truth in truth.items():
+        if name not in pipeline.ids:
+            continue
+        meds = pipeline.rag.plan(OWNER, pipeline.ids[name])["medications"]
+        extracted += len(meds)
+        matched = set()
+        for med in doc_truth.get("discharge_medications", []):
+            expected += 1
+            hit = next((i for i, m in enumerate(meds) if same_drug(med["name"], m)), None)
+            if hit is None:
+                continue
+            matched.add(hit)
+            found_names += 1
+            dose = med.get("dose")
+            found_doses += dose is None or normalise(dose) in normalise(f"{meds[hit]['dose']} {meds[hit]['text']}")
+        matched_extracted += len(matched)
+    return {"medications_expected": expected, "medications_extracted": extracted,
+            "name_recall": round(found_names / expected, 4) if expected else None,
+            "dose_recall": round(found_doses / expected, 4) if expected else None,
+            "precision": round(matched_extracted / extracted, 4) if extracted else None}
+
+
+def same_drug(truth_name: str, extracted: dict) -> bool:
+    first_word = normalise(truth_name).split()[0]
+    return first_word in normalise(f"{extracted['name']} {extracted['text']}")
+
+
+# ---------------------------------------------------------------- main
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--backend", action="append", choices=["extractive", "ollama", "openai"])
+    parser.add_argument("--out", type=Path, default=ROOT / "training" / "out")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions (for a quick look)")
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"No corpus at {args.corpus}: evaluation skipped.")
+        return 0
+    questions = load_questions(args.questions)[: args.limit or None]
+    texts = {name: load_document((args.corpus / name).read_bytes(), name).text
+             for name in sorted({q.document for q in questions})}
+    report: dict = {"overall": {}, "by_category": {}, "questions": len(questions), "documents": len(texts)}
+    per_question: dict[str, list] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        pipelines = []
+        for i, backend in enumerate(args.backend or ["extractive"]):
+            pipeline = AppPipeline(backend, Path(tmp) / f"app{i}")
+            for name in texts:
+                pipeline.add(name, (args.corpus / name).read_bytes())
+            pipelines.append(pipeline)
+        naive = NaiveBaseline(pipelines[0].rag.embedder)
+        for name, text in texts.items():
+            naive.add(name, text)
+        tokenizer = pipelines[0].rag.embedder.model.tokenizer
+        count_tokens = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
+        for runner in [*pipelines, naive]:
+            results = [runner.run(q, texts[q.document], count_tokens) for q in questions]
+            label = f"pipeline:{runner.name}" if runner is not naive else "naive baseline (top-3)"
+            report["overall"][label] = summarise(results)
+            report["by_category"][label] = by_category(results)
+            per_question[label] = [{"id": r.question.id, "evidence_recall": r.evidence_recall,
+                                    "facts": r.facts_found, "refused": r.refused,
+                                    "context_tokens": r.context_tokens, **r.extra} for r in results]
+        report["plan"] = plan_accuracy(pipelines[0])
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "eval_results.json").write_text(json.dumps({**report, "per_question": per_question}, indent=2))
+    chart(report, args.out / "eval_chart.png")
+    print(f"{report['questions']} questions over {report['documents']} documents\n")
+    print(table(report["overall"]))
+    for label, categories in report["by_category"].items():
+        print(f"\n{label}, by category\n{table(categories)}")
+    if report["plan"]:
+        print(f"\ndischarge-plan medications: {report['plan']}")
+    print(f"\nwrote {args.out / 'eval_results.json'} and {args.out / 'eval_chart.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
