@@ -7,8 +7,13 @@ section or a quoted sentence always points back at the exact words of the summar
 from __future__ import annotations
 
 import bisect
+import collections.abc
+import contextlib
 import io
+import os
 import re
+import shutil
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -19,6 +24,7 @@ __all__ = [
     "SECTION_NAMES", "Page", "Section", "Document", "Chunk",
     "detect_kind", "extract_text", "pdf_page_texts", "split_sections", "load_document",
     "chunk_document", "split_units", "canonical_section_name", "display_name",
+    "tesseract_command", "max_ocr_pages",
 ]
 
 SECTION_NAMES: tuple[str, ...] = (
@@ -61,6 +67,8 @@ class Document:
     kind: str    # "pdf" | "docx" | "txt"
     pages: tuple[Page, ...]
     sections: tuple[Section, ...]
+    ocr_pages: tuple[int, ...] = ()          # pages whose text was read from the page image (OCR)
+    unreadable_pages: tuple[int, ...] = ()   # pages with no text layer that OCR could not read either
 
     def page_at(self, offset: int) -> int:
         """Number of the page that contains offset (the first or last page when out of range)."""
@@ -170,27 +178,46 @@ def _extension(filename: str) -> str:
 
 # --------------------------------------------------------------------------- extraction
 
-def extract_text(data: bytes, filename: str, max_pages: int = 500) -> tuple[str, tuple[Page, ...], str]:
-    """(text, pages, kind). Raises the errors.py family for anything that cannot be read."""
+@dataclass(frozen=True)
+class _Extracted:
+    text: str
+    pages: tuple[Page, ...]
+    kind: str
+    ocr_pages: tuple[int, ...] = ()
+    unreadable_pages: tuple[int, ...] = ()
+
+
+def extract_text(data: bytes, filename: str, max_pages: int = 500,
+                 max_ocr: int | None = None) -> tuple[str, tuple[Page, ...], str]:
+    """(text, pages, kind). Raises the errors.py family for anything that cannot be read.
+
+    PDF pages without a text layer are read with OCR (see load_document for which pages that was).
+    """
+    extracted = _extract(data, filename, max_pages, max_ocr)
+    return extracted.text, extracted.pages, extracted.kind
+
+
+def load_document(data: bytes, filename: str, max_pages: int = 500, max_ocr: int | None = None) -> Document:
+    """max_ocr: most pages read with OCR; None reads MAX_OCR_PAGES from the environment (default 20)."""
+    extracted = _extract(data, filename, max_pages, max_ocr)
+    if not _has_letters(extracted.text):
+        raise NoTextFound(f"{_display_name(filename)} contains no readable text. "
+                          "Check that you chose the discharge summary itself.")
+    return Document(text=extracted.text, kind=extracted.kind, pages=extracted.pages,
+                    sections=split_sections(extracted.text), ocr_pages=extracted.ocr_pages,
+                    unreadable_pages=extracted.unreadable_pages)
+
+
+def _extract(data: bytes, filename: str, max_pages: int, max_ocr: int | None) -> _Extracted:
     kind = detect_kind(data, filename)
     name = _display_name(filename)
     if kind == "pdf":
         page_texts = pdf_page_texts(data, name, max_pages)
-        if not any(_has_letters(page_text) for page_text in page_texts):
-            raise NoTextFound(f"{name} looks like a scanned or image-only PDF: it has no selectable text. "
-                              "Upload a PDF with selectable text, or a DOCX or TXT copy of the summary.")
+        page_texts, ocr_pages, unreadable_pages = _ocr_empty_pages(data, name, page_texts, max_ocr)
         text, pages = _join_pages(page_texts)
-        return text, pages, kind
+        return _Extracted(text, pages, kind, ocr_pages, unreadable_pages)
     text = _docx_text(data, name) if kind == "docx" else _decode_text(data, name)
-    return text, (Page(1, 0, len(text)),), kind
-
-
-def load_document(data: bytes, filename: str, max_pages: int = 500) -> Document:
-    text, pages, kind = extract_text(data, filename, max_pages)
-    if not _has_letters(text):
-        raise NoTextFound(f"{_display_name(filename)} contains no readable text. "
-                          "Check that you chose the discharge summary itself.")
-    return Document(text=text, kind=kind, pages=pages, sections=split_sections(text))
+    return _Extracted(text, (Page(1, 0, len(text)),), kind)
 
 
 def _has_letters(text: str) -> bool:
@@ -265,9 +292,9 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def pdf_page_texts(data: bytes, filename: str = "document.pdf", max_pages: int = 500) -> list[str]:
-    """One cleaned string per page; a page without a text layer comes back as "".
+    """One cleaned string per page, from the text layer only; a page without one comes back as "".
 
-    This is the seam for OCR: a later step can fill the empty pages from page images.
+    This is the seam for OCR: _ocr_empty_pages fills the empty pages from page images.
     """
     name = _display_name(filename)
     # pypdf quietly rebuilds a truncated file from what is left, so check the end marker first.
@@ -317,6 +344,198 @@ def _join_pages(page_texts: list[str]) -> tuple[str, tuple[Page, ...]]:
         pages.append(Page(number, offset, offset + len(page_text)))
         offset += len(page_text) + 1   # the "\n" that joins pages
     return "\n".join(page_texts), tuple(pages)
+
+
+# ---- OCR for PDF pages without a text layer (scans, photos, "print to image")
+#
+# Pages are rendered with pypdfium2 (no poppler needed) and read with the tesseract program through
+# pytesseract. A page with a text layer keeps it; only pages without letters in theirs are read.
+
+OCR_DPI = 300                  # what tesseract reads best; a normal page is 8-9 million pixels at 300 dpi
+OCR_MAX_PIXELS = 12_000_000    # larger (poster-size) pages are rendered at less dpi to bound memory
+OCR_PAGE_TIMEOUT = 60          # seconds for one page before it counts as unreadable
+OCR_LANGUAGE = "eng"
+OCR_CONFIG = "--psm 4"         # one column of lines of varying size: keeps a table row ("Aspirin 81 mg daily") whole
+DEFAULT_MAX_OCR_PAGES = 20
+_INK_LEVEL = 160               # grey levels below this are ink; a page with (almost) none is blank
+_INK_PIXELS = 30               # ... at 300 dpi; fewer at lower resolutions
+
+_PDFIUM_LOCK = threading.Lock()                                     # PDFium is not thread-safe
+_OCR_SLOTS = threading.BoundedSemaphore(max(1, min(4, (os.cpu_count() or 2) // 2)))   # concurrent tesseracts
+
+
+class _OcrUnavailable(Exception):
+    """tesseract (or its English data) is missing or cannot run."""
+
+
+def tesseract_command() -> str | None:
+    """The tesseract program: TESSERACT_CMD when set (a path or a name on PATH), else tesseract on PATH.
+
+    None when it is not there (or not executable); OCR is then unavailable.
+    """
+    configured = os.environ.get("TESSERACT_CMD", "").strip()
+    return shutil.which(configured or "tesseract")
+
+
+def max_ocr_pages() -> int:
+    """MAX_OCR_PAGES from the environment (default 20); 0 turns OCR off."""
+    raw = os.environ.get("MAX_OCR_PAGES", "").strip()
+    if not raw:
+        return DEFAULT_MAX_OCR_PAGES
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        from settings import ConfigError
+        raise ConfigError(f"MAX_OCR_PAGES={raw!r} is not a valid number of pages (0 turns OCR off)")
+    return value
+
+
+def _ocr_unavailable_message(name: str) -> str:
+    return (f"{name} looks like a scanned (image-only) PDF: it has no selectable text, and OCR (reading text "
+            "from page images) is not available on this server. Upload a PDF with selectable text, or a DOCX "
+            "or TXT copy of the summary.")
+
+
+def _ocr_empty_pages(data: bytes, name: str, page_texts: list[str],
+                     max_ocr: int | None) -> tuple[list[str], tuple[int, ...], tuple[int, ...]]:
+    """(page texts, pages read with OCR, pages that stayed unreadable) with the empty pages OCR'd.
+
+    Raises NoTextFound when no page has any text in the end, TooLarge when too many pages need OCR.
+    """
+    empty = [number for number, text in enumerate(page_texts, start=1) if not _has_letters(text)]
+    if not empty:
+        return page_texts, (), ()
+    scanned = len(empty) == len(page_texts)   # no page has a text layer
+    limit = max_ocr_pages() if max_ocr is None else max_ocr
+    command = tesseract_command() if limit > 0 else None
+    if command is None and scanned:
+        raise NoTextFound(_ocr_unavailable_message(name))
+    if command is not None and len(empty) > limit:
+        raise TooLarge(f"{name} has {len(empty)} pages without selectable text (scanned pages); this server "
+                       f"reads at most {limit} such pages with OCR, which is slow. Upload only the discharge "
+                       "summary pages, or a PDF with selectable text, a DOCX or a TXT copy of the summary.")
+    texts = list(page_texts)
+    ocr_pages: list[int] = []
+    unreadable: list[int] = []
+    dpi = OCR_DPI if command is not None else 72   # without OCR, pages are only checked for being blank
+    with contextlib.closing(_page_images(data, empty, dpi)) as images:
+        for number, image in images:
+            if image is None:
+                unreadable.append(number)
+                continue
+            try:
+                if _is_blank(image, dpi):
+                    continue   # nothing printed on it: an empty page, not an unreadable one
+                text = _ocr_image(image, command) if command is not None else ""
+            except _OcrUnavailable:
+                command, text = None, ""
+                if scanned:
+                    raise NoTextFound(_ocr_unavailable_message(name)) from None
+            finally:
+                image.close()
+            if re.search(r"[^\W\d_]{2}", text):   # at least one two-letter word, not stray marks
+                texts[number - 1] = text
+                ocr_pages.append(number)
+            else:
+                unreadable.append(number)
+    if not any(_has_letters(text) for text in texts):
+        raise NoTextFound(f"{name} looks like a scanned (image-only) PDF, and we could not read any text, even "
+                          "with OCR: the pages look blank, or the scan is too faint, blurred or small. Scan it "
+                          "again more clearly, or upload a PDF with selectable text, a DOCX or a TXT copy.")
+    return texts, tuple(ocr_pages), tuple(sorted(unreadable))
+
+
+def _page_images(data: bytes, numbers: list[int], dpi: int):
+    """(number, greyscale PIL image or None when the page cannot be rendered), one page at a time."""
+    try:
+        import pypdfium2
+
+        with _PDFIUM_LOCK:
+            pdf = pypdfium2.PdfDocument(data)
+    except Exception:   # pypdf read it but PDFium cannot: nothing to OCR
+        for number in numbers:
+            yield number, None
+        return
+    try:
+        for number in numbers:
+            yield number, _render_page(pdf, number, dpi)
+    finally:
+        with _PDFIUM_LOCK:
+            pdf.close()
+
+
+def _render_page(pdf, number: int, dpi: int):
+    try:
+        with _PDFIUM_LOCK:
+            page = pdf[number - 1]
+            try:
+                width, height = page.get_size()   # in points (1/72 inch)
+                if width <= 0 or height <= 0:
+                    return None
+                scale = min(dpi / 72, (OCR_MAX_PIXELS / (width * height)) ** 0.5)
+                bitmap = page.render(scale=scale, grayscale=True, fill_color=(255, 255, 255, 255))
+                try:
+                    return bitmap.to_pil().copy()   # a copy owns its pixels once the bitmap is closed
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+    except Exception:
+        return None
+
+
+def _is_blank(image, dpi: int) -> bool:
+    if image.mode != "L":
+        image = image.convert("L")
+    return sum(image.histogram()[:_INK_LEVEL]) < max(2, _INK_PIXELS * (dpi / OCR_DPI) ** 2)
+
+
+def _ocr_image(image, command: str) -> str:
+    """The text tesseract reads in image ("" when it reads nothing or gives up on the page)."""
+    try:
+        import pytesseract
+    except ImportError as error:
+        raise _OcrUnavailable() from error
+    _configure_pytesseract(pytesseract, command)
+    try:
+        with _OCR_SLOTS:
+            raw = pytesseract.image_to_string(image, lang=OCR_LANGUAGE, config=OCR_CONFIG,
+                                              timeout=OCR_PAGE_TIMEOUT)
+    except (pytesseract.TesseractNotFoundError, OSError) as error:
+        raise _OcrUnavailable() from error
+    except pytesseract.TesseractError as error:
+        if "language" in str(error).lower() or "traineddata" in str(error).lower():
+            raise _OcrUnavailable() from error   # tesseract without its English data
+        return ""
+    except RuntimeError:   # pytesseract's timeout
+        return ""
+    return _clean_ocr_text(raw)
+
+
+def _configure_pytesseract(pytesseract, command: str) -> None:
+    """Point pytesseract at command, and run tesseract on one thread unless OMP_THREAD_LIMIT says otherwise.
+
+    Debian's tesseract uses OpenMP, which makes one page several times slower on a busy or small machine
+    (15 s instead of 2.5 s for a dense page on 2 cores) and oversubscribes the CPU when uploads overlap.
+    The limit goes into tesseract's environment only (pytesseract starts it with its module's environ):
+    setting it in os.environ would also slow torch if it loaded later.
+    """
+    module = pytesseract.pytesseract
+    module.tesseract_cmd = command
+    if isinstance(getattr(module, "environ", None), collections.abc.Mapping):
+        module.environ = {"OMP_THREAD_LIMIT": "1", **os.environ}
+
+
+_OCR_CHARACTER_FIXES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\x0c": "\n"})
+
+
+def _clean_ocr_text(raw: str) -> str:
+    """Light clean-up that keeps line breaks (section headings are found line by line)."""
+    text = _clean_pdf_text(raw.translate(_OCR_CHARACTER_FIXES))
+    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
 # ---- DOCX

@@ -12,14 +12,13 @@ import re
 from dataclasses import dataclass
 
 from document_processor import split_units
-from patient_language import QuestionAnalysis, mentions_topic, passage_matches
+from patient_language import QuestionAnalysis, matched_share, mentions_topic, passage_matches
 from prompting import NOT_IN_SUMMARY, Passage
 
 OFFLINE_NOTICE = ("The AI model is offline, so this answer quotes your discharge summary word for word. "
                   "Ask your care team if anything is unclear.")
 MAX_LINES = 14
-# Below this similarity a passage must be on the question's topic to be quoted at all.
-MIN_OFF_TOPIC_SCORE = 0.45
+REQUIRED_FOCUS_SHARE = 0.6   # with no recognised topic, a line must carry this share of the question's words
 
 _LEADING_HEADING = re.compile(r"^[\s#*_]*([A-Z][A-Za-z/&,()' -]{2,60}):[\s*_]*")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪]|\d{1,2}[.)])\s+")
@@ -34,38 +33,51 @@ class ExtractiveAnswer:
 
 
 def compose(analysis: QuestionAnalysis, passages: list[Passage], notice: str = OFFLINE_NOTICE) -> ExtractiveAnswer:
-    quoted: list[tuple[Passage, list[str]]] = []
-    budget = MAX_LINES
-    for passage in _topic_sections_first(analysis, passages):
-        lines = _answering_lines(analysis, passage)[:budget]
-        if lines:
-            quoted.append((passage, lines))
-            budget -= len(lines)
-        if budget <= 0:
-            break
-    if not quoted:
+    candidates = [(score, passage, line) for passage in passages for line, score in _answering_lines(analysis, passage)]
+    best = sorted(candidates, key=lambda c: -c[0])[:MAX_LINES]
+    if not best:
         return ExtractiveAnswer(f"{notice}\n\n{NOT_IN_SUMMARY}", False, [])
-    return ExtractiveAnswer(f"{notice}\n\n{_format(quoted)}", True, [p for p, _ in quoted])
+    quoted: dict[str, tuple[Passage, list[str]]] = {}
+    for _, passage, line in sorted(best, key=lambda c: (c[1].document_id, c[1].start)):
+        quoted.setdefault(passage.chunk_id, (passage, []))[1].append(line)
+    ordered = _topic_sections_first(analysis, [p for p, _ in quoted.values()])
+    return ExtractiveAnswer(f"{notice}\n\n{_format([quoted[p.chunk_id] for p in ordered])}", True, ordered)
 
 
 def _topic_sections_first(analysis: QuestionAnalysis, passages: list[Passage]) -> list[Passage]:
     rank = {name: i for i, name in enumerate(analysis.sections)}
-    return sorted(passages, key=lambda p: (rank.get(p.section, len(rank)), -p.score))
+    return sorted(passages, key=lambda p: (rank.get(p.section, len(rank)), p.document_id, p.start))
 
 
-def _answering_lines(analysis: QuestionAnalysis, passage: Passage) -> list[str]:
+def _answering_lines(analysis: QuestionAnalysis, passage: Passage) -> list[tuple[str, float]]:
+    """The lines of a passage that answer the question, each with how strongly it does."""
     lines = [line for line in (_tidy(passage.text[a:b]) for a, b in split_units(passage.text)) if line]
-    on_topic = passage.section in analysis.sections
-    if analysis.specific_stems:
-        if not on_topic and passage.score < MIN_OFF_TOPIC_SCORE:
-            return []
-        return [line for line in lines if passage_matches(line, analysis.specific_stems)]
-    if passage.section in analysis.primary_sections:
-        focused = [line for line in lines if passage_matches(line, analysis.focus_stems)]
-        return focused or lines
-    if on_topic:
-        return [line for line in lines if mentions_topic(analysis, line)]
-    return []
+    primary = passage.section in analysis.primary_sections
+    in_topic_section = passage.section in analysis.sections
+    answering = []
+    for line in lines:
+        specific = passage_matches(line, analysis.specific_stems)
+        focus = matched_share(line, analysis.focus_stems)
+        topical = mentions_topic(analysis, line)
+        if analysis.specific_stems and not specific:
+            continue
+        if analysis.focus_required and focus < REQUIRED_FOCUS_SHARE:
+            continue
+        if not (specific or primary or analysis.focus_required or _topical_here(passage, in_topic_section, topical,
+                                                                                 focus, analysis)):
+            continue
+        strength = 2.0 * specific + 1.5 * focus + topical + primary + 0.5 * in_topic_section + passage.score
+        answering.append((line, strength))
+    return answering
+
+
+def _topical_here(passage: Passage, in_topic_section: bool, topical: bool, focus: float,
+                  analysis: QuestionAnalysis) -> bool:
+    """Topic words count fully in the sections the question is about; elsewhere the line must also carry
+    the question's own words (a lab 'sodium 137' does not answer 'low fat or low salt diet?')."""
+    if not topical or passage.section == "Overview":
+        return False
+    return in_topic_section or focus > 0 or not analysis.focus_stems
 
 
 def _tidy(unit: str) -> str:
@@ -80,6 +92,7 @@ def _tidy(unit: str) -> str:
 
 
 def _format(quoted: list[tuple[Passage, list[str]]]) -> str:
+    """Lines grouped under their section and page, in the order given."""
     several_files = len({p.document_id for p, _ in quoted}) > 1
     blocks: dict[tuple, list[str]] = {}
     for passage, lines in quoted:

@@ -32,11 +32,12 @@ class Topic:
 
 TOPICS: tuple[Topic, ...] = (
     Topic(("pill", "medic", "medicin", "meds", "drug", "tablet", "capsul", "prescri", "dose", "dosag",
-           "antibiotic", "blood thinner", "water pill", "vitamin", "supplement", "keep taking",
+           "antibiotic", "blood thinner", "thinner", "water pill", "vitamin", "supplement", "keep taking", "taper",
+           "schedule", "how long do i take", "how long should i take",
            "take at home", "how often", "refill", "pharmac"),
           MEDS, ("Admission Medications",) + INSTRUCTIONS,
           "discharge medications dose frequency tablet by mouth daily anticoagulant",
-          evidence=(r"\bmedic", r"\bpills?\b", r"\btablets?\b", r"\bcapsules?\b", DOSE)),
+          evidence=(r"\bmedications?\b", r"\bpills?\b", r"\btablets?\b", r"\bcapsules?\b", DOSE)),
     Topic(("insulin",), (), MEDS + INSTRUCTIONS + ("Diet",), "insulin units", ("insulin",)),
     Topic(("inhaler", "puffer", "nebuli"), (), MEDS + INSTRUCTIONS, "inhaler puffs nebulizer",
           ("inhal", "puff", "nebul", "albuterol", "mdi")),
@@ -50,12 +51,14 @@ TOPICS: tuple[Topic, ...] = (
            "hydrocod", "lorcet", "percocet", "vicodin", "norco")),
     Topic(("follow", "appointment", "see the doctor", "see my doctor", "see a doctor", "see the surgeon",
            "check-up", "checkup", "check up", "come back", "next visit", "visit", "clinic",
-           "cardiologist", "specialist", "primary care", "pcp"),
+           "cardiologist", "specialist", "primary care", "pcp", "regular doctor", "family doctor", "gp",
+           "therapy", "therapist", "physio", "home health", "coming to see", "visit me"),
           ("Follow-up",), INSTRUCTIONS + ("Disposition",),
           "follow-up appointment clinic visit with doctor in weeks",
           evidence=(r"follow", r"appointment", r"\bsee (dr|doctor|your|the)", r"\bvisit", r"\bclinic",
                     r"return to (see|clinic|the office)")),
-    Topic(("eat", "food", "diet", "meal", "drink", "salt", "sodium", "sugar", "fluid", "water",
+    Topic(("eat", "food", "diet", "meal", "drink", "salt", "sodium", "sugar", "fluid", "water", "juice", "soda",
+           "breastfeed", "breast-feed", "breast feed", "formula", "bottle",
            "carb", "nutrition", "snack", "coffee", "caffeine"),
           ("Diet",), INSTRUCTIONS, "diet food fluid restriction",
           evidence=(r"\bdiet", r"\beat", r"\bfoods?\b", r"sodium", r"\bsalt", r"\bfluids?\b", r"carbohydrate",
@@ -71,7 +74,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic(("lift", "carry", "heavy"),
           (), ("Activity",) + INSTRUCTIONS, "lifting restriction pounds activity",
           ("lift", "carry", "heavy", "lb", "lbs", "pound")),
-    Topic(("exercis", "walk", "activit", "stair", "sport", "gym", "active"),
+    Topic(("exercis", "walk", "activit", "stair", "sport", "gym", "active", "walker", "cane", "crutch", "bed",
+           "bedrest", "weight-bearing", "weight bearing", "precaution", "cross my legs", "cross her legs",
+           "cross his legs"),
           ("Activity",), INSTRUCTIONS, "activity exercise walking restrictions",
           evidence=(r"activit", r"\bwalk", r"exercis", r"\blift", r"\bdriv", r"bed ?rest", r"ambulat",
                     r"weight[- ]?bearing", r"\bstairs", r"return to (work|school|normal)")),
@@ -87,16 +92,19 @@ TOPICS: tuple[Topic, ...] = (
           ("Wound Care",), INSTRUCTIONS, "wound care incision dressing",
           evidence=(r"wound", r"incision", r"dressing", r"staples?\b", r"sutures?\b", r"stitch", r"\bdrain",
                     r"shower", r"\bbath")),
-    Topic(("er", "emergency", "911", "warning", "danger", "call the doctor", "call my doctor", "worry",
+    Topic(("er", "emergency", "911", "999", "a&e", "ambulance", "warning", "danger", "call the doctor", "call my doctor", "worry",
            "worried", "watch for", "look out", "symptom", "sign", "go back to the hospital",
-           "when to return", "return to the hospital", "come back to the hospital", "when should i call",
+           "when to return", "return to the hospital", "come back to the hospital", "when should i call", "bring her in",
+           "bring him in", "bring her back", "bring him back", "come in", "temp", "temperature", "how high",
+           "too high", "serious",
            "urgent"),
           ("Warning Signs",), INSTRUCTIONS, "warning signs return to emergency room call your doctor if",
           evidence=(r"emergency", r"\b911\b", r"\b(er|ed)\b", r"\bcall (your|the|dr|doctor|911|us)", r"\bseek",
                     r"immediately", r"right away", r"return (to the (er|ed|emergency|hospital)|if|for)",
                     r"worsen", r"warning")),
     Topic(("why was i", "why i was", "diagnos", "what did i have", "what do i have", "what was wrong",
-           "what is wrong", "condition", "problem", "illness", "admitted for", "in the hospital for",
+           "what is wrong", "condition", "problem", "illness", "admitted for", "in the hospital for", "admitted",
+           "cancer", "what kind of", "stage", "why did",
            "reason"),
           ("Discharge Diagnosis",), ("Admission Diagnosis", "Chief Complaint", "Hospital Course"),
           "diagnosis admitted for",
@@ -124,6 +132,13 @@ no nor not now of off on once only or other our out over own same she should so 
 the their them then there these they this those through to too under until up very was we were what
 when where which while who whom why will with would you your yours yourself okay ok please tell know
 need much many still supposed allowed get go going take taking make use using able let way ever
+whats whens wheres hows im ive id dont doesnt didnt cant couldnt wont isnt arent wasnt shouldnt
+""".split())
+
+# Who is asking about whom does not change what the summary must say.
+PEOPLE = frozenset("""
+mom mum mother dad father husband wife son daughter brother sister child kid kids baby grandma grandpa
+grandmother grandfather aunt uncle partner friend patient he she him her they them
 """.split())
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
@@ -140,7 +155,8 @@ def stem(word: str) -> str:
 
 
 def content_stems(text: str) -> set[str]:
-    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+    words = (re.sub(r"'s?$", "", w) for w in _WORD.findall(text.lower().replace("’", "'")))
+    return {stem(w) for w in words if w not in STOPWORDS and w not in PEOPLE and len(w) > 1}
 
 
 def _has_trigger(question: str, trigger: str) -> bool:
@@ -159,6 +175,7 @@ class QuestionAnalysis:
     topic_evidence: re.Pattern | None  # a line of a secondary section must match it
     specific_stems: frozenset[str]     # an answering line must contain one of these
     focus_stems: frozenset[str]        # words no topic explains: lines with them are preferred
+    focus_required: bool               # no topic recognised: a line must carry most of the focus words
     topic_found: bool
 
 
@@ -169,10 +186,9 @@ def analyse(question: str) -> QuestionAnalysis:
     for section in [s for t in topics for s in t.primary] + [s for t in topics for s in t.secondary]:
         if section not in sections:
             sections.append(section)
+    topics = _without_overridden(topics)
     specific = {s for t in topics for s in t.specific}
     focus = _uncovered_terms(question, topics)
-    if not topics:
-        specific |= focus  # nothing else to go on: the passage must mention what was asked about
     primary = {s for t in topics if not t.specific for s in t.primary}
     patterns = [pattern for t in topics for pattern in t.evidence_patterns()]
     expansion = " ".join(t.expansion for t in topics)
@@ -184,8 +200,16 @@ def analyse(question: str) -> QuestionAnalysis:
         topic_evidence=re.compile("|".join(patterns), re.IGNORECASE) if patterns else None,
         specific_stems=frozenset(specific),
         focus_stems=frozenset(focus),
+        focus_required=not topics,
         topic_found=bool(topics),
     )
+
+
+def _without_overridden(topics: list[Topic]) -> list[Topic]:
+    """'Drug allergies' is a question about allergies, not about the medication list."""
+    if any(t.primary == ("Allergies",) for t in topics):
+        return [t for t in topics if t.primary != MEDS]
+    return topics
 
 
 def _uncovered_terms(question: str, topics: list[Topic]) -> set[str]:
@@ -194,7 +218,8 @@ def _uncovered_terms(question: str, topics: list[Topic]) -> set[str]:
     generic = {stem(w) for w in ("doctor", "hospital", "discharge", "summary", "day", "week", "time",
                                  "often", "long", "much", "home", "okay", "safe", "start", "again",
                                  "normal", "back", "now", "today", "tomorrow", "care", "team", "nurse", "see",
-                                 "want", "feel", "like", "thing", "happen", "fine", "right", "next")}
+                                 "want", "feel", "like", "thing", "happen", "fine", "right", "next", "get", "give",
+                                 "come", "new", "really", "actually", "exactly", "just", "anything")}
     terms = set()
     for word in content_stems(question):
         if word in generic or any(word == c or (len(c) > 2 and (word.startswith(c) or c.startswith(word)))
@@ -206,8 +231,15 @@ def _uncovered_terms(question: str, topics: list[Topic]) -> set[str]:
 
 def passage_matches(text: str, stems: frozenset[str]) -> bool:
     """True when text contains one of the stems (as a word prefix)."""
+    return matched_share(text, stems) > 0
+
+
+def matched_share(text: str, stems: frozenset[str]) -> float:
+    """The share of stems that text contains (as word prefixes)."""
+    if not stems:
+        return 0.0
     words = {stem(w) for w in _WORD.findall(text.lower())}
-    return any(w == s or (len(s) > 3 and w.startswith(s)) for s in stems for w in words)
+    return sum(any(w == s or (len(s) > 3 and w.startswith(s)) for w in words) for s in stems) / len(stems)
 
 
 def mentions_topic(analysis: QuestionAnalysis, line: str) -> bool:

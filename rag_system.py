@@ -24,6 +24,7 @@ import numpy as np
 
 from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
 from document_processor import Chunk, Document, Page, chunk_document, display_name, load_document, split_sections
+from emergency import detect_emergency, emergency_notice
 from errors import DocumentNotFound, EmptyFile, NoTextFound, ServiceUnavailable
 from extractive import OFFLINE_NOTICE, compose
 from patient_language import QuestionAnalysis, analyse, content_stems, passage_matches
@@ -96,14 +97,18 @@ class DocumentRecord:
     stored_name: str
     page_spans: tuple[tuple[int, int], ...]   # (start, end) of each page in the extracted text
     indexed_chars: int                         # total length of its chunks
+    ocr_pages: tuple[int, ...] = ()            # pages read with OCR (a scan)
+    unreadable_pages: tuple[int, ...] = ()     # pages with no text even after OCR: not indexed
 
     def public(self) -> dict:
         return {"id": self.id, "filename": self.filename, "uploaded_at": self.uploaded_at,
-                "pages": self.pages, "chunks": self.chunks, "sections": list(self.sections)}
+                "pages": self.pages, "chunks": self.chunks, "sections": list(self.sections),
+                "ocr_pages": list(self.ocr_pages), "unreadable_pages": list(self.unreadable_pages)}
 
     def metadata(self) -> dict:
         fields = {k: v for k, v in self.__dict__.items() if k != "id"}
-        return {**fields, "sections": json.dumps(list(self.sections)), "page_spans": json.dumps(self.page_spans)}
+        return {**fields, **{name: json.dumps(list(fields[name]))
+                             for name in ("sections", "page_spans", "ocr_pages", "unreadable_pages")}}
 
     @classmethod
     def from_metadata(cls, doc_id: str, meta: dict) -> "DocumentRecord":
@@ -112,7 +117,9 @@ class DocumentRecord:
                    sections=tuple(json.loads(meta["sections"])), kind=meta["kind"], size=int(meta["size"]),
                    sha256=meta["sha256"], stored_name=meta["stored_name"],
                    page_spans=tuple(tuple(span) for span in json.loads(meta["page_spans"])),
-                   indexed_chars=int(meta["indexed_chars"]))
+                   indexed_chars=int(meta["indexed_chars"]),
+                   ocr_pages=tuple(json.loads(meta.get("ocr_pages", "[]"))),
+                   unreadable_pages=tuple(json.loads(meta.get("unreadable_pages", "[]"))))
 
 
 # ---------------------------------------------------------------- the system
@@ -141,7 +148,8 @@ class RagSystem:
         started = time.perf_counter()
         if not data:
             raise EmptyFile("The file is empty: choose a discharge summary (PDF, DOCX or TXT).")
-        document = load_document(data, filename, max_pages=self.settings.max_pages)
+        document = load_document(data, filename, max_pages=self.settings.max_pages,
+                                 max_ocr=self.settings.max_ocr_pages)
         doc_id = uuid.uuid4().hex
         chunks = chunk_document(document, doc_id)
         if not chunks:
@@ -154,7 +162,8 @@ class RagSystem:
             kind=document.kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
             stored_name=f"{doc_id}.{document.kind}",
             page_spans=tuple((page.start, page.end) for page in document.pages),
-            indexed_chars=sum(len(c.text) for c in chunks))
+            indexed_chars=sum(len(c.text) for c in chunks),
+            ocr_pages=document.ocr_pages, unreadable_pages=document.unreadable_pages)
         try:
             self._store_file(record.stored_name, data)
             self.chunks.add(ids=[c.id for c in chunks], embeddings=embeddings, documents=[c.text for c in chunks],
@@ -296,15 +305,17 @@ class RagSystem:
     # ------------------------------------------------------------ answers
 
     def answer_stream(self, question: str, owner: str, doc_ids: list[str] | None = None) -> Iterator[dict]:
-        """Events: sources, token..., done | error. The caller has validated the question."""
+        """Events: [emergency], sources, token..., done | error. The caller has validated the question."""
         started = time.perf_counter()
+        notice = self._emergency_notice(question)
         passages, analysis = self.retrieve(question, owner, doc_ids)
         if self.llm is None:
-            yield from self._extractive_events(analysis, passages, OFFLINE_NOTICE)
+            events = self._extractive_events(analysis, passages, OFFLINE_NOTICE)
         else:
-            yield from self._llm_events(question, analysis, passages)
-        log.info("answered query documents=%d passages=%d ms=%d", len(doc_ids or []), len(passages),
-                 (time.perf_counter() - started) * 1000)
+            events = self._llm_events(question, analysis, passages)
+        yield from with_emergency_notice(events, notice)
+        log.info("answered query documents=%d passages=%d emergency=%s ms=%d", len(doc_ids or []), len(passages),
+                 notice is not None, (time.perf_counter() - started) * 1000)
 
     def answer(self, question: str, owner: str, doc_ids: list[str] | None = None) -> dict:
         """The whole answer at once. A model that drops out mid-answer is replaced by the extractive answer."""
@@ -314,8 +325,15 @@ class RagSystem:
             if event["type"] == "error":
                 passages, analysis = self.retrieve(question, owner, doc_ids)
                 notice = f"{event['error']} Here is what your summary says, quoted word for word."
-                return _without_type(_last(self._extractive_events(analysis, passages, notice)))
+                events = self._extractive_events(analysis, passages, notice)
+                return _without_type(_last(with_emergency_notice(events, self._emergency_notice(question))))
         raise RuntimeError("answer stream ended without a result")
+
+    def _emergency_notice(self, question: str) -> str | None:
+        emergency = detect_emergency(question)
+        if emergency is None:
+            return None
+        return emergency_notice(emergency, self.settings.emergency_number, self.settings.crisis_line)
 
     def _extractive_events(self, analysis: QuestionAnalysis, passages: list[Passage], notice: str) -> Iterator[dict]:
         result = compose(analysis, passages, notice)
@@ -406,6 +424,20 @@ def _with_similarity(found: dict, query: np.ndarray) -> dict:
     sims = np.asarray(found["embeddings"]) @ query if len(found["ids"]) else []
     return {cid: (text, meta, float(sim)) for cid, text, meta, sim in
             zip(found["ids"], found["documents"], found["metadatas"], sims)}
+
+
+def with_emergency_notice(events: Iterator[dict], notice: str | None) -> Iterator[dict]:
+    """An emergency happening now is told first, whatever the backend, and leads the answer text."""
+    if notice:
+        yield {"type": "emergency", "notice": notice}
+    for event in events:
+        if notice and event["type"] == "sources":
+            yield event
+            event = {"type": "token", "text": f"{notice}\n\n"}
+        elif event["type"] == "done":
+            event = {**event, "emergency": notice is not None,
+                     "answer": f"{notice}\n\n{event['answer']}" if notice else event["answer"]}
+        yield event
 
 
 def _scope_filter(owner: str, doc_ids: list[str] | None) -> dict:

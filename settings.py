@@ -8,9 +8,10 @@ from pathlib import Path
 # The environment variables Settings.from_env reads; the README documents each one.
 ENV_NAMES = (
     "DATA_DIR", "UPLOAD_DIR", "HOST", "PORT", "SECRET_KEY", "MAX_UPLOAD_MB", "MAX_PAGES", "MAX_QUESTION_CHARS",
+    "MAX_OCR_PAGES", "TESSERACT_CMD",  # TESSERACT_CMD is read by document_processor when it runs OCR
     "EMBEDDING_MODEL", "CHROMA_HOST", "CHROMA_PORT", "TOP_K", "CONTEXT_TOKENS",
     "LLM_BACKEND", "LLM_MODEL", "OLLAMA_HOST", "LLM_API_URL", "LLM_API_KEY",
-    "LLM_TEMPERATURE", "LLM_MAX_TOKENS", "LLM_TIMEOUT", "MEDIASSIST_API_KEYS", "LOG_LEVEL",
+    "LLM_TEMPERATURE", "LLM_MAX_TOKENS", "LLM_TIMEOUT", "MEDIASSIST_API_KEYS", "LOG_LEVEL", "EMERGENCY_NUMBER", "CRISIS_LINE",
 )
 
 BACKEND_NAMES = ("ollama", "openai", "extractive")
@@ -27,6 +28,7 @@ class Settings:
     secret_key: str | None = None            # None: generated once and kept under data_dir
     max_upload_mb: float = 20
     max_pages: int = 500
+    max_ocr_pages: int = 20                  # pages of a scanned PDF read with OCR; 0 turns OCR off
     max_question_chars: int = 2000
     embedding_model: str | None = None       # None: the packaged all-MiniLM-L6-v2
     chroma_host: str | None = None           # set: use a Chroma server instead of data_dir/chroma
@@ -43,6 +45,8 @@ class Settings:
     llm_timeout: float = 120.0
     api_keys: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "INFO"
+    emergency_number: str = "911"
+    crisis_line: str = "988"
 
     def __post_init__(self):
         if self.llm_backend not in BACKEND_NAMES:
@@ -76,6 +80,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             max_upload_mb=number("MAX_UPLOAD_MB", float, cls.max_upload_mb),
             max_pages=number("MAX_PAGES", int, cls.max_pages),
+            max_ocr_pages=number("MAX_OCR_PAGES", int, cls.max_ocr_pages),
             max_question_chars=number("MAX_QUESTION_CHARS", int, cls.max_question_chars),
             embedding_model=env.get("EMBEDDING_MODEL") or None,
             chroma_host=env.get("CHROMA_HOST") or None,
@@ -92,4 +97,6 @@ class Settings:
             llm_timeout=number("LLM_TIMEOUT", float, cls.llm_timeout),
             api_keys=keys,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            emergency_number=env.get("EMERGENCY_NUMBER") or cls.emergency_number,
+            crisis_line=env.get("CRISIS_LINE") or cls.crisis_line,
         )

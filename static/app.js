@@ -17,7 +17,9 @@
     controller: null,       // AbortController of the running question
     uploadQueue: [],
     uploading: false,
-    healthBackend: null
+    healthBackend: null,
+    planDocId: null,        // the document whose plan the plan card shows
+    planRequest: 0          // numbers plan requests, so a late answer for another document is ignored
   };
 
   function $(id) { return document.getElementById(id); }
@@ -216,9 +218,18 @@
       del.setAttribute("aria-label", "Delete " + (doc.filename || "this document"));
       del.addEventListener("click", function () { deleteDocument(doc, del); });
 
+      var showPlan = el("button", "show-plan button-quiet no-print", "Show plan");
+      showPlan.type = "button";
+      showPlan.setAttribute("aria-label", "Show the discharge plan of " + (doc.filename || "this document"));
+      showPlan.addEventListener("click", function () { loadPlan(doc, true); });
+
+      var actions = el("div", "doc-actions");
+      actions.appendChild(showPlan);
+      actions.appendChild(del);
+
       item.appendChild(check);
       item.appendChild(label);
-      item.appendChild(del);
+      item.appendChild(actions);
       els.documents.appendChild(item);
     });
   }
@@ -259,6 +270,7 @@
         }
         state.unchecked.delete(String(doc.id));
         setUploadStatus("info", "Deleted " + name + ".");
+        if (state.planDocId === String(doc.id)) { hidePlan(); }
         if (els.sectionsBlock.getAttribute("data-doc-id") === String(doc.id)) {
           clear(els.sections);
           show(els.sectionsBlock, false);
@@ -362,6 +374,7 @@
           setUploadStatus("success", "Added " + (doc.filename || name) +
             (parts.length ? " (" + parts.join(", ") + ")." : ".") + " You can ask questions now.");
           renderSections(doc);
+          loadPlan(doc, false);
         }
         loadDocuments().then(done);
       } else {
@@ -716,6 +729,228 @@
   }
 
   /* ------------------------------------------------------------------ */
+  /* Discharge plan card                                                  */
+  /* ------------------------------------------------------------------ */
+
+  var STATUS_BADGES = {
+    "new": "NEW",
+    "changed": "CHANGED",
+    "stopped": "STOPPED",
+    "continued": "CONTINUE"
+  };
+
+  var PLAN_LISTS = [
+    ["tests", "planTests"],
+    ["diet", "planDiet"],
+    ["activity", "planActivity"],
+    ["wound_care", "planWoundCare"],
+    ["warning_signs", "planWarningSigns"]
+  ];
+
+  var NOT_IN_SUMMARY = "Not in your summary";
+
+  function whereFrom(item) {
+    var parts = [];
+    if (item && item.section) { parts.push(String(item.section)); }
+    if (item && item.page !== null && item.page !== undefined && item.page !== "") { parts.push("page " + item.page); }
+    return parts.length ? "From your summary: " + parts.join(", ") : "";
+  }
+
+  function cell(text, className) {
+    var td = el("td", className || null);
+    if (text === null || text === undefined || text === "") {
+      td.appendChild(el("span", "plan-none", "\u2014"));
+      td.setAttribute("data-empty", "true");
+    } else {
+      td.textContent = String(text);
+    }
+    return td;
+  }
+
+  function renderMedications(meds) {
+    var body = els.planMedications.tBodies[0];
+    clear(body);
+    var list = Array.isArray(meds) ? meds : [];
+    list.forEach(function (med) {
+      if (!med) { return; }
+      var row = el("tr", "med");
+      var status = med.status && STATUS_BADGES[med.status] ? med.status : "";
+      if (status) {
+        row.setAttribute("data-status", status);
+        row.classList.add("med-" + status);
+      }
+      if (med.text) { row.title = String(med.text) + (whereFrom(med) ? "\n" + whereFrom(med) : ""); }
+
+      var name = el("th", "med-name");
+      name.scope = "row";
+      name.textContent = med.name || "(medicine)";
+      row.appendChild(name);
+      row.appendChild(cell(med.dose, "med-dose"));
+      row.appendChild(cell(med.route, "med-route"));
+      row.appendChild(cell(med.frequency, "med-frequency"));
+      row.appendChild(cell(med.duration, "med-duration"));
+      var statusCell = el("td", "med-status");
+      if (status) {
+        statusCell.appendChild(el("span", "badge badge-" + status, STATUS_BADGES[status]));
+      } else {
+        statusCell.appendChild(el("span", "plan-none", "\u2014"));
+      }
+      row.appendChild(statusCell);
+      body.appendChild(row);
+    });
+    var any = body.rows.length > 0;
+    show(els.planMedications.parentNode, any);
+    show(els.planMedicationsEmpty, !any);
+  }
+
+  function emptyItem(list) {
+    list.appendChild(el("li", "plan-empty", NOT_IN_SUMMARY));
+  }
+
+  var FILLER_WORDS = { a: 1, an: 1, the: 1, at: 1, on: 1, "in": 1, "for": 1, to: 1, with: 1, and: 1, see: 1 };
+
+  /* Does the quote say nothing that the who / when / purpose line does not already say? */
+  function saysNoMore(quote, line) {
+    function words(text) {
+      return String(text || "").toLowerCase().split(/[^a-z0-9:/]+/).filter(function (w) {
+        return w && !FILLER_WORDS[w];
+      });
+    }
+    var shown = {};
+    words(line).forEach(function (w) { shown[w] = true; });
+    return words(quote).every(function (w) { return shown[w]; });
+  }
+
+  function renderFollowUp(items) {
+    var list = els.planFollowUp;
+    clear(list);
+    (Array.isArray(items) ? items : []).forEach(function (visit) {
+      if (!visit || !visit.text) { return; }
+      var item = el("li", "plan-item appointment");
+      if (visit.who || visit.when || visit.purpose) {
+        var line = el("p", "appointment-line");
+        line.appendChild(el("strong", "appointment-who", visit.who || "Appointment"));
+        if (visit.when) {
+          line.appendChild(el("span", "appointment-sep", " \u2014 "));
+          line.appendChild(el("span", "appointment-when", visit.when));
+        }
+        if (visit.purpose) {
+          line.appendChild(el("span", "appointment-sep", " \u2014 "));
+          line.appendChild(el("span", "appointment-purpose", "for " + visit.purpose));
+        }
+        item.appendChild(line);
+        if (!saysNoMore(visit.text, line.textContent)) {
+          item.appendChild(el("p", "plan-quote", visit.text));
+        }
+      } else {
+        item.appendChild(el("p", "plan-text", visit.text));
+      }
+      item.title = whereFrom(visit);
+      list.appendChild(item);
+    });
+    if (!list.children.length) { emptyItem(list); }
+  }
+
+  function renderItems(list, items) {
+    clear(list);
+    (Array.isArray(items) ? items : []).forEach(function (entry) {
+      if (!entry || !entry.text) { return; }
+      var text = String(entry.text);
+      // A lead-in such as "Call the clinic or go to the ER if you have:" introduces the items.
+      var item = el("li", "plan-item" + (/:\s*$/.test(text) ? " plan-lead" : ""), text);
+      item.title = whereFrom(entry);
+      list.appendChild(item);
+    });
+    if (!list.children.length) { emptyItem(list); }
+  }
+
+  function renderPlan(data) {
+    renderMedications(data.medications);
+    renderFollowUp(data.follow_up);
+    PLAN_LISTS.forEach(function (pair) { renderItems(els[pair[1]], data[pair[0]]); });
+  }
+
+  function setPlanState(value, message) {
+    els.plan.setAttribute("data-state", value);
+    els.planStatus.textContent = message || "";
+  }
+
+  function hidePlan() {
+    state.planRequest += 1;     // any answer still on its way is for a plan no longer wanted
+    state.planDocId = null;
+    show(els.plan, false);
+    setPlanState("idle", "");
+  }
+
+  function loadPlan(doc, focus) {
+    var id = String(doc.id);
+    var request = ++state.planRequest;
+    state.planDocId = id;
+    els.planFile.textContent = doc.filename ? "From " + doc.filename : "";
+    els.plan.setAttribute("data-doc-id", id);
+    show(els.planError, false);
+    els.planError.textContent = "";
+    show(els.planBody, false);
+    show(els.plan, true);
+    els.printPlan.disabled = true;
+    setPlanState("loading", "Reading your plan\u2026");
+    if (focus) {
+      els.plan.focus({ preventScroll: true });
+      if (els.plan.scrollIntoView) { els.plan.scrollIntoView({ block: "start", behavior: "smooth" }); }
+    }
+    return fetch("/api/documents/" + encodeURIComponent(id) + "/plan", {
+      credentials: "same-origin", headers: { "Accept": "application/json" }
+    })
+      .then(function (res) {
+        return res.text().then(function (t) {
+          if (!res.ok) { throw new Error(messageFor(res.status, t)); }
+          var data = parseJSON(t);
+          if (!data || typeof data !== "object") {
+            throw new Error("The app sent back a plan this page does not understand.");
+          }
+          return data;
+        });
+      })
+      .then(function (data) {
+        if (request !== state.planRequest) { return; }
+        if (data.filename) { els.planFile.textContent = "From " + data.filename; }
+        renderPlan(data);
+        show(els.planBody, true);
+        els.printPlan.disabled = false;
+        setPlanState("ready", "");
+      })
+      .catch(function (err) {
+        if (request !== state.planRequest) { return; }
+        els.planError.textContent = "Could not show the plan: " +
+          (err && err.message ? err.message : "the app could not be reached.");
+        show(els.planError, true);
+        setPlanState("error", "");
+      });
+  }
+
+  function endPlanPrint() {
+    document.body.classList.remove("printing-plan");
+  }
+
+  /* The class only changes the print style sheet (only the plan card is printed), so it may stay on
+   * until the browser reports the end of printing, or until the next thing the user does. */
+  function printPlan() {
+    document.body.classList.add("printing-plan");
+    window.print();
+  }
+
+  function setupPlan() {
+    els.printPlan.addEventListener("click", printPlan);
+    window.addEventListener("afterprint", endPlanPrint);
+    document.addEventListener("pointerdown", function (e) {
+      if (e.target !== els.printPlan) { endPlanPrint(); }
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.target !== els.printPlan) { endPlanPrint(); }
+    });
+  }
+
+  /* ------------------------------------------------------------------ */
   /* Wiring                                                               */
   /* ------------------------------------------------------------------ */
 
@@ -770,12 +1005,27 @@
       answerMeta: $("answer-meta"),
       sourcesBlock: $("sources-block"),
       sourcesHeading: $("sources-heading"),
-      sources: $("sources")
+      sources: $("sources"),
+      plan: $("plan"),
+      planFile: $("plan-file"),
+      planStatus: $("plan-status"),
+      planError: $("plan-error"),
+      planBody: $("plan-body"),
+      printPlan: $("print-plan"),
+      planMedications: $("plan-medications"),
+      planMedicationsEmpty: $("plan-medications-empty"),
+      planFollowUp: $("plan-follow-up"),
+      planTests: $("plan-tests"),
+      planDiet: $("plan-diet"),
+      planActivity: $("plan-activity"),
+      planWoundCare: $("plan-wound-care"),
+      planWarningSigns: $("plan-warning-signs")
     };
     var max = parseInt(els.question.getAttribute("maxlength"), 10);
     if (max > 0) { MAX_QUESTION_CHARS = max; }
     setupUpload();
     setupAsk();
+    setupPlan();
     loadHealth();
     loadDocuments();
     document.body.setAttribute("data-ready", "true");

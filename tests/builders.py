@@ -1,4 +1,4 @@
-"""Build real upload files in tests: text-layer PDFs, DOCX with tables, locked and scanned PDFs."""
+"""Build real upload files in tests: text-layer PDFs, DOCX with tables, locked, scanned and mixed PDFs."""
 from __future__ import annotations
 
 import io
@@ -73,6 +73,49 @@ def make_image_only_pdf(text: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PDF", resolution=100.0)
     return buffer.getvalue()
+
+
+_SCAN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"   # Debian fonts-dejavu-core
+
+
+def render_page_image(text: str, font_size: int = 40):
+    """A white Letter-size page at 200 dpi with text printed on it in a font large enough for OCR."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    try:
+        font = ImageFont.truetype(_SCAN_FONT, font_size)
+    except OSError:
+        font = ImageFont.load_default(size=font_size)   # Pillow's bundled scalable font
+    image = Image.new("L", (1700, 2200), 255)
+    draw = ImageDraw.Draw(image)
+    for number, line in enumerate(text.splitlines()):
+        draw.text((120, 120 + int(font_size * 1.5) * number), line, fill=0, font=font)
+    return image
+
+
+def make_scanned_pdf(pages: list[str], font_size: int = 40) -> bytes:
+    """A multi-page image-only PDF (a scan), one page picture per string; "" gives a blank page."""
+    images = [render_page_image(text, font_size) for text in pages]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="PDF", resolution=200.0, save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def make_mixed_pdf(pages: list) -> bytes:
+    """A PDF mixing kinds of page: a str becomes a page with a text layer, a PIL image a page that is
+    only that picture (a scanned page; see render_page_image)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.set_auto_page_break(auto=False)
+    for page in pages:
+        pdf.add_page()
+        if isinstance(page, str):
+            pdf.set_font("Helvetica", size=10)
+            pdf.multi_cell(0, 5, latin1_safe(page), new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.image(page, x=0, y=0, w=pdf.w, h=pdf.h)
+    return bytes(pdf.output())
 
 
 def truncated(data: bytes) -> bytes:

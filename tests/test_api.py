@@ -6,7 +6,8 @@ import zipfile
 
 import pytest
 
-from tests.builders import make_docx, make_encrypted_pdf, make_image_only_pdf, make_pdf, truncated
+from document_processor import tesseract_command
+from tests.builders import make_docx, make_encrypted_pdf, make_image_only_pdf, make_pdf, make_scanned_pdf, truncated
 from tests.conftest import ask, parse_sse, upload
 
 SUMMARY = """DISCHARGE SUMMARY
@@ -190,7 +191,6 @@ def _not_a_docx() -> bytes:
     ("program.exe", b"MZ\x90\x00" + bytes(500), 415),
     ("broken.pdf", truncated(make_pdf(["Discharge Medications:\n1. Aspirin 81 mg daily.\n"] * 3)), 422),
     ("locked.pdf", make_encrypted_pdf("Discharge Medications:\n1. Aspirin 81 mg daily."), 422),
-    ("scan.pdf", make_image_only_pdf("Discharge Medications: Aspirin 81 mg daily"), 422),
     ("fake.docx", b"this is plain text pretending to be a docx", 422),
     ("archive.docx", _not_a_docx(), None),
 ])
@@ -206,9 +206,27 @@ def test_bad_files_get_a_clear_error_and_nothing_is_indexed(client, rag, setting
     assert client.get("/health").status_code == 200
 
 
-def test_scanned_pdf_says_it_is_scanned(client):
-    error = upload(client, "scan.pdf", make_image_only_pdf("Discharge Medications: Aspirin")).get_json()["error"]
-    assert "scan" in error.lower() or "image" in error.lower()
+@pytest.mark.skipif(tesseract_command() is None, reason="tesseract is not installed")
+def test_scanned_pdf_is_read_with_ocr(client, monkeypatch):
+    monkeypatch.delenv("MAX_OCR_PAGES", raising=False)
+    scan = make_scanned_pdf(["Discharge Medications:\n1. Metoprolol 25 mg by mouth twice daily\n"
+                             "Follow-up:\nDr. Lee on May 2 at 10:30 am"])
+    response = upload(client, "scan.pdf", scan)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["pages"] == 1 and body["chunks"] >= 1 and "Discharge Medications" in body["sections"]
+    answer = ask(client, "How much metoprolol do I take?").get_json()
+    assert answer["found"] is True and "25 mg" in answer["answer"]
+
+
+def test_scanned_pdf_says_it_is_scanned_when_ocr_is_not_available(client, rag, settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("TESSERACT_CMD", str(tmp_path / "no-such-tesseract"))
+    response = upload(client, "scan.pdf", make_image_only_pdf("Discharge Medications: Aspirin 81 mg daily"))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert "scanned" in error and "OCR" in error and "selectable text" in error
+    assert client.get("/api/documents").get_json()["documents"] == []
+    assert rag.chunks.count() == 0 and not list(settings.uploads_dir.iterdir())
 
 
 def test_missing_file_field_and_oversized_upload(tmp_path):
@@ -274,3 +292,35 @@ def test_no_patient_text_in_logs(client, caplog):
     ask(client, "What pills do I take for my pneumonia?")
     logged = caplog.text
     assert "Azithromycin" not in logged and "pneumonia" not in logged.lower().replace("pneumonia.txt", "")
+
+
+@pytest.mark.parametrize("question", ["I have crushing chest pain right now", "my husband can't breathe",
+                                      "I want to kill myself"])
+def test_an_emergency_happening_now_is_told_first(client, summary_id, question):
+    body = ask(client, question).get_json()
+    assert body["emergency"] is True
+    assert "Call 911" in body["answer"].split("\n")[0], "the emergency notice must come first"
+    events = parse_sse(ask(client, question, stream=True).get_data(as_text=True))
+    assert events[0][0] == "emergency" and "911" in events[0][1]["notice"]
+    assert events[-1][1]["emergency"] is True
+
+
+def test_crisis_line_only_for_self_harm(client, summary_id):
+    assert "988" in ask(client, "I don't want to live anymore").get_json()["answer"]
+    assert "988" not in ask(client, "I'm coughing up blood right now").get_json()["answer"]
+
+
+@pytest.mark.parametrize("question", ["What warning signs should I watch for?", "Why was I admitted?",
+                                      "When should I go back to the emergency room?"])
+def test_questions_about_the_summary_are_not_emergencies(client, summary_id, question):
+    body = ask(client, question).get_json()
+    assert body["emergency"] is False and "Call 911" not in body["answer"]
+
+
+def test_the_emergency_number_is_configurable(tmp_path):
+    from app import create_app
+    from settings import Settings
+    client = create_app(Settings(data_dir=tmp_path, llm_backend="extractive", emergency_number="112")).test_client()
+    upload(client, "p.txt", SUMMARY.encode())
+    answer = ask(client, "my face is drooping and I can't lift my arm").get_json()["answer"]
+    assert "112" in answer and "911" not in answer

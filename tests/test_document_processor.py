@@ -120,7 +120,8 @@ MEDS_PAGE = "Discharge Medications:\n1. Aspirin 81 mg daily.\n"
     ("blank.txt", b"  \n\n\t \n", NoTextFound),
     ("digits.txt", b"123 456\n789", NoTextFound),
 ])
-def test_bad_input_raises_a_clear_error(name, data, error):
+def test_bad_input_raises_a_clear_error(name, data, error, monkeypatch):
+    monkeypatch.setenv("TESSERACT_CMD", "/nonexistent/tesseract")  # the scan case: a server without OCR
     with pytest.raises(error) as raised:
         load_document(data, name)
     message = str(raised.value)
@@ -128,7 +129,8 @@ def test_bad_input_raises_a_clear_error(name, data, error):
     assert name in message or "file" in message.lower()
 
 
-def test_locked_and_scanned_pdfs_say_why():
+def test_locked_and_scanned_pdfs_say_why(monkeypatch):
+    monkeypatch.setenv("TESSERACT_CMD", "/nonexistent/tesseract")
     with pytest.raises(UnreadableDocument, match="password"):
         load_document(make_encrypted_pdf("Diet: low salt."), "locked.pdf")
     with pytest.raises(NoTextFound) as raised:

@@ -261,6 +261,10 @@ def chart(report: dict, path: Path) -> None:
 # ---------------------------------------------------------------- discharge-plan accuracy
 
 def plan_accuracy(pipeline: AppPipeline) -> dict | None:
+    try:
+        import discharge_plan  # noqa: F401
+    except ImportError:
+        return None
     if not PLAN_TRUTH.exists():
         return None
     truth = json.loads(PLAN_TRUTH.read_text(encoding="utf-8"))

@@ -1,0 +1,434 @@
+"""discharge_plan.extract_plan: medications, follow-up, tests, diet, activity, wound care, warning signs.
+
+The fixtures in tests/data and the inline summaries below are synthetic. The corpus test at the end runs
+only where /work/shared/corpus (real summaries) exists, and checks speed and invariants, not exact output.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from discharge_plan import Appointment, DischargePlan, Medication, PlanItem, extract_plan
+from document_processor import Document, Page, load_document, split_sections
+
+DATA = Path(__file__).parent / "data"
+CORPUS = Path("/work/shared/corpus")
+FIELDS = ("medications", "follow_up", "tests", "diet", "activity", "wound_care", "warning_signs")
+
+
+def plan_of(text: str) -> DischargePlan:
+    return extract_plan(load_document(text.encode("utf-8"), "summary.txt"))
+
+
+def fixture_plan(name: str) -> DischargePlan:
+    return extract_plan(load_document((DATA / name).read_bytes(), name))
+
+
+def meds_by_name(plan: DischargePlan) -> dict[str, Medication]:
+    return {med.name: med for med in plan.medications}
+
+
+def texts(items) -> list[str]:
+    return [item.text for item in items]
+
+
+# --------------------------------------------------------------------------- heart_failure.txt
+
+@pytest.fixture(scope="module")
+def heart() -> DischargePlan:
+    return fixture_plan("heart_failure.txt")
+
+
+def test_every_discharge_medication_with_name_and_dose(heart):
+    assert [(m.name, m.dose) for m in heart.medications] == [
+        ("Furosemide", "40 mg"),
+        ("Sacubitril/valsartan", "24/26 mg"),
+        ("Metoprolol succinate", "50 mg"),
+        ("Spironolactone", "12.5 mg"),
+        ("Potassium chloride", "20 mEq"),
+        ("Atorvastatin", "40 mg"),
+        ("Metformin", "500 mg"),
+        ("Aspirin", "81 mg"),
+        ("Lisinopril", "10 mg"),
+    ]
+    assert all(m.route == "by mouth" for m in heart.medications)
+    assert all(m.section == "Discharge Medications" and m.page == 1 for m in heart.medications)
+
+
+def test_route_frequency_and_source_line(heart):
+    meds = meds_by_name(heart)
+    assert meds["Furosemide"].frequency == "twice daily"
+    assert meds["Atorvastatin"].frequency == "at bedtime"
+    assert meds["Metformin"].frequency == "twice daily with meals"
+    assert meds["Aspirin"].frequency == "once daily"
+    assert meds["Furosemide"].text == \
+        "Furosemide 40 mg by mouth twice daily (CHANGED: dose increased from 20 mg once daily)."
+
+
+def test_new_changed_and_stop_statuses(heart):
+    statuses = {m.name: m.status for m in heart.medications}
+    assert statuses["Furosemide"] == "changed"
+    assert statuses["Sacubitril/valsartan"] == "new"
+    assert statuses["Spironolactone"] == "new"
+    assert statuses["Lisinopril"] == "stopped"
+    # No status where the summary gives none.
+    assert statuses["Aspirin"] is None and statuses["Metoprolol succinate"] is None
+
+
+def test_hospital_course_does_not_leak_into_medications(heart):
+    assert [m.name for m in heart.medications].count("Furosemide") == 1
+    assert not any("intravenous" in m.text.lower() or m.route == "IV" for m in heart.medications)
+    assert not any(m.section == "Hospital Course" for m in heart.medications)
+
+
+def test_follow_up_who_and_when(heart):
+    assert len(heart.follow_up) == 2
+    first, second = heart.follow_up
+    assert "Dr. Maria Okafor" in first.who and "Cardiology" in first.who
+    assert "March 18, 2025" in first.when and "10:30 AM" in first.when
+    assert "Dr. Samuel Lee" in second.who
+    assert "March 21, 2025" in second.when and "2:15 PM" in second.when
+    assert all(isinstance(a, Appointment) and a.section == "Follow-up" for a in heart.follow_up)
+
+
+def test_lab_test_under_follow_up_is_a_test(heart):
+    assert texts(heart.tests) == [
+        "Blood tests for potassium and creatinine at the hospital lab on Wednesday, March 12, 2025."]
+
+
+def test_warning_signs_are_the_listed_items(heart):
+    warnings = texts(heart.warning_signs)
+    for item in ("Weight gain of more than 1 kg (2 lb) in one day or 2 kg (5 lb) in one week.",
+                 "Shortness of breath at rest, or you cannot lie flat to sleep.",
+                 "Chest pain, fainting, or a very fast or irregular heartbeat.",
+                 "New or worse swelling of the legs, ankles or belly.",
+                 "Dizziness or light-headedness when you stand up."):
+        assert item in warnings
+    assert all(item.section == "Warning Signs" for item in heart.warning_signs)
+
+
+def test_diet_and_activity_sentences(heart):
+    assert "Follow a 2 g sodium (low salt) diet." in texts(heart.diet)
+    assert "Limit all fluids to 1.5 L per day." in texts(heart.diet)
+    assert "No driving for 1 week after discharge." in texts(heart.activity)
+    assert "No lifting more than 10 lb (4.5 kg) for 2 weeks." in texts(heart.activity)
+    assert heart.wound_care == ()
+
+
+def test_each_item_in_one_category_only(heart):
+    seen = [item.text for field in FIELDS[1:] for item in getattr(heart, field)]
+    assert len(seen) == len(set(seen))
+
+
+# --------------------------------------------------------------------------- knee_replacement.txt (markdown)
+
+@pytest.fixture(scope="module")
+def knee() -> DischargePlan:
+    return fixture_plan("knee_replacement.txt")
+
+
+def test_markdown_bullets_and_statuses(knee):
+    meds = meds_by_name(knee)
+    assert list(meds) == ["Apixaban", "Oxycodone", "Acetaminophen", "Celecoxib", "Senna", "Amlodipine",
+                          "Ibuprofen"]
+    assert meds["Apixaban"].dose == "2.5 mg" and meds["Apixaban"].duration == "for 14 days"
+    assert meds["Celecoxib"].duration == "for 2 weeks"
+    assert meds["Acetaminophen"].dose == "1,000 mg"
+    assert meds["Oxycodone"].frequency.startswith("every 4 to 6 hours as needed")
+    assert {name: m.status for name, m in meds.items()} == {
+        "Apixaban": "new", "Oxycodone": "new", "Acetaminophen": "new", "Celecoxib": "new", "Senna": "new",
+        "Amlodipine": "continued", "Ibuprofen": "stopped"}
+    # Quoted without the markdown bullet.
+    assert meds["Amlodipine"].text == "Amlodipine 5 mg by mouth once daily (CONTINUED)"
+
+
+def test_knee_follow_up_wound_care_and_warnings(knee):
+    surgeon = knee.follow_up[0]
+    assert surgeon.who.startswith("Dr. Elena Marsh")
+    assert surgeon.when == "05/27/2025 at 9:45 AM"
+    assert "staple removal" in surgeon.purpose
+    primary = [a for a in knee.follow_up if a.who and "Primary care" in a.who]
+    assert primary and primary[0].when == "in 2 to 4 weeks"
+    assert len(knee.wound_care) == 3
+    assert "Do not put creams or powders on the incision." in texts(knee.wound_care)
+    assert "Temperature above 101.5°F (38.6°C)" in texts(knee.warning_signs)
+    assert "No driving for 4 weeks after surgery, and never while taking oxycodone." in texts(knee.activity)
+    assert "Resume your regular diet." in texts(knee.diet)
+    for item in [*knee.wound_care, *knee.activity, *knee.diet, *knee.warning_signs]:
+        assert not item.text.startswith(("*", "-", "#")) and "**" not in item.text
+
+
+# --------------------------------------------------------------------------- run_together.txt (lost line breaks)
+
+@pytest.fixture(scope="module")
+def run_together() -> DischargePlan:
+    return fixture_plan("run_together.txt")
+
+
+def test_run_together_numbered_list_is_split(run_together):
+    assert [(m.name, m.dose) for m in run_together.medications] == [
+        ("Lisinopril", "10 mg"),
+        ("Levaquin", "500 mg"),
+        ("Albuterol inhaler", "2 puffs"),
+        ("Tiotropium", "18 mcg"),
+        ("Acetaminophen", "650 mg"),
+        ("Guaifenesin", "600 mg"),
+    ]
+    meds = meds_by_name(run_together)
+    assert meds["Levaquin"].duration == "for 5 days"
+    assert meds["Acetaminophen"].route == "p.o."
+    assert meds["Tiotropium"].route == "inhaled"
+    assert meds["Guaifenesin"].frequency == "b.i.d. as needed for cough"
+    assert meds["Lisinopril"].text == "Lisinopril 10 mg daily."
+
+
+def test_run_together_keeps_hospital_course_drugs_out(run_together):
+    names = " ".join(m.name.lower() for m in run_together.medications)
+    assert "ceftriaxone" not in names and "azithromycin" not in names
+
+
+def test_run_together_plan_items(run_together):
+    (visit,) = run_together.follow_up
+    assert visit.who == "Dr. X" and visit.when == "04/13/2024 at 9:00 a.m."
+    assert texts(run_together.tests) == ["Repeat chest x-ray in 6 weeks to make sure the pneumonia has cleared."]
+    assert any("return to the emergency room" in t for t in texts(run_together.warning_signs))
+    assert "Regular diet as tolerated." in texts(run_together.diet)
+    assert "Drink plenty of fluids." in texts(run_together.diet)
+    assert any("not to drive" in t for t in texts(run_together.activity))
+
+
+# --------------------------------------------------------------------------- inline summaries
+
+RUN_ON_INSTRUCTIONS = """\
+HOSPITAL COURSE: She was given cefazolin 2 g IV every 8 hours and did well.
+DISCHARGE INSTRUCTIONS: Regular diet, bedrest for 3 days with a slow return to normal activities.
+Norco tablets 1 tablet p.o. q.4-6 h. p.r.n. pain, prenatal vitamin 1 tab p.o. daily, docusate sodium 100 mg \
+p.o. b.i.d. Keep the incision dry. The patient is to return to see Dr. Quill on Tuesday, 7/14/2031 for a wound \
+check. Call the office for fever over 101 or heavy bleeding.
+"""
+
+
+def test_run_on_sentence_of_drugs_becomes_three_medications():
+    plan = plan_of(RUN_ON_INSTRUCTIONS)
+    assert [(m.name, m.dose, m.route) for m in plan.medications] == [
+        ("Norco", "1 tablet", "p.o."), ("prenatal vitamin", "1 tab", "p.o."), ("docusate sodium", "100 mg", "p.o.")]
+    norco = plan.medications[0]
+    assert norco.frequency == "q.4-6 h. p.r.n. pain"
+    assert norco.text == "Norco tablets 1 tablet p.o. q.4-6 h. p.r.n. pain"
+    assert all(m.section == "Discharge Instructions" for m in plan.medications)
+    assert "cefazolin" not in " ".join(m.name for m in plan.medications)
+
+
+def test_instruction_sentences_are_sorted_into_categories():
+    plan = plan_of(RUN_ON_INSTRUCTIONS)
+    assert texts(plan.diet) == ["Regular diet"]
+    assert texts(plan.activity) == ["bedrest for 3 days with a slow return to normal activities."]
+    assert texts(plan.wound_care) == ["Keep the incision dry."]
+    (visit,) = plan.follow_up
+    assert visit.who == "Dr. Quill" and visit.when == "Tuesday, 7/14/2031" and visit.purpose == "a wound check"
+    assert texts(plan.warning_signs) == ["Call the office for fever over 101 or heavy bleeding."]
+
+
+def test_comma_separated_drug_names():
+    plan = plan_of("Hospital Course:\nUneventful.\n\nDischarge Medications: Zofran, Keppra, and Colace\n")
+    assert [(m.name, m.dose) for m in plan.medications] == [("Zofran", None), ("Keppra", None), ("Colace", None)]
+
+
+def test_comma_separated_run_on_list_with_doses():
+    plan = plan_of("DISCHARGE MEDICATIONS: Prednisone 40 mg orally once daily, albuterol 2.5 mg nebulized every "
+                   "4 hours, Flovent 110 mcg 2 puffs twice daily, magnesium oxide 400 mg orally once daily.\n")
+    assert [(m.name, m.dose) for m in plan.medications] == [
+        ("Prednisone", "40 mg"), ("albuterol", "2.5 mg"), ("Flovent", "110 mcg"), ("magnesium oxide", "400 mg")]
+    assert plan.medications[1].route == "nebulized"
+    assert plan.medications[1].text == "albuterol 2.5 mg nebulized every 4 hours"
+
+
+STATUS_HEADINGS = """\
+Discharge Medications:
+New:
+* Insulin glargine 12 units SQ at bedtime
+* Insulin lispro 1 unit per 10 g carbohydrate with meals
+* Glucose meter kit
+* Supplies: test strips, lancets
+Changed:
+* Carvedilol 12.5 mg by mouth twice daily (was 6.25 mg)
+Stopped:
+* Glipizide 5 mg daily
+Continued:
+* None
+"""
+
+
+def test_status_headings_and_non_drug_lines():
+    plan = plan_of(STATUS_HEADINGS)
+    meds = meds_by_name(plan)
+    assert meds["Insulin glargine"].status == "new" and meds["Insulin glargine"].dose == "12 units"
+    assert meds["Insulin glargine"].route == "SQ" and meds["Insulin glargine"].frequency == "at bedtime"
+    assert meds["Insulin lispro"].dose == "1 unit per 10 g carbohydrate"
+    assert meds["Insulin lispro"].frequency == "with meals"
+    assert meds["Glucose meter kit"].dose is None and meds["Glucose meter kit"].status == "new"
+    assert meds["Supplies: test strips, lancets"].dose is None   # kept whole, name only
+    assert meds["Carvedilol"].status == "changed"
+    assert meds["Glipizide"].status == "stopped"
+    assert "None" not in meds
+    assert len(plan.medications) == 6
+
+
+def test_epic_style_start_stop_continue_headings():
+    plan = plan_of("Discharge Medications:\nSTOP taking these medications:\n- Naproxen 500 mg twice daily\n"
+                   "START taking these medications:\n- Pantoprazole 40 mg by mouth every morning\n"
+                   "CONTINUE taking these medications:\n- Levothyroxine 75 mcg by mouth daily\n")
+    assert {m.name: m.status for m in plan.medications} == {
+        "Naproxen": "stopped", "Pantoprazole": "new", "Levothyroxine": "continued"}
+
+
+def test_status_words_in_the_line():
+    plan = plan_of("Discharge Medications:\n1. Lasix 20 mg daily - HOLD until seen in clinic.\n"
+                   "2. Warfarin 5 mg daily: resume tomorrow.\n3. Amlodipine increased to 10 mg daily.\n"
+                   "4. Ramipril 5 mg daily. Discontinue.\n5. Metoprolol 25 mg twice daily (continue for 6 months).\n")
+    meds = meds_by_name(plan)
+    assert meds["Lasix"].status == "stopped"
+    assert meds["Warfarin"].status == "continued"
+    assert meds["Amlodipine"].status == "changed" and meds["Amlodipine"].dose == "10 mg"
+    assert meds["Ramipril"].status == "stopped"
+    assert meds["Metoprolol"].status is None and meds["Metoprolol"].duration == "for 6 months"
+
+
+ADMISSION_AND_COURSE = """\
+History of Present Illness:
+Mr. Tern takes warfarin 5 mg daily.
+
+Medications:
+1. Warfarin 5 mg daily
+2. Simvastatin 40 mg at bedtime
+
+Admission Medications:
+1. Digoxin 0.125 mg daily
+
+Hospital Course:
+He received vancomycin 1 g IV every 12 hours and heparin 5,000 units subcutaneously every 8 hours.
+
+Discharge Medications:
+1. Apixaban 5 mg by mouth twice daily (NEW)
+2. Simvastatin 40 mg by mouth at bedtime
+"""
+
+
+def test_admission_home_lists_and_hospital_course_never_become_medications():
+    plan = plan_of(ADMISSION_AND_COURSE)
+    assert [m.name for m in plan.medications] == ["Apixaban", "Simvastatin"]
+    assert {m.section for m in plan.medications} == {"Discharge Medications"}
+
+
+def test_medications_section_after_the_hospital_course_is_the_discharge_list():
+    plan = plan_of("History:\nA fall at home.\n\nHospital Course:\nHe recovered well.\n\n"
+                   "Medications:\n- Alendronate 70 mg by mouth weekly\n- Vitamin D3 1000 IU daily\n")
+    assert [(m.name, m.dose, m.frequency) for m in plan.medications] == [
+        ("Alendronate", "70 mg", "weekly"), ("Vitamin D3", "1000 IU", "daily")]
+
+
+def test_medication_table_rows():
+    plan = plan_of("Discharge Medications\nDates | Drug\n"
+                   "prescribed | 1 May 2031 | paracetamol — 500 mg — tablets DOSE 1 g — oral — 4 times / day\n")
+    (med,) = plan.medications
+    assert (med.name, med.dose, med.route, med.frequency) == ("paracetamol", "1 g", "oral", "4 times / day")
+
+
+def test_follow_up_forms():
+    plan = plan_of("Follow-up:\n- Endocrinology clinic in 1 week for insulin titration\n"
+                   "- PCP in 3-5 days\n- Dr. Ngata (Urology): June 2, 2031 at 8:15 AM\n"
+                   "- Recommend to follow up with Cardiology Dr. Hale's office in a week.\n"
+                   "- Potassium level in 1 week\n")
+    visits = plan.follow_up
+    assert [(a.who, a.when, a.purpose) for a in visits] == [
+        ("Endocrinology clinic", "in 1 week", "insulin titration"),
+        ("PCP", "in 3-5 days", None),
+        ("Dr. Ngata (Urology)", "June 2, 2031 at 8:15 AM", None),
+        ("Cardiology Dr. Hale's office", "in a week", None),
+    ]
+    assert texts(plan.tests) == ["Potassium level in 1 week"]
+
+
+def test_warning_signs_from_instructions_and_section():
+    plan = plan_of("Discharge Instructions:\nWalk daily. Return to the emergency room if you have chest pain.\n\n"
+                   "When to call your doctor:\n- Fever over 101\n- Bleeding that does not stop\n")
+    assert texts(plan.warning_signs) == ["Return to the emergency room if you have chest pain.", "Fever over 101",
+                                         "Bleeding that does not stop"]
+    assert texts(plan.activity) == ["Walk daily."]
+
+
+def test_summary_without_plan_content_gives_empty_lists():
+    plan = plan_of("Chief Complaint:\nCough.\n\nHistory of Present Illness:\nThree days of cough and fever.\n\n"
+                   "Physical Examination:\nCrackles at the right base.\n")
+    assert plan.to_json() == {field: [] for field in FIELDS}
+    assert plan.is_empty
+
+
+def test_empty_sections_and_none_items_give_nothing():
+    plan = plan_of("Discharge Medications:\nNone\n\nFollow-up:\nNone arranged.\n\nTests:\nNo tests requested\n")
+    assert plan.is_empty
+
+
+# --------------------------------------------------------------------------- JSON, pages, determinism
+
+def test_to_json_round_trips_to_plain_json(heart, knee):
+    for plan in (heart, knee):
+        data = plan.to_json()
+        assert list(data) == list(FIELDS)
+        assert json.loads(json.dumps(data)) == data
+        rebuilt = DischargePlan(
+            medications=tuple(Medication(**m) for m in data["medications"]),
+            follow_up=tuple(Appointment(**a) for a in data["follow_up"]),
+            **{field: tuple(PlanItem(**i) for i in data[field]) for field in FIELDS[2:]})
+        assert rebuilt == plan
+    med = heart.to_json()["medications"][0]
+    assert set(med) == {f.name for f in dataclasses.fields(Medication)}
+    assert set(heart.to_json()["follow_up"][0]) == {"who", "when", "purpose", "text", "section", "page"}
+    assert set(heart.to_json()["diet"][0]) == {"text", "section", "page"}
+
+
+def test_page_numbers_follow_the_document_pages():
+    page_one = "Hospital Course:\nShe did well.\n"
+    page_two = "Discharge Medications:\n1. Cephalexin 500 mg by mouth four times daily for 7 days\n"
+    text = page_one + "\n" + page_two
+    pages = (Page(1, 0, len(page_one)), Page(2, len(page_one) + 1, len(text)))
+    document = Document(text=text, kind="pdf", pages=pages, sections=split_sections(text))
+    (med,) = extract_plan(document).medications
+    assert med.page == 2 and med.duration == "for 7 days" and med.frequency == "four times daily"
+
+
+def test_extraction_is_deterministic(heart):
+    assert fixture_plan("heart_failure.txt") == heart
+
+
+# --------------------------------------------------------------------------- real summaries (when present)
+
+def corpus_documents() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lower() in (".txt", ".pdf", ".docx")
+                  and p.name.lower() != "readme.md")
+
+
+@pytest.mark.skipif(not corpus_documents(), reason=f"{CORPUS} is not available")
+@pytest.mark.parametrize("path", corpus_documents(), ids=lambda p: p.name)
+def test_corpus_document_is_fast_and_well_formed(path):
+    document = load_document(path.read_bytes(), path.name)
+    extract_plan(document)   # warm-up (first call compiles nothing, but keeps timing fair)
+    started = time.perf_counter()
+    plan = extract_plan(document)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    assert elapsed_ms < 50, f"{path.name}: {elapsed_ms:.1f} ms"
+    json.dumps(plan.to_json())
+    for med in plan.medications:
+        assert med.name.strip() and med.text.strip()
+        assert med.section not in ("Hospital Course", "Admission Medications", "History of Present Illness")
+        assert med.status in (None, "new", "changed", "stopped", "continued")
+        assert 1 <= med.page <= len(document.pages)
+    for field in FIELDS[1:]:
+        for item in getattr(plan, field):
+            assert item.text.strip() and "  " not in item.text

@@ -1,0 +1,224 @@
+"""Validate eval_questions.jsonl and plan_truth.json against the corpus in ../shared/corpus.
+
+    .venv/bin/python training/data/check_eval_set.py [--corpus DIR]
+
+Every document is read with the app's own document_processor.load_document(...).text, so TXT, PDF and
+DOCX spans are checked against exactly the text the app sees. Prints counts; exits 1 on any problem,
+0 when all is well or when the corpus is absent (skipped). Uses only the standard library itself; the
+app's PDF/DOCX readers (pypdf, python-docx) come from its virtual environment, so when they are missing
+from the running interpreter the script re-runs itself with ../../.venv/bin/python if that exists.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]                      # the app: document_processor.py lives here
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+QUESTIONS = HERE / "eval_questions.jsonl"
+PLAN_TRUTH = HERE / "plan_truth.json"
+
+CATEGORIES = {"medications", "follow_up", "diet", "activity", "wound_care", "warning_signs", "diagnosis",
+              "procedures", "allergies", "tests", "hospital_course", "other"}
+FIELDS = {"id", "document", "question", "category", "answerable", "evidence", "key_facts"}
+OPTIONAL = {"note"}
+MIN_QUESTIONS, MIN_DOCUMENTS, MIN_UNANSWERABLE = 120, 20, 24
+PER_DOCUMENT = (3, 7)
+UNANSWERABLE_SHARE = (0.15, 0.30)          # "about 1 in 5"
+SPAN_CHARS = (20, 400)
+MAX_SPANS, MAX_FACTS, MAX_FACT_WORDS = 3, 4, 4
+
+
+def corpus_documents(corpus: Path) -> list[str]:
+    return sorted(f"{sub}/{p.name}" for sub in ("text", "files") if (corpus / sub).is_dir()
+                  for p in (corpus / sub).iterdir() if p.is_file())
+
+
+def ensure_app_readers() -> None:
+    """Re-run under the app's venv when this interpreter cannot read PDF/DOCX."""
+    try:
+        import docx  # noqa: F401
+        import pypdf  # noqa: F401
+        return
+    except ImportError:
+        pass
+    venv_python = ROOT / ".venv" / "bin" / "python"
+    in_venv = Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()
+    if venv_python.exists() and not in_venv and not os.environ.get("CHECK_EVAL_SET_REEXEC"):
+        os.environ["CHECK_EVAL_SET_REEXEC"] = "1"
+        os.execv(str(venv_python), [str(venv_python), str(Path(__file__).resolve()), *sys.argv[1:]])
+    print("pypdf/python-docx not importable and no .venv found: run with the app's virtual environment "
+          "(make run or make test creates it).", file=sys.stderr)
+    sys.exit(2)
+
+
+def load_texts(corpus: Path, names: list[str]) -> dict[str, str]:
+    sys.path.insert(0, str(ROOT))
+    from document_processor import load_document
+    return {name: load_document((corpus / name).read_bytes(), name).text for name in names}
+
+
+def check_questions(rows: list[dict], texts: dict[str, str], errors: list[str]) -> None:
+    seen_ids: set[str] = set()
+    seen_questions: set[tuple[str, str]] = set()
+    for n, row in enumerate(rows, 1):
+        where = f"line {n} ({row.get('id', '?')})"
+        missing, extra = FIELDS - row.keys(), row.keys() - FIELDS - OPTIONAL
+        if missing or extra:
+            errors.append(f"{where}: missing {sorted(missing)} / unexpected {sorted(extra)}")
+            continue
+        qid, doc, question = row["id"], row["document"], row["question"]
+        if not (isinstance(qid, str) and re.fullmatch(r"q\d{3,}", qid)):
+            errors.append(f"{where}: id must look like q001")
+        if qid in seen_ids:
+            errors.append(f"{where}: duplicate id")
+        seen_ids.add(qid)
+        if doc not in texts:
+            errors.append(f"{where}: unknown document {doc!r}")
+            continue
+        if not isinstance(question, str) or len(question.strip()) < 5:
+            errors.append(f"{where}: question is empty")
+        elif (doc, question.strip().lower()) in seen_questions:
+            errors.append(f"{where}: same question twice for {doc}")
+        else:
+            seen_questions.add((doc, question.strip().lower()))
+        if row["category"] not in CATEGORIES:
+            errors.append(f"{where}: category {row['category']!r} not one of {sorted(CATEGORIES)}")
+        if not isinstance(row["answerable"], bool):
+            errors.append(f"{where}: answerable must be true or false")
+            continue
+        evidence, facts = row["evidence"], row["key_facts"]
+        if not (isinstance(evidence, list) and isinstance(facts, list)):
+            errors.append(f"{where}: evidence and key_facts must be lists")
+            continue
+        if "note" in row and not (isinstance(row["note"], str) and row["note"].strip()):
+            errors.append(f"{where}: note must be a non-empty string when present")
+        if not row["answerable"]:
+            if evidence or facts:
+                errors.append(f"{where}: unanswerable question with evidence or key facts")
+            if not str(row.get("note", "")).strip():
+                errors.append(f"{where}: unanswerable question needs a note saying what was checked")
+            continue
+        text = texts[doc]
+        if not 1 <= len(evidence) <= MAX_SPANS:
+            errors.append(f"{where}: needs 1-{MAX_SPANS} evidence spans, has {len(evidence)}")
+        for span in evidence:
+            if not isinstance(span, str):
+                errors.append(f"{where}: evidence span is not a string")
+                continue
+            if not SPAN_CHARS[0] <= len(span) <= SPAN_CHARS[1]:
+                errors.append(f"{where}: span of {len(span)} chars (want {SPAN_CHARS[0]}-{SPAN_CHARS[1]}): {span[:60]!r}")
+            if span not in text:
+                errors.append(f"{where}: span not verbatim in {doc}: {span[:80]!r}")
+        if not 1 <= len(facts) <= MAX_FACTS:
+            errors.append(f"{where}: needs 1-{MAX_FACTS} key facts, has {len(facts)}")
+        spans_lower = [s.lower() for s in evidence if isinstance(s, str)]
+        for fact in facts:
+            if not isinstance(fact, str) or not fact.strip():
+                errors.append(f"{where}: empty key fact")
+                continue
+            if len(fact.split()) > MAX_FACT_WORDS:
+                errors.append(f"{where}: key fact longer than {MAX_FACT_WORDS} words: {fact!r}")
+            if not any(fact.lower() in s for s in spans_lower):
+                errors.append(f"{where}: key fact not in any evidence span: {fact!r}")
+
+
+def check_plan_truth(truth: dict, texts: dict[str, str], errors: list[str]) -> int:
+    meds = 0
+    for name in texts:
+        if name not in truth:
+            errors.append(f"plan_truth: {name} missing (list it with empty lists if it has no medication list)")
+    for name, entry in truth.items():
+        if name not in texts:
+            errors.append(f"plan_truth: unknown document {name!r}")
+            continue
+        if not isinstance(entry, dict) or set(entry) != {"discharge_medications", "follow_up"}:
+            errors.append(f"plan_truth[{name}]: needs exactly discharge_medications and follow_up")
+            continue
+        text = texts[name]
+        for med in entry["discharge_medications"]:
+            meds += 1
+            if not isinstance(med, dict) or set(med) != {"name", "dose"} or not med.get("name"):
+                errors.append(f"plan_truth[{name}]: medication must be {{name, dose}}: {med!r}")
+                continue
+            if med["name"] not in text:
+                errors.append(f"plan_truth[{name}]: name not verbatim: {med['name']!r}")
+            if med["dose"] is not None and med["dose"] not in text:
+                errors.append(f"plan_truth[{name}]: dose not verbatim: {med['dose']!r}")
+        for item in entry["follow_up"]:
+            if not isinstance(item, str) or item not in text:
+                errors.append(f"plan_truth[{name}]: follow-up not verbatim: {item!r}")
+    return meds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--plan-truth", type=Path, default=PLAN_TRUTH)
+    args = parser.parse_args(argv)
+    if not (args.corpus / "text").is_dir() and not (args.corpus / "files").is_dir():
+        print(f"No corpus at {args.corpus}: check skipped.")
+        return 0
+    ensure_app_readers()
+    names = corpus_documents(args.corpus)
+    texts = load_texts(args.corpus, names)
+    errors: list[str] = []
+
+    rows = []
+    for n, line in enumerate(args.questions.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                errors.append(f"line {n}: not JSON ({exc})")
+    check_questions(rows, texts, errors)
+
+    total = len(rows)
+    unanswerable = sum(r.get("answerable") is False for r in rows)
+    per_doc = Counter(r.get("document") for r in rows)
+    if total < MIN_QUESTIONS:
+        errors.append(f"only {total} questions (want >= {MIN_QUESTIONS})")
+    if len(per_doc) < MIN_DOCUMENTS:
+        errors.append(f"only {len(per_doc)} documents (want >= {MIN_DOCUMENTS})")
+    for doc, count in sorted(per_doc.items()):
+        if not PER_DOCUMENT[0] <= count <= PER_DOCUMENT[1]:
+            errors.append(f"{doc}: {count} questions (want {PER_DOCUMENT[0]}-{PER_DOCUMENT[1]})")
+    share = unanswerable / total if total else 0.0
+    if unanswerable < MIN_UNANSWERABLE or not UNANSWERABLE_SHARE[0] <= share <= UNANSWERABLE_SHARE[1]:
+        errors.append(f"{unanswerable} unanswerable ({share:.0%}); want >= {MIN_UNANSWERABLE} and "
+                      f"{UNANSWERABLE_SHARE[0]:.0%}-{UNANSWERABLE_SHARE[1]:.0%}")
+
+    meds = 0
+    if args.plan_truth.exists():
+        try:
+            meds = check_plan_truth(json.loads(args.plan_truth.read_text(encoding="utf-8")), texts, errors)
+        except json.JSONDecodeError as exc:
+            errors.append(f"plan_truth.json: not JSON ({exc})")
+    else:
+        errors.append("plan_truth.json missing")
+
+    print(f"{total} questions over {len(per_doc)} of {len(names)} corpus documents; "
+          f"{total - unanswerable} answerable, {unanswerable} unanswerable ({share:.1%})")
+    by_cat = Counter(r.get("category") for r in rows)
+    by_cat_u = Counter(r.get("category") for r in rows if r.get("answerable") is False)
+    for cat in sorted(by_cat):
+        print(f"  {cat:16} {by_cat[cat]:4}  (unanswerable {by_cat_u[cat]})")
+    print(f"plan_truth: {meds} discharge medications")
+    if errors:
+        print(f"\n{len(errors)} problem(s):")
+        for e in errors:
+            print(f"  - {e}")
+        return 1
+    print("OK")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
