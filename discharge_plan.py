@@ -25,7 +25,13 @@ Where the items come from
   follow up with Dr. X in one week", "He is instructed not to drive"). Each item is placed once, in the
   most specific category: a warning sign before a follow-up appointment before a test before wound care
   before diet before activity; an item under a heading keeps that heading's category unless it plainly
-  belongs to another one (a lab test listed under Follow-up goes to tests).
+  belongs to another one (a lab test listed under Follow-up goes to tests). The list items after a lead-in
+  such as "Call your doctor or return to the ER for any of the following:" take the lead-in's category.
+  An instruction sentence about two things ("Regular diet, bedrest for 1 week") is cut at the comma
+  into one item per category; otherwise an item is the whole sentence or list item. Reports of teaching
+  ("Family counseled on diabetes care") and of agreement ("He understands and agreed") are left out.
+- Follow-up appointments carry who / when / purpose where the words say so ("Dr. Lee (cardiology): March
+  21, 2025 at 2:15 PM", "PCP in 3-5 days for post-hospital follow-up"), else None; the text is always there.
 """
 from __future__ import annotations
 
@@ -280,7 +286,8 @@ _NOT_A_DRUG_START = _LEADING_WORDS | frozenset(
     "dispense disp qty quantity refill refills sig then one two three four half not no max maximum up "
     "every each without at in by until if do don't avoid hold stop inhaled orally oral by mouth po p.o. "
     "iv im sq sc topical nebulized twice once daily as when after before while whilst total which that "
-    "who this these those it its can may".split())
+    "who this these those it its can may chewable tablet tablets capsule capsules solution powder suspension "
+    "cream ointment elixir syrup extended delayed sustained release disp refills".split())
 _NON_DRUG_WORDS = frozenset(
     "patient patients diet fluid fluids water activity activities walk walking weight lift lifting "
     "temperature fever pain medication medications meds medicine medicines discharge instructions follow "
@@ -469,14 +476,16 @@ def _starts_drug(part: str) -> bool:
 
 def _med_parts(text: str) -> list[str]:
     """Split a run-on line into one part per drug; a part that does not start a drug joins the one before."""
+    if re.search(r"\bSig\s*:", text):
+        return [text]   # MIMIC style: "Aspirin 81 mg Tablet, Chewable Sig: One (1) Tablet, Chewable PO DAILY"
     pieces, last = [], 0
     for separator in _PART_SPLIT.finditer(text):
         pieces.append((last, separator.start(), separator.end()))
         last = separator.end()
     bounds = [0]
+    part_end = {start: end for start, end, _ in pieces}
     for _, sep_start, sep_end in pieces:
-        following_end = next((p[1] for p in pieces if p[0] == sep_end), len(text))
-        if _starts_drug(text[sep_end:following_end]):
+        if _starts_drug(text[sep_end:part_end.get(sep_end, len(text))]):
             bounds.append(sep_end)
     bounds.append(len(text))
     parts = []
@@ -507,7 +516,8 @@ def _medications_in(text: str, strict: bool, status_default: str | None, is_item
     if not strict:
         names = _name_list(text.rstrip("."))
         if names:
-            return [_MedFields(name=name, status=_status(text, status_default), text=text) for name in names]
+            status = _status(text, status_default)
+            return [_MedFields(name=name, status=status, text=text) for name in names]
     if _SUPPLIES.match(text):
         found = _parse_med(text, strict, status_default, True)
         return [found] if found else []
@@ -585,12 +595,13 @@ _WHO_WORD = re.compile(
     r"haematology|urology|endocrinology|ophthalmology|orthopa?edics|gastroenterology|pulmonology|nephrology|"
     r"dermatology|psychiatry|primary care|surgery)\b")
 _TESTS = re.compile(
-    r"\b(?:blood tests?|blood work|bloods|labs?|lab work|laboratory|tests?|x-?rays?|CXR|scans?|CT|MRI|"
-    r"ultrasound|echo(?:cardiogram)?|ECG|EKG|INR|CBC|BMP|CMP|potassium|creatinine|electrolytes|"
-    r"urinalysis|urine (?:test|culture)|UA|cultures?|serolog\w*|biopsy|pathology|pending|monitor(?:ing)?|"
+    r"\b(?:blood tests?|blood work|bloods|labs?|lab work|laboratory|tests?|x-?rays?|scans?|"
+    r"(?-i:CXR|CT|MRI|ECG|EKG|INR|CBC|BMP|CMP|UA|DXA|DEXA|PFTs?)|"
+    r"ultrasound|echo(?:cardiogram)?|potassium|creatinine|electrolytes|"
+    r"urinalysis|urine (?:test|culture)|cultures?|serolog\w*|biopsy|pathology|pending|monitor(?:ing)?|"
     r"check (?:your |her |his )?(?:weight|blood|sugar|glucose|pressure|BP|INR|levels?)|"
     r"glucose (?:checks?|monitoring)|blood (?:sugar|glucose|pressure) (?:checks?|monitoring)|spirometry|"
-    r"DXA|DEXA|Holter|colonoscopy|endoscopy|mammogram|PFTs?)\b",
+    r"Holter|colonoscopy|endoscopy|mammogram)\b",
     re.IGNORECASE)
 _WOUND = re.compile(
     r"\b(?:wounds?|incisions?|dressings?|staples?|stitches|sutures?|steri-?strips?|drains?|bandages?|scar|"
@@ -606,13 +617,15 @@ _ACTIVITY = re.compile(
     r"\b(?:activit(?:y|ies)|active|walk\w*|exercis\w*|driv\w*|lift\w*|carry\w*|push|pull|work|job|school|"
     r"sports?|bed ?rest|rest|stairs|climb\w*|weight[- ]bearing|non-?weight-?bearing|ambulat\w*|walker|cane|"
     r"crutches|kneel\w*|bend\w*|sex\w*|intercourse|pelvic rest|travel\w*|shower\w*|bath\w*|swim\w*|tub|"
-    r"physical therapy|occupational therapy|PT|OT|rehab\w*|mobility|fall prevention|falls?|smok\w*|"
-    r"strenuous|elevat\w*|crossing legs|sleep|stand\w*|sit\w*|hand wash\w*|hand-washing|infants|contact with)\b",
+    r"physical therapy|occupational therapy|(?-i:PT|OT)|rehab\w*|mobility|fall prevention|falls?|smok\w*|"
+    r"strenuous|elevat\w*|crossing legs|sleep|stand(?:ing)?|sit(?:ting)?|hand wash\w*|hand-washing|infants|"
+    r"contact with)\b",
     re.IGNORECASE)
 _TEST_CUE = re.compile(
     r"\b(?:repeat|recheck|re-check|check(?:ed)?|draw|drawn|obtain|schedul\w*|arrang\w*|book\w*|monitor\w*|"
     r"follow[\s-]*up on|pending|will|should|needs? to|to be (?:done|checked|repeated|drawn)|prior to|before|"
-    r"please|have (?:a|your)|get (?:a|your)|after discharge)\b" + "|" + r"\b(?:in|within)\s+(?:\d+|one|two|three|four|six|a)\s+(?:days?|weeks?|months?)\b",
+    r"please|have (?:a|your)|get (?:a|your)|after discharge)\b"
+    r"|\b(?:in|within)\s+(?:\d+|one|two|three|four|six|a)\s+(?:days?|weeks?|months?)\b",
     re.IGNORECASE)
 _PATTERNS = {"warning_signs": _WARNING, "follow_up": _FOLLOW_UP, "tests": _TESTS, "wound_care": _WOUND,
              "diet": _DIET, "activity": _ACTIVITY}
@@ -694,8 +707,13 @@ def _free_text_items(text: str) -> list[tuple[str, str]]:
     clauses = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
     if len(clauses) < 2 or whole in ("warning_signs", "follow_up"):
         return [(whole, text)]
-    labelled = [(_category(text[a:b], None) if len(text[a:b].split()) >= 2 and not text[a].isdigit() else None, a, b)
-                for a, b in clauses]
+    def label(clause: str) -> str | None:
+        clause = re.sub(r"^(?:and|but|or)\s+|[,;]\s*(?:and|but|or)?\s*$", "", clause.strip())
+        if len(clause.split()) < 2 or clause[:1].isdigit():
+            return None   # "exercise" in a list, or "7/14/2031 ...": not a clause of its own
+        return _category(clause, None)
+
+    labelled = [(label(text[a:b]), a, b) for a, b in clauses]
     if len({label for label, _, _ in labelled if label}) < 2:
         return [(whole, text)]
     groups: list[list] = []
@@ -719,7 +737,7 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 _TIME = r"(?:,?\s*(?:at|@)\s*\d{1,2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?|AM|PM)?|\s+\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|AM|PM)?)"
 _DATE = (rf"(?:(?:{_WEEKDAY}),?\s+(?:the\s+)?)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
          rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
-         rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}-[A-Z][a-z]{{2}}-\d{{4}})")
+         rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-[A-Z][a-z]{{2}}-\d{{4}})")
 _RELATIVE = (r"(?:in|within|after)\s+(?:about\s+|approximately\s+|roughly\s+|the\s+next\s+|another\s+)?"
              r"(?:\d+(?:\s*(?:-|–|to)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
              r"a|an|a few|several|1-2|one to two|two to three)\s+(?:days?|weeks?|months?|years?)"
@@ -740,6 +758,9 @@ _WITH_WHO = re.compile(
     re.IGNORECASE)
 _LEADING_WHO_STOP = re.compile(
     r"\s+(?:in|on|at|for|within|starting|tomorrow|today|next|after)\b|:|\s*\(|,|\s[-–—]\s|\s+\d")
+_WHO_FIELD = re.compile(
+    r"^(?:provider|doctor|physician|clinician|consultant|appointment with|with|see)\s*:\s*"
+    r"(?P<who>.+?)(?=\s+[A-Za-z/ ]{2,20}:|$)", re.IGNORECASE)
 _TITLE_DOT = re.compile(r"\b(Dr|Drs|Mr|Mrs|Ms|St|Prof)\.")
 _NOT_WHO = re.compile(r"\b(?:is|are|was|were|be|been|will|would|given|decided|understands|has|have|had|to|"
                       r"should|can|may|must|needs?|discharge plans?)\b", re.IGNORECASE)
@@ -766,8 +787,11 @@ def _appointment(text: str) -> tuple[str | None, str | None, str | None]:
     masked = _TITLE_DOT.sub(lambda m: m.group(1) + "\u2024", text)   # "Dr." must not end the name
     dash = re.match(r"^\s*\d+(?:\s*(?:-|–|to)\s*\d+)?\s+(?:days?|weeks?|months?)\s*[-–—:]\s*(?P<who>.+)$", text,
                     re.IGNORECASE)
+    field = _WHO_FIELD.search(text)
     if dash:
         who = dash.group("who").strip(" .")
+    elif field:
+        who = field.group("who").strip(" ,.")
     elif ":" in text[:90] and _WHEN.search(text.split(":", 1)[1]) and _WHO_WORD.search(text.split(":", 1)[0]):
         who = text.split(":", 1)[0].strip()
     elif not _VERB_START.match(text):
@@ -792,6 +816,8 @@ def _appointment(text: str) -> tuple[str | None, str | None, str | None]:
         if who is None and doctor:
             who = doctor.group().strip()
     if who:
+        who = re.sub(r"\s*\[\*\*[^\]]*$", "", who)   # a cut-off MIMIC placeholder "[**Last Name"
+        who = re.sub(r"\s+(?:Dr|Doctor)\.?$", "", who)
         who = re.sub(r"\s+(?:in the office|in clinic|in my office)$", "", who).strip(" ,")
         who = re.sub(r"^the\s+", "", who)
     purpose = None
@@ -1008,12 +1034,13 @@ def _medication_section(section: Section, units: list[_Unit], collector: _Collec
 
 
 def _instruction_section(units: list[_Unit], collector: _Collector) -> None:
-    lead: str | None = None
+    lead: str | None = None          # a medication list lead-in ("continue these medications:")
+    topic: str | None = None         # a category lead-in ("Call your doctor or go to the ER for:")
     for unit in units:
         text = unit.text
         found = _lead_in(text)
         if found:
-            lead = found
+            lead, topic = found, None
             continue
         if lead and unit.is_item:
             if lead != "admission":
@@ -1022,11 +1049,17 @@ def _instruction_section(units: list[_Unit], collector: _Collector) -> None:
                     collector.medication(fields, unit)
             continue
         lead = None
+        if topic and unit.is_item:
+            collector.item(_category(text, topic), text, unit)
+            continue
+        topic = None
         meds = _medications_in(text, strict=True, status_default=None, is_item=unit.is_item)
         if meds:
             for fields in meds:
                 collector.medication(fields, unit)
             continue
+        if text.endswith(":"):
+            topic = _category(text, None)
         collector.free_text(unit)
 
 

@@ -84,7 +84,7 @@ TOPICS: tuple[Topic, ...] = (
           (), ("Activity", "Follow-up") + INSTRUCTIONS, "return to work school", ("work", "job", "school", "duty")),
     Topic(("sex", "intercourse"),
           (), ("Activity",) + INSTRUCTIONS, "sexual activity intercourse", ("sex", "intercourse")),
-    Topic(("bath", "shower", "swim", "tub", "wash", "soak", "pool"),
+    Topic(("bath", "bathe", "bathing", "shower", "swim", "tub", "wash", "soak", "pool"),
           (), ("Wound Care", "Activity") + INSTRUCTIONS, "shower bathing wound incision",
           ("bath", "shower", "swim", "tub", "wash", "soak", "pool", "wet")),
     Topic(("wound", "incision", "stitch", "staple", "suture", "dressing", "bandage", "scar", "cut",
@@ -95,14 +95,14 @@ TOPICS: tuple[Topic, ...] = (
     Topic(("er", "emergency", "911", "999", "a&e", "ambulance", "warning", "danger", "call the doctor", "call my doctor", "worry",
            "worried", "watch for", "look out", "symptom", "sign", "go back to the hospital",
            "when to return", "return to the hospital", "come back to the hospital", "when should i call", "bring her in",
-           "bring him in", "bring her back", "bring him back", "come in", "temp", "temperature", "how high",
+           "bring him in", "bring her back", "bring him back", "come in", "right back", "bring her", "bring him", "temp", "temperature", "how high",
            "too high", "serious",
            "urgent"),
           ("Warning Signs",), INSTRUCTIONS, "warning signs return to emergency room call your doctor if",
           evidence=(r"emergency", r"\b911\b", r"\b(er|ed)\b", r"\bcall (your|the|dr|doctor|911|us)", r"\bseek",
                     r"immediately", r"right away", r"return (to the (er|ed|emergency|hospital)|if|for)",
                     r"worsen", r"warning")),
-    Topic(("why was i", "why i was", "diagnos", "what did i have", "what do i have", "what was wrong",
+    Topic(("why was i", "why i was", "why was", "why were", "why is", "in the hospital", "end up", "diagnos", "what did i have", "what do i have", "what was wrong",
            "what is wrong", "condition", "problem", "illness", "admitted for", "in the hospital for", "admitted",
            "cancer", "what kind of", "stage", "why did",
            "reason"),
@@ -114,7 +114,7 @@ TOPICS: tuple[Topic, ...] = (
           ("Procedures",), ("Hospital Course",), "procedure operation performed surgery"),
     Topic(("what happened", "hospital stay", "during my stay", "treated", "treatment"),
           ("Hospital Course",), (), "hospital course treatment"),
-    Topic(("allerg", "allergic", "reaction"),
+    Topic(("allerg", "alerg", "allergic", "reaction"),
           ("Allergies",), (), "allergies allergic reaction"),
     Topic(("test", "lab", "blood work", "bloodwork", "x-ray", "xray", "scan", "result", "mri"),
           ("Tests",), ("Results", "Follow-up") + INSTRUCTIONS, "laboratory tests results pending"),
@@ -133,6 +133,13 @@ the their them then there these they this those through to too under until up ve
 when where which while who whom why will with would you your yours yourself okay ok please tell know
 need much many still supposed allowed get go going take taking make use using able let way ever
 whats whens wheres hows im ive id dont doesnt didnt cant couldnt wont isnt arent wasnt shouldnt
+goes does gets got getting
+""".split())
+
+# Verbs and fillers of a question that say nothing about what the summary must contain.
+QUESTION_FILLERS = frozenset("""
+stay fix put show set handle check add mean tell say said look bring keep happen end first last
+something someone anybody anyone everything sure supposed okay ok alright worried wonder wondering
 """.split())
 
 # Who is asking about whom does not change what the summary must say.
@@ -150,6 +157,8 @@ def stem(word: str) -> str:
     for suffix in ("ing", "ies", "es", "ed", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
             word = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and len(word) > 3 and word[-1] == word[-2] and word[-1] not in "ls":
+                word = word[:-1]  # getting -> get, stopped -> stop
             break
     return word
 
@@ -180,7 +189,7 @@ class QuestionAnalysis:
 
 
 def analyse(question: str) -> QuestionAnalysis:
-    lowered = " " + question.lower() + " "
+    lowered = " ".join(w for w in question.lower().split() if w.strip("?!.,") not in FALSE_FRIENDS)
     topics = [t for t in TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)]
     sections: list[str] = []
     for section in [s for t in topics for s in t.primary] + [s for t in topics for s in t.secondary]:
@@ -222,7 +231,7 @@ def _uncovered_terms(question: str, topics: list[Topic]) -> set[str]:
                                  "come", "new", "really", "actually", "exactly", "just", "anything")}
     terms = set()
     for word in content_stems(question):
-        if word in generic or any(word == c or (len(c) > 2 and (word.startswith(c) or c.startswith(word)))
+        if word in generic or word in QUESTION_FILLERS or any(word == c or (len(c) > 2 and (word.startswith(c) or c.startswith(word)))
                                   for c in covered):
             continue
         terms.add(word)
@@ -238,8 +247,17 @@ def matched_share(text: str, stems: frozenset[str]) -> float:
     """The share of stems that text contains (as word prefixes)."""
     if not stems:
         return 0.0
-    words = {stem(w) for w in _WORD.findall(text.lower())}
-    return sum(any(w == s or (len(s) > 3 and w.startswith(s)) for w in words) for s in stems) / len(stems)
+    words = {stem(w) for w in _WORD.findall(text.lower())} - FALSE_FRIENDS
+    return sum(any(_word_matches(w, s) for w in words) for s in stems) / len(stems)
+
+
+# Words that start with a topic stem but are about something else.
+FALSE_FRIENDS = frozenset({"bathroom", "bathrooms", "career", "dryness"})
+
+
+def _word_matches(word: str, term: str) -> bool:
+    """drive~driving: a stem matches the words it starts."""
+    return word == term or (len(term) > 3 and word.startswith(term))
 
 
 def mentions_topic(analysis: QuestionAnalysis, line: str) -> bool:

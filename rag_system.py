@@ -23,10 +23,12 @@ from typing import Iterator
 import numpy as np
 
 from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
+from discharge_plan import extract_plan
 from document_processor import Chunk, Document, Page, chunk_document, display_name, load_document, split_sections
 from emergency import detect_emergency, emergency_notice
 from errors import DocumentNotFound, EmptyFile, NoTextFound, ServiceUnavailable
 from extractive import OFFLINE_NOTICE, compose
+from grounding import grounded_share, ungrounded_numbers
 from patient_language import QuestionAnalysis, analyse, content_stems, passage_matches
 from prompting import NOT_IN_SUMMARY, Passage, build_user_message, is_refusal
 from settings import Settings
@@ -36,6 +38,7 @@ log = logging.getLogger("mediassist.rag")
 PRIMARY_SECTION_BOOST = 0.30
 SECONDARY_SECTION_BOOST = 0.12
 LEXICAL_WEIGHT = 0.20
+MIN_GROUNDED_SHARE = 0.6   # of an LLM answer's content words, when the summary seems silent
 CHARS_PER_TOKEN = 4
 SECTION_FETCH_LIMIT = 60
 EMBED_BATCH = 32
@@ -202,7 +205,6 @@ class RagSystem:
         return Document(text=text, kind=record.kind, pages=pages, sections=split_sections(text))
 
     def plan(self, owner: str, doc_id: str) -> dict:
-        from discharge_plan import extract_plan  # TODO move to the top once discharge_plan.py lands
         record = self.get_document(owner, doc_id)
         plan = extract_plan(self.stored_document(owner, doc_id))
         return {"document_id": record.id, "filename": record.filename, **plan.to_json()}
@@ -345,6 +347,8 @@ class RagSystem:
                "backend": "extractive", "model": None, "notice": notice}
 
     def _llm_events(self, question: str, analysis: QuestionAnalysis, passages: list[Passage]) -> Iterator[dict]:
+        """Streams the model's answer when the summary seems to answer the question; when it seems silent,
+        the answer is held back and shown only if it is grounded in the excerpts."""
         in_reading_order = sorted(passages, key=lambda p: (p.document_id, p.start))
         tokens = self.llm.stream(build_user_message(question, in_reading_order))
         try:
@@ -353,22 +357,33 @@ class RagSystem:
             log.warning("LLM backend %s unavailable, answering extractively", self.llm.name)
             yield from self._extractive_events(analysis, passages, fallback_notice(str(error)))
             return
+        summary_answers = compose(analysis, passages).found
         sources = [p.source_json() for p in passages]
         yield {"type": "sources", "sources": sources}
         parts = [first]
-        if first:
+        if first and summary_answers:
             yield {"type": "token", "text": first}
         try:
             for token in tokens:
                 parts.append(token)
-                yield {"type": "token", "text": token}
+                if summary_answers:
+                    yield {"type": "token", "text": token}
         except BackendInterrupted as error:
             log.warning("LLM backend %s stopped mid-answer", self.llm.name)
             yield {"type": "error", "error": f"{error} The answer above may be incomplete."}
             return
-        text = "".join(parts).strip() or NOT_IN_SUMMARY
-        found = not is_refusal(text)
-        yield {"type": "done", "answer": text, "found": found, "sources": sources if found else [],
+        text = "".join(parts).strip()
+        found = bool(text) and not is_refusal(text)
+        if found and not summary_answers and grounded_share(text, passages) < MIN_GROUNDED_SHARE:
+            log.info("LLM answer not grounded in the summary; answering that the summary does not say")
+            found = False
+        if not summary_answers:
+            text = text if found else NOT_IN_SUMMARY
+            yield {"type": "token", "text": text}
+        caution = unverified_figures_caution(text, passages) if found else ""
+        if caution:
+            yield {"type": "token", "text": caution}
+        yield {"type": "done", "answer": text + caution, "found": found, "sources": sources if found else [],
                "backend": self.llm.name, "model": self.llm.model, "notice": None}
 
     # ------------------------------------------------------------ health
@@ -414,6 +429,14 @@ def lexical_overlap(analysis: QuestionAnalysis, text: str) -> float:
     if not terms:
         return 0.0
     return sum(passage_matches(text, frozenset([t])) for t in terms) / len(terms)
+
+
+def unverified_figures_caution(answer: str, passages: list[Passage]) -> str:
+    figures = ungrounded_numbers(answer, passages)
+    if not figures:
+        return ""
+    return (f"\n\nCaution: these figures are not in the parts of your summary shown below: {', '.join(figures)}. "
+            "Check them with your care team before acting on them.")
 
 
 def fallback_notice(reason: str) -> str:

@@ -503,6 +503,8 @@
     show(els.answerNotice, false);
     els.answerNotice.textContent = "";
     show(els.answerError, false);
+    show(els.emergencyAlert, false);
+    els.emergencyAlert.textContent = "";
     els.answerError.textContent = "";
     show(els.answerMeta, false);
     els.answerMeta.textContent = "";
@@ -644,7 +646,11 @@
 
     var parser = new SSEParser(function (name, data) {
       var payload = parseJSON(data) || {};
-      if (name === "sources") {
+      if (name === "emergency") {
+        /* An emergency happening now is said first, before any answer from the summary. */
+        els.emergencyAlert.textContent = String(payload.notice || "");
+        show(els.emergencyAlert, true);
+      } else if (name === "sources") {
         renderSources(payload.sources, true);
         els.answerStatus.textContent = "Writing the answer\u2026";
       } else if (name === "token") {
@@ -1002,6 +1008,7 @@
       answer: $("answer"),
       answerNotice: $("answer-notice"),
       answerError: $("answer-error"),
+      emergencyAlert: $("emergency-alert"),
       answerMeta: $("answer-meta"),
       sourcesBlock: $("sources-block"),
       sourcesHeading: $("sources-heading"),

@@ -233,6 +233,12 @@ def test_instruction_sentences_are_sorted_into_categories():
     assert texts(plan.warning_signs) == ["Call the office for fever over 101 or heavy bleeding."]
 
 
+def test_a_list_inside_a_sentence_is_not_cut_into_items():
+    plan = plan_of("Discharge Instructions:\nAdvised on a low-salt diet, exercise, and weight loss.\n")
+    assert texts(plan.diet) == ["Advised on a low-salt diet, exercise, and weight loss."]
+    assert plan.activity == ()
+
+
 def test_comma_separated_drug_names():
     plan = plan_of("Hospital Course:\nUneventful.\n\nDischarge Medications: Zofran, Keppra, and Colace\n")
     assert [(m.name, m.dose) for m in plan.medications] == [("Zofran", None), ("Keppra", None), ("Colace", None)]
@@ -284,6 +290,49 @@ def test_epic_style_start_stop_continue_headings():
                    "CONTINUE taking these medications:\n- Levothyroxine 75 mcg by mouth daily\n")
     assert {m.name: m.status for m in plan.medications} == {
         "Naproxen": "stopped", "Pantoprazole": "new", "Levothyroxine": "continued"}
+
+
+MIMIC_STYLE = """\
+Medications on Admission:
+1. Lisinopril 10 mg Tablet Sig: One (1) Tablet PO DAILY (Daily).
+
+Discharge Medications:
+1. Docusate Sodium 100 mg Capsule Sig: One (1) Capsule PO BID (2 times a day).
+2. Oxycodone 5 mg Tablet Sig: 1-2 Tablets PO Q4H (every 4 hours) as needed for pain.
+Disp:*30 Tablet(s)* Refills:*0*
+3. Aspirin 81 mg Tablet, Chewable Sig: One (1) Tablet, Chewable PO DAILY (Daily).
+
+Discharge Instructions:
+Please call your doctor or return to the ER for any of the following:
+* New chest pain, pressure or tightness.
+* If you are vomiting and cannot keep down fluids.
+Do not lift more than 10 pounds for 2 weeks.
+
+Followup Instructions:
+Please follow up with your PCP in 1-2 weeks.
+"""
+
+
+def test_mimic_style_sig_lines_are_one_drug_each():
+    plan = plan_of(MIMIC_STYLE)
+    assert [(m.name, m.dose, m.route) for m in plan.medications] == [
+        ("Docusate Sodium", "100 mg", "PO"), ("Oxycodone", "5 mg", "PO"), ("Aspirin", "81 mg", "PO")]
+    meds = meds_by_name(plan)
+    assert meds["Docusate Sodium"].frequency == "BID (2 times a day)"
+    assert meds["Oxycodone"].frequency == "Q4H (every 4 hours) as needed for pain"
+    assert meds["Aspirin"].frequency == "DAILY (Daily)"
+
+
+def test_items_under_a_warning_lead_in_are_warning_signs():
+    plan = plan_of(MIMIC_STYLE)
+    assert texts(plan.warning_signs) == [
+        "Please call your doctor or return to the ER for any of the following:",
+        "New chest pain, pressure or tightness.",
+        "If you are vomiting and cannot keep down fluids."]
+    assert texts(plan.activity) == ["Do not lift more than 10 pounds for 2 weeks."]
+    assert plan.diet == ()
+    (visit,) = plan.follow_up
+    assert (visit.who, visit.when) == ("your PCP", "in 1-2 weeks")
 
 
 def test_status_words_in_the_line():

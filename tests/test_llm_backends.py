@@ -66,6 +66,28 @@ def test_the_model_saying_the_summary_is_silent_means_found_false(uploaded, olla
     assert body["found"] is False and body["sources"] == []
 
 
+def test_an_answer_the_summary_does_not_support_is_never_shown(uploaded, ollama_stub):
+    ollama_stub.reply = "Yes, you can drink two glasses of red wine every evening with dinner."
+    events = parse_sse(ask(uploaded, "Can I drink alcohol?", stream=True).get_data(as_text=True))
+    streamed = "".join(d["text"] for k, d in events if k == "token")
+    assert "wine" not in streamed and "does not mention" in streamed
+    assert events[-1][1]["found"] is False and events[-1][1]["sources"] == []
+
+
+def test_a_grounded_answer_is_kept_when_the_summary_seems_silent(uploaded, ollama_stub):
+    ollama_stub.reply = "Your summary lists albuterol inhaler 2 puffs every 6 hours as needed for wheezing."
+    body = ask(uploaded, "What do I use when I am wheezy?").get_json()
+    assert body["found"] is True and "albuterol" in body["answer"]
+
+
+def test_figures_not_in_the_summary_get_a_caution(uploaded, ollama_stub):
+    ollama_stub.reply = "Take azithromycin 500 mg once daily."
+    body = ask(uploaded, "What pills do I take?").get_json()
+    assert body["found"] is True and "Caution" in body["answer"] and "500" in body["answer"]
+    ollama_stub.reply = "Take azithromycin 250 mg once daily for 3 more days."
+    assert "Caution" not in ask(uploaded, "What pills do I take?").get_json()["answer"]
+
+
 def test_missing_model_falls_back_to_extractive_and_says_so(uploaded, ollama_stub):
     ollama_stub.models = {"llama3.2:latest"}
     body = ask(uploaded, "What pills do I take?").get_json()

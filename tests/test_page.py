@@ -473,3 +473,18 @@ def test_no_documents_asks_for_an_upload_first(page):
     page.fill("#question", "Can I drive?")
     page.click("#ask")
     expect(page.locator("#answer-error")).to_contain_text("add your discharge summary")
+
+
+def test_an_emergency_is_shown_first_in_a_red_alert(page, summary_file):
+    open_page(page)
+    upload(page, summary_file)
+    page.fill("#question", "I have crushing chest pain right now")
+    page.press("#question", "Enter")
+    expect(page.locator("#answer")).to_have_attribute("data-state", "done", timeout=ANSWER_TIMEOUT_MS)
+    alert = page.locator("#emergency-alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Call 911")
+    page.fill("#question", "what pills do I take?")
+    page.press("#question", "Enter")
+    expect(page.locator("#answer")).to_have_attribute("data-state", "done", timeout=ANSWER_TIMEOUT_MS)
+    expect(alert).to_be_hidden()
