@@ -59,8 +59,8 @@ def _answering_lines(analysis: QuestionAnalysis, passage: Passage) -> list[tuple
         specific = passage_matches(line, analysis.specific_stems)
         focus = matched_share(line, analysis.focus_stems)
         topical = mentions_topic(analysis, line)
-        if analysis.specific_stems and not specific:
-            continue
+        if analysis.specific_stems and not (specific or (focus == 1.0 and len(analysis.focus_stems) > 1)):
+            continue  # a line with every word of the question answers it even without the topic word
         if analysis.focus_required and focus < REQUIRED_FOCUS_SHARE:
             continue
         if not (specific or primary or analysis.focus_required or _topical_here(passage, in_topic_section, topical,

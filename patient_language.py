@@ -52,6 +52,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(("follow", "appointment", "see the doctor", "see my doctor", "see a doctor", "see the surgeon",
            "check-up", "checkup", "check up", "come back", "next visit", "visit", "clinic",
            "cardiologist", "specialist", "primary care", "pcp", "regular doctor", "family doctor", "gp",
+           "see the", "see my", "see her", "see his", "see a", "go back to the", "heart doctor", "surgeon",
            "therapy", "therapist", "physio", "home health", "coming to see", "visit me"),
           ("Follow-up",), INSTRUCTIONS + ("Disposition",),
           "follow-up appointment clinic visit with doctor in weeks",
@@ -150,6 +151,26 @@ grandmother grandfather aunt uncle partner friend patient he she him her they th
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
+# Brand names, generic names and what patients call a drug, grouped under one name (common US/UK names).
+DRUG_NAMES = {
+    "clopidogrel": "plavix", "warfarin": "coumadin jantoven", "apixaban": "eliquis",
+    "rivaroxaban": "xarelto", "enoxaparin": "lovenox", "furosemide": "lasix", "levothyroxine": "synthroid thyroid",
+    "acetaminophen": "tylenol paracetamol", "ibuprofen": "advil motrin", "azithromycin": "zithromax z-pak zpak",
+    "ciprofloxacin": "cipro", "levofloxacin": "levaquin", "cephalexin": "keflex", "amoxicillin": "amoxil",
+    "ondansetron": "zofran", "amlodipine": "norvasc", "atorvastatin": "lipitor", "simvastatin": "zocor",
+    "metformin": "glucophage", "lisinopril": "zestril prinivil", "metoprolol": "lopressor toprol",
+    "carvedilol": "coreg", "pantoprazole": "protonix", "omeprazole": "prilosec", "albuterol": "ventolin proair salbutamol",
+    "dexamethasone": "decadron", "prednisone": "deltasone", "methocarbamol": "robaxin", "oxycodone": "percocet oxycontin",
+    "hydrocodone": "vicodin norco lortab lorcet", "lorazepam": "ativan", "benazepril": "lotensin",
+    "spironolactone": "aldactone", "nitroglycerin": "nitrostat nitro", "insulin": "lantus humalog novolog novolin",
+}
+_DRUG_INDEX = {name: generic for generic, others in DRUG_NAMES.items() for name in [generic, *others.split()]}
+
+
+def canonical_word(word: str) -> str:
+    """One name per drug, so 'plavix' in a question finds 'Clopidogrel' in the summary."""
+    return _DRUG_INDEX.get(word, word)
+
 
 def stem(word: str) -> str:
     """A deliberately small stemmer; matching is by prefix, so drive/driving/drives all meet at "driv"."""
@@ -165,7 +186,7 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> set[str]:
     words = (re.sub(r"'s?$", "", w) for w in _WORD.findall(text.lower().replace("’", "'")))
-    return {stem(w) for w in words if w not in STOPWORDS and w not in PEOPLE and len(w) > 1}
+    return {stem(canonical_word(w)) for w in words if w not in STOPWORDS and w not in PEOPLE and len(w) > 1}
 
 
 def _has_trigger(question: str, trigger: str) -> bool:
@@ -190,12 +211,11 @@ class QuestionAnalysis:
 
 def analyse(question: str) -> QuestionAnalysis:
     lowered = " ".join(w for w in question.lower().split() if w.strip("?!.,") not in FALSE_FRIENDS)
-    topics = [t for t in TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)]
+    topics = _without_overridden([t for t in TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)])
     sections: list[str] = []
     for section in [s for t in topics for s in t.primary] + [s for t in topics for s in t.secondary]:
         if section not in sections:
             sections.append(section)
-    topics = _without_overridden(topics)
     specific = {s for t in topics for s in t.specific}
     focus = _uncovered_terms(question, topics)
     primary = {s for t in topics if not t.specific for s in t.primary}
@@ -247,12 +267,13 @@ def matched_share(text: str, stems: frozenset[str]) -> float:
     """The share of stems that text contains (as word prefixes)."""
     if not stems:
         return 0.0
-    words = {stem(w) for w in _WORD.findall(text.lower())} - FALSE_FRIENDS
+    words = {stem(canonical_word(w)) for w in _WORD.findall(FALSE_PHRASES.sub(" ", text.lower()))} - FALSE_FRIENDS
     return sum(any(_word_matches(w, s) for w in words) for s in stems) / len(stems)
 
 
 # Words that start with a topic stem but are about something else.
 FALSE_FRIENDS = frozenset({"bathroom", "bathrooms", "career", "dryness"})
+FALSE_PHRASES = re.compile(r"\bsocial work(ers?)?\b|\bwork[- ]?ups?\b")
 
 
 def _word_matches(word: str, term: str) -> bool:

@@ -324,3 +324,16 @@ def test_the_emergency_number_is_configurable(tmp_path):
     upload(client, "p.txt", SUMMARY.encode())
     answer = ask(client, "my face is drooping and I can't lift my arm").get_json()["answer"]
     assert "112" in answer and "911" not in answer
+
+
+def test_the_discharge_plan_is_served_for_the_owner_only(app, client, summary_id):
+    plan = client.get(f"/api/documents/{summary_id}/plan").get_json()
+    assert plan["document_id"] == summary_id and plan["filename"] == "pneumonia.txt"
+    names = [m["name"] for m in plan["medications"]]
+    assert any("Azithromycin" in n for n in names) and any("Albuterol" in n for n in names)
+    azithro = next(m for m in plan["medications"] if "Azithromycin" in m["name"])
+    assert azithro["dose"] == "250 mg"
+    assert any("Dr. Rivera" in (a["who"] or "") + a["text"] for a in plan["follow_up"])
+    assert any("trouble breathing" in item["text"] for item in plan["warning_signs"])
+    assert app.test_client().get(f"/api/documents/{summary_id}/plan").status_code == 404
+    assert client.get("/api/documents/" + "a" * 32 + "/plan").status_code == 404

@@ -1,0 +1,56 @@
+"""training/evaluate.py runs end to end on a corpus, and skips cleanly without one."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_api import SUMMARY
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def test_without_a_corpus_the_evaluation_is_skipped(tmp_path, capsys):
+    from training.evaluate import main
+    assert main(["--corpus", str(tmp_path / "absent"), "--out", str(tmp_path / "out")]) == 0
+    assert "skipped" in capsys.readouterr().out
+
+
+def test_evaluation_reports_every_metric_beside_the_baseline(tmp_path, capsys):
+    from training.evaluate import main
+    corpus = tmp_path / "corpus" / "text"
+    corpus.mkdir(parents=True)
+    (corpus / "pneumonia.txt").write_text(SUMMARY)
+    shutil.copy(ROOT / "tests" / "data" / "heart_failure.txt", corpus / "heart_failure.txt")
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        {"id": "a", "document": "text/pneumonia.txt", "question": "What pills do I take?", "category": "medications",
+         "answerable": True, "evidence": ["Azithromycin 250 mg by mouth once daily for 3 more days."],
+         "key_facts": ["Azithromycin 250 mg"]},
+        {"id": "b", "document": "text/pneumonia.txt", "question": "Can I drink alcohol?", "category": "diet",
+         "answerable": False, "evidence": [], "key_facts": []},
+        {"id": "c", "document": "text/heart_failure.txt", "question": "Can I drive?", "category": "activity",
+         "answerable": True, "evidence": [], "key_facts": ["driving"]},
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows))
+    out = tmp_path / "out"
+    assert main(["--corpus", str(tmp_path / "corpus"), "--questions", str(questions), "--out", str(out)]) == 0
+    report = json.loads((out / "eval_results.json").read_text())
+    ours, naive = report["overall"]["pipeline:extractive"], report["overall"]["naive baseline (top-3)"]
+    for key in ("evidence_recall", "context_tokens", "key_fact_recall", "refusal_rate_unanswerable",
+                "wrong_refusal_rate", "latency_p50_ms", "latency_p95_ms"):
+        assert key in ours and key in naive
+    assert ours["refusal_rate_unanswerable"] == 1.0 and naive["refusal_rate_unanswerable"] == 0.0
+    assert ours["key_fact_recall"] == 1.0
+    assert (out / "eval_chart.png").read_bytes().startswith(b"\x89PNG")
+    assert "naive baseline" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="no ../shared/corpus")
+def test_the_question_set_matches_the_corpus():
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, str(ROOT / "training" / "data" / "check_eval_set.py")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
