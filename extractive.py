@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from document_processor import split_units
-from patient_language import QuestionAnalysis, matched_share, mentions_topic, passage_matches
+from patient_language import DRUG_NAMES, QuestionAnalysis, matched_share, mentions_topic, names_a_drug, passage_matches
 from prompting import NOT_IN_SUMMARY, Passage
 
 OFFLINE_NOTICE = ("The AI model is offline, so this answer quotes your discharge summary word for word. "
@@ -58,9 +58,9 @@ def _answering_lines(analysis: QuestionAnalysis, passage: Passage) -> list[tuple
     for line in lines:
         specific = passage_matches(line, analysis.specific_stems)
         focus = matched_share(line, analysis.focus_stems)
-        topical = mentions_topic(analysis, line)
-        if analysis.specific_stems and not (specific or (focus == 1.0 and len(analysis.focus_stems) > 1)):
-            continue  # a line with every word of the question answers it even without the topic word
+        topical = mentions_topic(analysis, line) or names_a_drug(analysis, line)
+        if analysis.specific_stems and not (specific or _has_every_identifying_word(analysis, focus)):
+            continue
         if analysis.focus_required and focus < REQUIRED_FOCUS_SHARE:
             continue
         if not (specific or primary or analysis.focus_required or _topical_here(passage, in_topic_section, topical,
@@ -69,6 +69,13 @@ def _answering_lines(analysis: QuestionAnalysis, passage: Passage) -> list[tuple
         strength = 2.0 * specific + 1.5 * focus + topical + primary + 0.5 * in_topic_section + passage.score
         answering.append((line, strength))
     return answering
+
+
+def _has_every_identifying_word(analysis: QuestionAnalysis, focus: float) -> bool:
+    """'How much of the 70/30 insulin?' is answered by the line with 70/30 even if it never says insulin;
+    'alcohol with my prednisone and keflex?' is not answered by the line that lists prednisone and keflex."""
+    words = analysis.focus_stems
+    return focus == 1.0 and len(words) > 1 and not any(word in DRUG_NAMES for word in words)
 
 
 def _topical_here(passage: Passage, in_topic_section: bool, topical: bool, focus: float,

@@ -84,7 +84,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(("work", "job", "school", "office"),
           (), ("Activity", "Follow-up") + INSTRUCTIONS, "return to work school", ("work", "job", "school", "duty")),
     Topic(("sex", "intercourse"),
-          (), ("Activity",) + INSTRUCTIONS, "sexual activity intercourse", ("sex", "intercourse")),
+          (), ("Activity",) + INSTRUCTIONS, "sexual activity intercourse pelvic rest", ("sex", "intercourse", "pelvic")),
     Topic(("bath", "bathe", "bathing", "shower", "swim", "tub", "wash", "soak", "pool"),
           (), ("Wound Care", "Activity") + INSTRUCTIONS, "shower bathing wound incision",
           ("bath", "shower", "swim", "tub", "wash", "soak", "pool", "wet")),
@@ -140,6 +140,7 @@ goes does gets got getting
 # Verbs and fillers of a question that say nothing about what the summary must contain.
 QUESTION_FILLERS = frozenset("""
 stay fix put show set handle check add mean tell say said look bring keep happen end first last
+paperwork papers chart record notes
 something someone anybody anyone everything sure supposed okay ok alright worried wonder wondering
 """.split())
 
@@ -167,6 +168,24 @@ DRUG_NAMES = {
 _DRUG_INDEX = {name: generic for generic, others in DRUG_NAMES.items() for name in [generic, *others.split()]}
 
 
+# Patient words -> the clinical words a summary uses for the same thing (stems; a line may use any of them).
+LAY_TO_CLINICAL = {
+    "pee": "urin void bladder", "urin": "void bladder", "poop": "stool bowel", "bowel": "stool",
+    "breath": "respirat ventilat dyspnea oxygen", "machine": "ventilat intubat bipap cpap",
+    "clot": "thrombo dvt embol anticoag", "blockage": "occlu stenos", "block": "occlu stenos",
+    "echo": "echocardiogram", "heart": "cardiac coronary myocardial", "attack": "infarct",
+    "stroke": "cva infarct", "sugar": "glucose", "kidney": "renal", "lung": "pulmonary",
+    "port": "port-a-cath portacath", "confus": "delirium sundown disorient", "stone": "calcul lithiasis",
+    "scope": "endoscop ercp colonoscop", "x-ray": "radiograph", "xray": "x-ray radiograph",
+    "dnr": "resuscitate code", "artery": "carotid coronary", "arter": "carotid coronary",
+    "valv": "vegetation endocarditis", "infection": "vegetation endocarditis sepsis", "cancer": "carcinoma sarcoma "
+    "malignan tumor lymphoma mesothelioma metasta", "chemo": "chemotherapy", "sex": "pelvic intercourse",
+    "fever": "febrile temperature", "bleed": "hemorrhag", "swell": "edema", "dizzy": "vertigo lightheaded",
+    "tired": "fatigue", "night": "sundown nocturnal", "throw": "vomit emesis", "belly": "abdominal abdomen", "stomach": "abdominal gastric",
+}
+_ALTERNATIVES = {key: frozenset(values.split()) for key, values in LAY_TO_CLINICAL.items()}
+
+
 def canonical_word(word: str) -> str:
     """One name per drug, so 'plavix' in a question finds 'Clopidogrel' in the summary."""
     return _DRUG_INDEX.get(word, word)
@@ -186,7 +205,7 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> set[str]:
     words = (re.sub(r"'s?$", "", w) for w in _WORD.findall(text.lower().replace("’", "'")))
-    return {stem(canonical_word(w)) for w in words if w not in STOPWORDS and w not in PEOPLE and len(w) > 1}
+    return {canonical_word(stem(w)) for w in words if w not in STOPWORDS and w not in PEOPLE and len(w) > 1}
 
 
 def _has_trigger(question: str, trigger: str) -> bool:
@@ -267,8 +286,12 @@ def matched_share(text: str, stems: frozenset[str]) -> float:
     """The share of stems that text contains (as word prefixes)."""
     if not stems:
         return 0.0
-    words = {stem(canonical_word(w)) for w in _WORD.findall(FALSE_PHRASES.sub(" ", text.lower()))} - FALSE_FRIENDS
-    return sum(any(_word_matches(w, s) for w in words) for s in stems) / len(stems)
+    words = {canonical_word(stem(w)) for w in _WORD.findall(FALSE_PHRASES.sub(" ", text.lower()))} - FALSE_FRIENDS
+    return sum(any(_word_matches(w, form) for w in words for form in _forms(s)) for s in stems) / len(stems)
+
+
+def _forms(term: str) -> frozenset[str]:
+    return _ALTERNATIVES.get(term, frozenset()) | {term}
 
 
 # Words that start with a topic stem but are about something else.
@@ -283,3 +306,9 @@ def _word_matches(word: str, term: str) -> bool:
 
 def mentions_topic(analysis: QuestionAnalysis, line: str) -> bool:
     return bool(analysis.topic_evidence and analysis.topic_evidence.search(line))
+
+
+def names_a_drug(analysis: QuestionAnalysis, line: str) -> bool:
+    """The question asks about a drug by name (any brand) and the line mentions it."""
+    drugs = frozenset(term for term in analysis.focus_stems if term in DRUG_NAMES)
+    return bool(drugs) and matched_share(line, drugs) > 0

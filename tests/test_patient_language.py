@@ -46,3 +46,8 @@ def test_driving_is_a_specific_question_and_matches_its_word_forms():
     analysis = analyse("Is it ok to drive my car?")
     assert passage_matches("No driving for 1 week.", analysis.specific_stems)
     assert "Activity" in analysis.sections
+
+
+def test_lay_words_find_clinical_words():
+    assert matched_share("UA showed trace amounts of blood in the urine.", analyse("Was there blood in her pee?").focus_stems) == 1
+    assert analyse("how many percocets can he take?").focus_stems == frozenset({"oxycodone"})
