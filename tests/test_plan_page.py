@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -24,90 +22,13 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 DATA = Path(__file__).parent / "data"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 UPLOAD_TIMEOUT_MS = 120_000
 
 
 # --------------------------------------------------------------------------- fixtures
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from app import create_app
-    from settings import Settings
-
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("plan-page-data"), llm_backend="extractive"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="plan-page-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-class PageWatch:
-    """Script errors, CSP violations, requests outside the app and dialogs the page should not cause."""
-
-    def __init__(self, page, base_url):
-        self.origin = urlparse(base_url).netloc
-        self.problems: list[str] = []
-        self.accept_next_confirm = False
-        page.on("pageerror", lambda exc: self.problems.append(f"script error: {exc}"))
-        page.on("console", self._on_console)
-        page.on("request", self._on_request)
-        page.on("dialog", self._on_dialog)
-
-    def _on_console(self, msg):
-        if msg.type == "error" and "Content Security Policy" in msg.text:
-            self.problems.append(f"CSP violation: {msg.text}")
-
-    def _on_request(self, request):
-        url = urlparse(request.url)
-        if url.scheme not in ("data", "blob", "about") and url.netloc != self.origin:
-            self.problems.append(f"foreign request: {request.url}")
-
-    def _on_dialog(self, dialog):
-        if dialog.type == "confirm" and self.accept_next_confirm:
-            self.accept_next_confirm = False
-            dialog.accept()
-            return
-        self.problems.append(f"dialog: {dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def assert_clean(self):
-        assert self.problems == []
-
-
-@pytest.fixture()
-def page(browser, base_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url)
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    page.watch = PageWatch(page, base_url)
-    try:
-        yield page
-    finally:
-        try:
-            for doc in context.request.get("/api/documents").json().get("documents", []):
-                context.request.delete(f"/api/documents/{doc['id']}")
-        except Exception:
-            pass
-        context.close()
+# The live app, the browser and the watched page are the same as the page tests use.
+from tests.test_page import base_url, browser, page  # noqa: E402,F401
 
 
 def open_page(page):
