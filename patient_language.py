@@ -24,6 +24,7 @@ class Topic:
     expansion: str                 # clinical words appended to the search text
     specific: tuple[str, ...] = ()  # if set, an answering passage must contain one of these stems
     evidence: tuple[str, ...] = ()  # regexes: a line of a secondary section is on topic if one matches
+    drugs: tuple[str, ...] = ()     # drug stems: a line naming one is on topic and preferred
 
     def evidence_patterns(self) -> tuple[str, ...]:
         """By default, any single-word trigger at the start of a word."""
@@ -39,8 +40,10 @@ TOPICS: tuple[Topic, ...] = (
           "discharge medications dose frequency tablet by mouth daily anticoagulant",
           evidence=(r"\bmedications?\b", r"\bpills?\b", r"\btablets?\b", r"\bcapsules?\b", DOSE)),
     Topic(("insulin",), (), MEDS + INSTRUCTIONS + ("Diet",), "insulin units", ("insulin",)),
-    Topic(("inhaler", "puffer", "nebuli"), (), MEDS + INSTRUCTIONS, "inhaler puffs nebulizer",
-          ("inhal", "puff", "nebul", "albuterol", "mdi")),
+    Topic(("inhaler", "puffer", "nebuli", "nebs"), (), MEDS + INSTRUCTIONS, "inhaler puffs nebulizer",
+          ("inhal", "puff", "nebul", "mdi", "albuterol", "levalbuterol", "xopenex", "ipratropium", "atrovent",
+           "tiotropium", "spiriva", "beclomethason", "qvar", "budesonid", "pulmicort", "fluticason", "flovent",
+           "advair", "symbicort", "formoterol", "salmeterol", "combivent", "duoneb")),
     Topic(("stop taking", "stopped", "discontinu", "no longer take", "quit taking"),
           (), MEDS + INSTRUCTIONS, "discontinued stop medications", ("stop", "discontinu", "hold")),
     Topic(("new medic", "new pill", "new drug", "started on", "new prescri"),
@@ -57,7 +60,7 @@ TOPICS: tuple[Topic, ...] = (
           ("Follow-up",), INSTRUCTIONS + ("Disposition",),
           "follow-up appointment clinic visit with doctor in weeks",
           evidence=(r"follow", r"appointment", r"\bsee (dr|doctor|your|the)", r"\bvisit", r"\bclinic",
-                    r"return to (see|clinic|the office)")),
+                    r"return to (see|clinic|the office)", r"\bbe seen\b", r"\breview (him|her|you)\b")),
     Topic(("eat", "food", "diet", "meal", "drink", "salt", "sodium", "sugar", "fluid", "water", "juice", "soda",
            "breastfeed", "breast-feed", "breast feed", "formula", "bottle",
            "carb", "nutrition", "snack", "coffee", "caffeine"),
@@ -100,7 +103,8 @@ TOPICS: tuple[Topic, ...] = (
            "too high", "serious",
            "urgent"),
           ("Warning Signs",), INSTRUCTIONS, "warning signs return to emergency room call your doctor if",
-          evidence=(r"emergency", r"\b911\b", r"\b(er|ed)\b", r"\bcall (your|the|dr|doctor|911|us)", r"\bseek",
+          evidence=(r"emergency", r"\b911\b", r"\b(er|ed)\b", r"\bcall (your|the|dr|doctor|911|us|for|if)",
+                    r"\bnotify", r"\bseek",
                     r"immediately", r"right away", r"return (to the (er|ed|emergency|hospital)|if|for)",
                     r"worsen", r"warning")),
     Topic(("why was i", "why i was", "why was", "why were", "why is", "in the hospital", "end up", "diagnos", "what did i have", "what do i have", "what was wrong",
@@ -113,12 +117,18 @@ TOPICS: tuple[Topic, ...] = (
                     r"consistent with", r"\bdue to\b")),
     Topic(("surgery", "operation", "procedure", "operated"),
           ("Procedures",), ("Hospital Course",), "procedure operation performed surgery"),
-    Topic(("what happened", "hospital stay", "during my stay", "treated", "treatment"),
+    Topic(("what happened", "hospital stay", "during my stay", "treated", "treatment", "what did they do",
+           "what they did", "what was done", "how did they treat", "how they treated"),
           ("Hospital Course",), (), "hospital course treatment"),
     Topic(("allerg", "alerg", "allergic", "reaction"),
           ("Allergies",), (), "allergies allergic reaction"),
     Topic(("test", "lab", "blood work", "bloodwork", "x-ray", "xray", "scan", "result", "mri"),
           ("Tests",), ("Results", "Follow-up") + INSTRUCTIONS, "laboratory tests results pending"),
+    Topic(("checking", "check my", "check her", "check his", "monitor", "keep track", "keep an eye", "measure",
+           "weigh", "log", "record my", "at home every day", "each day", "every morning"),
+          (), INSTRUCTIONS + ("Follow-up", "Diet", "Activity"), "monitor check daily record weigh",
+          evidence=(r"\bmonitor", r"\bcheck", r"\bweigh", r"\bmeasure", r"\brecord", r"\blog\b", r"\bkeep track",
+                    r"\bdiary")),
     Topic(("how am i", "how was i", "condition when", "stable", "doing now"),
           ("Condition at Discharge",), (), "condition at discharge"),
     Topic(("where", "nursing", "rehab", "facility", "discharged to"),
@@ -139,7 +149,7 @@ goes does gets got getting
 
 # Verbs and fillers of a question that say nothing about what the summary must contain.
 QUESTION_FILLERS = frozenset("""
-stay fix put show set handle check add mean tell say said look bring keep happen end first last
+stay fix put show set handle check add mean tell say said look bring keep happen end first last bad
 paperwork papers chart record notes
 something someone anybody anyone everything sure supposed okay ok alright worried wonder wondering
 """.split())
@@ -167,6 +177,54 @@ DRUG_NAMES = {
 }
 _DRUG_INDEX = {name: generic for generic, others in DRUG_NAMES.items() for name in [generic, *others.split()]}
 
+_PILL_NOUNS = ("pill", "pills", "med", "meds", "medicine", "medicines", "medication", "medications", "tablet",
+               "tablets", "drug", "drugs")
+
+
+def _kinds_of_pill(*what: str) -> tuple[str, ...]:
+    """'blood pressure' -> 'blood pressure pill', 'blood pressure meds', ... (question phrases)."""
+    return tuple(f"{w} {noun}" for w in what for noun in _PILL_NOUNS)
+
+
+# What patients call a kind of drug -> the drugs of that kind a summary may name (common US/UK names).
+# "What antibiotic am I on?" is answered by the line that says Levaquin, and only by such lines.
+DRUG_CLASSES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("antibiotic", "antibiotics") + _kinds_of_pill("infection"),
+     "antibiotic amoxicillin augmentin penicillin ampicillin piperacillin zosyn nafcillin dicloxacillin "
+     "cephalexin cefazolin ancef cefuroxime ceftriaxone rocephin cefdinir cefpodoxime cefepime cefalexin "
+     "azithromycin clarithromycin erythromycin doxycycline minocycline tetracycline ciprofloxacin levofloxacin "
+     "moxifloxacin avelox trimethoprim sulfamethoxazole bactrim septra nitrofurantoin macrobid metronidazole "
+     "flagyl clindamycin vancomycin linezolid zyvox daptomycin gentamicin tobramycin meropenem ertapenem "
+     "imipenem rifampin"),
+    (("blood thinner", "blood thinners", "thinner", "thinners", "anticoagulant", "anticoagulants",
+      "antiplatelet") + _kinds_of_pill("clot", "clotting"),
+     "anticoag antiplatelet thinner warfarin apixaban rivaroxaban dabigatran pradaxa edoxaban savaysa "
+     "enoxaparin heparin fondaparinux arixtra clopidogrel prasugrel effient ticagrelor brilinta aspirin asa "
+     "dipyridamole aggrenox cilostazol"),
+    (_kinds_of_pill("blood pressure", "bp", "high blood pressure", "hypertension") + ("antihypertensive",),
+     "antihypertens lisinopril benazepril enalapril ramipril captopril quinapril fosinopril perindopril "
+     "losartan cozaar valsartan diovan irbesartan olmesartan candesartan telmisartan amlodipine nifedipine "
+     "diltiazem verapamil felodipine metoprolol atenolol carvedilol propranolol labetalol bisoprolol nadolol "
+     "nebivolol hydrochlorothiazide hctz chlorthalidone furosemide spironolactone torsemide bumetanide "
+     "clonidine hydralazine doxazosin terazosin prazosin"),
+    (("steroid", "steroids", "corticosteroid"),
+     "steroid corticosteroid prednisone prednisolone methylprednisolone medrol solu-medrol dexamethasone "
+     "hydrocortisone"),
+    (("water pill", "water pills", "water tablet", "water tablets", "fluid pill", "fluid pills", "diuretic",
+      "diuretics"),
+     "diuretic furosemide torsemide bumetanide bumex hydrochlorothiazide hctz chlorthalidone spironolactone "
+     "metolazone eplerenone"),
+    (_kinds_of_pill("cholesterol", "statin") + ("statin", "statins"),
+     "statin atorvastatin simvastatin rosuvastatin crestor pravastatin lovastatin ezetimibe zetia fenofibrate"),
+    (_kinds_of_pill("diabetes", "diabetic", "sugar", "blood sugar"),
+     "metformin glipizide glyburide glimepiride sitagliptin januvia pioglitazone actos empagliflozin jardiance "
+     "dapagliflozin farxiga liraglutide victoza semaglutide ozempic insulin"),
+    (_kinds_of_pill("stomach", "acid", "heartburn", "reflux", "ulcer") + ("antacid", "antacids"),
+     "omeprazole pantoprazole esomeprazole nexium lansoprazole prevacid famotidine pepcid ranitidine antacid"),
+    (_kinds_of_pill("sleep", "sleeping") + ("sleeping pill",),
+     "zolpidem ambien trazodone temazepam restoril triazolam halcion melatonin"),
+)
+
 
 # Patient words -> the clinical words a summary uses for the same thing (stems; a line may use any of them).
 LAY_TO_CLINICAL = {
@@ -181,7 +239,7 @@ LAY_TO_CLINICAL = {
     "valv": "vegetation endocarditis", "infection": "vegetation endocarditis sepsis", "cancer": "carcinoma sarcoma "
     "malignan tumor lymphoma mesothelioma metasta", "chemo": "chemotherapy", "sex": "pelvic intercourse",
     "fever": "febrile temperature", "bleed": "hemorrhag", "swell": "edema", "dizzy": "vertigo lightheaded",
-    "tired": "fatigue", "night": "sundown nocturnal", "throw": "vomit emesis", "belly": "abdominal abdomen", "stomach": "abdominal gastric",
+    "tired": "fatigue", "night": "sundown nocturnal", "mov": "transfer", "move": "transfer", "throw": "vomit emesis", "belly": "abdominal abdomen", "stomach": "abdominal gastric",
 }
 _ALTERNATIVES = {key: frozenset(values.split()) for key, values in LAY_TO_CLINICAL.items()}
 
@@ -215,6 +273,14 @@ def _has_trigger(question: str, trigger: str) -> bool:
                for word in _WORD.findall(question))
 
 
+def _drug_class_topic(triggers: tuple[str, ...], members: str) -> Topic:
+    return Topic(triggers, (), MEDS + INSTRUCTIONS + ("Hospital Course",), triggers[0],
+                 drugs=tuple(sorted({canonical_word(stem(m)) for m in members.split()})))
+
+
+ALL_TOPICS = TOPICS + tuple(_drug_class_topic(triggers, members) for triggers, members in DRUG_CLASSES)
+
+
 @dataclass(frozen=True)
 class QuestionAnalysis:
     question: str
@@ -225,12 +291,14 @@ class QuestionAnalysis:
     specific_stems: frozenset[str]     # an answering line must contain one of these
     focus_stems: frozenset[str]        # words no topic explains: lines with them are preferred
     focus_required: bool               # no topic recognised: a line must carry most of the focus words
+    drug_stems: frozenset[str]         # drugs asked about, by name or by kind ("antibiotic")
+    drugs_are_the_subject: bool        # "which antibiotic?" (a kind of drug), not "why am I on an antibiotic?"
     topic_found: bool
 
 
 def analyse(question: str) -> QuestionAnalysis:
     lowered = " ".join(w for w in question.lower().split() if w.strip("?!.,") not in FALSE_FRIENDS)
-    topics = _without_overridden([t for t in TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)])
+    topics = _without_overridden([t for t in ALL_TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)])
     sections: list[str] = []
     for section in [s for t in topics for s in t.primary] + [s for t in topics for s in t.secondary]:
         if section not in sections:
@@ -240,6 +308,7 @@ def analyse(question: str) -> QuestionAnalysis:
     primary = {s for t in topics if not t.specific for s in t.primary}
     patterns = [pattern for t in topics for pattern in t.evidence_patterns()]
     expansion = " ".join(t.expansion for t in topics)
+    drug_stems = frozenset({term for term in focus if term in DRUG_NAMES} | {d for t in topics for d in t.drugs})
     return QuestionAnalysis(
         question=question,
         search_text=f"{question} {expansion}".strip(),
@@ -249,6 +318,8 @@ def analyse(question: str) -> QuestionAnalysis:
         specific_stems=frozenset(specific),
         focus_stems=frozenset(focus),
         focus_required=not topics,
+        drug_stems=drug_stems,
+        drugs_are_the_subject=any(t.drugs for t in topics) and all(set(t.primary) <= set(MEDS) for t in topics),
         topic_found=bool(topics),
     )
 
@@ -267,7 +338,7 @@ def _uncovered_terms(question: str, topics: list[Topic]) -> set[str]:
                                  "often", "long", "much", "home", "okay", "safe", "start", "again",
                                  "normal", "back", "now", "today", "tomorrow", "care", "team", "nurse", "see",
                                  "want", "feel", "like", "thing", "happen", "fine", "right", "next", "get", "give",
-                                 "come", "new", "really", "actually", "exactly", "just", "anything")}
+                                 "come", "new", "really", "actually", "exactly", "just", "anything", "another", "other")}
     terms = set()
     for word in content_stems(question):
         if word in generic or word in QUESTION_FILLERS or any(word == c or (len(c) > 2 and (word.startswith(c) or c.startswith(word)))
@@ -309,6 +380,5 @@ def mentions_topic(analysis: QuestionAnalysis, line: str) -> bool:
 
 
 def names_a_drug(analysis: QuestionAnalysis, line: str) -> bool:
-    """The question asks about a drug by name (any brand) and the line mentions it."""
-    drugs = frozenset(term for term in analysis.focus_stems if term in DRUG_NAMES)
-    return bool(drugs) and matched_share(line, drugs) > 0
+    """The question asks about a drug by name (any brand) or by kind, and the line names such a drug."""
+    return matched_share(line, analysis.drug_stems) > 0

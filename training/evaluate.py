@@ -305,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", action="append", choices=["extractive", "ollama", "openai"])
     parser.add_argument("--out", type=Path, default=ROOT / "training" / "out")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions (for a quick look)")
+    parser.add_argument("--context-tokens", type=int, default=Settings().context_tokens,
+                        help="the context budget (lower it to measure retrieval on summaries that do not fit whole)")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"No corpus at {args.corpus}: evaluation skipped.")
@@ -317,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pipelines = []
         for i, backend in enumerate(args.backend or ["extractive"]):
-            pipeline = AppPipeline(backend, Path(tmp) / f"app{i}")
+            pipeline = AppPipeline(backend, Path(tmp) / f"app{i}", context_tokens=args.context_tokens)
             for name in texts:
                 pipeline.add(name, (args.corpus / name).read_bytes())
             pipelines.append(pipeline)
