@@ -8,7 +8,7 @@ THREADS ?= 8
 WORKERS ?= 1
 TIMEOUT ?= 300
 
-.PHONY: run dev test model bench eval clean
+.PHONY: run dev test model bench loadtest eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ model: $(VENV)/.installed
 # Upload-to-ready and extractive query latency over ../shared/corpus (skipped when absent).
 bench: $(VENV)/.installed
 	$(BIN)/python bench/corpus_timing.py
+
+# Concurrent patients against a real gunicorn (not part of `make test`): make loadtest LOADTEST_ARGS="--clients 5 --seconds 20"
+loadtest: $(VENV)/.installed
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 # Retrieval and answer quality on training/data/eval_questions.jsonl over ../shared/corpus, beside a naive baseline.
 eval: $(VENV)/.installed

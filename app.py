@@ -8,16 +8,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import secrets
+import threading
+import time
 import uuid
 from pathlib import Path
 
 import click
 import httpx
-from flask import Blueprint, Flask, Response, current_app, render_template, request, session, stream_with_context
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request, session, stream_with_context
 from flask.cli import with_appcontext
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from audit import AuditLog
 from errors import BadRequest, InvalidQuestion, QAError, TooLarge, Unauthorized
 from rag_system import RagSystem
 from settings import Settings
@@ -45,10 +49,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["settings"] = settings
     app.extensions["rag"] = RagSystem.from_settings(settings)
+    app.extensions["audit"] = AuditLog(settings.audit_log_path)
     app.register_blueprint(bp)
     register_error_handlers(app)
     register_cli(app)
+    app.before_request(start_timer)
+    app.after_request(write_audit_entry)
     app.after_request(add_security_headers)
+    if settings.retention_hours:
+        start_retention_sweeper(app)
     return app
 
 
@@ -58,6 +67,10 @@ def get_rag() -> RagSystem:
 
 def get_settings() -> Settings:
     return current_app.extensions["settings"]
+
+
+def get_audit() -> AuditLog:
+    return current_app.extensions["audit"]
 
 
 def configure_logging(level: str) -> None:
@@ -90,11 +103,13 @@ def current_owner() -> str:
         token = header[len("Bearer "):].strip() if header.startswith("Bearer ") else ""
         if not any(secrets.compare_digest(token, key) for key in keys):
             raise Unauthorized("A valid API key is required: send 'Authorization: Bearer <key>'.")
-        return owner_for_key(token)
+        g.owner = owner_for_key(token)
+        return g.owner
     if "owner" not in session:
         session["owner"] = uuid.uuid4().hex
         session.permanent = True
-    return "session:" + session["owner"]
+    g.owner = "session:" + session["owner"]
+    return g.owner
 
 
 def owner_for_key(key: str) -> str:
@@ -110,11 +125,13 @@ def index():
 
 @bp.get("/health")
 def health():
-    return get_rag().health()
+    body = get_rag().health()
+    return body, 200 if body["status"] == "ok" else 503  # 503: the document index is unreachable
 
 
 @bp.post("/api/documents")
 def upload_document():
+    audit("upload")
     owner = current_owner()
     upload = request.files.get("file")
     if upload is None:
@@ -123,38 +140,46 @@ def upload_document():
     if len(data) > get_settings().max_upload_bytes:
         raise TooLarge(too_large_message())
     record = get_rag().ingest(data, upload.filename or "document", owner)
+    g.audit.update(document_id=record.id, bytes=record.size)
     return record.public(), 201
 
 
 @bp.get("/api/documents")
 def list_documents():
+    audit("list")
     return {"documents": [r.public() for r in get_rag().list_documents(current_owner())]}
 
 
 @bp.get("/api/documents/<doc_id>")
 def get_document(doc_id: str):
+    audit("view", document_id=doc_id)
     return get_rag().get_document(current_owner(), doc_id).public()
 
 
 @bp.get("/api/documents/<doc_id>/plan")
 def document_plan(doc_id: str):
+    audit("plan", document_id=doc_id)
     return get_rag().plan(current_owner(), doc_id)
 
 
 @bp.delete("/api/documents/<doc_id>")
 def delete_document(doc_id: str):
+    audit("delete", document_id=doc_id)
     get_rag().delete_document(current_owner(), doc_id)
     return "", 204
 
 
 @bp.post("/api/query")
 def query():
+    audit("query")
     owner = current_owner()
     question, doc_ids, stream = read_query()
     rag = get_rag()
     # Checked before any byte is streamed, so these errors still get their 4xx status.
-    if not rag.scope(owner, doc_ids):
+    scope = rag.scope(owner, doc_ids)
+    if not scope:
         raise BadRequest("You have no documents yet: upload a discharge summary first, then ask.")
+    g.audit.update(document_ids=[record.id for record in scope], stream=stream)
     if not stream:
         return rag.answer(question, owner, doc_ids)
     events = rag.answer_stream(question, owner, doc_ids)
@@ -163,7 +188,10 @@ def query():
 
 
 def read_query() -> tuple[str, list[str] | None, bool]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:   # nested thousands deep: silent=True only covers ValueError
+        body = None
     if body is None:
         raise BadRequest('Send a JSON body like {"question": "When is my follow-up appointment?"}.')
     if not isinstance(body, dict):
@@ -171,6 +199,8 @@ def read_query() -> tuple[str, list[str] | None, bool]:
     question = body.get("question")
     if not isinstance(question, str):
         raise BadRequest("'question' must be a string.")
+    if not question.isascii() and any("\ud800" <= char <= "\udfff" for char in question):
+        raise BadRequest("'question' is not valid text (it holds an unpaired UTF-16 surrogate escape).")
     question = question.strip()
     if not question:
         raise InvalidQuestion("The question is empty: type what you want to know about your summary.")
@@ -201,6 +231,53 @@ def server_sent_events(events):
 def too_large_message() -> str:
     return (f"The file is larger than the {get_settings().max_upload_mb:g} MB limit; "
             "upload the discharge summary alone, or a smaller export of it.")
+
+
+# ---------------------------------------------------------------- audit trail and retention
+
+AUDITED_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def audit(action: str, document_id: str | None = None) -> None:
+    """Mark this request for the audit trail; the entry is written once the response status is known."""
+    g.audit = {"action": action}
+    if document_id is not None:   # an id from the URL is logged only if it is shaped like one of ours
+        g.audit["document_id"] = document_id if AUDITED_ID.fullmatch(document_id) else "(not an id)"
+
+
+def start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def write_audit_entry(response: Response) -> Response:
+    entry = g.pop("audit", None)
+    if entry is not None:
+        action = entry.pop("action")
+        elapsed_ms = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000)
+        get_audit().record(action, g.get("owner"), status=response.status_code, ms=elapsed_ms, **entry)
+    return response
+
+
+def start_retention_sweeper(app: Flask) -> threading.Event:
+    """Delete documents older than RETENTION_HOURS now and then every so often (a daemon thread per process).
+    Returns the event that stops it."""
+    settings, rag, trail = app.extensions["settings"], app.extensions["rag"], app.extensions["audit"]
+    interval = min(600.0, max(1.0, settings.retention_hours * 3600 / 4))
+    stop = threading.Event()
+
+    def sweep_until_stopped():
+        while True:
+            try:
+                for record in rag.purge_expired(settings.retention_hours):
+                    trail.record("expire", record.owner, document_id=record.id)
+            except Exception:
+                log.exception("retention sweep failed; will try again")
+            if stop.wait(interval):
+                return
+
+    threading.Thread(target=sweep_until_stopped, name="retention-sweeper", daemon=True).start()
+    app.extensions["retention_stop"] = stop
+    return stop
 
 
 # ---------------------------------------------------------------- errors and headers
@@ -239,6 +316,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(ingest_command)
     app.cli.add_command(ask_command)
     app.cli.add_command(documents_command)
+    app.cli.add_command(purge_expired_command)
 
 
 def cli_owner(api_key: str | None) -> str:
@@ -280,6 +358,7 @@ def ingest_command(paths: tuple[Path, ...], api_key: str | None):
     for path in files:
         try:
             record = get_rag().ingest(path.read_bytes(), path.name, cli_owner(api_key))
+            get_audit().record("upload", cli_owner(api_key), document_id=record.id, bytes=record.size, via="cli")
             click.echo(f"{path}: {record.id} ({record.chunks} chunks; {', '.join(record.sections)})")
         except QAError as error:
             failed += 1
@@ -294,6 +373,7 @@ def ingest_command(paths: tuple[Path, ...], api_key: str | None):
 @api_key_option
 def ask_command(question: str, doc_ids: tuple[str, ...], api_key: str | None):
     """Ask a question about the indexed summaries; the answer streams to the terminal."""
+    get_audit().record("query", cli_owner(api_key), document_ids=list(doc_ids), via="cli")
     try:
         for event in get_rag().answer_stream(question, cli_owner(api_key), list(doc_ids) or None):
             if event["type"] == "token":
@@ -315,3 +395,17 @@ def documents_command(api_key: str | None):
     """List the indexed documents."""
     for record in get_rag().list_documents(cli_owner(api_key)):
         click.echo(f"{record.id}  {record.uploaded_at}  {record.pages}p  {record.chunks} chunks  {record.filename}")
+
+
+@click.command("purge-expired")
+@with_appcontext
+@click.option("--hours", type=float, default=None, help="Delete documents older than this (default: RETENTION_HOURS).")
+def purge_expired_command(hours: float | None):
+    """Delete every document older than the retention period (for a cron job; the app also does it itself)."""
+    hours = hours or get_settings().retention_hours
+    if not hours:
+        raise click.ClickException("Give --hours or set RETENTION_HOURS.")
+    expired = get_rag().purge_expired(hours)
+    for record in expired:
+        get_audit().record("expire", record.owner, document_id=record.id, via="cli")
+    click.echo(f"{len(expired)} document(s) older than {hours:g} hours deleted")

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import threading
+import weakref
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -40,6 +41,8 @@ TEXT_EXTENSIONS = (".txt", ".text", ".md")
 ALLOWED_EXTENSIONS = (".pdf", ".docx") + TEXT_EXTENSIONS
 MAX_DOCX_XML_BYTES = 50 * 1024 * 1024
 MAX_DOCX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_CHARS_PER_PAGE = 5_000    # a dense printed page; text beyond max_pages of these is refused (TXT and DOCX have no pages)
+MAX_PDF_OPERATIONS = 1_000_000   # drawing operations read for text, all pages and forms together (~230 a normal page)
 LONG_ITEM_CHARS = 500   # split_units keeps a list item whole up to this length
 SUPPORTED_HINT = "Upload the discharge summary as a PDF, Word (.docx) or plain text (.txt) file."
 
@@ -164,8 +167,8 @@ def _zip_kind(data: bytes, name: str, extension: str) -> str:
 def display_name(filename: str, default: str = "document") -> str:
     """The name as the user knows it, minus any path and control characters: it is only ever displayed."""
     name = re.split(r"[\\/]", filename or "")[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name[:200] or default
+    name = "".join(ch for ch in name if ch.isprintable()).strip()[:200]
+    return name if name.strip(".") else default   # "", "." and ".." are no names
 
 
 def _display_name(filename: str) -> str:
@@ -217,7 +220,16 @@ def _extract(data: bytes, filename: str, max_pages: int, max_ocr: int | None) ->
         text, pages = _join_pages(page_texts)
         return _Extracted(text, pages, kind, ocr_pages, unreadable_pages)
     text = _docx_text(data, name) if kind == "docx" else _decode_text(data, name)
+    _check_text_length(len(text), name, max_pages)
     return _Extracted(text, (Page(1, 0, len(text)),), kind)
+
+
+def _check_text_length(length: int, name: str, max_pages: int) -> None:
+    """A small compressed .docx (or a 20 MB .txt) can hold thousands of pages of text: minutes of indexing."""
+    limit = max_pages * MAX_CHARS_PER_PAGE
+    if length > limit:
+        raise TooLarge(f"{name} holds about {length // MAX_CHARS_PER_PAGE:,} pages of text; the limit is "
+                       f"{max_pages} pages ({limit:,} characters). Upload only the discharge summary.")
 
 
 def _has_letters(text: str) -> bool:
@@ -311,12 +323,42 @@ def pdf_page_texts(data: bytes, filename: str = "document.pdf", max_pages: int =
         if len(reader.pages) > max_pages:
             raise TooLarge(f"{name} has {len(reader.pages)} pages; the limit is {max_pages}. "
                            "Upload only the discharge summary pages.")
-        return [_clean_pdf_text(page.extract_text() or "") for page in reader.pages]
+        budget, texts = _OperationBudget(MAX_PDF_OPERATIONS), []
+        for page in reader.pages:
+            try:
+                raw = page.extract_text(visitor_operand_before=budget.spend) or ""
+            except _TooComplex:
+                raw = ""
+            budget.check(name)
+            texts.append(_clean_pdf_text(raw))
+            _check_text_length(sum(map(len, texts)), name, max_pages)
+        return texts
     except QAError:
         raise
     except Exception as error:   # damaged or hostile files raise all sorts, RecursionError included
         raise UnreadableDocument(f"{name} could not be read as a PDF (the file is damaged). "
                                  "Export or print it to a new PDF and upload that.") from error
+
+
+class _OperationBudget:
+    """Bounds the work of reading a PDF: a tiny file can repeat a text-heavy form thousands of times per page."""
+
+    def __init__(self, limit: int):
+        self.left = limit
+
+    def spend(self, *_operation) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooComplex()   # pypdf swallows errors raised inside a form; check() reports it after the page
+
+    def check(self, name: str) -> None:
+        if self.left < 0:
+            raise TooLarge(f"{name} is too complex to read (far more drawing instructions than a discharge "
+                           "summary has). Print or export it to a new PDF, or upload a DOCX or TXT copy.")
+
+
+class _TooComplex(Exception):
+    pass
 
 
 def _unlock(reader, name: str) -> None:
@@ -332,6 +374,9 @@ def _unlock(reader, name: str) -> None:
 
 
 def _clean_pdf_text(raw: str) -> str:
+    # A font's ToUnicode map can yield UTF-16 surrogates; pair them up and replace the unpaired ones (no encoder,
+    # the embedding model's included, accepts them).
+    raw = raw.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_PDF_CHARACTER_FIXES)
     text = _CONTROL_CHARACTERS.sub("", text)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
@@ -599,6 +644,22 @@ def _is_list_paragraph(paragraph) -> bool:
     properties = paragraph._p.pPr
     if properties is not None and properties.numPr is not None:
         return True
+    # Looking a style up scans every style in the file, so remember the answer per style of this document:
+    # otherwise a small .docx with many thousands of paragraphs takes minutes to read.
+    try:
+        known = _LIST_STYLES.setdefault(paragraph.part, {})
+    except TypeError:
+        known = {}
+    style_id = properties.style if properties is not None else None
+    if style_id not in known:
+        known[style_id] = _has_list_style(paragraph)
+    return known[style_id]
+
+
+_LIST_STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # document part -> {style id: is a list}
+
+
+def _has_list_style(paragraph) -> bool:
     try:
         style = paragraph.style
         style_properties = style.element.pPr if style is not None else None

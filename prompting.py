@@ -1,6 +1,7 @@
 """What retrieval hands to a backend (passages) and the user turn an LLM receives."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 NOT_IN_SUMMARY = (
@@ -63,10 +64,14 @@ def is_refusal(answer: str) -> bool:
 
 
 def _attr(value: str) -> str:
+    value = "".join(char if char.isprintable() else " " for char in value)   # one line, whatever it was given
     return value.replace('"', "'").replace("<", "(").replace(">", ")")
+
+
+# "<" of anything that reads as one of our tags, in any case and spacing: "</excerpt>", "</EXCERPT >", "< / excerpt>".
+_DELIMITER_TAG = re.compile(r"<(?=\s*/?\s*(?:excerpt|discharge_summary))", re.IGNORECASE)
 
 
 def _neutralise_tags(text: str) -> str:
     """Document text cannot close or open our delimiters."""
-    return text.replace("<excerpt", "‹excerpt").replace("</excerpt", "‹/excerpt").replace(
-        "<discharge_summary", "‹discharge_summary").replace("</discharge_summary", "‹/discharge_summary")
+    return _DELIMITER_TAG.sub("‹", text)

@@ -8,18 +8,21 @@ uploads folder, so it survives restarts and is shared by every worker that opens
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
+import httpx
 import numpy as np
 
 from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
@@ -43,6 +46,8 @@ CHARS_PER_TOKEN = 4
 SECTION_FETCH_LIMIT = 60
 EMBED_BATCH = 32
 STORED_NAME = re.compile(r"([0-9a-f]{32})\.(pdf|docx|txt)(\.part)?")  # what _store_file writes; nothing else is touched
+INDEX_UNREACHABLE = "The document index is not reachable right now; please try again in a minute."
+CHROMA_TIMEOUT = httpx.Timeout(60.0, connect=5.0)  # a Chroma server that hangs must not hang a request for ever
 
 
 # ---------------------------------------------------------------- embeddings
@@ -79,10 +84,29 @@ def open_chroma(settings: Settings):
     from chromadb.config import Settings as ChromaSettings
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        with chroma_errors():
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        session = getattr(getattr(client, "_server", None), "_session", None)  # chromadb's httpx client: no timeout
+        if isinstance(session, httpx.Client):
+            session.timeout = CHROMA_TIMEOUT
+        return client
     path = settings.data_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+@contextlib.contextmanager
+def chroma_errors():
+    """A Chroma server that is down, restarting or unreachable becomes a clear 503, never a 500 or a stack trace."""
+    try:
+        yield
+    except (httpx.TransportError, ConnectionError) as error:
+        raise ServiceUnavailable(INDEX_UNREACHABLE) from error
+    except ValueError as error:
+        # chromadb.HttpClient() turns httpx.ConnectError into ValueError("Could not connect to a Chroma server ...")
+        if isinstance(error.__context__, (httpx.TransportError, ConnectionError)):
+            raise ServiceUnavailable(INDEX_UNREACHABLE) from error
+        raise
 
 
 @dataclass(frozen=True)
@@ -129,20 +153,45 @@ class DocumentRecord:
 
 class RagSystem:
     def __init__(self, settings: Settings, client, embedder: Embedder, llm: Backend | None):
+        """client: a Chroma client, or a function that opens one. The collections are opened on first use, so
+        an app whose Chroma server is down starts anyway (health says so) and connects once the server is up."""
         self.settings = settings
         self.embedder = embedder
         self.llm = llm
-        self.chunks = client.get_or_create_collection(
-            "chunks", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
-        self.documents = client.get_or_create_collection("documents", embedding_function=None)
+        self._client = client
+        self._collections = None
+        self._opening = threading.Lock()
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RagSystem":
         embedder = Embedder(settings.embedding_model or default_embedding_model())
-        system = cls(settings, open_chroma(settings), embedder, make_llm_backend(settings))
-        system.reconcile()
+        system = cls(settings, functools.partial(open_chroma, settings), embedder, make_llm_backend(settings))
+        try:
+            system.reconcile()
+        except ServiceUnavailable:
+            log.warning("Chroma server %s:%s not reachable at start-up; starting without it (no reconcile)",
+                        settings.chroma_host, settings.chroma_port)
         return system
+
+    @property
+    def chunks(self):
+        return self._open()[0]
+
+    @property
+    def documents(self):
+        return self._open()[1]
+
+    def _open(self):
+        if self._collections is None:
+            with self._opening, chroma_errors():
+                if self._collections is None:
+                    client = self._client() if callable(self._client) else self._client
+                    self._collections = (
+                        client.get_or_create_collection(
+                            "chunks", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None),
+                        client.get_or_create_collection("documents", embedding_function=None))
+        return self._collections
 
     # ------------------------------------------------------------ documents
 
@@ -169,13 +218,14 @@ class RagSystem:
             ocr_pages=document.ocr_pages, unreadable_pages=document.unreadable_pages)
         try:
             self._store_file(record.stored_name, data)
-            self.chunks.add(ids=[c.id for c in chunks], embeddings=embeddings, documents=[c.text for c in chunks],
-                            metadatas=[chunk_metadata(c, owner) for c in chunks])
-            # The document record goes last: it is what makes the document exist.
-            self.documents.add(ids=[doc_id], embeddings=[embeddings.mean(axis=0)], documents=[document.text],
-                               metadatas=[record.metadata()])
+            with chroma_errors():
+                self.chunks.add(ids=[c.id for c in chunks], embeddings=embeddings, documents=[c.text for c in chunks],
+                                metadatas=[chunk_metadata(c, owner) for c in chunks])
+                # The document record goes last: it is what makes the document exist.
+                self.documents.add(ids=[doc_id], embeddings=[embeddings.mean(axis=0)], documents=[document.text],
+                                   metadatas=[record.metadata()])
         except Exception:
-            self._remove_everywhere(record.id, record.stored_name)
+            self._discard_unfinished(record)
             raise
         log.info("indexed document=%s kind=%s bytes=%d pages=%d chunks=%d ms=%d", doc_id, record.kind,
                  record.size, record.pages, record.chunks, (time.perf_counter() - started) * 1000)
@@ -189,13 +239,24 @@ class RagSystem:
     def get_document(self, owner: str, doc_id: str) -> DocumentRecord:
         found = self._call(self.documents.get, ids=[doc_id], include=["metadatas"]) if _looks_like_id(doc_id) else None
         if not found or not found["ids"] or found["metadatas"][0].get("owner") != owner:
-            raise DocumentNotFound(f"No document with id {doc_id!r} among your documents.")
+            raise DocumentNotFound(f"No document with id {doc_id[:64]!r} among your documents.")
         return DocumentRecord.from_metadata(found["ids"][0], found["metadatas"][0])
 
     def delete_document(self, owner: str, doc_id: str) -> None:
         record = self.get_document(owner, doc_id)
         self._remove_everywhere(record.id, record.stored_name)
         log.info("deleted document=%s", record.id)
+
+    def purge_expired(self, hours: float, now: datetime | None = None) -> list[DocumentRecord]:
+        """Delete every document (of any owner) uploaded more than `hours` ago; returns what was deleted."""
+        cutoff = (now or datetime.now(timezone.utc)) - timedelta(hours=hours)
+        found = self._call(self.documents.get, include=["metadatas"])
+        expired = [DocumentRecord.from_metadata(i, m) for i, m in zip(found["ids"], found["metadatas"])
+                   if datetime.fromisoformat(m["uploaded_at"]) < cutoff]
+        for record in expired:
+            self._remove_everywhere(record.id, record.stored_name)
+            log.info("retention: deleted document=%s", record.id)
+        return expired
 
     def stored_document(self, owner: str, doc_id: str) -> Document:
         """The extracted document as it was indexed, rebuilt from the store (no re-reading of the file)."""
@@ -220,18 +281,32 @@ class RagSystem:
 
     def _remove_everywhere(self, doc_id: str, stored_name: str) -> None:
         # The record goes first, so a crash part-way leaves orphans that reconcile() removes at start-up.
-        self.documents.delete(ids=[doc_id])
-        self.chunks.delete(where={"doc_id": doc_id})
+        with chroma_errors():
+            self.documents.delete(ids=[doc_id])
+            self.chunks.delete(where={"doc_id": doc_id})
+        self._remove_file(stored_name)
+
+    def _remove_file(self, stored_name: str) -> None:
         for path in (self.settings.uploads_dir / stored_name, self.settings.uploads_dir / (stored_name + ".part")):
             path.unlink(missing_ok=True)
 
+    def _discard_unfinished(self, record: DocumentRecord) -> None:
+        """Undo a failed ingest. If the index is what failed, what reached it waits for reconcile() (it has no
+        record, so no one sees it); the stored file goes in any case: a failed upload leaves no file behind."""
+        try:
+            self._remove_everywhere(record.id, record.stored_name)
+        except ServiceUnavailable:
+            log.warning("index unreachable: unfinished upload %s is left to reconcile() at the next start", record.id)
+            self._remove_file(record.stored_name)
+
     def reconcile(self) -> None:
         """After a crash: drop chunks and files that belong to no document record."""
-        known = set(self.documents.get(include=[])["ids"])
-        chunk_docs = {m["doc_id"] for m in self.chunks.get(include=["metadatas"])["metadatas"]}
-        for orphan in chunk_docs - known:
-            self.chunks.delete(where={"doc_id": orphan})
-            log.warning("removed orphan chunks of unfinished upload %s", orphan)
+        with chroma_errors():
+            known = set(self.documents.get(include=[])["ids"])
+            chunk_docs = {m["doc_id"] for m in self.chunks.get(include=["metadatas"])["metadatas"]}
+            for orphan in chunk_docs - known:
+                self.chunks.delete(where={"doc_id": orphan})
+                log.warning("removed orphan chunks of unfinished upload %s", orphan)
         for path in self.settings.uploads_dir.iterdir():
             stored = STORED_NAME.fullmatch(path.name)
             if stored and stored.group(1) not in known:
@@ -398,18 +473,16 @@ class RagSystem:
             llm = {"backend": status["backend"], "model": status["model"], "reachable": status["reachable"],
                    "fallback": not usable,
                    "message": "" if usable else f"{status['message']} Answering by quoting the summary instead."}
-        return {"status": "ok", "llm": llm, "documents": self.count_documents()}
+        try:
+            documents = self.count_documents()
+        except ServiceUnavailable as error:
+            # "unavailable" (the app answers 503): nothing can be uploaded or asked until the index is back.
+            return {"status": "unavailable", "error": str(error), "llm": llm, "documents": None}
+        return {"status": "ok", "llm": llm, "documents": documents}
 
     def _call(self, method, *args, **kwargs):
-        """Chroma server trouble becomes a clear 503 instead of a stack trace."""
-        try:
+        with chroma_errors():
             return method(*args, **kwargs)
-        except (ConnectionError, OSError) as error:
-            raise ServiceUnavailable("The document store is not reachable right now; try again shortly.") from error
-        except Exception as error:
-            if type(error).__module__.startswith(("httpx", "chromadb")) and "connect" in str(error).lower():
-                raise ServiceUnavailable("The document store is not reachable right now; try again shortly.") from error
-            raise
 
 
 # ---------------------------------------------------------------- helpers

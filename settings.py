@@ -12,6 +12,7 @@ ENV_NAMES = (
     "EMBEDDING_MODEL", "CHROMA_HOST", "CHROMA_PORT", "TOP_K", "CONTEXT_TOKENS",
     "LLM_BACKEND", "LLM_MODEL", "OLLAMA_HOST", "LLM_API_URL", "LLM_API_KEY",
     "LLM_TEMPERATURE", "LLM_MAX_TOKENS", "LLM_TIMEOUT", "MEDIASSIST_API_KEYS", "LOG_LEVEL", "EMERGENCY_NUMBER", "CRISIS_LINE",
+    "AUDIT_LOG", "RETENTION_HOURS",
 )
 
 BACKEND_NAMES = ("ollama", "openai", "extractive")
@@ -47,16 +48,24 @@ class Settings:
     log_level: str = "INFO"
     emergency_number: str = "911"
     crisis_line: str = "988"
+    audit_log: Path | None = None            # None: data_dir/audit.log
+    retention_hours: float | None = None     # set: documents older than this are deleted
 
     def __post_init__(self):
         if self.llm_backend not in BACKEND_NAMES:
             raise ConfigError(f"LLM_BACKEND={self.llm_backend!r}: choose one of {', '.join(BACKEND_NAMES)}")
         if self.llm_backend == "openai" and not self.llm_api_url:
             raise ConfigError("LLM_BACKEND=openai needs LLM_API_URL (e.g. http://127.0.0.1:8000/v1)")
+        if self.retention_hours is not None and self.retention_hours <= 0:
+            raise ConfigError(f"RETENTION_HOURS={self.retention_hours!r}: give a number of hours above 0, or leave it unset")
 
     @property
     def uploads_dir(self) -> Path:
         return self.upload_dir or self.data_dir / "uploads"
+
+    @property
+    def audit_log_path(self) -> Path:
+        return self.audit_log or self.data_dir / "audit.log"
 
     @property
     def max_upload_bytes(self) -> int:
@@ -99,4 +108,6 @@ class Settings:
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             emergency_number=env.get("EMERGENCY_NUMBER") or cls.emergency_number,
             crisis_line=env.get("CRISIS_LINE") or cls.crisis_line,
+            audit_log=Path(env["AUDIT_LOG"]) if env.get("AUDIT_LOG") else None,
+            retention_hours=number("RETENTION_HOURS", float, None),
         )
