@@ -33,9 +33,9 @@ test: $(VENV)/.installed
 model: $(VENV)/.installed
 	$(BIN)/flask --app app create-model --modelfile Modelfile
 
-# Upload-to-ready and extractive query latency over ../shared/corpus (skipped when absent).
+# Ingest throughput vs a naive pipeline, upload latency, retrieval at 1k/10k/100k chunks, start-up and memory.
 bench: $(VENV)/.installed
-	$(BIN)/python bench/corpus_timing.py
+	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
 
 # Concurrent patients against a real gunicorn (not part of `make test`): make loadtest LOADTEST_ARGS="--clients 5 --seconds 20"
 loadtest: $(VENV)/.installed

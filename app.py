@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -77,19 +78,28 @@ def configure_logging(level: str) -> None:
     # Ids, sizes and timings only: no document text, question or answer is ever logged.
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mediassist").setLevel(level)
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))  # a line per Chroma call
 
 
 def stored_secret_key(data_dir: Path) -> str:
-    """Generated once and kept under DATA_DIR, so sessions survive restarts and are shared by workers."""
+    """Generated once and kept under DATA_DIR, so sessions survive restarts and are shared by workers.
+    Written whole to a private temporary file, then linked into place: a worker starting at the same
+    moment sees either no key file or the complete one, never an empty one."""
     path = data_dir / "secret_key"
     data_dir.mkdir(parents=True, exist_ok=True)
     if not path.exists():
+        draft = data_dir / f".secret_key.{uuid.uuid4().hex}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with open(path, "x", encoding="ascii") as handle:
-                handle.write(secrets.token_hex(32))
-            path.chmod(0o600)
+            os.write(fd, secrets.token_hex(32).encode("ascii"))
+        finally:
+            os.close(fd)
+        try:
+            os.link(draft, path)
         except FileExistsError:
-            pass  # another worker wrote it first
+            pass  # another worker's key won
+        finally:
+            draft.unlink()
     return path.read_text(encoding="ascii").strip()
 
 
@@ -139,9 +149,13 @@ def upload_document():
     data = upload.read()
     if len(data) > get_settings().max_upload_bytes:
         raise TooLarge(too_large_message())
+    copy = get_rag().find_copy(owner, data)
+    if copy:   # the same file again: the document it already is, not a second one
+        g.audit.update(document_id=copy.id, bytes=copy.size, duplicate=True)
+        return {**copy.public(), "duplicate": True}, 200
     record = get_rag().ingest(data, upload.filename or "document", owner)
     g.audit.update(document_id=record.id, bytes=record.size)
-    return record.public(), 201
+    return {**record.public(), "duplicate": False}, 201
 
 
 @bp.get("/api/documents")
@@ -352,18 +366,32 @@ def create_model_command(modelfile: Path, name: str | None):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @api_key_option
 def ingest_command(paths: tuple[Path, ...], api_key: str | None):
-    """Index discharge summaries (files or folders) from the command line."""
-    files = [p for path in paths for p in (sorted(path.rglob("*")) if path.is_dir() else [path]) if p.is_file()]
-    failed = 0
-    for path in files:
-        try:
-            record = get_rag().ingest(path.read_bytes(), path.name, cli_owner(api_key))
-            get_audit().record("upload", cli_owner(api_key), document_id=record.id, bytes=record.size, via="cli")
-            click.echo(f"{path}: {record.id} ({record.chunks} chunks; {', '.join(record.sections)})")
-        except QAError as error:
-            failed += 1
-            click.echo(f"{path}: skipped: {error}", err=True)
-    click.echo(f"{len(files) - failed} indexed, {failed} failed")
+    """Index discharge summaries (files or folders, recursively) for an owner, with a progress bar.
+
+    Resumable: a file whose content is already indexed for that owner is skipped, so an interrupted run
+    can simply be started again. Ends with what failed and why."""
+    owner = cli_owner(api_key)
+    files = [p for path in paths for p in (sorted(path.rglob("*")) if path.is_dir() else [path])
+             if p.is_file() and not p.name.startswith(".")]
+    counts = {"indexed": 0, "already indexed": 0, "failed": 0}
+    failures: list[str] = []
+    with click.progressbar(length=len(files), label="Indexing", file=click.get_text_stream("stderr"),
+                           show_pos=True, show_eta=True) as bar:
+        for result in get_rag().ingest_many(((str(p), p.read_bytes()) for p in files), owner):
+            bar.update(1)
+            if result.error:
+                counts["failed"] += 1
+                failures.append(f"{result.name}: {result.error}")
+            elif result.already_indexed:
+                counts["already indexed"] += 1
+            else:
+                counts["indexed"] += 1
+                get_audit().record("upload", owner, document_id=result.record.id, bytes=result.record.size, via="cli")
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+    for failure in failures:
+        click.echo(f"failed: {failure}", err=True)
+    if counts["failed"]:
+        raise SystemExit(1)
 
 
 @click.command("ask")

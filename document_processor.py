@@ -103,7 +103,11 @@ class Chunk:
 
     @property
     def id(self) -> str:
-        return f"{self.doc_id}:{self.index}"
+        return chunk_id(self.doc_id, self.index)
+
+
+def chunk_id(doc_id: str, index: int) -> str:
+    return f"{doc_id}:{index}"
 
 
 # --------------------------------------------------------------------------- file type

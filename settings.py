@@ -9,13 +9,14 @@ from pathlib import Path
 ENV_NAMES = (
     "DATA_DIR", "UPLOAD_DIR", "HOST", "PORT", "SECRET_KEY", "MAX_UPLOAD_MB", "MAX_PAGES", "MAX_QUESTION_CHARS",
     "MAX_OCR_PAGES", "TESSERACT_CMD",  # TESSERACT_CMD is read by document_processor when it runs OCR
-    "EMBEDDING_MODEL", "CHROMA_HOST", "CHROMA_PORT", "TOP_K", "CONTEXT_TOKENS",
+    "EMBEDDING_MODEL", "EMBEDDING_DTYPE", "CHROMA_HOST", "CHROMA_PORT", "TOP_K", "CONTEXT_TOKENS",
     "LLM_BACKEND", "LLM_MODEL", "OLLAMA_HOST", "LLM_API_URL", "LLM_API_KEY",
     "LLM_TEMPERATURE", "LLM_MAX_TOKENS", "LLM_TIMEOUT", "MEDIASSIST_API_KEYS", "LOG_LEVEL", "EMERGENCY_NUMBER", "CRISIS_LINE",
     "AUDIT_LOG", "RETENTION_HOURS",
 )
 
 BACKEND_NAMES = ("ollama", "openai", "extractive")
+EMBEDDING_DTYPES = ("auto", "float32", "bfloat16")
 
 
 class ConfigError(ValueError):
@@ -32,6 +33,7 @@ class Settings:
     max_ocr_pages: int = 20                  # pages of a scanned PDF read with OCR; 0 turns OCR off
     max_question_chars: int = 2000
     embedding_model: str | None = None       # None: the packaged all-MiniLM-L6-v2
+    embedding_dtype: str = "auto"            # auto: bfloat16 where the CPU computes it natively, else float32
     chroma_host: str | None = None           # set: use a Chroma server instead of data_dir/chroma
     chroma_port: int = 8000
     top_k: int = 8                           # nearest chunks asked of the vector search (x3)
@@ -56,6 +58,8 @@ class Settings:
             raise ConfigError(f"LLM_BACKEND={self.llm_backend!r}: choose one of {', '.join(BACKEND_NAMES)}")
         if self.llm_backend == "openai" and not self.llm_api_url:
             raise ConfigError("LLM_BACKEND=openai needs LLM_API_URL (e.g. http://127.0.0.1:8000/v1)")
+        if self.embedding_dtype not in EMBEDDING_DTYPES:
+            raise ConfigError(f"EMBEDDING_DTYPE={self.embedding_dtype!r}: choose one of {', '.join(EMBEDDING_DTYPES)}")
         if self.retention_hours is not None and self.retention_hours <= 0:
             raise ConfigError(f"RETENTION_HOURS={self.retention_hours!r}: give a number of hours above 0, or leave it unset")
 
@@ -92,6 +96,7 @@ class Settings:
             max_ocr_pages=number("MAX_OCR_PAGES", int, cls.max_ocr_pages),
             max_question_chars=number("MAX_QUESTION_CHARS", int, cls.max_question_chars),
             embedding_model=env.get("EMBEDDING_MODEL") or None,
+            embedding_dtype=(env.get("EMBEDDING_DTYPE") or "auto").strip().lower(),
             chroma_host=env.get("CHROMA_HOST") or None,
             chroma_port=number("CHROMA_PORT", int, cls.chroma_port),
             top_k=number("TOP_K", int, cls.top_k),

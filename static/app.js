@@ -371,8 +371,13 @@
           var parts = [];
           if (typeof doc.pages === "number") { parts.push(plural(doc.pages, "page", "pages")); }
           if (typeof doc.chunks === "number") { parts.push(plural(doc.chunks, "passage", "passages")); }
-          setUploadStatus("success", "Added " + (doc.filename || name) +
-            (parts.length ? " (" + parts.join(", ") + ")." : ".") + " You can ask questions now.");
+          if (doc.duplicate) {
+            setUploadStatus("success", "You already added this summary (as " + (doc.filename || name) +
+              "), so it was not added twice. You can ask questions now.");
+          } else {
+            setUploadStatus("success", "Added " + (doc.filename || name) +
+              (parts.length ? " (" + parts.join(", ") + ")." : ".") + " You can ask questions now.");
+          }
           renderSections(doc);
           loadPlan(doc, false);
         }

@@ -57,6 +57,17 @@ def test_upload_reports_the_sections_found(client):
         assert section in body["sections"]
 
 
+def test_uploading_the_same_file_again_returns_the_document_it_already_is(app, client, rag, settings):
+    first = upload(client, "pneumonia.txt", SUMMARY.encode()).get_json()
+    again = upload(client, "renamed.txt", SUMMARY.encode())
+    assert again.status_code == 200
+    assert again.get_json()["id"] == first["id"] and again.get_json()["duplicate"] is True
+    assert len(client.get("/api/documents").get_json()["documents"]) == 1
+    stranger = upload(app.test_client(), "pneumonia.txt", SUMMARY.encode())
+    assert stranger.status_code == 201 and stranger.get_json()["id"] != first["id"]
+    assert len(list(settings.uploads_dir.glob("*.txt"))) == 2
+
+
 def test_list_and_get_documents(client, summary_id):
     listed = client.get("/api/documents").get_json()["documents"]
     assert [d["id"] for d in listed] == [summary_id]

@@ -307,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions (for a quick look)")
     parser.add_argument("--context-tokens", type=int, default=Settings().context_tokens,
                         help="the context budget (lower it to measure retrieval on summaries that do not fit whole)")
+    parser.add_argument("--embedding-dtype", default=Settings().embedding_dtype, choices=["auto", "float32", "bfloat16"],
+                        help="precision of the embedding model (auto: bfloat16 where the CPU has it)")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"No corpus at {args.corpus}: evaluation skipped.")
@@ -319,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pipelines = []
         for i, backend in enumerate(args.backend or ["extractive"]):
-            pipeline = AppPipeline(backend, Path(tmp) / f"app{i}", context_tokens=args.context_tokens)
+            pipeline = AppPipeline(backend, Path(tmp) / f"app{i}", context_tokens=args.context_tokens,
+                                   embedding_dtype=args.embedding_dtype)
             for name in texts:
                 pipeline.add(name, (args.corpus / name).read_bytes())
             pipelines.append(pipeline)
