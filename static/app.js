@@ -380,6 +380,11 @@
           }
           renderSections(doc);
           loadPlan(doc, false);
+          // Known at once, so a question asked before the list below comes back already includes it.
+          if (!state.documents.some(function (d) { return String(d.id) === String(doc.id); })) {
+            state.documents = state.documents.concat([doc]);
+            renderDocuments();
+          }
         }
         loadDocuments().then(done);
       } else {
