@@ -149,7 +149,7 @@ def upload_document():
     data = upload.read()
     if len(data) > get_settings().max_upload_bytes:
         raise TooLarge(too_large_message())
-    copy = get_rag().find_copy(owner, data)
+    copy = get_rag().find_copy(owner, hashlib.sha256(data).hexdigest())
     if copy:   # the same file again: the document it already is, not a second one
         g.audit.update(document_id=copy.id, bytes=copy.size, duplicate=True)
         return {**copy.public(), "duplicate": True}, 200

@@ -262,7 +262,7 @@ class RagSystem:
                 repeats.append((slot, sha))
                 continue
             try:
-                copy = self.find_copy(owner, data)
+                copy = self.find_copy(owner, sha)
                 if copy:
                     results[slot] = BulkResult(name, copy, None, already_indexed=True)
                 else:
@@ -291,10 +291,10 @@ class RagSystem:
         for (slot, _), (record, error) in zip(pending, outcomes):
             results[slot] = BulkResult(batch[slot][0], record, error)
 
-    def find_copy(self, owner: str, data: bytes) -> DocumentRecord | None:
-        """This owner's document with exactly this content, if there is one."""
+    def find_copy(self, owner: str, sha256: str) -> DocumentRecord | None:
+        """This owner's document whose content has this sha256, if there is one."""
         found = self._call(self.documents.get, include=["metadatas"], limit=1,
-                           where={"$and": [{"owner": owner}, {"sha256": hashlib.sha256(data).hexdigest()}]})
+                           where={"$and": [{"owner": owner}, {"sha256": sha256}]})
         return DocumentRecord.from_metadata(found["ids"][0], found["metadatas"][0]) if found["ids"] else None
 
     def _prepare(self, data: bytes, filename: str, owner: str) -> PreparedUpload:

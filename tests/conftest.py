@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def run_threads(target, count: int) -> list:
+    """Runs target(i) in `count` threads started together; re-raises the first failure."""
+    results, errors = [None] * count, []
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except BaseException as error:   # noqa: BLE001 - handed to the test thread
+            errors.append(error)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -86,7 +86,7 @@ class Gunicorn:
     `env` on top of this environment. Every request is written to an access log with the pid of the worker
     that served it (ACCESS_LOG_FORMAT), so a test can tell which worker answered which request."""
 
-    def __init__(self, name: str, folder: Path, port: int, env: dict[str, str], workers: int = 2, threads: int = 4):
+    def __init__(self, name: str, folder: Path, port: int, env: dict[str, str], workers: int = 1, threads: int = 4):
         self.name, self.url = name, f"http://127.0.0.1:{port}"
         folder.mkdir(parents=True, exist_ok=True)
         self.log_path, self.access_log = folder / f"{name}.log", folder / f"{name}-access.log"
@@ -147,10 +147,12 @@ class Gunicorn:
             time.sleep(0.02)
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> int:
         code = stop_process(self.process)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
         return code

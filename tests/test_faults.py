@@ -20,8 +20,8 @@ from chromadb.config import Settings as ChromaSettings
 from app import create_app
 from rag_system import INDEX_UNREACHABLE
 from settings import Settings
-from tests.conftest import ask, free_port, parse_sse, upload
-from tests.servers import ChromaServer
+from tests.conftest import ask, free_port, parse_sse, run_threads, upload
+from tests.servers import ChromaServer, Gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -250,43 +250,12 @@ def test_an_upload_killed_part_way_leaves_nothing_half_indexed(tmp_path):
 
 # ---------------------------------------------------------------- 3. many users at once, and delete-while-asking
 
-class Gunicorn:
-    def __init__(self, data_dir: Path, threads: int = 8):
-        self.url = f"http://127.0.0.1:{free_port()}"
-        env = {**os.environ, "DATA_DIR": str(data_dir), "UPLOAD_DIR": str(data_dir / "uploads"),
-               "LLM_BACKEND": "extractive", "CHROMA_HOST": "", "RETENTION_HOURS": ""}
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads", str(threads),
-             "--timeout", "120", "--bind", self.url.removeprefix("http://"), "app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.stdout.read().decode(errors="replace")
-            try:
-                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        raise AssertionError("gunicorn did not answer /health in time")
-
-    def stop(self) -> str:
-        if not self.process.stdout.closed:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.log = self.process.stdout.read().decode(errors="replace")
-            self.process.stdout.close()
-        return self.log
-
-
 @pytest.fixture
 def gunicorn(tmp_path):
-    server = Gunicorn(tmp_path / "data")
+    data = tmp_path / "data"
+    server = Gunicorn("app", tmp_path / "logs", free_port(),
+                      {"DATA_DIR": str(data), "UPLOAD_DIR": str(data / "uploads"), "LLM_BACKEND": "extractive",
+                       "CHROMA_HOST": "", "RETENTION_HOURS": ""}, threads=8)
     server.wait_ready()
     yield server
     server.stop()
@@ -296,27 +265,6 @@ DRUGS = ("Lisinopril 10 mg", "Metformin 500 mg", "Warfarin 5 mg", "Furosemide 40
          "Sertraline 50 mg", "Atorvastatin 40 mg", "Amlodipine 5 mg")
 DOCTORS = ("Dr. Abara", "Dr. Berg", "Dr. Castellanos", "Dr. Dube", "Dr. Eriksen", "Dr. Fontaine", "Dr. Grieve",
            "Dr. Haddad")
-
-
-def run_threads(target, count: int) -> list:
-    """Runs target(i) in `count` threads started together; re-raises the first failure."""
-    results, errors = [None] * count, []
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except BaseException as error:   # noqa: BLE001 - handed to the test thread
-            errors.append(error)
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
 
 
 def streamed_answer(http: httpx.Client, question: str, **extra) -> tuple[int, list]:
@@ -413,7 +361,8 @@ def test_many_owners_at_once_and_deleting_while_asking(gunicorn, tmp_path):
         run_threads(deleter, 4)
 
     assert outcomes["query 200"] and outcomes["query 404"], outcomes   # asked before and after the delete
-    log = gunicorn.stop()
+    gunicorn.stop()
+    log = gunicorn.log()
     assert "Traceback" not in log and "unexpected error" not in log and "query stream failed" not in log, log
 
     state = index_state(tmp_path / "data")

@@ -1,55 +1,14 @@
 """A real gunicorn (gthread) process: serves the page and API, and keeps documents across restarts."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.servers import Gunicorn
 from tests.test_api import SUMMARY
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
-
-
-class Gunicorn:
-    def __init__(self, data_dir: Path, port: int):
-        self.url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "DATA_DIR": str(data_dir), "UPLOAD_DIR": str(data_dir / "uploads"),
-               "LLM_BACKEND": "extractive"}
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        self.process = subprocess.Popen(
-            [str(gunicorn), "--worker-class", "gthread", "--workers", "1", "--threads", "4",
-             "--bind", f"127.0.0.1:{port}", "app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.log = b""
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"gunicorn exited: {self.process.stdout.read().decode(errors='replace')}")
-            try:
-                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        raise AssertionError("gunicorn did not answer /health in time")
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log += self.process.stdout.read()
 
 
 @pytest.fixture
@@ -58,7 +17,9 @@ def start_server(tmp_path):
     port = free_port()
 
     def start() -> Gunicorn:
-        server = Gunicorn(tmp_path / "data", port)
+        data = tmp_path / "data"
+        server = Gunicorn(f"app-{len(servers)}", tmp_path / "logs", port,
+                          {"DATA_DIR": str(data), "UPLOAD_DIR": str(data / "uploads"), "LLM_BACKEND": "extractive"})
         servers.append(server)
         server.wait_ready()
         return server
@@ -81,7 +42,7 @@ def test_gunicorn_serves_and_documents_survive_a_restart(start_server, tmp_path)
         assert "event: done" in body and "Azithromycin" in body
         cookies = dict(http.cookies)
     server.stop()
-    assert b"Azithromycin" not in server.log and b"pills" not in server.log, "patient text reached the log"
+    assert "Azithromycin" not in server.log() and "pills" not in server.log(), "patient text reached the log"
 
     server = start_server()
     with httpx.Client(base_url=server.url, timeout=60, cookies=cookies) as http:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import itertools
 import re
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port, parse_sse
+from tests.conftest import free_port, parse_sse, run_threads
 from tests.servers import ChromaServer, Gunicorn
 from tests.test_faults import summary
 
@@ -52,8 +51,9 @@ def cluster(tmp_path_factory):
                "LOG_LEVEL": "INFO", "OMP_NUM_THREADS": "1",   # four workers on as few as 2 cores
                "SECRET_KEY": None, "MEDIASSIST_API_KEYS": None, "AUDIT_LOG": None, "RETENTION_HOURS": None}
         # Both machines start at once on an empty DATA_DIR: their four workers race to create the secret key.
-        machines.append(Gunicorn("sessions", tmp / "logs", free_port(), env))
-        machines.append(Gunicorn("keys", tmp / "logs", free_port(), {**env, "MEDIASSIST_API_KEYS": ",".join(API_KEYS)}))
+        machines.append(Gunicorn("sessions", tmp / "logs", free_port(), env, workers=2))
+        machines.append(Gunicorn("keys", tmp / "logs", free_port(), {**env, "MEDIASSIST_API_KEYS": ",".join(API_KEYS)},
+                                 workers=2))
         for machine in machines:
             machine.wait_ready()
         yield Cluster(chroma, machines[0], machines[1], shared / "data", shared / "uploads")
@@ -214,32 +214,22 @@ def check_reads_through_the_other_worker(up: Upload, everyone: list[Caller], upl
 def ask_all_at_once(machine: Gunicorn, callers: list[Caller], uploads: list[Upload]) -> collections.Counter:
     """Every caller asks about each of its documents three times, all callers at once, each request on a new
     connection (whichever worker accepts it answers). Returns how many of these requests each worker served."""
-    errors: list[BaseException] = []
     sent: list[str] = []
 
     def patient(caller: Caller) -> None:
         own = {u.id: u.drug for u in uploads if u.owner is caller}
         headers = {"Authorization": f"Bearer {caller.key}"} if caller.key else {}
-        try:
-            with httpx.Client(base_url=machine.url, timeout=60, cookies=caller.cookies, headers=headers,
-                              limits=httpx.Limits(max_keepalive_connections=0)) as http:
-                for doc_id, drug in [*own.items()] * 3:
-                    sent.append(str(next(SEQ)))
-                    response = http.post("/api/query", json={"question": "What pills do I take?",
-                                                             "document_ids": [doc_id]},
-                                         headers={"X-Test-Seq": sent[-1]})
-                    assert response.status_code == 200, response.text
-                    assert drug in response.json()["answer"]
-        except BaseException as error:   # noqa: BLE001 - re-raised in the test thread
-            errors.append(error)
+        with httpx.Client(base_url=machine.url, timeout=60, cookies=caller.cookies, headers=headers,
+                          limits=httpx.Limits(max_keepalive_connections=0)) as http:
+            for doc_id, drug in [*own.items()] * 3:
+                sent.append(str(next(SEQ)))
+                response = http.post("/api/query", json={"question": "What pills do I take?",
+                                                         "document_ids": [doc_id]},
+                                     headers={"X-Test-Seq": sent[-1]})
+                assert response.status_code == 200, response.text
+                assert drug in response.json()["answer"]
 
-    threads = [threading.Thread(target=patient, args=(caller,)) for caller in callers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    run_threads(lambda i: patient(callers[i]), len(callers))
     machine.served_by(max(sent, key=int))
     served = machine.served()
     return collections.Counter(served[seq][0] for seq in sent if seq in served)
