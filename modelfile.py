@@ -1,7 +1,9 @@
-"""Read an Ollama Modelfile into the arguments of ollama.Client.create().
+"""Read an Ollama Modelfile into the arguments of ollama.Client.create(), and write one.
 
 The client's create() takes FROM, SYSTEM, PARAMETERs, MESSAGEs, TEMPLATE and ADAPTERs as separate
-arguments rather than a Modelfile string, so `make model` parses ours here.
+arguments rather than a Modelfile string, so `make model` parses ours here. A FROM or ADAPTER that names a
+local file or folder (a GGUF base, a LoRA adapter from training/finetune_llm.py) is uploaded as blobs first,
+as the `ollama create` command does.
 """
 from __future__ import annotations
 
@@ -34,6 +36,42 @@ class Modelfile:
         return {k: v for k, v in kwargs.items() if v is not None}
 
 
+# What the server needs from a local model folder, and from a LoRA adapter folder.
+MODEL_FILES = ("*.safetensors", "*.json", "tokenizer.model")
+ADAPTER_FILES = ("*.safetensors", "adapter_config.json")
+
+
+def create_arguments(spec: Modelfile, client, base_dir: Path) -> dict:
+    """create() keyword arguments for spec; local files named by FROM and ADAPTER (relative to the
+    Modelfile's folder) go to the server as blobs and are passed by digest."""
+    kwargs = spec.create_kwargs()
+    base = _local_path(spec.from_, base_dir)
+    if base is not None:
+        del kwargs["from_"]
+        kwargs["files"] = _upload(client, base, MODEL_FILES)
+    adapters: dict[str, str] = {}
+    for adapter in spec.adapters:
+        path = _local_path(adapter, base_dir)
+        if path is None:
+            raise ModelfileError(f"ADAPTER {adapter}: no such file or folder")
+        adapters.update(_upload(client, path, ADAPTER_FILES))
+    if adapters:
+        kwargs["adapters"] = adapters
+    return kwargs
+
+
+def _local_path(reference: str, base_dir: Path) -> Path | None:
+    path = (base_dir / Path(reference).expanduser()).resolve()
+    return path if reference and path.exists() else None
+
+
+def _upload(client, path: Path, patterns: tuple[str, ...]) -> dict[str, str]:
+    files = [path] if path.is_file() else sorted({f for pattern in patterns for f in path.glob(pattern)})
+    if not files:
+        raise ModelfileError(f"{path} holds none of the files a model needs ({', '.join(patterns)})")
+    return {f.name: client.create_blob(f) for f in files}
+
+
 def parse_modelfile(text: str) -> Modelfile:
     result = Modelfile()
     for instruction, argument in _instructions(text):
@@ -55,6 +93,28 @@ def parse_modelfile(text: str) -> Modelfile:
     if not result.from_:
         raise ModelfileError("the Modelfile has no FROM line")
     return result
+
+
+def render_modelfile(spec: Modelfile, header: str = "") -> str:
+    """The Modelfile text for spec; parse_modelfile(render_modelfile(spec)) gives spec back."""
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+    lines.append(f"FROM {spec.from_}")
+    lines += [f"ADAPTER {adapter}" for adapter in spec.adapters]
+    for name, value in spec.parameters.items():
+        values = value if isinstance(value, list) else [value]
+        lines += [f'PARAMETER {name} "{v}"' if isinstance(v, str) else f"PARAMETER {name} {v}" for v in values]
+    if spec.template is not None:
+        lines.append(f"TEMPLATE {_quote(spec.template)}")
+    if spec.system is not None:
+        lines.append(f"SYSTEM {_quote(spec.system)}")
+    lines += [f"MESSAGE {m['role']} {_quote(m['content'])}" for m in spec.messages]
+    return "\n".join(lines) + "\n"
+
+
+def _quote(value: str) -> str:
+    if '"""' in value:
+        raise ModelfileError('a Modelfile value cannot contain """')
+    return f'"""{value}"""'
 
 
 def read_modelfile(path: Path) -> Modelfile:

@@ -46,11 +46,19 @@ class Passage:
 
 def build_user_message(question: str, passages: list[Passage]) -> str:
     """Context and instructions go in the user turn: a system message would replace the Modelfile's."""
-    excerpts = "\n\n".join(
+    return user_turn(question, format_excerpts(passages))
+
+
+def format_excerpts(passages: list[Passage]) -> str:
+    """The excerpts as the model reads them; training data stores this block as its `input`."""
+    return "\n\n".join(
         f'<excerpt n="{n}" file="{_attr(p.filename)}" section="{p.section}" page="{p.page}">\n'
         f"{_neutralise_tags(p.text)}\n</excerpt>"
         for n, p in enumerate(passages, start=1)
     ) or "(no excerpts: nothing in the summary matched the question)"
+
+
+def user_turn(question: str, excerpts: str) -> str:
     return (
         f"{INSTRUCTIONS.format(not_found=NOT_IN_SUMMARY)}\n\n"
         f"<discharge_summary_excerpts>\n{excerpts}\n</discharge_summary_excerpts>\n\n"

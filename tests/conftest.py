@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import socket
 import threading
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from app import create_app
 from settings import Settings
+from tests.builders import make_docx, make_pdf
 from tests.ollama_stub import OllamaStub
 
 DATA = Path(__file__).parent / "data"
@@ -103,3 +105,37 @@ def run_threads(target, count: int) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+# ---------------------------------------------------------------- training data
+
+STROKE = """DISCHARGE SUMMARY
+Diagnosis: Minor ischemic stroke (left arm weakness), resolved.
+Discharge Medications:
+1. Clopidogrel 75 mg by mouth once daily.
+2. Atorvastatin 80 mg by mouth at bedtime.
+Follow-up: Neurology clinic with Dr. Amara Osei in 4 weeks.
+Activity: No driving for 4 weeks.
+Return to the emergency room for new weakness, trouble speaking or a drooping face.
+"""
+
+
+@pytest.fixture(scope="session")
+def training_corpus(tmp_path_factory) -> Path:
+    """Five summaries of our own: three TXT, a PDF and a DOCX (and a file that is not a summary)."""
+    folder = tmp_path_factory.mktemp("corpus")
+    (folder / "text").mkdir()
+    for name in ("heart_failure.txt", "knee_replacement.txt", "run_together.txt"):
+        shutil.copy(DATA / name, folder / "text" / name)
+    (folder / "stroke.pdf").write_bytes(make_pdf([STROKE]))
+    (folder / "stroke_letter.docx").write_bytes(make_docx(STROKE.replace("Clopidogrel", "Aspirin").splitlines()))
+    (folder / "notes.md").write_text("not a summary format: ignored")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def training_data(training_corpus, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("data")
+    from training.create_training_data import main
+    assert main(["--corpus", str(training_corpus), "--out", str(out), "--quiet"]) == 0
+    return out

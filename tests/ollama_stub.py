@@ -25,7 +25,9 @@ Endpoints
 ``POST /api/generate``, ``POST /api/create``, ``POST /api/pull``,
 ``POST /api/copy``, ``DELETE /api/delete``, ``HEAD``/``POST /api/blobs/<digest>``.
 Any other path answers 404 ``{"error": "not found"}``; a body that is not a
-JSON object answers 400 ``{"error": ...}``.
+JSON object answers 400 ``{"error": ...}``. A blob whose bytes do not hash to its
+digest answers 400, and a create whose ``files`` or ``adapters`` name a digest
+not uploaded first answers 400, as the real server does.
 
 Streaming
 ---------
@@ -299,6 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
                     parse_error = "json: cannot unmarshal into request object"
                     body = {}
         stub._record(path, body)
+        self._raw = raw
         try:
             if parse_error is not None:
                 raise _StubError(400, parse_error)
@@ -421,6 +424,8 @@ class _Handler(BaseHTTPRequestHandler):
                 exists = digest in stub._blobs
             self._send_empty(200 if exists else 404)
             return
+        if digest != "sha256:" + hashlib.sha256(self._raw).hexdigest():
+            raise _StubError(400, "digest mismatch")
         with stub._lock:
             stub._blobs.add(digest)
         self._send_empty(201)
@@ -464,6 +469,13 @@ class _Handler(BaseHTTPRequestHandler):
                            f"pull model manifest: file does not exist (model '{base}' not found)",
                            404)
             return
+        uploaded = {**(body.get("files") or {}), **(body.get("adapters") or {})}
+        with stub._lock:
+            missing = [name for name, digest in uploaded.items() if digest not in stub._blobs]
+        if missing:
+            raise _StubError(400, f"blob for {missing[0]} not found: upload it first")
+        if not base and not body.get("files"):
+            raise _StubError(400, "neither 'from' nor 'files' was specified")
         lines = []
         if base:
             lines.append({"status": f"using existing layer sha256:{_digest(normalize_name(base))}"})

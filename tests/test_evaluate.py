@@ -38,11 +38,13 @@ def test_evaluation_reports_every_metric_beside_the_baseline(tmp_path, capsys):
     assert main(["--corpus", str(tmp_path / "corpus"), "--questions", str(questions), "--out", str(out)]) == 0
     report = json.loads((out / "eval_results.json").read_text())
     ours, naive = report["overall"]["pipeline:extractive"], report["overall"]["naive baseline (top-3)"]
-    for key in ("evidence_recall", "context_tokens", "key_fact_recall", "refusal_rate_unanswerable",
+    for key in ("evidence_recall", "context_tokens", "key_fact_recall", "rouge_l", "token_f1", "refusal_rate_unanswerable",
                 "wrong_refusal_rate", "latency_p50_ms", "latency_p95_ms"):
         assert key in ours and key in naive
     assert ours["refusal_rate_unanswerable"] == 1.0 and naive["refusal_rate_unanswerable"] == 0.0
     assert ours["key_fact_recall"] == 1.0
+    # answers are scored against the evidence: quoting it beats pasting whole chunks
+    assert 0 < naive["rouge_l"] < ours["rouge_l"] <= 1 and 0 < naive["token_f1"] < ours["token_f1"] <= 1
     assert (out / "eval_chart.png").read_bytes().startswith(b"\x89PNG")
     assert "naive baseline" in capsys.readouterr().out
 

@@ -154,6 +154,45 @@ def test_make_model_creates_mediassist_from_the_modelfile(ollama_app, ollama_stu
     assert created["parameters"]["num_ctx"] >= 4096 and created["parameters"]["temperature"] <= 0.3
 
 
+def test_create_model_uploads_a_local_base_and_lora_adapter_as_blobs(ollama_app, ollama_stub, tmp_path):
+    """A Modelfile from training/finetune_llm.py: FROM a local GGUF, ADAPTER a safetensors folder."""
+    import hashlib
+    (tmp_path / "base.gguf").write_bytes(b"GGUF base weights")
+    adapter = tmp_path / "lora"
+    adapter.mkdir()
+    (adapter / "adapter_model.safetensors").write_bytes(b"lora weights")
+    (adapter / "adapter_config.json").write_text('{"r": 8}')
+    (adapter / "training_report.json").write_text("{}")   # ours, not the server's
+    (adapter / "Modelfile").write_text(f'FROM {tmp_path / "base.gguf"}\nADAPTER .\nSYSTEM """Be brief."""\n')
+    result = ollama_app.test_cli_runner().invoke(
+        args=["create-model", "--modelfile", str(adapter / "Modelfile"), "--name", "mediassist-lora"])
+    assert result.exit_code == 0, result.output
+    created = ollama_stub.created["mediassist-lora:latest"]
+    digest = lambda data: "sha256:" + hashlib.sha256(data).hexdigest()  # noqa: E731
+    assert "from" not in created and created["files"] == {"base.gguf": digest(b"GGUF base weights")}
+    assert created["adapters"] == {"adapter_model.safetensors": digest(b"lora weights"),
+                                   "adapter_config.json": digest(b'{"r": 8}')}
+    assert created["system"] == "Be brief."
+
+
+def test_create_model_names_a_missing_adapter(ollama_app, tmp_path):
+    (tmp_path / "Modelfile").write_text("FROM llama3.2\nADAPTER ./nowhere\n")
+    result = ollama_app.test_cli_runner().invoke(args=["create-model", "--modelfile", str(tmp_path / "Modelfile")])
+    assert result.exit_code != 0 and "ADAPTER ./nowhere" in result.output
+
+
+def test_a_few_shot_modelfile_sends_its_example_turns(ollama_app, ollama_stub, tmp_path):
+    from modelfile import read_modelfile, render_modelfile
+    spec = read_modelfile("Modelfile")
+    spec.messages = [{"role": "user", "content": "Excerpt:\nAspirin 81 mg daily.\n\nQuestion: aspirin dose?"},
+                     {"role": "assistant", "content": 'The summary says "Aspirin 81 mg daily".'}]
+    (tmp_path / "Modelfile").write_text(render_modelfile(spec, "few-shot"))
+    result = ollama_app.test_cli_runner().invoke(args=["create-model", "--modelfile", str(tmp_path / "Modelfile")])
+    assert result.exit_code == 0, result.output
+    created = ollama_stub.created["mediassist:latest"]
+    assert created["messages"] == spec.messages and created["system"] == spec.system
+
+
 def test_make_model_reports_a_missing_server(tmp_path):
     app = create_app(Settings(data_dir=tmp_path, llm_backend="ollama", ollama_host=f"http://127.0.0.1:{free_port()}"))
     result = app.test_cli_runner().invoke(args=["create-model"])

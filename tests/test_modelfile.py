@@ -43,3 +43,19 @@ ADAPTER ./adapter.safetensors
 def test_parser_rejects_a_modelfile_without_from():
     with pytest.raises(ModelfileError):
         parse_modelfile('SYSTEM "hi"')
+
+
+def test_a_written_modelfile_reads_back_the_same():
+    from modelfile import render_modelfile
+    spec = read_modelfile(ROOT / "Modelfile")
+    spec.adapters = ["."]
+    spec.messages = [{"role": "user", "content": 'Line one\nwith "quotes"'}, {"role": "assistant", "content": "No."}]
+    text = render_modelfile(spec, "a header\nof two lines")
+    assert text.startswith("# a header\n# of two lines\nFROM llama3.2\nADAPTER .\n")
+    assert parse_modelfile(text) == spec
+
+
+def test_a_value_with_triple_quotes_cannot_be_written():
+    from modelfile import render_modelfile
+    with pytest.raises(ModelfileError):
+        render_modelfile(parse_modelfile('FROM x\nSYSTEM "say \"\"\" here"'))

@@ -4,10 +4,17 @@
     .venv/bin/python training/evaluate.py [--backend extractive [--backend ollama]] [--corpus DIR] [--out DIR]
 
 For each backend it reports, overall and by category: evidence recall of the context sent to the model,
-context size in tokens, key-fact recall of the answer, refusal rate on unanswerable questions, wrong-refusal
-rate on answerable ones, and latency p50/p95. The naive baseline (500-character word chunks with ~10 words
+context size in tokens, key-fact recall of the answer, ROUGE-L and token F1 of the answer against the
+evidence (the summary's own words), refusal rate on unanswerable questions, wrong-refusal rate on
+answerable ones, and latency p50/p95. The naive baseline (500-character word chunks with ~10 words
 of overlap, top-3 by MiniLM cosine, always answering with those chunks) runs on the same questions.
 Writes a table to the terminal, eval_results.json and eval_chart.png to --out. Skips cleanly without a corpus.
+
+    .venv/bin/python training/evaluate.py --split training/out/data/test.jsonl \
+        --embedding-model base --embedding-model training/out/embeddings
+
+ranks chunks for the answered questions of a held-out training-data split with each embedding model (before
+and after fine-tuning). With no --split, --embedding-model PATH runs the pipeline on that model instead.
 """
 from __future__ import annotations
 
@@ -26,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from document_processor import load_document  # noqa: E402
 from settings import Settings  # noqa: E402
+from training.metrics import rouge_l, token_f1  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 QUESTIONS = ROOT / "training" / "data" / "eval_questions.jsonl"
@@ -51,6 +59,8 @@ class Result:
     evidence_recall: float | None = None      # None for unanswerable questions
     context_tokens: int = 0
     facts_found: float | None = None          # share of key facts in the answer
+    rouge_l: float | None = None              # against the evidence, the summary's own words
+    token_f1: float | None = None
     refused: bool = False
     latency_ms: float = 0.0
     extra: dict = field(default_factory=dict)
@@ -179,6 +189,8 @@ def score(q: Question, text: str, sent: list[tuple[int, int]], sent_texts: list[
         result.evidence_recall = evidence_recall(text, q.evidence, sent)
         facts = [contains_fact(answer, f) for f in q.key_facts] or [True]
         result.facts_found = sum(facts) / len(facts)
+        reference = "\n".join(q.evidence)
+        result.rouge_l, result.token_f1 = rouge_l(answer, reference), token_f1(answer, reference)
     return result
 
 
@@ -194,6 +206,8 @@ def summarise(results: list[Result]) -> dict:
         "context_tokens": mean([r.context_tokens for r in results]),
         "key_fact_recall": mean([r.facts_found == 1.0 for r in answerable]),
         "key_fact_share": mean([r.facts_found for r in answerable]),
+        "rouge_l": mean([r.rouge_l for r in answerable]),
+        "token_f1": mean([r.token_f1 for r in answerable]),
         "refusal_rate_unanswerable": mean([r.refused for r in unanswerable]),
         "wrong_refusal_rate": mean([r.refused for r in answerable]),
         "latency_p50_ms": round(percentile([r.latency_ms for r in results], 0.5), 1),
@@ -209,6 +223,7 @@ def by_category(results: list[Result]) -> dict:
 
 
 COLUMNS = (("evidence_recall", "evid.rec"), ("context_tokens", "ctx tok"), ("key_fact_recall", "facts"),
+           ("rouge_l", "ROUGE-L"), ("token_f1", "token F1"),
            ("refusal_rate_unanswerable", "refuse(U)"), ("wrong_refusal_rate", "wrong ref"),
            ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
 
@@ -296,6 +311,91 @@ def same_drug(truth_name: str, extracted: dict) -> bool:
     return first_word in normalise(f"{extracted['name']} {extracted['text']}")
 
 
+# ---------------------------------------------------------------- retrieval on a held-out split
+
+@dataclass(frozen=True)
+class SplitQuestion:
+    document: str
+    question: str
+    positives: frozenset[str]   # indexed text of the chunks the reference answer quotes
+
+
+def load_split(path: Path) -> list[SplitQuestion]:
+    """The answered rows of a create_training_data.py split (train/validation/test.jsonl)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [SplitQuestion(r["document"], r["instruction"], frozenset(r["passages"]))
+            for r in rows if r.get("answerable") and r.get("passages")]
+
+
+def indexed_chunks(corpus: Path, names: set[str]) -> dict[str, list[str]]:
+    """Each summary's chunks exactly as the app indexes them (same chunker, section name in front)."""
+    from document_processor import chunk_document
+    from rag_system import embedding_text
+    return {name: [embedding_text(c) for c in chunk_document(load_document((corpus / name).read_bytes(), name), "d")]
+            for name in sorted(names)}
+
+
+def split_retrieval(questions: list[SplitQuestion], chunks: dict[str, list[str]], embedder) -> dict:
+    """Where the quoted chunks rank by embedding similarity alone: among the chunks of the question's own
+    summary (recall@1, recall@3, MRR), and among the chunks of every summary in the split (recall@5)."""
+    import numpy as np
+    from patient_language import analyse
+    names = sorted(chunks)
+    pool = [(name, text) for name in names for text in chunks[name]]
+    vectors = embedder.embed([text for _, text in pool])
+    queries = embedder.embed([analyse(q.question).search_text for q in questions])
+    reciprocal, first, top3, pooled5, usable = [], 0, 0, 0, 0
+    for q, query in zip(questions, queries):
+        similarity = vectors @ query
+        own = [i for i, (name, _) in enumerate(pool) if name == q.document]
+        own_ranked = [pool[i][1] for i in sorted(own, key=lambda i: -similarity[i])]
+        hits = [rank for rank, text in enumerate(own_ranked) if text in q.positives]
+        if not hits:
+            continue   # the reference quotes text the chunker no longer yields
+        usable += 1
+        reciprocal.append(1 / (hits[0] + 1))
+        first += hits[0] == 0
+        top3 += hits[0] < 3
+        pooled5 += any(pool[i][1] in q.positives and pool[i][0] == q.document
+                       for i in np.argsort(-similarity)[:5])
+    share = lambda n: round(n / usable, 4) if usable else None  # noqa: E731
+    return {"questions": usable, "recall@1": share(first), "recall@3": share(top3),
+            "mrr": round(statistics.fmean(reciprocal), 4) if reciprocal else None, "pooled recall@5": share(pooled5)}
+
+
+def compare_embedding_models(split: Path, corpus: Path, models: list[str], dtype: str = "float32") -> dict[str, dict]:
+    from rag_system import Embedder, default_embedding_model
+    questions = load_split(split)
+    chunks = indexed_chunks(corpus, {q.document for q in questions})
+    return {model: split_retrieval(questions, chunks, Embedder(default_embedding_model() if model == "base" else model,
+                                                               dtype))
+            for model in models}
+
+
+def retrieval_table(results: dict[str, dict]) -> str:
+    keys = ("recall@1", "recall@3", "mrr", "pooled recall@5")
+    lines = [f"{'embedding model':40}{'n':>5}" + "".join(f"{k:>17}" for k in keys)]
+    for model, row in results.items():
+        lines.append(f"{model[-40:]:40}{row['questions']:>5}" + "".join(f"{cell(row[k]):>17}" for k in keys))
+    return "\n".join(lines)
+
+
+def pipeline_model(args) -> str | None:
+    chosen = (args.embedding_model or ["base"])[0]
+    return None if chosen == "base" else chosen
+
+
+def split_main(args) -> int:
+    if not args.split.is_file():
+        print(f"No split at {args.split}: run `make train-data` first.", file=sys.stderr)
+        return 2
+    results = compare_embedding_models(args.split, args.corpus, args.embedding_model or ["base"],
+                                       args.embedding_dtype)
+    print(f"retrieval on {args.split} (answered questions, ranked by embedding similarity alone)\n")
+    print(retrieval_table(results))
+    return 0
+
+
 # ---------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,10 +409,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="the context budget (lower it to measure retrieval on summaries that do not fit whole)")
     parser.add_argument("--embedding-dtype", default=Settings().embedding_dtype, choices=["auto", "float32", "bfloat16"],
                         help="precision of the embedding model (auto: bfloat16 where the CPU has it)")
+    parser.add_argument("--split", type=Path,
+                        help="instead: rank chunks for the answered questions of this training-data split")
+    parser.add_argument("--embedding-model", action="append",
+                        help="with --split: 'base' or a fine-tuned model folder; repeat to compare")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"No corpus at {args.corpus}: evaluation skipped.")
         return 0
+    if args.split:
+        return split_main(args)
     questions = load_questions(args.questions)[: args.limit or None]
     texts = {name: load_document((args.corpus / name).read_bytes(), name).text
              for name in sorted({q.document for q in questions})}
@@ -322,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         pipelines = []
         for i, backend in enumerate(args.backend or ["extractive"]):
             pipeline = AppPipeline(backend, Path(tmp) / f"app{i}", context_tokens=args.context_tokens,
-                                   embedding_dtype=args.embedding_dtype)
+                                   embedding_dtype=args.embedding_dtype, embedding_model=pipeline_model(args))
             for name in texts:
                 pipeline.add(name, (args.corpus / name).read_bytes())
             pipelines.append(pipeline)
@@ -337,7 +443,8 @@ def main(argv: list[str] | None = None) -> int:
             report["overall"][label] = summarise(results)
             report["by_category"][label] = by_category(results)
             per_question[label] = [{"id": r.question.id, "evidence_recall": r.evidence_recall,
-                                    "facts": r.facts_found, "refused": r.refused,
+                                    "facts": r.facts_found, "rouge_l": r.rouge_l, "token_f1": r.token_f1,
+                                    "refused": r.refused,
                                     "context_tokens": r.context_tokens, **r.extra} for r in results]
         report["plan"] = plan_accuracy(pipelines[0])
     args.out.mkdir(parents=True, exist_ok=True)
