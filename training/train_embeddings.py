@@ -68,7 +68,10 @@ def fine_tune(base: str, pairs: list[tuple[str, str]], out: Path, epochs: int, b
               seed: int) -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.losses import MultipleNegativesRankingLoss
+    try:
+        from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    except ImportError:   # sentence-transformers before 5.x
+        from sentence_transformers.losses import MultipleNegativesRankingLoss
     from sentence_transformers.util import batch_to_device
     from tqdm import tqdm
     torch.manual_seed(seed)
