@@ -367,9 +367,8 @@ def compare_embedding_models(split: Path, corpus: Path, models: list[str], dtype
     from rag_system import Embedder, default_embedding_model
     questions = load_split(split)
     chunks = indexed_chunks(corpus, {q.document for q in questions})
-    return {model: split_retrieval(questions, chunks, Embedder(default_embedding_model() if model == "base" else model,
-                                                               dtype))
-            for model in models}
+    folder = lambda model: default_embedding_model() if model == "base" else model  # noqa: E731
+    return {model: split_retrieval(questions, chunks, Embedder(folder(model), dtype)) for model in models}
 
 
 def retrieval_table(results: dict[str, dict]) -> str:
@@ -412,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", type=Path,
                         help="instead: rank chunks for the answered questions of this training-data split")
     parser.add_argument("--embedding-model", action="append",
-                        help="with --split: 'base' or a fine-tuned model folder; repeat to compare")
+                        help="'base' or a fine-tuned model folder; with --split repeat it to compare, "
+                             "without --split the pipeline runs on the first one")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"No corpus at {args.corpus}: evaluation skipped.")
