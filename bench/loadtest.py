@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.builders import latin1_safe, make_pdf  # noqa: E402
+from tests.servers import has_control_socket, stop_process, wait_until_ok  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "data"
 PDF_FROM = "heart_failure.txt"       # the fixture also uploaded as a two-page PDF
@@ -101,11 +102,6 @@ def free_port() -> int:
 
 # ---------------------------------------------------------------- the server
 
-def has_control_socket() -> bool:
-    from gunicorn.config import KNOWN_SETTINGS
-    return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
-
-
 class Server:
     """gunicorn with the gthread worker, as `make run` starts it, on a fresh data folder."""
 
@@ -133,28 +129,12 @@ class Server:
                                         stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/health", timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"gunicorn did not answer /health within {timeout:.0f} s")
+        wait_until_ok(self.url + "/health", self.process, timeout, "gunicorn", self.log_text)
 
     def stop(self) -> int | None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        code = stop_process(self.process, timeout=40)
         self.log.close()
-        return self.process.returncode
+        return code
 
     def log_text(self) -> str:
         self.log.flush()

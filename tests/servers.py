@@ -27,6 +27,21 @@ def stop_process(process: subprocess.Popen, timeout: float = 30) -> int:
     return process.returncode
 
 
+def wait_until_ok(url: str, process: subprocess.Popen, timeout: float, what: str, log=lambda: "") -> None:
+    """Until GET url answers 200; fails at once, with the end of `log()`, if the process exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{log()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not answer {url} within {timeout:.0f} s:\n{log()[-3000:]}")
+
+
 class ChromaServer:
     """`chroma run` on a fixed path and port; can be killed and started again on both."""
 
@@ -41,15 +56,7 @@ class ChromaServer:
         self.process = subprocess.Popen(
             [str(BIN / "chroma"), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "chroma run exited"
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError("chroma run did not answer its heartbeat in time")
+        wait_until_ok(f"{self.url}/api/v2/heartbeat", self.process, timeout, "chroma run")
 
     def client(self):
         """A chromadb.HttpClient on this server, to look at what the app stored."""
@@ -106,16 +113,7 @@ class Gunicorn:
 
     def wait_ready(self, timeout: float = 120) -> None:
         """Until /health answers 200 (at least one worker is up)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"gunicorn {self.name} exited:\n{self.log()[-3000:]}"
-            try:
-                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"gunicorn {self.name} did not answer /health in time:\n{self.log()[-3000:]}")
+        wait_until_ok(self.url + "/health", self.process, timeout, f"gunicorn {self.name}", self.log)
 
     def worker_pids(self) -> set[int]:
         """The pids of the master's child processes (its workers), read from /proc."""

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from modelfile import read_modelfile, render_modelfile  # noqa: E402
 from prompting import user_turn  # noqa: E402
-from training.create_training_data import comparable  # noqa: E402
+from training.create_training_data import comparable, quoted_lines  # noqa: E402
 
 DEFAULT_DATA = ROOT / "training" / "out" / "data" / "train.jsonl"
 DEFAULT_OUT = ROOT / "training" / "out" / "Modelfile.fewshot"
@@ -50,7 +50,7 @@ def essential_excerpts(row: dict) -> str:
     blocks = _EXCERPT.findall(row["input"]) or [row["input"]]
     if not row["answerable"]:
         return min(blocks, key=len)
-    quoted = [comparable(line[2:]) for line in row["output"].splitlines() if line.startswith("- ")]
+    quoted = [comparable(line) for line in quoted_lines(row["output"])]
     kept = [b for b in blocks if any(q in comparable(b) for q in quoted)]
     return "\n\n".join(kept or blocks)
 

@@ -154,8 +154,13 @@ def problem_with(row: dict, max_input_chars: int) -> str | None:
 
 def quotes_are_in_input(output: str, excerpts: str) -> bool:
     source = comparable(excerpts)
-    quoted = [line[2:] for line in output.splitlines() if line.startswith("- ")]
+    quoted = quoted_lines(output)
     return bool(quoted) and all(comparable(line) in source for line in quoted)
+
+
+def quoted_lines(output: str) -> list[str]:
+    """The summary lines an answer quotes (the extractive answerer lists them as "- line")."""
+    return [line[2:] for line in output.splitlines() if line.startswith("- ")]
 
 
 def comparable(text: str) -> str:
