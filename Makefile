@@ -8,7 +8,7 @@ THREADS ?= 8
 WORKERS ?= 1
 TIMEOUT ?= 300
 
-.PHONY: run dev test model bench loadtest eval training-deps train-data train-embeddings finetune fewshot clean
+.PHONY: run dev test model bench loadtest eval eval-emergency fit-emergency training-deps train-data train-embeddings finetune fewshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,16 @@ loadtest: $(VENV)/.installed
 # Retrieval and answer quality on training/data/eval_questions.jsonl over ../shared/corpus, beside a naive baseline.
 eval: $(VENV)/.installed
 	$(BIN)/python training/evaluate.py
+	$(BIN)/python training/evaluate_plan.py
+	$(BIN)/python training/fit_emergency.py --report
+
+# Emergency detection on the labelled set: recall, self-harm crisis line and false alarms, train and test parts.
+eval-emergency: $(VENV)/.installed
+	$(BIN)/python training/fit_emergency.py --report
+
+# Refit the emergency detector's probes, weights and thresholds on the training part (writes calibration.json).
+fit-emergency: $(VENV)/.installed
+	$(BIN)/python training/fit_emergency.py
 
 # ---- training/ (see README "Training"): data -> embeddings -> LoRA adapter / few-shot Modelfile
 TRAIN_DATA := training/out/data

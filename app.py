@@ -130,7 +130,9 @@ def owner_for_key(key: str) -> str:
 
 @bp.get("/")
 def index():
-    return render_template("index.html")
+    settings = get_settings()
+    return render_template("index.html", emergency_number=settings.emergency_number,
+                           crisis_line=settings.crisis_line, max_question_chars=settings.max_question_chars)
 
 
 @bp.get("/health")

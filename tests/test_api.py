@@ -337,6 +337,35 @@ def test_the_emergency_number_is_configurable(tmp_path):
     assert "112" in answer and "911" not in answer
 
 
+def test_a_summary_that_names_its_own_emergency_number_is_quoted(client):
+    uk_letter = SUMMARY + "\nIf you get chest pain or cannot breathe, call 999 straight away.\n"
+    upload(client, "uk.txt", uk_letter.encode())
+    answer = ask(client, "my chest is being crushed and I'm sweating buckets").get_json()["answer"]
+    first, *rest = answer.split("\n")
+    assert "Call 911" in first
+    assert any("Your summary says to call 999" in line for line in rest)
+
+
+def test_the_page_shows_the_configured_emergency_number(tmp_path):
+    from app import create_app
+    from settings import Settings
+    client = create_app(Settings(data_dir=tmp_path, llm_backend="extractive", emergency_number="999",
+                                 max_question_chars=500)).test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert "999" in page and "911" not in page
+    assert 'maxlength="500"' in page
+
+
+def test_an_emergency_gets_the_number_even_when_the_index_is_down(app, client, summary_id, monkeypatch):
+    from errors import ServiceUnavailable
+
+    def index_down(*args, **kwargs):
+        raise ServiceUnavailable("The document index is not reachable right now; please try again in a minute.")
+    monkeypatch.setattr(app.extensions["rag"], "retrieve", index_down)
+    body = ask(client, "my husband collapsed and is not breathing").get_json()
+    assert body["emergency"] is True and "Call 911" in body["answer"].split("\n")[0]
+
+
 def test_the_discharge_plan_is_served_for_the_owner_only(app, client, summary_id):
     plan = client.get(f"/api/documents/{summary_id}/plan").get_json()
     assert plan["document_id"] == summary_id and plan["filename"] == "pneumonia.txt"

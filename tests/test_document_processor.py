@@ -483,6 +483,8 @@ CORPUS_FILES = sorted(p for folder in ("text", "files") for p in (CORPUS / folde
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda path: path.name)
 def test_corpus_files_load_into_sections_and_clean_chunks(path):
     document = load_document(path.read_bytes(), path.name)
-    assert len(document.section_names) >= 3
+    sections = document.sections
+    assert sections and sections[0].start == 0 and sections[-1].end == len(document.text)
+    assert all(a.end == b.start for a, b in zip(sections, sections[1:])), "sections cover the text without gaps"
     for max_chars in (300, 900):
         assert_chunk_invariants(document, chunk_document(document, "c", max_chars=max_chars), max_chars)

@@ -1,229 +1,180 @@
-"""emergency.py: emergencies happening now are spotted; questions about the summary, the past or "what if" are not."""
+"""mediassist.emergency: emergencies happening now are flagged with the right numbers; questions about the
+summary, the past or "what if" are not. The detector is statistical, so its recall and false alarms are held
+to the figures measured on the labelled test part (families it was never fitted on)."""
 from __future__ import annotations
+
+import json
 
 import pytest
 
-from emergency import KINDS, Emergency, detect_emergency, emergency_notice
+from mediassist.emergency import emergency_notice, shared_detector, stated_numbers
+from mediassist.emergency.detector import BANK_PATH, CALIBRATION_PATH, STACK_FEATURES, Bank
+from mediassist.emergency.framing import frame, normalise
+from mediassist.emergency.vitals import dangerous_readings
+from training.fit_emergency import load_examples, split_of
 
-# (question, expected kind, expected self_harm)
-MUST_TRIGGER = [
-    # chest pain
-    ("I have crushing chest pain", "chest_pain", False),
-    ("my chest hurts and my left arm is numb", "chest_pain", False),
-    ("chest pain right now should i worry", "chest_pain", False),
-    ("My husband has chest pressure and he is sweating", "chest_pain", False),
-    ("im having chest pain", "chest_pain", False),
-    ("tightness in my chest that won't go away", "chest_pain", False),
-    ("my chest feels really tight", "chest_pain", False),
-    ("I think I'm having a heart attack", "chest_pain", False),
-    ("feels like an elephant is sitting on my chest", "chest_pain", False),
-    ("chest pain spreading to my jaw", "chest_pain", False),
-    ("Why does my chest hurt so much?", "chest_pain", False),
-    # breathing
-    ("I can't breathe", "breathing", False),
-    ("I can't breathe what do I do", "breathing", False),
-    ("my husband is struggling to breathe", "breathing", False),
-    ("can't catch my breath and lips are blue", "breathing", False),
-    ("i cant breath", "breathing", False),
-    ("she's gasping for air", "breathing", False),
-    ("Having a hard time breathing right now", "breathing", False),
-    ("im so short of breath i can barely talk", "breathing", False),
-    ("my dad's lips are turning blue", "breathing", False),
-    ("why cant i breathe", "breathing", False),
-    # stroke
-    ("my face is drooping", "stroke", False),
-    ("sudden weakness on one side", "stroke", False),
-    ("slurred speech and can't move my arm", "stroke", False),
-    ("My mom's speech is slurred and her face looks droopy", "stroke", False),
-    ("I think my wife is having a stroke", "stroke", False),
-    ("worst headache of my life", "stroke", False),
-    ("I suddenly can't see out of my left eye", "stroke", False),
-    # bleeding
-    ("bleeding won't stop", "bleeding", False),
-    ("soaking through pads every hour", "bleeding", False),
-    ("blood gushing from my incision", "bleeding", False),
-    ("My incision is bleeding a lot", "bleeding", False),
-    ("my nose has been bleeding for an hour and it wont stop", "bleeding", False),
-    ("I can't stop the bleeding from my leg", "bleeding", False),
-    # fainting / unresponsive
-    ("I fainted", "fainting", False),
-    ("my dad just collapsed in the kitchen", "fainting", False),
-    ("I feel like I'm going to pass out", "fainting", False),
-    ("she passed out and won't wake up", "unresponsive", False),
-    ("unresponsive", "unresponsive", False),
-    ("he is unconcious and not breathing", "unresponsive", False),
-    ("I can't wake my husband up", "unresponsive", False),
-    # vomiting or coughing blood
-    ("I'm throwing up blood", "blood_vomit_or_cough", False),
-    ("coughing up blood", "blood_vomit_or_cough", False),
-    ("my vomit looks like coffee grounds", "blood_vomit_or_cough", False),
-    ("he keeps vomitting blood", "blood_vomit_or_cough", False),
-    # black stools with dizziness
-    ("black stools and I feel dizzy", "black_stool_dizzy", False),
-    ("my poop is black and tarry and im lightheaded", "black_stool_dizzy", False),
-    # severe allergic reaction
-    ("my throat is closing", "anaphylaxis", False),
-    ("lips and tongue swelling after the new pill", "anaphylaxis", False),
-    ("hives and can't breathe", "anaphylaxis", False),
-    ("My tongue is swollen and I can hardly swallow", "anaphylaxis", False),
-    ("I think I'm having a severe allergic reaction to the antibiotic", "anaphylaxis", False),
-    # seizure
-    ("he is having a seizure", "seizure", False),
-    ("she's seizing", "seizure", False),
-    ("my son is having a siezure right now", "seizure", False),
-    ("my wife is convulsing", "seizure", False),
-    # overdose
-    ("I took too many pills", "overdose", False),
-    ("my son swallowed a bottle of my oxycodone", "overdose", False),
-    ("i accidentally took double my warfarin and feel faint", "overdose", False),
-    ("I think I overdosed on my pain meds", "overdose", False),
-    ("my toddler got into my pills", "overdose", False),
-    ("I took 20 tylenol", "overdose", False),
-    # suicide / self-harm
-    ("I want to kill myself", "self_harm", True),
-    ("I don't want to live anymore", "self_harm", True),
-    ("thinking of ending it", "self_harm", True),
-    ("I want to hurt myself", "self_harm", True),
-    ("i have thoughts of suicide", "self_harm", True),
-    ("im suicidal", "self_harm", True),
-    ("I just want to die", "self_harm", True),
-    ("my son said he wants to kill himself", "self_harm", True),
-    ("I've been cutting myself again", "self_harm", True),
-    ("everyone would be better off without me", "self_harm", True),
-    ("What should I do if I want to kill myself?", "self_harm", True),   # crisis line even in "what if"
-    ("I took all my pills because I want to die", "overdose", True),      # physical kind first, crisis line too
-    ("Im going to take all my pills tonight", "self_harm", True),
-    ("whats the suicide hotline number", "self_harm", True),
-    # regressions: uncertainty, "and now", a past that came back, caregiver voice, typos
-    ("I'm not sure if I'm having a heart attack, my chest feels heavy", "chest_pain", False),
-    ("I was discharged yesterday and I'm having chest pain", "chest_pain", False),
-    ("I had chest pain last week and now it's back and worse", "chest_pain", False),
-    ("he just had a seizure and is still shaking", "seizure", False),
-    ("my son had a seizure and is still not waking up", "unresponsive", False),
-    ("my 2 year old swallowed some of my blood pressure pills", "overdose", False),
-    ("I took 3 times my dose of oxycodone and I feel very sleepy", "overdose", False),
-    ("im dizzy and my poop is black", "black_stool_dizzy", False),
-    ("i broke out in hives and my throat feels tight", "anaphylaxis", False),
-    ("I'm bleeding through my pad every hour after my c-section", "bleeding", False),
-]
 
-MUST_NOT_TRIGGER = [
-    "What warning signs should I watch for?",
-    "When should I go to the ER?",
-    "What should I do if I get chest pain?",
-    "Why was I admitted?",
-    "Was I treated for a stroke?",
-    "What does the summary say about my bleeding risk?",
-    "Can I take aspirin with warfarin?",
-    "what are the side effects of my blood thinner",
-    "I had chest pain last week but it's gone, when is my follow-up?",
-    "No chest pain now, can I exercise?",
-    "when do I call the doctor about shortness of breath?",
-    "what is an overdose of tylenol?",
-    "how do I know if I'm having a stroke?",
-    "my discharge diagnosis was pulmonary embolism, what does that mean?",
-    "Can I drive after fainting in the hospital?",
-    "What medicine stops seizures?",
-    # Borderline, decided: some blood on a dressing is common after surgery; only heavy bleeding triggers.
-    "Is it normal to have some blood in the dressing?",
-    "What pills do I take?",
-    "I don't have any chest pain, can I go back to work?",
-    "My stroke was 3 weeks ago, when can I drive?",
-    "What should I do if I can't breathe?",
-    "Should I call 911 if my lips turn blue?",
-    "Is coughing up blood a side effect of my medicine?",
-    "what are the signs of bleeding on warfarin",
-    "How much tylenol is too much?",
-    "The summary says I was unresponsive on arrival, what happened?",
-    "I had a seizure, can I drive?",
-    "I used to have seizures as a kid, is that in my report?",
-    "What if I faint again?",
-    "my chest pain went away after the stent, when do I follow up?",
+@pytest.fixture(scope="module")
+def detector():
+    return shared_detector()
+
+
+@pytest.fixture(scope="module")
+def test_part():
+    return [e for e in load_examples() if e.split == "test"]
+
+
+# ---------------------------------------------------------------- held to the measured figures
+
+def test_most_emergencies_in_unseen_families_are_flagged(detector, test_part):
+    emergencies = [e for e in test_part if e.emergency]
+    flagged = sum(detector.detect(e.text) is not None for e in emergencies)
+    assert len(emergencies) >= 150
+    assert flagged / len(emergencies) >= 0.93
+
+
+def test_few_ordinary_questions_in_unseen_families_raise_an_alarm(detector, test_part):
+    ordinary = [e for e in test_part if not e.emergency]
+    alarms = sum(detector.detect(e.text) is not None for e in ordinary)
+    assert len(ordinary) >= 150
+    assert alarms / len(ordinary) <= 0.04
+
+
+def test_self_harm_in_unseen_families_gets_the_crisis_line(detector, test_part):
+    self_harm = [e for e in test_part if e.self_harm]
+    with_line = sum(bool((found := detector.detect(e.text)) and found.self_harm) for e in self_harm)
+    assert len(self_harm) >= 15
+    assert with_line / len(self_harm) >= 0.8
+
+
+def test_the_split_is_by_family_and_covers_twenty_signs():
+    examples = load_examples()
+    by_family = {}
+    for e in examples:
+        by_family.setdefault(e.family, set()).add(e.split)
+    assert all(len(parts) == 1 for parts in by_family.values())
+    test_signs = {e.sign for e in examples if e.emergency and e.split == "test"}
+    assert len(test_signs) >= 20
+    assert sum(e.emergency for e in examples) >= 300 and sum(not e.emergency for e in examples) >= 300
+    assert split_of("a-f01") == split_of("a-f01")
+
+
+# ---------------------------------------------------------------- self-harm always wins
+
+@pytest.mark.parametrize("message", [
+    "I want to kill myself",
+    "im suicidal",
+    "I've been cutting myself again",
+    "What should I do if I want to kill myself?",
+    "I took all my pills because I want to die",
+    "my son said he wants to kill himself",
+    "I've been stockpiling my oxycodone since I got home",
+    "she swallowed a whole packet of paracetamol on purpose",
+    "I DON\u2019T WANT TO LIVE ANYMORE",
+])
+def test_self_harm_said_plainly_always_gets_the_crisis_line(detector, message):
+    found = detector.detect(message)
+    assert found is not None and found.self_harm
+
+
+@pytest.mark.parametrize("message", [
     "Does the report mention suicidal thoughts?",
     "It says denies suicidal ideation, what does that mean?",
     "I'm not suicidal, I just want to know about my meds",
-    "Can stress cause chest tightness?",
-    "Black stools and dizziness are listed as warning signs, what else?",
-    "What happens if I accidentally take a double dose of metoprolol?",
-    "Why did they check me for a heart attack?",
-    "How do I know if my incision is bleeding too much?",
-    "Was the bleeding from my stomach?",
-    "Can I take my pills with food?",
-    "what should I do if my wife passes out",
-    "I passed out in the hospital, is that in my summary?",
-    "Should I worry about swelling in my ankles?",
-    "the bleeding stopped, can I shower now?",
-    "When can I have sex after my heart attack?",
-    "I took my pills this morning, do I take them again tonight?",
-    # Borderline, decided: an extra dose alone is for the pharmacist or poison centre, not 911;
-    # with symptoms (faint, dizzy, sleepy, bleeding) it triggers.
-    "I accidentally took my metoprolol twice today, what should I do?",
-    # Borderline, decided: black stools alone (e.g. from iron pills) need a call to the doctor, not 911.
-    "my stools are black since I started the iron pills, is that okay?",
-    # regressions: words that look like signs but are not
-    "I need to take myself to the ER tomorrow for a blood test, what time?",
-    "I'm going to die of boredom in this bed, can I walk around?",
-    "Can I take too much vitamin D?",
-    "I took 10 mg of oxycodone, when is the next dose?",
-    "I had a collapsed lung, can I fly?",
-    "I have a handful of questions about my meds",
-    "I have a stroke follow-up appointment next week",
-    "I'm on seizure medicine, can I drink?",
-    "I'm worried about having another stroke, what can I do to prevent it?",
-    "i cut myself shaving and it bled a little, is that ok on warfarin?",
-    "how much bleeding is normal after the D&C and when should I call?",
-    "If my breathing gets worse again at home, when should I ring 999 or go to A&E?",
-]
+    "what does my summary say about my suicide risk?",
+    "I tried to kill myself years ago, is that in my notes?",
+    "what signs should I look for that my son might be thinking of hurting himself?",
+])
+def test_self_harm_as_a_topic_of_the_record_or_past_is_not_a_crisis(detector, message):
+    found = detector.detect(message)
+    assert found is None or not found.self_harm
 
 
-@pytest.mark.parametrize(("question", "kind", "self_harm"), MUST_TRIGGER)
-def test_emergencies_happening_now_are_detected(question, kind, self_harm):
-    assert detect_emergency(question) == Emergency(kind=kind, self_harm=self_harm)
+@pytest.mark.parametrize("message", ["", "   ", "?", "12345", None, 42])
+def test_empty_or_odd_input_is_not_an_emergency(detector, message):
+    assert detector.detect(message) is None
 
 
-@pytest.mark.parametrize("question", MUST_NOT_TRIGGER)
-def test_questions_about_the_summary_past_or_what_if_are_not(question):
-    assert detect_emergency(question) is None
+def test_misspelt_symptoms_are_read_as_meant(detector):
+    assert detector.spelling.fix("crushing chest presure") == "crushing chest pressure"
+    assert detector.spelling.fix("my breath smells") == "my breath smells"   # a real word is left alone
 
 
-def test_lists_are_large_enough_and_cover_every_kind():
-    assert len(MUST_TRIGGER) >= 40 and len(MUST_NOT_TRIGGER) >= 35
-    assert {kind for _, kind, _ in MUST_TRIGGER} == set(KINDS)
+# ---------------------------------------------------------------- the parts
+
+def test_framing_keeps_past_hypothetical_and_present_apart():
+    past = frame(normalise("I had chest pain last week but it's gone"))
+    assert past.clauses[0].past
+    hypothetical = frame(normalise("What should I do if I get chest pain?"))
+    assert hypothetical.any_hypothetical
+    now = frame(normalise("I have chest pain what do I do"))
+    assert [c.text for c in now.clauses] == ["i have chest pain", "what do i do"]
+    assert not now.clauses[0].framed and now.present
+    assert frame(normalise("I had chest pain last week and now it's back")).still_going
 
 
-@pytest.mark.parametrize("question", ["", "   ", "?", None])
-def test_empty_or_missing_question_is_not_an_emergency(question):
-    assert detect_emergency(question) is None
+@pytest.mark.parametrize(("text", "reading"), [
+    ("temp 39.2 and shivering", "temperature"), ("fever of 102 F", "temperature"), ("sats 84%", "oxygen"),
+    ("HR 35", "pulse"), ("GCS 8", "consciousness"), ("BM 1.8", "blood sugar"), ("sugar is 520", "blood sugar"),
+    ("BP 70/40", "blood pressure"), ("RR 32", "breathing rate"),
+])
+def test_dangerous_readings_are_recognised_by_their_form(text, reading):
+    assert reading in dangerous_readings(text)
 
 
-def test_upper_case_and_curly_apostrophes_are_read_like_plain_text():
-    assert detect_emergency("I CAN\u2019T BREATHE") == Emergency("breathing", False)
+@pytest.mark.parametrize("text", ["temp 37.2", "sats 97%", "HR 72", "BP 120/80", "sugar 6.4", "take 2 tablets",
+                                  "follow up in 14 days", "metoprolol 25 mg"])
+def test_ordinary_readings_and_doses_are_not_dangerous(text):
+    assert dangerous_readings(text) == []
 
 
-def test_notice_says_the_emergency_number_first_and_no_crisis_line_without_self_harm():
-    notice = emergency_notice(Emergency("chest_pain", False))
-    first_line = notice.splitlines()[0]
-    assert "emergency" in first_line.lower() and "911" in first_line
-    assert "988" not in notice and "crisis" not in notice.lower()
+def test_calibration_matches_the_bank_and_the_features():
+    data = json.loads(CALIBRATION_PATH.read_text())
+    bank = Bank.load(BANK_PATH)
+    assert set(data["signs"]["names"]) == set(bank.signs) and len(set(bank.signs)) >= 20
+    assert set(data["stack"]["weights"]) == set(STACK_FEATURES)
+    assert 0 < data["threshold"] < 1
+    assert data["stack"]["weights"]["hypothetical"] < 0 < data["stack"]["weights"]["probe"]
 
 
-def test_notice_for_self_harm_adds_the_crisis_line():
-    notice = emergency_notice(Emergency("self_harm", True))
-    assert "911" in notice.splitlines()[0]
+def test_bank_entries_are_unique_and_every_sign_has_a_source():
+    import tomllib
+    data = tomllib.loads(BANK_PATH.read_text())
+    texts = [t.lower() for entry in data["signs"].values() for t in entry["descriptions"]]
+    texts += [t.lower() for t in data["ordinary"]["descriptions"]]
+    assert len(texts) == len(set(texts))
+    assert all(entry["source"].strip() and len(entry["descriptions"]) >= 15 for entry in data["signs"].values())
+
+
+# ---------------------------------------------------------------- the notice and its numbers
+
+def test_notice_gives_the_configured_number_first_and_no_crisis_line_without_self_harm():
+    notice = emergency_notice(False, "999", "116 123")
+    assert "Call 999" in notice.splitlines()[0]
+    assert "911" not in notice and "116 123" not in notice
+
+
+def test_notice_for_self_harm_adds_the_configured_crisis_line():
+    notice = emergency_notice(True, "911", "988")
     assert "988" in notice and "Suicide & Crisis Lifeline" in notice
+    other = emergency_notice(True, "112", "116 123")
+    assert "116 123" in other and "988" not in other and "911" not in other
 
 
-def test_notice_uses_the_configured_numbers():
-    notice = emergency_notice(Emergency("self_harm", True), emergency_number="112", crisis_line="116 123")
-    assert "112" in notice and "911" not in notice
-    assert "116 123" in notice and "988" not in notice
+def test_notice_adds_the_number_the_summary_gives():
+    summary = "If you get chest pain call 999 straight away. Samaritans: 116 123, any time."
+    stated = stated_numbers(summary)
+    assert stated.emergency == ("999",) and stated.crisis == ("116 123",)
+    notice = emergency_notice(True, "911", "988", stated)
+    assert "Call 911" in notice.splitlines()[0]
+    assert "Your summary says to call 999" in notice and "116 123" in notice
 
 
-def test_notice_with_emergency_number_112_never_says_911():
-    notice = emergency_notice(Emergency("breathing", False), emergency_number="112")
-    assert "112" in notice.splitlines()[0] and "911" not in notice
+def test_the_configured_number_said_again_by_the_summary_is_not_repeated():
+    notice = emergency_notice(False, "911", "988", stated_numbers("Call 911 for chest pain."))
+    assert "Your summary says" not in notice
 
 
-def test_notice_is_plain_short_text():
-    notice = emergency_notice(Emergency("overdose", True))
-    assert "<" not in notice and len(notice.splitlines()) == 2 and len(notice) < 500
+@pytest.mark.parametrize("text", ["Take 112 mg daily", "Room 999", "Follow up in 000 days", "dial 0800 111 222"])
+def test_numbers_that_are_not_emergency_instructions_are_not_stated_numbers(text):
+    assert stated_numbers(text).emergency == ()

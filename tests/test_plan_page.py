@@ -94,7 +94,7 @@ def test_plan_card_appears_after_upload(page):
     expect(page.locator("#plan-wound-care")).to_have_text("Not in your summary")
     warnings = page.locator("#plan-warning-signs")
     expect(warnings).to_contain_text("Shortness of breath at rest")
-    expect(page.locator(".plan-warning")).to_contain_text("Call 911 / go to the ER")
+    expect(page.locator(".plan-warning")).to_contain_text("Call 911 / go to the emergency department")
     border = page.evaluate("getComputedStyle(document.querySelector('.plan-warning')).borderTopStyle")
     assert border == "solid"
 

@@ -37,7 +37,6 @@ from training.metrics import rouge_l, token_f1  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 QUESTIONS = ROOT / "training" / "data" / "eval_questions.jsonl"
-PLAN_TRUTH = ROOT / "training" / "data" / "plan_truth.json"
 OWNER = "evaluation"
 SPAN_COVERED = 0.9   # an evidence span counts as retrieved when this share of its characters was sent
 
@@ -273,44 +272,6 @@ def chart(report: dict, path: Path) -> None:
     plt.close(fig)
 
 
-# ---------------------------------------------------------------- discharge-plan accuracy
-
-def plan_accuracy(pipeline: AppPipeline) -> dict | None:
-    try:
-        import discharge_plan  # noqa: F401
-    except ImportError:
-        return None
-    if not PLAN_TRUTH.exists():
-        return None
-    truth = json.loads(PLAN_TRUTH.read_text(encoding="utf-8"))
-    expected = found_names = found_doses = extracted = matched_extracted = 0
-    for name, doc_truth in truth.items():
-        if name not in pipeline.ids:
-            continue
-        meds = pipeline.rag.plan(OWNER, pipeline.ids[name])["medications"]
-        extracted += len(meds)
-        matched = set()
-        for med in doc_truth.get("discharge_medications", []):
-            expected += 1
-            hit = next((i for i, m in enumerate(meds) if same_drug(med["name"], m)), None)
-            if hit is None:
-                continue
-            matched.add(hit)
-            found_names += 1
-            dose = med.get("dose")
-            found_doses += dose is None or normalise(dose) in normalise(f"{meds[hit]['dose']} {meds[hit]['text']}")
-        matched_extracted += len(matched)
-    return {"medications_expected": expected, "medications_extracted": extracted,
-            "name_recall": round(found_names / expected, 4) if expected else None,
-            "dose_recall": round(found_doses / expected, 4) if expected else None,
-            "precision": round(matched_extracted / extracted, 4) if extracted else None}
-
-
-def same_drug(truth_name: str, extracted: dict) -> bool:
-    first_word = normalise(truth_name).split()[0]
-    return first_word in normalise(f"{extracted['name']} {extracted['text']}")
-
-
 # ---------------------------------------------------------------- retrieval on a held-out split
 
 @dataclass(frozen=True)
@@ -446,7 +407,6 @@ def main(argv: list[str] | None = None) -> int:
                                     "facts": r.facts_found, "rouge_l": r.rouge_l, "token_f1": r.token_f1,
                                     "refused": r.refused,
                                     "context_tokens": r.context_tokens, **r.extra} for r in results]
-        report["plan"] = plan_accuracy(pipelines[0])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "eval_results.json").write_text(json.dumps({**report, "per_question": per_question}, indent=2))
     chart(report, args.out / "eval_chart.png")
@@ -454,8 +414,6 @@ def main(argv: list[str] | None = None) -> int:
     print(table(report["overall"]))
     for label, categories in report["by_category"].items():
         print(f"\n{label}, by category\n{table(categories)}")
-    if report["plan"]:
-        print(f"\ndischarge-plan medications: {report['plan']}")
     print(f"\nwrote {args.out / 'eval_results.json'} and {args.out / 'eval_chart.png'}")
     return 0
 

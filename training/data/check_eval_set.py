@@ -1,4 +1,4 @@
-"""Validate eval_questions.jsonl and plan_truth.json against the corpus in ../shared/corpus.
+"""Validate the question set and the plan annotations against the corpus in ../shared/corpus.
 
     .venv/bin/python training/data/check_eval_set.py [--corpus DIR]
 
@@ -21,16 +21,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]                      # the app: document_processor.py lives here
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
-QUESTIONS = HERE / "eval_questions.jsonl"
-PLAN_TRUTH = HERE / "plan_truth.json"
+QUESTION_FILES = (HERE / "eval_questions.jsonl", *sorted((HERE / "questions").glob("*.jsonl")))
+PLAN_FOLDER = HERE / "plan"
 
 CATEGORIES = {"medications", "follow_up", "diet", "activity", "wound_care", "warning_signs", "diagnosis",
               "procedures", "allergies", "tests", "hospital_course", "other"}
 FIELDS = {"id", "document", "question", "category", "answerable", "evidence", "key_facts"}
-OPTIONAL = {"note"}
-MIN_QUESTIONS, MIN_DOCUMENTS, MIN_UNANSWERABLE = 120, 20, 24
-PER_DOCUMENT = (3, 7)
-UNANSWERABLE_SHARE = (0.15, 0.30)          # "about 1 in 5"
+OPTIONAL = {"note", "detail_missing", "named_in", "followup_of"}
+MIN_QUESTIONS, MIN_DOCUMENTS, MIN_UNANSWERABLE = 400, 60, 80
+PER_DOCUMENT = (3, 9)
+UNANSWERABLE_SHARE = (0.20, 0.35)
+PLAN_FIELDS = {"home_medications", "hospital_only", "follow_up", "warning_signs", "notes"}
+STATUSES = {"new", "changed", "continued", "stopped", "held", "unspecified"}
 SPAN_CHARS = (20, 400)
 MAX_SPANS, MAX_FACTS, MAX_FACT_WORDS = 3, 4, 4
 
@@ -104,7 +106,11 @@ def check_questions(rows: list[dict], texts: dict[str, str], errors: list[str]) 
                 errors.append(f"{where}: unanswerable question with evidence or key facts")
             if not str(row.get("note", "")).strip():
                 errors.append(f"{where}: unanswerable question needs a note saying what was checked")
+            if row.get("detail_missing") and str(row.get("named_in", "")) not in texts[doc]:
+                errors.append(f"{where}: named_in not verbatim in {doc}")
             continue
+        if row.get("followup_of") and row["followup_of"] not in seen_ids:
+            errors.append(f"{where}: followup_of {row['followup_of']!r} is not an earlier question")
         text = texts[doc]
         if not 1 <= len(evidence) <= MAX_SPANS:
             errors.append(f"{where}: needs 1-{MAX_SPANS} evidence spans, has {len(evidence)}")
@@ -129,39 +135,34 @@ def check_questions(rows: list[dict], texts: dict[str, str], errors: list[str]) 
                 errors.append(f"{where}: key fact not in any evidence span: {fact!r}")
 
 
-def check_plan_truth(truth: dict, texts: dict[str, str], errors: list[str]) -> int:
-    meds = 0
-    for name in texts:
-        if name not in truth:
-            errors.append(f"plan_truth: {name} missing (list it with empty lists if it has no medication list)")
+def check_plan_annotations(truth: dict, texts: dict[str, str], errors: list[str]) -> Counter:
+    counts: Counter = Counter()
     for name, entry in truth.items():
+        where = f"plan[{name}]"
         if name not in texts:
-            errors.append(f"plan_truth: unknown document {name!r}")
+            errors.append(f"{where}: unknown document")
             continue
-        if not isinstance(entry, dict) or set(entry) != {"discharge_medications", "follow_up"}:
-            errors.append(f"plan_truth[{name}]: needs exactly discharge_medications and follow_up")
+        if set(entry) != PLAN_FIELDS:
+            errors.append(f"{where}: needs exactly {sorted(PLAN_FIELDS)}")
             continue
         text = texts[name]
-        for med in entry["discharge_medications"]:
-            meds += 1
-            if not isinstance(med, dict) or set(med) != {"name", "dose"} or not med.get("name"):
-                errors.append(f"plan_truth[{name}]: medication must be {{name, dose}}: {med!r}")
-                continue
-            if med["name"] not in text:
-                errors.append(f"plan_truth[{name}]: name not verbatim: {med['name']!r}")
-            if med["dose"] is not None and med["dose"] not in text:
-                errors.append(f"plan_truth[{name}]: dose not verbatim: {med['dose']!r}")
-        for item in entry["follow_up"]:
-            if not isinstance(item, str) or item not in text:
-                errors.append(f"plan_truth[{name}]: follow-up not verbatim: {item!r}")
-    return meds
+        spans = [m["evidence"] for m in entry["home_medications"] + entry["hospital_only"] + entry["follow_up"]]
+        for span in spans + entry["warning_signs"]:
+            if span not in text:
+                errors.append(f"{where}: not verbatim: {span[:80]!r}")
+        for med in entry["home_medications"]:
+            if med.get("status") not in STATUSES:
+                errors.append(f"{where}: status {med.get('status')!r} not one of {sorted(STATUSES)}")
+        counts["documents"] += 1
+        counts["home medications"] += len(entry["home_medications"])
+        counts["follow-ups"] += len(entry["follow_up"])
+        counts["with warning signs"] += bool(entry["warning_signs"])
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--questions", type=Path, default=QUESTIONS)
-    parser.add_argument("--plan-truth", type=Path, default=PLAN_TRUTH)
     args = parser.parse_args(argv)
     if not (args.corpus / "text").is_dir() and not (args.corpus / "files").is_dir():
         print(f"No corpus at {args.corpus}: check skipped.")
@@ -172,12 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     errors: list[str] = []
 
     rows = []
-    for n, line in enumerate(args.questions.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                errors.append(f"line {n}: not JSON ({exc})")
+    for path in QUESTION_FILES:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    errors.append(f"{path.name} line {n}: not JSON ({exc})")
     check_questions(rows, texts, errors)
 
     total = len(rows)
@@ -195,14 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         errors.append(f"{unanswerable} unanswerable ({share:.0%}); want >= {MIN_UNANSWERABLE} and "
                       f"{UNANSWERABLE_SHARE[0]:.0%}-{UNANSWERABLE_SHARE[1]:.0%}")
 
-    meds = 0
-    if args.plan_truth.exists():
-        try:
-            meds = check_plan_truth(json.loads(args.plan_truth.read_text(encoding="utf-8")), texts, errors)
-        except json.JSONDecodeError as exc:
-            errors.append(f"plan_truth.json: not JSON ({exc})")
-    else:
-        errors.append("plan_truth.json missing")
+    truth = {}
+    for path in sorted(PLAN_FOLDER.glob("*.json")):
+        truth.update(json.loads(path.read_text(encoding="utf-8")))
+    plan_counts = check_plan_annotations(truth, texts, errors)
+    if plan_counts["documents"] < MIN_DOCUMENTS:
+        errors.append(f"plan annotations cover {plan_counts['documents']} documents (want >= {MIN_DOCUMENTS})")
 
     print(f"{total} questions over {len(per_doc)} of {len(names)} corpus documents; "
           f"{total - unanswerable} answerable, {unanswerable} unanswerable ({share:.1%})")
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     by_cat_u = Counter(r.get("category") for r in rows if r.get("answerable") is False)
     for cat in sorted(by_cat):
         print(f"  {cat:16} {by_cat[cat]:4}  (unanswerable {by_cat_u[cat]})")
-    print(f"plan_truth: {meds} discharge medications")
+    print("plan annotations: " + ", ".join(f"{n} {k}" for k, n in plan_counts.items()))
     if errors:
         print(f"\n{len(errors)} problem(s):")
         for e in errors:

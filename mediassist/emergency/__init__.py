@@ -1,0 +1,6 @@
+"""Emergencies happening now: detection (embedding probes + framing + self-harm) and the notice with its numbers."""
+from .detector import Emergency, EmergencyDetector, shared_detector
+from .numbers import StatedNumbers, emergency_notice, stated_numbers
+
+__all__ = ["Emergency", "EmergencyDetector", "StatedNumbers", "emergency_notice", "shared_detector",
+           "stated_numbers"]

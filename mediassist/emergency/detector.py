@@ -1,0 +1,230 @@
+"""Is this message an emergency happening now?
+
+The packaged embedding model reads the message, and two linear probes on its embedding say how much it reads
+like an emergency and like self-harm. They are fitted on the bank of emergency descriptions by sign and of
+ordinary patient questions (data/bank.toml) together with the training part of a labelled set. How the message
+is framed (framing.py: hypothetical, about the record, past), whether it says the thing is happening now, and
+dangerous readings (vitals.py) are then combined with the probe in one logistic score with a handful of
+weights. training/fit_emergency.py fits all of it and writes data/calibration.json. Explicit self-harm language
+(self_harm.py) always wins.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from ..index.embedder import Embedder, default_embedding_model
+from .framing import Framing, frame, normalise
+from .self_harm import ABOUT_THE_RECORD, FIRST_PERSON, explicit_self_harm
+from .vitals import dangerous_readings
+
+DATA = Path(__file__).parent / "data"
+BANK_PATH = DATA / "bank.toml"
+CALIBRATION_PATH = DATA / "calibration.json"
+SELF_HARM = "self_harm"
+SELF_HARM_NEIGHBOURS = {SELF_HARM, "overdose_poisoning"}
+MAX_SENTENCES = 3        # a long message's longest sentences are read one by one too (each costs an embedding)
+SPELLING_CUTOFF = 80     # rapidfuzz ratio: "presure" -> "pressure", "sezure" -> "seizure"
+
+STACK_FEATURES = ("probe", "sentence_probe", "present", "hypothetical", "about_record", "past", "mild", "severe", "dangerous_reading")
+
+EmbedTexts = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Emergency:
+    kind: str          # the nearest sign of the bank ("chest_pain", "stroke", ..., "self_harm")
+    self_harm: bool    # suicidal or self-harm language: the notice adds the crisis line
+    score: float       # the calibrated probability that this is an emergency
+
+
+@dataclass(frozen=True)
+class Bank:
+    emergency: tuple[str, ...]
+    signs: tuple[str, ...]        # the sign of each emergency description
+    ordinary: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: Path = BANK_PATH) -> "Bank":
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        pairs = [(normalise(text), sign) for sign, entry in data["signs"].items() for text in entry["descriptions"]]
+        return cls(emergency=tuple(t for t, _ in pairs), signs=tuple(s for _, s in pairs),
+                   ordinary=tuple(normalise(t) for t in data["ordinary"]["descriptions"]))
+
+    def words(self) -> set[str]:
+        return {w for text in self.emergency + self.ordinary for w in re.findall(r"[a-z]{4,}", text)}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A linear separator on the embedding: its score is w . v + b."""
+    weights: np.ndarray
+    bias: float
+
+    def scores(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors @ self.weights + self.bias
+
+    def to_json(self) -> dict:
+        return {"weights": [round(float(w), 6) for w in self.weights], "bias": self.bias}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Probe":
+        return cls(weights=np.asarray(data["weights"], dtype=np.float32), bias=float(data["bias"]))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    emergency_probe: Probe
+    self_harm_probe: Probe
+    stack_weights: dict[str, float]
+    stack_bias: float
+    threshold: float                    # on the stacked probability
+    self_harm_threshold: float          # self-harm probe score that counts alone
+    self_harm_with_emergency: float     # lower self-harm probe score that counts when there is an emergency
+    sign_names: tuple[str, ...]
+    sign_centroids: np.ndarray          # the mean embedding of each sign's descriptions
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(emergency_probe=Probe.from_json(data["emergency_probe"]),
+                   self_harm_probe=Probe.from_json(data["self_harm_probe"]),
+                   stack_weights=data["stack"]["weights"], stack_bias=data["stack"]["bias"],
+                   threshold=data["threshold"], self_harm_threshold=data["self_harm_threshold"],
+                   self_harm_with_emergency=data["self_harm_with_emergency"],
+                   sign_names=tuple(data["signs"]["names"]),
+                   sign_centroids=np.asarray(data["signs"]["centroids"], dtype=np.float32))
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.stack_bias + sum(self.stack_weights[name] * features[name] for name in STACK_FEATURES)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the detector measured in one message. Row 0 of `vectors` is the whole message; when it has more
+    than one sentence, the next rows are its longest sentences, so an emergency told in the middle of a long
+    polite message is not diluted by the rest."""
+    vectors: np.ndarray
+    sentence_counts: tuple[bool, ...]    # per sentence row: not framed as past, hypothetical, record or denied
+    self_harm_counts: tuple[bool, ...]   # per row: no denial, past or record framing rules self-harm out
+    framing: Framing
+    dangerous_readings: tuple[str, ...]
+    explicit_self_harm: bool
+
+    def features(self, scores: np.ndarray) -> dict[str, float]:
+        """scores: the emergency probe's score for each row of `vectors`."""
+        sentences = [score for score, counts in zip(scores[1:], self.sentence_counts) if counts]
+        return {"probe": float(scores[0]), "sentence_probe": float(max(sentences, default=scores[0])),
+                "present": float(self.framing.present), "hypothetical": float(self.framing.any_hypothetical),
+                "about_record": float(self.framing.any_about_record), "past": float(self.framing.any_past),
+                "mild": float(self.framing.mild), "severe": float(self.framing.severe),
+                "dangerous_reading": float(bool(self.dangerous_readings))}
+
+
+class SpellingFixer:
+    """Puts right words the tokenizer does not know that are close to a word of the bank: "presure", "sezure"."""
+
+    def __init__(self, bank_words: set[str], known_words: set[str]):
+        self.choices = sorted(bank_words)
+        self.known = known_words | bank_words
+
+    def fix(self, text: str) -> str:
+        return re.sub(r"[a-z]{4,}", self._fix_word, text)
+
+    def _fix_word(self, match: re.Match) -> str:
+        word = match.group(0)
+        if word in self.known:
+            return word
+        best = process.extractOne(word, self.choices, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
+        return best[0] if best else word
+
+
+class EmergencyDetector:
+    def __init__(self, embed: EmbedTexts, known_words: set[str], bank: Bank | None = None,
+                 calibration: Calibration | None = None):
+        self.embed = embed
+        self.bank = bank or Bank.load()
+        self.calibration = calibration or Calibration.load()
+        self.spelling = SpellingFixer(self.bank.words(), known_words)
+
+    def detect(self, message: str) -> Emergency | None:
+        if not isinstance(message, str) or not re.search(r"[^\W\d_]", message):
+            return None
+        return self.decide(self.read(message))
+
+    def decide(self, reading: Reading) -> Emergency | None:
+        c = self.calibration
+        probability = c.probability(reading.features(c.emergency_probe.scores(reading.vectors)))
+        self_harm_scores = c.self_harm_probe.scores(reading.vectors)
+        self_harm_score = max((s for s, counts in zip(self_harm_scores, reading.self_harm_counts) if counts),
+                              default=-math.inf)
+        emergency = probability >= c.threshold
+        sign = self.nearest_sign(reading.vectors[0])
+        self_harm = reading.explicit_self_harm or self_harm_score >= c.self_harm_threshold or (
+            emergency and (self_harm_score >= c.self_harm_with_emergency or sign in SELF_HARM_NEIGHBOURS))
+        if self_harm:
+            return Emergency(kind=sign if emergency else SELF_HARM, self_harm=True, score=probability)
+        return Emergency(kind=sign, self_harm=False, score=probability) if emergency else None
+
+    def read(self, message: str) -> Reading:
+        text = self.spelling.fix(normalise(message))
+        framing = frame(text)
+        sentences = longest_sentences(text)
+        sentence_framings = [frame(sentence) for sentence in sentences]
+        return Reading(vectors=self.embed([text, *sentences]),
+                       sentence_counts=tuple(not all(c.framed for c in f.clauses) for f in sentence_framings),
+                       self_harm_counts=tuple(_self_harm_can_count(f) for f in (framing, *sentence_framings)),
+                       framing=framing, dangerous_readings=tuple(dangerous_readings(text)),
+                       explicit_self_harm=any(explicit_self_harm(c, framing) for c in framing.clauses))
+
+    def nearest_sign(self, vector: np.ndarray) -> str:
+        c = self.calibration
+        return c.sign_names[int(np.argmax(c.sign_centroids @ vector))]
+
+
+def longest_sentences(text: str) -> list[str]:
+    """The message's longest sentences (of at least three words), when it has more than one."""
+    sentences = [part.strip() for part in re.split(r"[.!?\n]+(?:\s+|$)", text) if len(part.split()) >= 3]
+    if len(sentences) < 2:
+        return []
+    return sorted(sentences, key=len, reverse=True)[:MAX_SENTENCES]
+
+
+def _self_harm_can_count(framing: Framing) -> bool:
+    """Not denied, past or about the record, and not a "what if" about someone else."""
+    if any(c.denied or c.past_time or ABOUT_THE_RECORD.search(c.text) for c in framing.clauses):
+        return False
+    return not framing.any_hypothetical or any(FIRST_PERSON.search(c.text) for c in framing.clauses)
+
+
+_DETECTOR: EmergencyDetector | None = None
+_LOCK = threading.Lock()
+
+
+def shared_detector() -> EmergencyDetector:
+    """The detector on the packaged MiniLM (its probes were fitted on that model, whatever EMBEDDING_MODEL is)."""
+    global _DETECTOR
+    with _LOCK:
+        if _DETECTOR is None:
+            embedder = packaged_embedder()
+            _DETECTOR = EmergencyDetector(embedder.embed, known_words(embedder.model.tokenizer))
+        return _DETECTOR
+
+
+def packaged_embedder() -> Embedder:
+    return Embedder(default_embedding_model(), "auto")
+
+
+def known_words(tokenizer) -> set[str]:
+    """Whole words the embedding model's tokenizer knows: real words that must not be "corrected"."""
+    return {token for token in tokenizer.get_vocab() if token.isalpha() and token.isascii()}

@@ -1,0 +1,62 @@
+"""Suicidal and self-harm language, said plainly. It always wins: such a message gets the crisis line even when
+phrased as a "what if" ("what do I do if I want to end my life?"), because missing it costs far more than
+showing it. Only a denial, the past, or a question about the record rules it out.
+
+Indirect wording ("no point carrying on", "saving up my tablets") is recognised by the embedding model against
+the self_harm descriptions of the bank (detector.py); this list is the explicit vocabulary, reviewed as a whole.
+"""
+from __future__ import annotations
+
+import re
+
+from .framing import Clause, Framing
+
+SELF = r"(?:my ?self|himself|herself|themselves|themself|ourselves)"
+PILLS = r"(?:pills?|tablets?|meds|medicines?|medications?|capsules?|painkillers|bottles?|packets?|packs?|boxes|strips?)"
+
+EXPLICIT = re.compile("|".join((
+    rf"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|burn|burning|hang|hanging|poison|poisoning) {SELF}\b",
+    r"\bsuicid\w*", r"\bself ?harm\w*", r"\b(?:take|taking|took|end|ending|ended) (?:my|his|her|their) (?:own )?life\b",
+    r"\bend (?:it all|it tonight|it now|everything|things|it)\b(?! (?:with|early))",
+    r"\b(?:better off|be better) (?:dead|without me|without him|without her|if i (?:was|were) gone)\b",
+    r"\b(?:i|he|she|they) (?:just |really )?(?:want|wants|wanted|wanna) (?:to )?die\b",
+    r"\b(?:not|dont|do not|doesnt|does not|didnt|did not|no) (?:want|wants|wanna|wish) (?:to )?(?:live|be alive|be here|"
+    r"wake up|go on|exist|carry on)\b",
+    r"\bno (?:point|reason|use) (?:in )?(?:living|going on|carrying on|being alive|to live|to go on)\b",
+    rf"\b(?:saving|saved|collecting|collected) (?:up )?(?:all )?(?:my |his |her )?(?:\w+ )?{PILLS}",
+    r"\b(?:stockpil|hoard)\w*",
+    r"\b(?:did|done|took|taken|take|cut|burn\w*|hurt|harm\w*|overdos\w*|swallow\w*)\b.*\b(?:on purpose|deliberately|"
+    r"intentionally|with intent)\b",
+    r"\bsleep and (?:never|not) wake up\b",
+    rf"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:all|every one|the whole|a whole|the rest|loads|lots|"
+    rf"a (?:whole )?(?:bunch|load|lot|handful|heap|pile|fistful)) (?:of )?(?:my |his |her |the )?(?:\w+ )?{PILLS}",
+    r"\b(?:take|taking|took|swallow\w*) (?:them|it|those|these) all\b",
+    r"\boverdos\w* on purpose\b", r"\b(?:goodbye|suicide|farewell) (?:note|letter|message)s?\b",
+    r"\bjump (?:off|from|in front of)\b", r"\bnot (?:be|being) (?:here|around) (?:anymore|much longer|tomorrow)\b",
+)))
+
+# Self-harm named as a topic of the record or of risk, not said by the person: "my suicide risk", "denies SI".
+ABOUT_THE_RECORD = re.compile(r"\b(?:summary|report|notes?|letter|records?|chart|paperwork|papers|document|"
+                              r"history|mentioned|mentions|listed|documented|written|risk|screen\w*|assessment|"
+                              r"ideation|denies|denied)\b|\bwhat (?:does|do)\b[^.]*\bmeans?\b")
+
+
+FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|me|my|myself)\b")
+SPEAKER_WORDS = 3   # words before the self-harm words that say whose they are ("if I want to ...")
+
+
+def explicit_self_harm(clause: Clause, framing: Framing) -> bool:
+    """Self-harm said in this clause, and not denied, in the past, or asked about as a topic of the record.
+    A "what if" about someone else ("what signs show my son might hurt himself?") is a question, not a crisis;
+    about oneself ("what do I do if I want to kill myself?") it is one."""
+    match = EXPLICIT.search(clause.text)
+    if not match:
+        return False
+    if clause.denied or clause.past_time or ABOUT_THE_RECORD.search(clause.text):
+        return False
+    return not framing.any_hypothetical or _said_of_oneself(clause.text, match)
+
+
+def _said_of_oneself(text: str, match: re.Match) -> bool:
+    before = " ".join(text[:match.start()].split()[-SPEAKER_WORDS:])
+    return bool(FIRST_PERSON.search(before + " " + match.group(0)))

@@ -1,0 +1,239 @@
+"""Fit the emergency detector on the training part of the labelled set, and report both parts.
+
+    .venv/bin/python training/fit_emergency.py            # fit, write calibration.json, report train and test
+    .venv/bin/python training/fit_emergency.py --report   # report the calibration as it is; fit nothing
+
+The labelled messages (training/data/emergency/*.jsonl) are split by family (one situation written several
+ways), so no situation is in both parts. Only the bank and the training part choose anything: the probes, the
+stack's weights and the thresholds. Train figures are cross-validated by family (5 folds); test figures come
+from the fitted detector on families it never saw.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mediassist.emergency.detector import (CALIBRATION_PATH, SELF_HARM, STACK_FEATURES, Bank,  # noqa: E402
+                                           Calibration, EmergencyDetector, Probe, known_words, packaged_embedder)
+
+LABELLED = ROOT / "training" / "data" / "emergency"
+TEST_SHARE = 0.4
+FOLDS = 5
+MAX_FALSE_ALARMS = 0.04          # of ordinary training messages, flagged by the stacked score
+MAX_SELF_HARM_ALONE = 0.005      # of ordinary training messages flagged by the self-harm probe alone
+MAX_CRISIS_LINE_EXTRA = 0.03     # of other training emergencies that also get the crisis line
+PROBE_C, STACK_C = 10.0, 1.0     # inverse regularisation strengths
+SHOW_MISSES = False
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    emergency: bool
+    self_harm: bool
+    sign: str
+    family: str
+    split: str
+
+
+def split_of(family: str) -> str:
+    """A stable split by family: the same family is always in the same part."""
+    bucket = int(hashlib.sha256(family.encode()).hexdigest(), 16) % 1000
+    return "test" if bucket < TEST_SHARE * 1000 else "train"
+
+
+def load_examples(folder: Path = LABELLED) -> list[Example]:
+    examples = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                examples.append(Example(text=row["text"], emergency=row["label"] == "emergency",
+                                        self_harm=bool(row["self_harm"]), sign=row["sign"], family=row["family"],
+                                        split=split_of(row["family"])))
+    return examples
+
+
+# ---------------------------------------------------------------- fitting
+
+def logistic(x, y, c):
+    from sklearn.linear_model import LogisticRegression
+    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
+
+
+def fit_probe(bank_x, bank_y, x, y) -> Probe:
+    model = logistic(np.vstack([bank_x, x]), np.r_[bank_y, y], PROBE_C)
+    return Probe(weights=model.coef_[0].astype(np.float32), bias=float(model.intercept_[0]))
+
+
+def held_out_scores(bank_x, bank_y, readings, y, families) -> list[np.ndarray]:
+    """Each training message's rows scored by a probe fitted without its family (GroupKFold)."""
+    from sklearn.model_selection import GroupKFold
+    x = np.stack([r.vectors[0] for r in readings])
+    scores: list[np.ndarray] = [np.zeros(0)] * len(readings)
+    for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=families):
+        probe = fit_probe(bank_x, bank_y, x[fit_rows], y[fit_rows])
+        for i in score_rows:
+            scores[i] = probe.scores(readings[i].vectors)
+    return scores
+
+
+def threshold_allowing(scores, share: float) -> float:
+    """The lowest threshold above all but `share` of the scores."""
+    ordered = np.sort(np.asarray(scores))[::-1]
+    if len(ordered) == 0:
+        return 0.0
+    return float(ordered[min(int(share * len(ordered)), len(ordered) - 1)]) + 1e-6
+
+
+def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example]) -> tuple[dict, Calibration]:
+    readings = [detector.read(e.text) for e in train]
+    x = np.stack([r.vectors[0] for r in readings])
+    emergency = np.array([e.emergency for e in train])
+    self_harm = np.array([e.self_harm for e in train])
+    families = np.array([e.family for e in train])
+    bank_x = np.vstack([detector.embed(list(bank.emergency)), detector.embed(list(bank.ordinary))])
+    bank_emergency = np.r_[np.ones(len(bank.emergency)), np.zeros(len(bank.ordinary))]
+    bank_self_harm = np.r_[[s == SELF_HARM for s in bank.signs], np.zeros(len(bank.ordinary))]
+
+    emergency_probe = fit_probe(bank_x, bank_emergency, x, emergency)
+    self_harm_probe = fit_probe(bank_x, bank_self_harm, x, self_harm)
+    probe_cv = held_out_scores(bank_x, bank_emergency, readings, emergency, families)
+    self_harm_rows = held_out_scores(bank_x, bank_self_harm, readings, self_harm, families)
+
+    features = np.array([[r.features(p)[name] for name in STACK_FEATURES] for r, p in zip(readings, probe_cv)])
+    stack = logistic(features, emergency, STACK_C)
+    stack_z = stack.decision_function(features)
+    explicit = np.array([r.explicit_self_harm for r in readings])
+    self_harm_cv = np.array([max((s for s, ok in zip(rows, r.self_harm_counts) if ok), default=-np.inf)
+                             for rows, r in zip(self_harm_rows, readings)])
+
+    self_harm_alone = threshold_allowing(self_harm_cv[~emergency & ~explicit], MAX_SELF_HARM_ALONE)
+    crisis_extra = threshold_allowing(self_harm_cv[emergency & ~self_harm], MAX_CRISIS_LINE_EXTRA)
+    z_threshold = threshold_allowing(stack_z[~emergency], MAX_FALSE_ALARMS)
+    if SHOW_MISSES:
+        flagged = (stack_z >= z_threshold) | explicit | (self_harm_cv >= self_harm_alone)
+        for e, f, z in zip(train, flagged, stack_z):
+            if f != e.emergency:
+                print(f"CV {'MISSED' if e.emergency else 'FALSE '} {z:+.2f} {e.text}")
+    centroids = bank_centroids(bank, bank_x[:len(bank.emergency)])
+    data = {
+        "about": "Fitted by training/fit_emergency.py on data/bank.toml and the training part of "
+                 "training/data/emergency; do not edit by hand.",
+        "emergency_probe": emergency_probe.to_json(), "self_harm_probe": self_harm_probe.to_json(),
+        "stack": {"weights": dict(zip(STACK_FEATURES, map(float, stack.coef_[0]))),
+                  "bias": float(stack.intercept_[0])},
+        "threshold": float(1 / (1 + np.exp(-z_threshold))),
+        "self_harm_threshold": self_harm_alone, "self_harm_with_emergency": crisis_extra,
+        "signs": {"names": list(centroids), "centroids": [[round(float(v), 6) for v in c] for c in centroids.values()]},
+        "fitted_on": {"messages": len(train), "families": len(set(families)), "bank": len(bank_x)},
+    }
+    return data, _calibration(data)
+
+
+def bank_centroids(bank: Bank, vectors: np.ndarray) -> dict[str, np.ndarray]:
+    centroids = {}
+    for sign in dict.fromkeys(bank.signs):
+        mean = vectors[[i for i, s in enumerate(bank.signs) if s == sign]].mean(axis=0)
+        centroids[sign] = mean / np.linalg.norm(mean)
+    return centroids
+
+
+def _calibration(data: dict) -> Calibration:
+    path = ROOT / "training" / "out" / "calibration.tmp.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return Calibration.load(path)
+
+
+# ---------------------------------------------------------------- reporting
+
+def report(detector: EmergencyDetector, examples: list[Example], show_misses: bool) -> dict:
+    results, per_sign = defaultdict(Counter), defaultdict(Counter)
+    for e in examples:
+        found = detector.detect(e.text)
+        r = results[e.split]
+        if e.emergency:
+            r["emergencies"] += 1
+            r["flagged"] += found is not None
+            per_sign[e.split, e.sign]["n"] += 1
+            per_sign[e.split, e.sign]["flagged"] += found is not None
+        else:
+            r["ordinary"] += 1
+            r["false_alarms"] += found is not None
+            r["false_crisis_line"] += bool(found and found.self_harm)
+        if e.self_harm:
+            r["self_harm"] += 1
+            r["self_harm_with_crisis_line"] += bool(found and found.self_harm)
+        if show_misses and e.split == "train" and ((found is not None) != e.emergency or
+                                                   (e.self_harm and not (found and found.self_harm))):
+            print(("MISSED   " if e.emergency else "FALSE    ") + e.text)
+    return {"splits": {k: dict(v) for k, v in results.items()},
+            "per_sign": {f"{s}:{sign}": dict(c) for (s, sign), c in sorted(per_sign.items())}}
+
+
+def print_report(summary: dict) -> None:
+    print(f"{'part':<6} {'emergencies flagged':>22} {'self-harm with crisis line':>28} {'ordinary flagged':>20}")
+    for split in ("train", "test"):
+        r = summary["splits"].get(split, {})
+        print(f"{split:<6} {_cell(r, 'flagged', 'emergencies'):>22} "
+              f"{_cell(r, 'self_harm_with_crisis_line', 'self_harm'):>28} {_cell(r, 'false_alarms', 'ordinary'):>20}")
+    weak = [(k.split(":")[1], c) for k, c in summary["per_sign"].items()
+            if k.startswith("test:") and c["flagged"] < c["n"]]
+    signs = {k.split(":")[1] for k in summary["per_sign"] if k.startswith("test:")}
+    print(f"test: {len(signs)} signs; not all flagged: " + (", ".join(f"{s} {c['flagged']}/{c['n']}" for s, c in weak)
+                                                             or "none"))
+
+
+def _cell(r: dict, part: str, whole: str) -> str:
+    if not r.get(whole):
+        return "-"
+    return f"{r.get(part, 0)}/{r[whole]} ({r.get(part, 0) / r[whole]:.3f})"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--report", action="store_true", help="report the current calibration; fit nothing")
+    parser.add_argument("--show-misses", action="store_true", help="print the training part's misses")
+    args = parser.parse_args(argv)
+    global SHOW_MISSES
+    SHOW_MISSES = args.show_misses
+
+    examples = load_examples()
+    if not examples:
+        print(f"no labelled messages in {LABELLED}", file=sys.stderr)
+        return 2
+    embedder = packaged_embedder()
+    bank = Bank.load()
+    known = known_words(embedder.model.tokenizer)
+    if not args.report:
+        unfitted = EmergencyDetector(embedder.embed, known, bank=bank, calibration=_placeholder())
+        data, _ = fit_calibration(unfitted, bank, [e for e in examples if e.split == "train"])
+        CALIBRATION_PATH.write_text(json.dumps(data) + "\n", encoding="utf-8")
+        print(f"wrote {CALIBRATION_PATH.relative_to(ROOT)}: stack weights "
+              + ", ".join(f"{k} {v:+.2f}" for k, v in data["stack"]["weights"].items())
+              + f"; threshold {data['threshold']:.3f}")
+    detector = EmergencyDetector(embedder.embed, known, bank=bank, calibration=Calibration.load())
+    print_report(report(detector, examples, args.show_misses))
+    return 0
+
+
+def _placeholder() -> Calibration:
+    zero = Probe(weights=np.zeros(1, dtype=np.float32), bias=0.0)
+    return Calibration(emergency_probe=zero, self_harm_probe=zero, stack_weights={}, stack_bias=0.0, threshold=1.0,
+                       self_harm_threshold=1.0, self_harm_with_emergency=1.0, sign_names=(),
+                       sign_centroids=np.zeros((0, 1)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
