@@ -52,10 +52,11 @@ class Medication:
     route: str | None
     frequency: str | None
     duration: str | None
-    status: str | None      # "new" | "changed" | "stopped" | "continued" | None
+    status: str | None      # "new" | "changed" | "stopped" | "held" | "continued" | None
     text: str               # the source line (or its part, for a run-on list of drugs), tidied
     section: str
     page: int
+    as_written: bool = False   # a line about medicines that could not be read as one: shown as written
 
 
 @dataclass(frozen=True)
@@ -574,8 +575,8 @@ _WARNING = re.compile(
     r"\bemergency\s+(?:room|department|services|number|care|unit)\b|\b(?:call|dial|phone)\s+(?:9-?1-?1|999|112)\b"
     r"|\b911\b|\b(?:ER|ED|A&E)\b|\burgent(?:ly)?\b|\bimmediately\b|\bright away\b|\bat once\b"
     r"|\bseek\s+(?:\w+\s+)?(?:medical|help|care|attention|advice|review)"
-    r"|\b(?:call|contact|notify|phone|ring|tell|refer back to|return)\b[^.;]{0,80}?\b(?:if|should)\b"
-    r"|\b(?:call|contact|notify|return)\b[^.;]{0,40}?\bfor\s+(?:any\s+|new\s+|worse\w*\s+|increas\w+\s+)"
+    r"|\b(?:call|contact|notify|phone|ring|tell|refer back to|return)\b(?:[^.;]|(?<=\bDr)\.){0,80}?\b(?:if|should)\b"
+    r"|\b(?:call|contact|notify|return)\b(?:[^.;]|(?<=\bDr)\.){0,40}?\bfor\s+(?:any\s+|new\s+|worse\w*\s+|increas\w+\s+)"
     r"(?:\w+\s+){0,3}?(?:pain|fever|bleeding|shortness|swelling|redness|drainage|symptoms?|problems?|"
     r"vomiting|temperature|chest|breath\w*|confusion|dizziness|weakness)"
     r"|\b(?:fever|temperature)\s*(?:of\s*)?(?:>|≥|over|above|greater than|higher than|more than)"
@@ -583,8 +584,10 @@ _WARNING = re.compile(
     re.IGNORECASE)
 _FOLLOW_UP = re.compile(
     r"\bfollow[\s-]*up\b|\bfollowup\b|\bf/u\b|\bappointments?\b|\bappt\b|\breturn (?:to see|to clinic|visit)\b"
-    r"|\b(?:see|seen by|visit)\s+(?:Dr\b|Doctor\b|your (?:doctor|GP|PCP|surgeon|physician|provider|specialist)\b"
-    r"|the (?:doctor|surgeon|clinic|team)\b)"
+    r"|\b(?:see|seen by|visit|recheck with|follow(?:ed)? up with)\s+(?:Dr\b|Doctor\b|(?:your|his|her|their|the|a) "
+    r"(?:(?:primary|regular|family|own|usual)\s+(?:care\s+)?)?(?:doctor|GP|PCP|surgeon|physician|provider|"
+    r"specialist|dentist|clinic|team|nurse)\b)"
+    r"|\b(?:recheck|re-?evaluation|reevaluat\w*|return)\s+(?:at|in|within|tomorrow|next)\b"
     r"|\bbe seen\b|\breferr(?:al|ed)\b|\bwill see\b",
     re.IGNORECASE)
 _CLINIC = re.compile(r"\b(?:clinic|office)\b", re.IGNORECASE)
@@ -671,7 +674,12 @@ def _category(text: str, origin: str | None) -> str | None:
             return "warning_signs"
         if hits["tests"] and not has_who:
             return "tests"
-        return origin
+        if hits["follow_up"] or has_who or _WHEN.search(text):
+            return origin
+        others = [category for category in _PRIORITY if hits[category]]
+        if others:
+            return others[0]   # not an appointment ("Keep the incision dry" under Follow-up): where it belongs
+        return origin if _SPAN_OF_TIME.search(text) else None
     if origin is not None:
         if hits[origin]:
             return origin
@@ -694,6 +702,8 @@ def _category(text: str, origin: str | None) -> str | None:
 
 
 _CLAUSE_SPLIT = re.compile(r"(?:,|;)\s+(?:but\s+|and\s+)?")
+_SPAN_OF_TIME = re.compile(r"\b\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:days?|weeks?|wks?|months?)\b|\bnext (?:week|month)\b|"
+                           r"\btomorrow\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 
 
 def _free_text_items(text: str) -> list[tuple[str, str]]:
@@ -904,8 +914,10 @@ class _Collector:
             duration=fields.duration, status=fields.status, text=fields.text,
             section=unit.section.name, page=unit.page))
 
-    def item(self, category: str, text: str, unit: _Unit) -> None:
+    def item(self, category: str | None, text: str, unit: _Unit) -> None:
         text = text.strip()
+        if category is None or (category == "follow_up" and text.endswith(":")):
+            return   # belongs to no part of the plan, or only introduces what follows
         if not re.search(r"[A-Za-z]{2}", text) or _NONE_ITEM.match(text) or _CONSENT.search(text):
             return
         key = (category, text.lower())
@@ -916,6 +928,8 @@ class _Collector:
             who, when, purpose = _appointment(text)
             self.items[category].append(Appointment(who=who, when=when, purpose=purpose, text=text,
                                                     section=unit.section.name, page=unit.page))
+            if _conditional_warning(text):   # "return to clinic in 5 days if the fever comes back": both
+                self.items["warning_signs"].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
         else:
             self.items[category].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
 
@@ -951,6 +965,12 @@ def extract_plan(document: Document) -> DischargePlan:
             for unit in section_units:
                 if _PLAN_MOOD.search(unit.text) and not _dose(unit.text):
                     collector.free_text(unit)
+                elif _conditional_warning(unit.text):
+                    collector.item("warning_signs", unit.text, unit)
+        elif section.name in _NARRATIVE:
+            for unit in section_units:
+                if _conditional_warning(unit.text):
+                    collector.item("warning_signs", unit.text, unit)
 
     if not collector.medications:   # last resort: "His medication on discharge was:" followed by a list
         for index, section in enumerate(document.sections):
@@ -968,6 +988,17 @@ def extract_plan(document: Document) -> DischargePlan:
         wound_care=tuple(items["wound_care"]),
         warning_signs=tuple(items["warning_signs"]),
     )
+
+
+# Sections that tell the story rather than the plan, where a "come back if ..." sentence may still hide.
+_NARRATIVE = frozenset({"Overview", "Disposition", "Condition at Discharge", "Discharge Diagnosis", "Notes"})
+
+
+def _conditional_warning(text: str) -> bool:
+    """ "If she develops any vomiting, she should be brought back", "return if the pain gets worse"."""
+    return bool(re.search(r"\bif\b", text, re.IGNORECASE)) and bool(
+        _WARNING.search(text) or re.search(r"\b(?:brought back|come back|go back|be seen|see (?:a|the|your) doctor|"
+                                           r"recheck|re-?evaluat\w*|seen again)\b", text, re.IGNORECASE))
 
 
 def _medication_section(section: Section, units: list[_Unit], collector: _Collector) -> None:

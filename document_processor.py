@@ -34,7 +34,7 @@ SECTION_NAMES: tuple[str, ...] = (
     "Review of Systems", "Physical Examination", "Procedures", "Hospital Course", "Results",
     "Consultations", "Allergies", "Admission Medications", "Discharge Medications", "Medications",
     "Condition at Discharge", "Disposition", "Discharge Instructions", "Follow-up", "Diet",
-    "Activity", "Wound Care", "Warning Signs", "Tests", "Complications", "Keywords",
+    "Activity", "Wound Care", "Warning Signs", "Tests", "Complications", "Notes", "Keywords",
 )
 
 TEXT_EXTENSIONS = (".txt", ".text", ".md")
@@ -832,7 +832,9 @@ _HEADING_VARIANTS: dict[str, tuple[str, ...]] = {
         "discharge prescriptions", "medications to take home", "take home medications", "tto",
         "medication reconciliation", "discharge medication reconciliation", "new medications",
         "medication changes", "discharge drugs", "drugs on discharge", "medications after discharge",
-        "your medications"),
+        "your medications", "treatment on discharge", "treatment at discharge", "discharge treatment",
+        "treatment advised", "treatment advised on discharge", "medicines to take home", "rx on discharge",
+        "prescription on discharge", "to take out", "medications to continue"),
     "Medications": (
         "medications", "meds", "current medications", "medications and medical devices",
         "relevant treatment changes", "treatment changes", "drug history",
@@ -888,6 +890,7 @@ _HEADING_VARIANTS: dict[str, tuple[str, ...]] = {
         "results pending at discharge", "tests ordered", "outstanding tests"),
     "Complications": ("complications", "adverse events", "complications during admission",
                       "complications during hospitalization"),
+    "Notes": ("notes", "additional notes", "comments", "remarks", "additional comments", "other notes"),
     # Index terms some transcription systems append; kept apart so they are never quoted as instructions.
     "Keywords": ("keywords", "key words", "index terms"),
 }
@@ -895,6 +898,7 @@ _HEADING_VARIANTS: dict[str, tuple[str, ...]] = {
 # Plural and spelling variants fold onto one form so the table above needs only one of them.
 _WORD_FORMS = {
     "diagnoses": "diagnosis", "medications": "medication", "meds": "medication", "med": "medication",
+    "medicines": "medication", "medicine": "medication",
     "procedures": "procedure", "operations": "operation", "instructions": "instruction",
     "appointments": "appointment", "results": "result", "consults": "consult",
     "consultations": "consultation", "complications": "complication", "allergies": "allergy",
@@ -936,11 +940,16 @@ def _heading_index() -> dict[str, str]:
 _HEADING_INDEX = _heading_index()
 
 
-def canonical_section_name(label: str) -> str | None:
-    """The SECTION_NAMES entry a heading such as 'MEDICATIONS ON DISCHARGE' stands for, or None."""
+def canonical_section_name(label: str, fuzzy: bool = True) -> str | None:
+    """The SECTION_NAMES entry a heading such as 'MEDICATIONS ON DISCHARGE' stands for, or None. A word
+    misspelt by a letter or two ("Medicaitons", "Follwo") is read as the heading word it is closest to."""
     key = _normalise_label(label)
     if not key or len(key) > 80:
         return None
+    return _known_heading(key) or (_known_heading(_spelling_fixed(key)) if fuzzy else None)
+
+
+def _known_heading(key: str) -> str | None:
     if key in _HEADING_INDEX:
         return _HEADING_INDEX[key]
     words = key.split()
@@ -949,6 +958,22 @@ def canonical_section_name(label: str) -> str | None:
         if head in _HEADING_INDEX and all(word in _QUALIFIER_WORDS for word in words[size:]):
             return _HEADING_INDEX[head]
     return None
+
+
+_HEADING_WORDS = sorted({word for key in _HEADING_INDEX for word in key.split()} | _QUALIFIER_WORDS)
+_HEADING_SPELLING_CUTOFF = 80   # rapidfuzz ratio; "medicaitons" -> "medication" scores 86
+
+
+def _spelling_fixed(key: str) -> str:
+    from rapidfuzz import fuzz, process
+    from mediassist.plan.drugs import english_words   # "Medical Specialty" is English, not "Medication"
+    words = []
+    for word in key.split():
+        if len(word) >= 5 and word not in _HEADING_WORDS and word not in english_words():
+            best = process.extractOne(word, _HEADING_WORDS, scorer=fuzz.ratio, score_cutoff=_HEADING_SPELLING_CUTOFF)
+            word = best[0] if best and abs(len(best[0]) - len(word)) <= 2 else word   # not two words run together
+        words.append(word)
+    return " ".join(words)
 
 
 @dataclass(frozen=True)
@@ -1038,24 +1063,30 @@ def _split_caps_label(label: str, start: int, end: int) -> list[_Heading]:
         return [_Heading(start, end, name, label)]
     for gap in re.finditer(r"[ \t]+", label):   # "ABCD DISCHARGE MEDICATIONS": drop leading words
         suffix = label[gap.end():]
-        if len(suffix.split()) >= 2 and canonical_section_name(suffix):
-            return [_Heading(start + gap.end(), end, canonical_section_name(suffix), suffix)]
+        if len(suffix.split()) >= 2 and _exact_heading(suffix):
+            return [_Heading(start + gap.end(), end, _exact_heading(suffix), suffix)]
     # Two words glued together where a line break was lost.
     cuts = [cut for cut in range(2, len(label) - 1) if label[cut - 1].isalpha() and label[cut].isalpha()]
     for cut in cuts:   # "DISPOSITIONDISCHARGE INSTRUCTIONS": both halves are headings
-        prefix_name, rest_name = canonical_section_name(label[:cut]), canonical_section_name(label[cut:])
+        prefix_name, rest_name = _exact_heading(label[:cut]), _exact_heading(label[cut:])
         if prefix_name and rest_name:
             return [_Heading(start, start + cut, prefix_name, label[:cut]),
                     _Heading(start + cut, end, rest_name, label[cut:])]
     for cut in reversed(cuts):   # "PHYSICAL EXAMINATIONVITAL SIGNS": a heading, then a sub-label
         prefix = label[:cut]
-        if len(prefix.split()) >= 2 and canonical_section_name(prefix):
-            return [_Heading(start, start + cut, canonical_section_name(prefix), prefix)]
+        if len(prefix.split()) >= 2 and _exact_heading(prefix):
+            return [_Heading(start, start + cut, _exact_heading(prefix), prefix)]
     for cut in cuts:   # "XYZDISCHARGE MEDICATIONS": stray capitals, then a heading
         rest = label[cut:]
-        if len(rest.split()) >= 2 and canonical_section_name(rest):
-            return [_Heading(start + cut, end, canonical_section_name(rest), rest)]
+        if len(rest.split()) >= 2 and _exact_heading(rest):
+            return [_Heading(start + cut, end, _exact_heading(rest), rest)]
     return []
+
+
+def _exact_heading(label: str) -> str | None:
+    """A heading inside run-together capitals is taken only when spelt right: a misspelling there is far more
+    likely two words glued together ("EXAMINATIONVITAL")."""
+    return canonical_section_name(label, fuzzy=False)
 
 
 _HEADING_TRAILER = re.compile(r"(?:[ \t]*\([^()\n]{0,40}\))?[ \t]*[*_]{0,3}[ \t]*:?[*_]{0,3}")

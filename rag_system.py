@@ -28,12 +28,13 @@ import numpy as np
 
 from mediassist.index.embedder import Embedder, default_embedding_model, load_embedder, resolve_dtype  # noqa: F401
 from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
-from discharge_plan import extract_plan
+from mediassist.plan import extract_plan
 from document_processor import (Chunk, Document, Page, chunk_document, chunk_id, display_name, load_document,
                                 split_sections)
 from mediassist.emergency import emergency_notice, shared_detector, stated_numbers
 from errors import DocumentNotFound, EmptyFile, NoTextFound, QAError, ServiceUnavailable
-from extractive import OFFLINE_NOTICE, compose
+from mediassist.answering.composer import OFFLINE_NOTICE, compose
+from mediassist.answering.scoring import Calibration as AnswerCalibration, LineScorer
 from grounding import grounded_share, ungrounded_numbers
 from patient_language import QuestionAnalysis, analyse, content_stems, passage_matches
 from prompting import NOT_IN_SUMMARY, Passage, build_user_message, is_refusal
@@ -161,6 +162,7 @@ class RagSystem:
         self._collections = None
         self._opening = threading.Lock()
         self.emergencies = shared_detector()
+        self.lines = LineScorer(embedder.embed, AnswerCalibration.load())
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
@@ -301,7 +303,15 @@ class RagSystem:
             record = upload.record
             log.info("indexed document=%s kind=%s bytes=%d pages=%d chunks=%d ms=%d", record.id, record.kind,
                      record.size, record.pages, record.chunks, (time.perf_counter() - upload.started) * 1000)
+        self._warm_lines(uploads)
         return [upload.record for upload in uploads]
+
+    def _warm_lines(self, uploads: list[PreparedUpload]) -> None:
+        """Embed the new summaries' lines in the background, so the first question on one is as quick as the next
+        (the no-LLM answer scores every line; see mediassist.answering)."""
+        passages = [Passage(c.id, u.record.id, u.record.filename, c.section, c.page, c.start, c.end, c.text, 0.0)
+                    for u in uploads for c in u.chunks]
+        threading.Thread(target=self.lines.warm, args=(passages,), daemon=True, name="warm-lines").start()
 
     def list_documents(self, owner: str) -> list[DocumentRecord]:
         found = self._call(self.documents.get, where={"owner": owner}, include=["metadatas"])
@@ -523,7 +533,7 @@ class RagSystem:
         return "\n".join(found["documents"])
 
     def _extractive_events(self, analysis: QuestionAnalysis, passages: list[Passage], notice: str) -> Iterator[dict]:
-        result = compose(analysis, passages, notice)
+        result = compose(analysis, passages, self.lines, notice)
         sources = [p.source_json() for p in result.passages]
         yield {"type": "sources", "sources": sources}
         for line in result.text.splitlines(keepends=True):
@@ -542,7 +552,7 @@ class RagSystem:
             log.warning("LLM backend %s unavailable, answering extractively", self.llm.name)
             yield from self._extractive_events(analysis, passages, fallback_notice(str(error)))
             return
-        summary_answers = compose(analysis, passages).found
+        summary_answers = compose(analysis, passages, self.lines).found
         sources = [p.source_json() for p in passages]
         yield {"type": "sources", "sources": sources}
         parts = [first]

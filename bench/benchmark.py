@@ -46,7 +46,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 QUESTIONS = ("What pills do I take at home and how often?", "When is my follow-up appointment?",
              "What can I eat?", "Can I drive?", "When should I go back to the ER?", "Why was I in the hospital?",
              "How much metoprolol do I take?", "Can I take a shower?")
-ALL_PARTS = ("ingest", "uploads", "retrieval", "run", "emergency")
+ALL_PARTS = ("ingest", "uploads", "retrieval", "run", "emergency", "plan")
 ADD_BATCH = 5000   # under Chroma's largest batch
 
 
@@ -245,16 +245,36 @@ def peak_rss_mb(pid: int) -> float:
 # ---------------------------------------------------------------- per-question checks
 
 def bench_emergency() -> dict:
-    """What emergency detection adds to each question: every labelled message, timed one at a time."""
+    """What emergency detection adds to each question, timed one at a time: on the patient questions of the
+    evaluation set (what patients ask) and on the labelled emergency messages (longer, many of them urgent)."""
     from mediassist.emergency import shared_detector
     from training.fit_emergency import load_examples
     detector = shared_detector()
-    messages = [e.text for e in load_examples()] or list(QUESTIONS)
+    questions = [json.loads(line)["question"] for path in sorted((ROOT / "training" / "data").glob("**/*.jsonl"))
+                 if "emergency" not in path.parts for line in path.read_text().splitlines() if line.strip()]
+    result = {}
+    for label, messages in (("patient_questions", questions or list(QUESTIONS)),
+                            ("emergency_messages", [e.text for e in load_examples()])):
+        times = []
+        for message in messages:
+            started = time.perf_counter()
+            detector.detect(message)
+            times.append(time.perf_counter() - started)
+        result[label] = timings(times)
+    return result
+
+
+def bench_plan(files: list[tuple[str, bytes]]) -> dict:
+    """Extracting the discharge plan of each summary (the document already read), three rounds."""
+    from mediassist.plan import extract_plan
+    documents = [load_document(data, name) for name, data in files]
+    extract_plan(documents[0])   # loads the drug vocabulary once, as the app does at its first plan
     times = []
-    for message in messages:
-        started = time.perf_counter()
-        detector.detect(message)
-        times.append(time.perf_counter() - started)
+    for _ in range(3):
+        for document in documents:
+            started = time.perf_counter()
+            extract_plan(document)
+            times.append(time.perf_counter() - started)
     return timings(times)
 
 
@@ -269,8 +289,12 @@ def report(results: dict) -> str:
 def per_question_report(results: dict) -> list[str]:
     lines = []
     if "emergency" in results:
-        row = results["emergency"]
-        lines.append(f"\nemergency detection per question: n={row['n']} p50 {row['p50_ms']} ms   p95 {row['p95_ms']} ms")
+        for label, row in results["emergency"].items():
+            lines.append(f"emergency detection, {label.replace('_', ' ')}: n={row['n']} p50 {row['p50_ms']} ms   "
+                         f"p95 {row['p95_ms']} ms")
+    if "plan" in results:
+        row = results["plan"]
+        lines.append(f"discharge plan per summary: n={row['n']} p50 {row['p50_ms']} ms   p95 {row['p95_ms']} ms")
     return lines
 
 
@@ -325,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             results["make_run"] = bench_make_run(files, tmp / "run")
         if "emergency" in parts:
             results["emergency"] = bench_emergency()
+        if "plan" in parts:
+            results["plan"] = bench_plan(files)
     args.out.write_text(json.dumps(results, indent=2))
     print(report(results))
     print(f"\nwrote {args.out}")

@@ -752,6 +752,7 @@
     "new": "NEW",
     "changed": "CHANGED",
     "stopped": "STOPPED",
+    "held": "PAUSED (HOLD)",
     "continued": "CONTINUE"
   };
 
@@ -789,6 +790,10 @@
     var list = Array.isArray(meds) ? meds : [];
     list.forEach(function (med) {
       if (!med) { return; }
+      if (med.as_written) {
+        body.appendChild(writtenRow(med));
+        return;
+      }
       var row = el("tr", "med");
       var status = med.status && STATUS_BADGES[med.status] ? med.status : "";
       if (status) {
@@ -817,6 +822,19 @@
     var any = body.rows.length > 0;
     show(els.planMedications.parentNode, any);
     show(els.planMedicationsEmpty, !any);
+  }
+
+  /* A line about medicines the plan could not read as one: shown whole, as the summary words it. */
+  function writtenRow(med) {
+    var row = el("tr", "med med-as-written");
+    row.setAttribute("data-as-written", "true");
+    var td = el("td", "med-written");
+    td.colSpan = 6;
+    td.appendChild(el("span", "med-written-label", "As written in your summary: "));
+    td.appendChild(el("q", null, String(med.text || med.name || "")));
+    if (whereFrom(med)) { td.appendChild(el("span", "med-written-where", " (" + whereFrom(med) + ")")); }
+    row.appendChild(td);
+    return row;
   }
 
   function emptyItem(list) {

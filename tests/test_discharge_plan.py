@@ -1,7 +1,7 @@
 """discharge_plan.extract_plan: medications, follow-up, tests, diet, activity, wound care, warning signs.
 
 The fixtures in tests/data and the inline summaries below are synthetic. The corpus test at the end runs
-only where /work/shared/corpus (real summaries) exists, and checks speed and invariants, not exact output.
+only where ../shared/corpus (real summaries) exists, and checks speed and invariants, not exact output.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from discharge_plan import Appointment, DischargePlan, Medication, PlanItem, ext
 from document_processor import Document, Page, load_document, split_sections
 
 DATA = Path(__file__).parent / "data"
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"   # ../shared/corpus beside the repo
 FIELDS = ("medications", "follow_up", "tests", "diet", "activity", "wound_care", "warning_signs")
 
 

@@ -19,6 +19,7 @@ def test_without_a_corpus_the_evaluation_is_skipped(tmp_path, capsys):
 
 def test_evaluation_reports_every_metric_beside_the_baseline(tmp_path, capsys):
     from training.evaluate import main
+    from training.splits import document_split
     corpus = tmp_path / "corpus" / "text"
     corpus.mkdir(parents=True)
     (corpus / "pneumonia.txt").write_text(SUMMARY)
@@ -37,16 +38,19 @@ def test_evaluation_reports_every_metric_beside_the_baseline(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["--corpus", str(tmp_path / "corpus"), "--questions", str(questions), "--out", str(out)]) == 0
     report = json.loads((out / "eval_results.json").read_text())
-    ours, naive = report["overall"]["pipeline:extractive"], report["overall"]["naive baseline (top-3)"]
-    for key in ("evidence_recall", "context_tokens", "key_fact_recall", "rouge_l", "token_f1", "refusal_rate_unanswerable",
-                "wrong_refusal_rate", "latency_p50_ms", "latency_p95_ms"):
+    part = document_split("text/pneumonia.txt")   # questions a and b are reported in their summary's part
+    ours, naive = report["overall"][f"pipeline:extractive {part}"], report["overall"][f"naive top-3 {part}"]
+    assert set(report["overall"]) == {f"{who} {split}" for who in ("pipeline:extractive", "naive top-3")
+                                      for split in ("train", "test")}
+    for key in ("evidence_recall", "evidence_in_sources", "context_tokens", "key_fact_recall", "rouge_l", "token_f1",
+                "refusal_rate_unanswerable", "wrong_refusal_rate", "latency_p50_ms", "latency_p95_ms"):
         assert key in ours and key in naive
     assert ours["refusal_rate_unanswerable"] == 1.0 and naive["refusal_rate_unanswerable"] == 0.0
     assert ours["key_fact_recall"] == 1.0
     # answers are scored against the evidence: quoting it beats pasting whole chunks
     assert 0 < naive["rouge_l"] < ours["rouge_l"] <= 1 and 0 < naive["token_f1"] < ours["token_f1"] <= 1
     assert (out / "eval_chart.png").read_bytes().startswith(b"\x89PNG")
-    assert "naive baseline" in capsys.readouterr().out
+    assert "naive top-3" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="no ../shared/corpus")

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from errors import QAError  # noqa: E402
-from extractive import compose  # noqa: E402
+from mediassist.answering.composer import compose  # noqa: E402
 from prompting import NOT_IN_SUMMARY, format_excerpts  # noqa: E402
 from rag_system import CHARS_PER_TOKEN, RagSystem, embedding_text  # noqa: E402
 from settings import Settings  # noqa: E402
@@ -123,7 +123,7 @@ def rows_for_document(rag: RagSystem, name: str, data: bytes, rng: random.Random
 
 def row_for(rag: RagSystem, name: str, doc_id: str, ask: Ask) -> dict:
     passages, analysis = rag.retrieve(ask.question, OWNER, [doc_id])
-    answer = compose(analysis, passages, notice="")
+    answer = compose(analysis, passages, rag.lines, notice="")
     in_reading_order = sorted(passages, key=lambda p: p.start)
     output = f"{ask.lead_in}\n\n{answer.text.strip()}" if answer.found else NOT_IN_SUMMARY
     return {"instruction": ask.question, "input": format_excerpts(in_reading_order), "output": output,

@@ -36,7 +36,8 @@ from settings import Settings  # noqa: E402
 from training.metrics import rouge_l, token_f1  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
-QUESTIONS = ROOT / "training" / "data" / "eval_questions.jsonl"
+QUESTION_FILES = (ROOT / "training" / "data" / "eval_questions.jsonl",
+                  *sorted((ROOT / "training" / "data" / "questions").glob("*.jsonl")))
 OWNER = "evaluation"
 SPAN_COVERED = 0.9   # an evidence span counts as retrieved when this share of its characters was sent
 
@@ -50,12 +51,15 @@ class Question:
     answerable: bool
     evidence: tuple[str, ...]
     key_facts: tuple[str, ...]
+    split: str = "train"            # training/splits.py: by document
+    detail_missing: bool = False    # the thing asked about is there, the detail asked for is not
 
 
 @dataclass
 class Result:
     question: Question
     evidence_recall: float | None = None      # None for unanswerable questions
+    evidence_in_sources: float | None = None  # the evidence among the passages the answer quotes
     context_tokens: int = 0
     facts_found: float | None = None          # share of key facts in the answer
     rouge_l: float | None = None              # against the evidence, the summary's own words
@@ -65,10 +69,15 @@ class Result:
     extra: dict = field(default_factory=dict)
 
 
-def load_questions(path: Path = QUESTIONS) -> list[Question]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_questions(paths=QUESTION_FILES) -> list[Question]:
+    """Single-turn questions of every question file (a follow-up that needs the turn before it is left out)."""
+    from training.splits import document_split
+    rows = [json.loads(line) for path in paths for line in Path(path).read_text(encoding="utf-8").splitlines()
+            if line.strip()]
     return [Question(r["id"], r["document"], r["question"], r["category"], bool(r["answerable"]),
-                     tuple(r.get("evidence") or ()), tuple(r.get("key_facts") or ())) for r in rows]
+                     tuple(r.get("evidence") or ()), tuple(r.get("key_facts") or ()),
+                     document_split(r["document"]), bool(r.get("detail_missing")))
+            for r in rows if not r.get("followup_of")]
 
 
 def normalise(text: str) -> str:
@@ -135,9 +144,13 @@ class AppPipeline:
         started = time.perf_counter()
         answer = self.rag.answer(q.question, OWNER, doc)
         latency = (time.perf_counter() - started) * 1000
-        return score(q, text, [(p.start, p.end) for p in passages], [p.text for p in passages],
-                     answer["answer"], not answer["found"], latency, count_tokens,
-                     backend_used=answer["backend"])
+        result = score(q, text, [(p.start, p.end) for p in passages], [p.text for p in passages],
+                       answer["answer"], not answer["found"], latency, count_tokens,
+                       backend_used=answer["backend"])
+        if q.answerable and q.evidence:
+            quoted = normalise(" ".join(source["text"] for source in answer["sources"]))
+            result.evidence_in_sources = sum(normalise(span) in quoted for span in q.evidence) / len(q.evidence)
+        return result
 
 
 class NaiveBaseline:
@@ -161,8 +174,10 @@ class NaiveBaseline:
         chosen = [self.chunks[q.document][i] for i in sorted(top)]
         latency = (time.perf_counter() - started) * 1000
         answer = "\n\n".join(c[2] for c in chosen)
-        return score(q, text, [(a, b) for a, b, _ in chosen], [c[2] for c in chosen], answer, False, latency,
-                     count_tokens)
+        result = score(q, text, [(a, b) for a, b, _ in chosen], [c[2] for c in chosen], answer, False, latency,
+                       count_tokens)
+        result.evidence_in_sources = result.evidence_recall
+        return result
 
 
 def naive_chunks(text: str, size: int = 500, overlap_words: int = 10) -> list[tuple[int, int, str]]:
@@ -198,10 +213,13 @@ def score(q: Question, text: str, sent: list[tuple[int, int]], sent_texts: list[
 def summarise(results: list[Result]) -> dict:
     answerable = [r for r in results if r.question.answerable]
     unanswerable = [r for r in results if not r.question.answerable]
-    mean = lambda xs: round(statistics.fmean(xs), 4) if xs else None  # noqa: E731
+    def mean(values):
+        values = [v for v in values if v is not None]   # e.g. no evidence spans to look for among the sources
+        return round(statistics.fmean(values), 4) if values else None
     return {
         "questions": len(results),
         "evidence_recall": mean([r.evidence_recall for r in answerable]),
+        "evidence_in_sources": mean([r.evidence_in_sources for r in answerable]),
         "context_tokens": mean([r.context_tokens for r in results]),
         "key_fact_recall": mean([r.facts_found == 1.0 for r in answerable]),
         "key_fact_share": mean([r.facts_found for r in answerable]),
@@ -221,7 +239,8 @@ def by_category(results: list[Result]) -> dict:
     return {name: summarise(rs) for name, rs in sorted(groups.items())}
 
 
-COLUMNS = (("evidence_recall", "evid.rec"), ("context_tokens", "ctx tok"), ("key_fact_recall", "facts"),
+COLUMNS = (("evidence_recall", "evid.rec"), ("evidence_in_sources", "in sources"), ("context_tokens", "ctx tok"),
+           ("key_fact_recall", "facts"),
            ("rouge_l", "ROUGE-L"), ("token_f1", "token F1"),
            ("refusal_rate_unanswerable", "refuse(U)"), ("wrong_refusal_rate", "wrong ref"),
            ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
@@ -259,8 +278,9 @@ def chart(report: dict, path: Path) -> None:
     left.set_ylim(0, 1.05)
     left.legend(fontsize=8)
     left.set_title("Overall")
-    categories = [c for c in report["by_category"][names[0]] if c != "unanswerable"]
-    for i, name in enumerate(names):
+    category_names = list(report["by_category"])
+    categories = [c for c in report["by_category"][category_names[0]] if c != "unanswerable"]
+    for i, name in enumerate(category_names):
         values = [report["by_category"][name][c]["evidence_recall"] or 0 for c in categories]
         right.bar([x + i * width for x in range(len(categories))], values, width, label=name)
     right.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(categories))], categories,
@@ -361,7 +381,8 @@ def split_main(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--questions", type=Path, action="append",
+                        help="a question file (repeatable; default: every file under training/data)")
     parser.add_argument("--backend", action="append", choices=["extractive", "ollama", "openai"])
     parser.add_argument("--out", type=Path, default=ROOT / "training" / "out")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions (for a quick look)")
@@ -380,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.split:
         return split_main(args)
-    questions = load_questions(args.questions)[: args.limit or None]
+    questions = load_questions(args.questions or QUESTION_FILES)[: args.limit or None]
     texts = {name: load_document((args.corpus / name).read_bytes(), name).text
              for name in sorted({q.document for q in questions})}
     report: dict = {"overall": {}, "by_category": {}, "questions": len(questions), "documents": len(texts)}
@@ -400,9 +421,12 @@ def main(argv: list[str] | None = None) -> int:
         count_tokens = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
         for runner in [*pipelines, naive]:
             results = [runner.run(q, texts[q.document], count_tokens) for q in questions]
-            label = f"pipeline:{runner.name}" if runner is not naive else "naive baseline (top-3)"
-            report["overall"][label] = summarise(results)
-            report["by_category"][label] = by_category(results)
+            label = f"pipeline:{runner.name}" if runner is not naive else "naive top-3"
+            for split in ("train", "test"):
+                part = [r for r in results if r.question.split == split]
+                report["overall"][f"{label} {split}"] = summarise(part)
+                if runner is not naive and split == "test":
+                    report["by_category"][f"{label} test"] = by_category(part)
             per_question[label] = [{"id": r.question.id, "evidence_recall": r.evidence_recall,
                                     "facts": r.facts_found, "rouge_l": r.rouge_l, "token_f1": r.token_f1,
                                     "refused": r.refused,

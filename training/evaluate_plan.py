@@ -57,7 +57,7 @@ def rows_match(truth_text: str, plan_text: str) -> bool:
 
 
 def score_document(truth: dict, plan: dict) -> dict:
-    meds = [m for m in plan["medications"]]
+    meds = [m for m in plan["medications"] if not m.get("as_written")]   # lines shown as written claim no drug
     home = truth["home_medications"]
     hospital = truth["hospital_only"]
     found = [any(name_matches(h["name"], m["name"]) for m in meds) for h in home]
@@ -69,7 +69,7 @@ def score_document(truth: dict, plan: dict) -> dict:
     follow_correct = [any(rows_match(f["evidence"], row["text"]) for f in truth["follow_up"]) for row in follow]
     return {
         "home": len(home), "home_found": sum(found), "plan_meds": len(meds), "plan_meds_correct": sum(correct),
-        "empty_list": bool(home) and not meds, "hospital_shown": hospital_shown,
+        "empty_list": bool(home) and not plan["medications"], "hospital_shown": hospital_shown,
         "follow": len(truth["follow_up"]), "follow_found": sum(follow_found),
         "plan_follow": len(follow), "plan_follow_correct": sum(follow_correct),
         "warning_missed": bool(truth["warning_signs"]) and not plan["warning_signs"],

@@ -32,7 +32,8 @@ BANK_PATH = DATA / "bank.toml"
 CALIBRATION_PATH = DATA / "calibration.json"
 SELF_HARM = "self_harm"
 SELF_HARM_NEIGHBOURS = {SELF_HARM, "overdose_poisoning"}
-MAX_SENTENCES = 3        # a long message's longest sentences are read one by one too (each costs an embedding)
+MAX_SENTENCES = 2        # a long message's longest sentences are read one by one too (MiniLM's time grows with
+                         # the words it reads: each costs about as much again)
 SPELLING_CUTOFF = 80     # rapidfuzz ratio: "presure" -> "pressure", "sezure" -> "seizure"
 
 STACK_FEATURES = ("probe", "sentence_probe", "present", "hypothetical", "about_record", "past", "mild", "severe", "dangerous_reading")
@@ -179,21 +180,25 @@ class EmergencyDetector:
     def read(self, message: str) -> Reading:
         text = self.spelling.fix(normalise(message))
         framing = frame(text)
-        sentences = longest_sentences(text)
+        sentences = split_sentences(text)
         sentence_framings = [frame(sentence) for sentence in sentences]
-        return Reading(vectors=self.embed([text, *sentences]),
+        return Reading(vectors=self.vectors(text, sentences),
                        sentence_counts=tuple(not all(c.framed for c in f.clauses) for f in sentence_framings),
                        self_harm_counts=tuple(_self_harm_can_count(f) for f in (framing, *sentence_framings)),
                        framing=framing, dangerous_readings=tuple(dangerous_readings(text)),
                        explicit_self_harm=any(explicit_self_harm(c, framing) for c in framing.clauses))
+
+    def vectors(self, text: str, sentences: list[str]) -> np.ndarray:
+        """Row 0: the whole message; then, for a long message, its longest sentences (one batch)."""
+        return self.embed([text, *sentences])
 
     def nearest_sign(self, vector: np.ndarray) -> str:
         c = self.calibration
         return c.sign_names[int(np.argmax(c.sign_centroids @ vector))]
 
 
-def longest_sentences(text: str) -> list[str]:
-    """The message's longest sentences (of at least three words), when it has more than one."""
+def split_sentences(text: str) -> list[str]:
+    """The longest sentences (of three words or more) of a message that has more than one."""
     sentences = [part.strip() for part in re.split(r"[.!?\n]+(?:\s+|$)", text) if len(part.split()) >= 3]
     if len(sentences) < 2:
         return []

@@ -1,0 +1,152 @@
+"""The no-LLM answer: the lines of the summary that answer, quoted under their section and page.
+
+The lines are scored by scoring.LineScorer. Nothing at or above the calibrated answer threshold means the
+summary does not say, and the answer says exactly that. A question that asks for a detail (a dose, how long,
+a date) which none of the answering lines gives is told so plainly, with those lines as the source: "Your
+summary names Motrin but does not give a dose", never the drug's line as if it were the dose.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediassist.plan.drugs import vocabulary
+from patient_language import QuestionAnalysis
+from prompting import NOT_IN_SUMMARY, Passage
+
+from .asks import DETAIL_WORDS, asked_details, gives
+from .lines import Line, lines_of, with_items
+from .scoring import LineScorer, answer_signals
+
+OFFLINE_NOTICE = ("The AI model is offline, so this answer quotes your discharge summary word for word. "
+                  "Ask your care team if anything is unclear.")
+MAX_LINES = 12
+DETAIL_FOLLOWS = 3  # lines after a drug's name that still give its details (a nested list)
+DETAIL_SEARCH = 5   # the best lines among which a line giving the asked detail is looked for
+
+
+@dataclass(frozen=True)
+class ExtractiveAnswer:
+    text: str
+    found: bool
+    passages: list[Passage]
+    support: float = 0.0      # the calibrated probability of the best line: how surely the summary answers
+
+
+def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineScorer,
+            notice: str = OFFLINE_NOTICE) -> ExtractiveAnswer:
+    lines = [line for passage in passages for line in lines_of(passage)]
+    if not lines:
+        return ExtractiveAnswer(f"{notice}\n\n{NOT_IN_SUMMARY}", False, [])
+    calibration = scorer.calibration
+    absent_drug = _drug_not_named(analysis.question, lines)
+    if absent_drug:
+        return ExtractiveAnswer(f"{notice}\n\nYour discharge summary does not mention {absent_drug}. "
+                                f"{NOT_IN_SUMMARY}", False, [])
+    features = scorer.features(analysis, lines)
+    probabilities = calibration.probabilities(features)
+    signals = answer_signals(features, probabilities, calibration.quote_threshold, analysis.topic_found,
+                             scorer.uncovered(analysis, lines), bool(analysis.specific_stems))
+    support = calibration.support(signals)
+    if signals["specific_absent"] or support < calibration.answer_threshold:
+        return ExtractiveAnswer(f"{notice}\n\n{NOT_IN_SUMMARY}", False, [], support)
+    order = np.argsort(-probabilities)
+    chosen = [lines[i] for i in order[:MAX_LINES] if probabilities[i] >= calibration.quote_threshold] \
+        or [lines[order[0]]]
+    chosen = _about_the_drug_asked(analysis.question, chosen, [lines[i] for i in order])
+    chosen += _detail_lines(analysis.question, [lines[i] for i in order[:DETAIL_SEARCH]], chosen)
+    chosen = sorted(with_items(chosen, lines)[:MAX_LINES + 6], key=_reading_order)
+    quoted = _format(chosen)
+    passages_used = list({line.passage.chunk_id: line.passage for line in chosen}.values())
+    missing = _missing_detail(analysis.question, chosen)
+    if missing:
+        text = (f"{notice}\n\nYour summary mentions this but does not give {DETAIL_WORDS[missing]}. "
+                f"Ask your pharmacist or care team.\n\n{quoted}")
+        return ExtractiveAnswer(text, False, passages_used, support)
+    return ExtractiveAnswer(f"{notice}\n\n{quoted}", True, passages_used, support)
+
+
+def _drug_not_named(question: str, lines: list[Line]) -> str | None:
+    """A drug the question names (not a kind of drug) that no line of the summary names: "How much insulin?"
+    is never answered with another drug's dose."""
+    drugs = vocabulary()
+    asked = [m for m in drugs.mentions(question) if m.generic not in drugs.classes and _one_drug(m.generic)]
+    if not asked:
+        return None
+    named = {m.generic for line in lines for m in drugs.mentions(line.text)}
+    words = " ".join(line.text for line in lines).lower()
+    missing = [m for m in asked if m.generic not in named and m.text.lower() not in words]
+    return missing[0].text if len(missing) == len(asked) else None
+
+
+def _asked_drugs(question: str) -> set[str]:
+    drugs = vocabulary()
+    return {m.generic for m in drugs.mentions(question) if m.generic not in drugs.classes and _one_drug(m.generic)}
+
+
+def _names(line: Line, generics: set[str]) -> bool:
+    return any(m.generic in generics for m in vocabulary().mentions(line.text))
+
+
+def _about_the_drug_asked(question: str, chosen: list[Line], ranked: list[Line]) -> list[Line]:
+    """"What dose of Motrin?" quotes the lines that name Motrin (the best of them if none was chosen),
+    not the other drugs' doses."""
+    asked = _asked_drugs(question)
+    if not asked:
+        return chosen
+    naming = [line for line in chosen if _about(line, asked, ranked)]
+    return naming or [line for line in ranked if _names(line, asked)][:1] or chosen
+
+
+def _about(line: Line, asked: set[str], every: list[Line]) -> bool:
+    """The line names the drug, or follows a line that does with its details ("Dosage: 500 mg" under
+    "Acetaminophen") without naming another drug."""
+    if _names(line, asked):
+        return True
+    if vocabulary().mentions(line.text):
+        return False
+    return any(other.passage.chunk_id == line.passage.chunk_id and 0 < line.index - other.index <= DETAIL_FOLLOWS
+               and _names(other, asked) for other in every)
+
+
+def _one_drug(generic: str) -> bool:
+    """"metoprolol", "hydrocodone/acetaminophen"; not a kind ("anti-bacterial agents", "insulin, long-acting")."""
+    return re.fullmatch(r"[a-z0-9-]+(?:/[a-z0-9-]+)*", generic) is not None
+
+
+def _detail_lines(question: str, best: list[Line], chosen: list[Line]) -> list[Line]:
+    """For "how much?" or "how long?", the best-scored line that gives the detail, if it was not chosen."""
+    asked = _asked_drugs(question)
+    if asked:
+        best = [line for line in best if _about(line, asked, best)]   # another drug's dose is no answer
+    extra = []
+    for detail in asked_details(question):
+        if not any(gives(line.text, detail) for line in chosen + extra):
+            extra += [line for line in best if gives(line.text, detail)][:1]
+    return [line for line in extra if line not in chosen]
+
+
+def _missing_detail(question: str, chosen: list[Line]) -> str | None:
+    for detail in asked_details(question):
+        if not any(gives(line.text, detail) for line in chosen):
+            return detail
+    return None
+
+
+def _reading_order(line: Line) -> tuple:
+    return line.passage.document_id, line.passage.start, line.index
+
+
+def _format(lines: list[Line]) -> str:
+    """Lines grouped under their section and page, in reading order."""
+    several_files = len({line.passage.document_id for line in lines}) > 1
+    blocks: dict[tuple, list[str]] = {}
+    for line in lines:
+        p = line.passage
+        where = f"{p.section} (page {p.page}" + (f", {p.filename})" if several_files else ")")
+        block = blocks.setdefault((p.document_id, p.section, where), [])
+        if line.text not in block:
+            block.append(line.text)
+    return "\n\n".join(f"**{key[2]}**\n" + "\n".join(f"- {text}" for text in texts) for key, texts in blocks.items())

@@ -1,0 +1,55 @@
+"""The lines of the retrieved passages: sentences, list items and table rows, each with where it came from."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from document_processor import split_units
+from prompting import Passage
+
+_LEADING_HEADING = re.compile(r"^[\s#*_]*([A-Z][A-Za-z/&,()' -]{2,60}):[\s*_]*")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪●◦]|\d{1,2}[.)])\s+")
+_MARKDOWN = re.compile(r"\*\*|__|\\(?=[+<>*_#-])")
+
+
+@dataclass(frozen=True)
+class Line:
+    passage: Passage
+    index: int           # position among the passage's lines
+    text: str            # tidied: no list marker, heading prefix or markdown
+    lead_in: bool        # ends with ":" and introduces the items after it ("Call your doctor if you have:")
+
+
+def lines_of(passage: Passage) -> list[Line]:
+    tidied = [tidy(passage.text[a:b]) for a, b in split_units(passage.text)]
+    tidied = [text for text in tidied if text]
+    return [Line(passage, i, text, text.endswith(":")) for i, text in enumerate(tidied)]
+
+
+def tidy(unit: str) -> str:
+    """One quoted line: no heading prefix, list marker or markdown, whitespace folded."""
+    text = unit.strip()
+    heading = _LEADING_HEADING.match(text)
+    if heading and (heading.group(1).isupper() or len(heading.group(1).split()) <= 4) and text[heading.end():].strip():
+        text = text[heading.end():]
+    text = _MARKDOWN.sub("", _LIST_MARKER.sub("", text))
+    text = " ".join(text.split())
+    return text if re.search(r"[A-Za-z]{2}", text) else ""
+
+
+def with_items(chosen: list[Line], every: list[Line]) -> list[Line]:
+    """A chosen lead-in brings the items it introduces (up to the next lead-in): a list never loses its heading,
+    and a heading never comes without its list."""
+    by_passage: dict[str, list[Line]] = {}
+    for line in every:
+        by_passage.setdefault(line.passage.chunk_id, []).append(line)
+    result = list(chosen)
+    for line in chosen:
+        if not line.lead_in:
+            continue
+        for following in by_passage[line.passage.chunk_id][line.index + 1:]:
+            if following.lead_in:
+                break
+            if following not in result:
+                result.append(following)
+    return result

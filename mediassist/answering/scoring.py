@@ -1,0 +1,189 @@
+"""How strongly each line answers the question: one logistic score over a few signals that generalise.
+
+Signals: the sentence-level similarity of the line to the question (the embedding model already loaded),
+its chunk's similarity, the question's own words found in the line (exactly or fuzzily: "metropolol"), the
+drug it names (drug vocabulary: brand, generic or kind), the sections the question is about, the topic's
+evidence words, and whether the line gives the detail asked for (a dose, a time). The weights and the two
+thresholds (a line is quoted; the summary answers at all) are fitted on the training questions by
+training/fit_answers.py and kept in data/calibration.json.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from mediassist.plan.drugs import vocabulary
+from patient_language import QuestionAnalysis, content_stems, matched_share, mentions_topic, names_a_drug, \
+    passage_matches
+
+from .asks import asked_details, gives
+from .lines import Line
+
+CALIBRATION_PATH = Path(__file__).parent / "data" / "calibration.json"
+FEATURES = ("similarity", "relative_similarity", "chunk_similarity", "specific", "focus", "fuzzy_words", "topic",
+            "named_drug", "same_drug", "primary_section", "topic_section", "gives_detail", "lead_in")
+# The question-level signals that decide whether the summary answers at all (from the line probabilities and
+# the best line's own signals): a question about driving needs a line that is about driving.
+ANSWER_FEATURES = ("best", "second", "quoted_lines", "best_focus", "best_specific", "best_fuzzy_words",
+                   "best_similarity", "best_topic", "topic_found", "topic_absent", "words_absent", "focus_uncovered",
+                   "specific_absent")
+CACHE_LINES = 20_000
+FUZZY_WORD = 85
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    weights: dict[str, float]
+    bias: float
+    quote_threshold: float     # a line at or above this probability is quoted
+    answer_weights: dict[str, float]
+    answer_bias: float
+    answer_threshold: float    # below this the summary does not say
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(weights=data["weights"], bias=data["bias"], quote_threshold=data["quote_threshold"],
+                   answer_weights=data["answer"]["weights"], answer_bias=data["answer"]["bias"],
+                   answer_threshold=data["answer"]["threshold"])
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        z = features @ np.array([self.weights[name] for name in FEATURES]) + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def support(self, signals: dict[str, float]) -> float:
+        """The calibrated probability that the summary answers the question."""
+        z = self.answer_bias + sum(self.answer_weights[name] * signals[name] for name in ANSWER_FEATURES)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def answer_signals(features: np.ndarray, probabilities: np.ndarray, quote_threshold: float,
+                   topic_found: bool, uncovered: float = 0.0, specific_asked: bool = False) -> dict[str, float]:
+    order = np.argsort(-probabilities)
+    best = features[order[0]]
+    column = {name: i for i, name in enumerate(FEATURES)}
+    return {"best": float(probabilities[order[0]]),
+            "second": float(probabilities[order[1]]) if len(order) > 1 else 0.0,
+            "quoted_lines": float(min((probabilities >= quote_threshold).sum(), 5)),
+            "best_focus": float(features[:, column["focus"]].max()),
+            "best_specific": float(features[:, column["specific"]].max()),
+            "best_fuzzy_words": float(features[:, column["fuzzy_words"]].max()),
+            "best_similarity": float(best[column["similarity"]]),
+            "best_topic": float(features[:, column["topic"]].max()),
+            "topic_found": float(topic_found),
+            # the question's topic is recognised, yet no line carries its words ("can I drive?", no "driv")
+            "topic_absent": float(topic_found and features[:, column["topic"]].max() == 0
+                                  and features[:, column["specific"]].max() == 0),
+            # none of the question's own words is in any line, not even misspelt
+            "words_absent": float(features[:, column["fuzzy_words"]].max() == 0),
+            # the share of the question's own (unexplained) words that no line of the summary has at all
+            "focus_uncovered": uncovered,
+            # a question on a specific matter (driving, work, sex, alcohol) that no line speaks of
+            "specific_absent": float(specific_asked and features[:, column["specific"]].max() == 0)}
+
+
+class LineScorer:
+    def __init__(self, embed: Embed, calibration: Calibration | None = None):
+        self.embed = embed
+        self.calibration = calibration
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def features(self, analysis: QuestionAnalysis, lines: list[Line]) -> np.ndarray:
+        if not lines:
+            return np.zeros((0, len(FEATURES)))
+        question_vector = self.embed([analysis.search_text])[0]
+        similarity = self.line_vectors([line.text for line in lines]) @ question_vector
+        context = _QuestionContext.of(analysis)
+        rows = [_line_features(analysis, context, line, float(sim), float(similarity.max()))
+                for line, sim in zip(lines, similarity)]
+        return np.array([[row[name] for name in FEATURES] for row in rows])
+
+    def uncovered(self, analysis: QuestionAnalysis, lines: list[Line]) -> float:
+        """The share of the question's focus words (those no topic explains) found in no line at all."""
+        if not analysis.focus_stems:
+            return 0.0
+        everything = " ".join(line.text for line in lines)
+        words = set(re.findall(r"[a-z]{4,}", everything.lower()))
+        missing = [s for s in analysis.focus_stems
+                   if not matched_share(everything, frozenset({s})) and not any(fuzz.ratio(s, w) >= FUZZY_WORD
+                                                                              for w in words)]
+        return len(missing) / len(analysis.focus_stems)
+
+    def probabilities(self, analysis: QuestionAnalysis, lines: list[Line]) -> np.ndarray:
+        calibration = self.calibration or Calibration.load()
+        return calibration.probabilities(self.features(analysis, lines))
+
+    def warm(self, passages: list) -> None:
+        from .lines import lines_of
+        self.line_vectors([line.text for passage in passages for line in lines_of(passage)])
+
+    def line_vectors(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of lines, cached by their text: a summary's lines are embedded once per process."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            vectors = self.embed(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors):
+                    self._cache[text] = vector
+                while len(self._cache) > CACHE_LINES:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            return np.stack([self._cache[t] for t in texts])
+
+
+@dataclass(frozen=True)
+class _QuestionContext:
+    words: tuple[str, ...]          # the question's content words, for fuzzy matching
+    drugs: frozenset[str]           # generics of the drugs the question names
+    details: tuple[str, ...]        # what it asks for
+
+    @classmethod
+    def of(cls, analysis: QuestionAnalysis) -> "_QuestionContext":
+        words = tuple(w for w in content_stems(analysis.question) if len(w) >= 4)
+        drugs = frozenset(m.generic for m in vocabulary().mentions(analysis.question))
+        return cls(words=words, drugs=drugs, details=asked_details(analysis.question))
+
+
+def _line_features(analysis: QuestionAnalysis, context: _QuestionContext, line: Line, similarity: float,
+                   best: float) -> dict[str, float]:
+    text, passage = line.text, line.passage
+    line_drugs = {m.generic for m in vocabulary().mentions(text)} if context.drugs else set()
+    return {
+        "similarity": similarity,
+        "relative_similarity": similarity - best,
+        "chunk_similarity": passage.score,
+        "specific": float(passage_matches(text, analysis.specific_stems)),
+        "focus": matched_share(text, analysis.focus_stems),
+        "fuzzy_words": _fuzzy_share(context.words, text),
+        "topic": float(mentions_topic(analysis, text)),
+        "named_drug": float(names_a_drug(analysis, text)),
+        "same_drug": float(bool(context.drugs & line_drugs)),
+        "primary_section": float(passage.section in analysis.primary_sections),
+        "topic_section": float(passage.section in analysis.sections),
+        "gives_detail": float(any(gives(text, d) for d in context.details)) if context.details else 0.0,
+        "lead_in": float(line.lead_in),
+    }
+
+
+def _fuzzy_share(words: tuple[str, ...], text: str) -> float:
+    if not words:
+        return 0.0
+    line_words = set(re.findall(r"[a-z]{4,}", text.lower()))
+    return sum(any(w == lw or fuzz.ratio(w, lw) >= FUZZY_WORD for lw in line_words) for w in words) / len(words)
+
+
+def logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))

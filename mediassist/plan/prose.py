@@ -1,0 +1,130 @@
+"""Medicines named in sentences rather than listed, and drugs that were given only in hospital.
+
+"Discharged home on oral Cipro", "given a prescription for Keflex and Zofran to take home", "continue his
+Zantac, Lasix and lisinopril as before; hold his Coumadin", "sent to the pharmacy: Haldol 2 mg nightly".
+Every sentence of the plan-bearing sections is read for drug names (drugs.py); what the sentence says about
+them decides whether each is a medicine to take, to stop or to hold, or one given in hospital. The words read
+are closed classes of verbs and phrases of prescribing, stopping and giving, not names of drugs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .drugs import DrugVocabulary, Mention
+
+# Sections about before the admission or the examination: drugs named there are not the discharge plan.
+HISTORY = frozenset({"Chief Complaint", "History of Present Illness", "Past Medical History", "Social History",
+                     "Family History", "Review of Systems", "Physical Examination", "Allergies",
+                     "Admission Medications", "Admission Diagnosis", "Results", "Keywords"})
+LISTS = frozenset({"Discharge Medications"})
+# Sections that tell what happened in hospital: a drug named there is in the plan only when the sentence says so.
+COURSE = frozenset({"Hospital Course", "Procedures", "Consultations", "Complications", "Overview",
+                    "Condition at Discharge", "Discharge Diagnosis"})
+
+_I = re.IGNORECASE
+HOME = re.compile(
+    r"\b(?:prescri\w*|rx|script|discharg\w*(?: \w+){0,3} (?:on|with)|sent (?:\w+ )?(?:home|out) (?:on|with)|"
+    r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu\w*|resum\w*|restart\w*|"
+    r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
+    r"when needed|p\.?r\.?n|sos|until|after discharge|on discharge|upon discharge|new medications?)\b", _I)
+STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|do not (?:take|use|restart|resume)|don'?t (?:take|use)|"
+                     r"no longer (?:take|use|need)|cease\w*|avoid)\b", _I)
+HELD = re.compile(r"\b(?:hold|held|withhold\w*|on hold|pause\w*|suspend\w*)\b", _I)
+GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
+IN_HOSPITAL = re.compile(
+    r"\b(?:in the (?:er|ed|emergency)|while (?:in|inpatient|admitted)|during (?:his|her|their|the) "
+    r"(?:stay|admission|hospitali[sz]ation)|in hospital|inpatient|bolus|loading dose|course (?:was )?completed|"
+    r"completed (?:a |the |his |her )?(?:\w+ )?course|post-?op(?:eratively)?|peri-?operative(?:ly)?|"
+    r"pre-?op(?:eratively)?)\b", _I)
+HOSPITAL_ROUTE = re.compile(r"\b(?:intravenous(?:ly)?|IV|IVPB|IM|infusion|drip|nebuli[sz]er treatments?)\b")
+DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
+                       r"outpatient|continue|resume)\b", _I)
+CLAUSE = re.compile(r";|\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|,\s+(?=(?:and\s+)?(?:hold|stop|discontinue|continue|resume|start)\b)", _I)
+UNNAMED_HOME_MEDICINES = re.compile(
+    r"\b(?:continue|resume|restart)\w*\b[^.;]{0,40}\b(?:home|usual|regular|previous|other|same|current|outpatient|"
+    r"pre-?admission|prior)\b[^.;]{0,20}\b(?:medications?|meds|medicines|regimen|drugs)\b", _I)
+
+
+@dataclass(frozen=True)
+class ProseMedicine:
+    mention: Mention
+    status: str          # "home" | "stopped" | "held"
+    clause: str          # the words it was named in, for the dose, route and frequency
+
+
+def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, is_item: bool = False,
+                          near_discharge: bool = False) -> list[ProseMedicine]:
+    """The drugs a sentence (or list item) of the given section says to take, stop or hold. A list item that
+    reads as a prescription (a drug, a dose and how often) is one wherever it is, except in the history; a
+    sentence of the hospital course right after "she was discharged home" is read as the plan."""
+    if section in HISTORY:
+        return []
+    if is_item and section != "Hospital Course" and _prescription_form(text) and not IN_HOSPITAL.search(text):
+        section = "Discharge Medications"
+    elif section in COURSE and near_discharge:
+        section = "Discharge Instructions"
+    found = []
+    offset = 0
+    for clause in CLAUSE.split(text):
+        start = text.find(clause, offset)
+        offset = start + len(clause)
+        status = clause_status(clause, section)
+        if status is None:
+            continue
+        for mention in _listed(clause, vocabulary.mentions(clause)):
+            moved = Mention(mention.start + start, mention.end + start, mention.text, mention.generic)
+            found.append(ProseMedicine(moved, status, clause))
+    return found
+
+
+# Between two drugs of a list: ", ", " and ", "; ", " or ", "/". Anything else ("Latanoprost 50 micrograms/ml eye
+# drops") makes the second name part of the first drug's line.
+LIST_SEPARATOR = re.compile(r"(?:[,;/]|\b(?:and|or|with|plus|then|also|as well as)\b)\W*(?:(?:his|her|their|the|some|"
+                            r"a|an|oral|topical|po)\s+)?$", re.I)
+
+
+def _listed(clause: str, mentions: list[Mention]) -> list[Mention]:
+    kept: list[Mention] = []
+    for mention in mentions:
+        between = clause[kept[-1].end:mention.start] if kept else ""
+        if kept and not LIST_SEPARATOR.search(between):
+            continue
+        kept.append(mention)
+    return kept
+
+
+def _prescription_form(text: str) -> bool:
+    """A dose, and how often or for how long: "2 mg/kg/day for 3-5 days", "iron 325 mg p.o. t.i.d."."""
+    from discharge_plan import _DURATION, _dose, _frequency
+    return bool(_dose(text) and (_frequency(text, 0) or _DURATION.search(text)))
+
+
+def clause_status(clause: str, section: str) -> str | None:
+    """What a clause says of the drugs in it: "stopped", "held", "home", or None (given in hospital, or not a
+    plan at all). In a section about the hospital stay only a clause about discharge counts."""
+    about_discharge = bool(DISCHARGE.search(clause))
+    if section in COURSE and not about_discharge:
+        return None
+    if STOPPED.search(clause):
+        return "stopped"
+    if HELD.search(clause):
+        return "held"
+    in_list = section in LISTS
+    given = IN_HOSPITAL.search(clause) or HOSPITAL_ROUTE.search(clause) or (
+        GIVEN.search(clause) and not _prescription_form(clause))   # "given iron 325 mg t.i.d." is a prescription
+    if given and not (about_discharge or in_list):
+        return None
+    if in_list or HOME.search(clause):
+        return "home"
+    return None
+
+
+def given_in_hospital_only(text: str, section: str) -> bool:
+    """A medication line that says the drug was given in hospital (or its course is over) and nothing about
+    taking it after discharge: "Cefazolin 1 g IV x 5 doses post-op", "IV vancomycin (course completed)". In a
+    discharge list the route alone is not enough (a patient may go home on IV antibiotics)."""
+    if DISCHARGE.search(text) or STOPPED.search(text):
+        return False
+    given = IN_HOSPITAL.search(text) or (GIVEN.search(text) and not _prescription_form(text))
+    return bool(given or (section not in LISTS and HOSPITAL_ROUTE.search(text)))

@@ -1,0 +1,91 @@
+"""mediassist.answering: the no-LLM answer quotes the lines that answer, says plainly what the summary lacks
+(the whole topic, a drug, or only the detail asked for), and never cuts a list from its heading."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mediassist.answering.asks import asked_details, gives
+from mediassist.answering.composer import compose
+from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer
+from mediassist.index.embedder import Embedder, default_embedding_model
+from patient_language import analyse
+from prompting import Passage
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return LineScorer(Embedder(default_embedding_model(), "auto").embed, Calibration.load())
+
+
+def passage(section: str, text: str, index: int = 0) -> Passage:
+    return Passage(f"doc:{index}", "doc", "summary.txt", section, 1, 0, len(text), text, 0.3)
+
+
+MEDS = passage("Discharge Medications", (
+    "Discharge Medications:\n1. Cephalexin 500 mg p.o. q.i.d. x 7 days.\n2. Metoprolol 25 mg by mouth twice daily.\n"
+    "3. Motrin as needed for pain.\n4. Dalteparin 5000 units subcutaneously daily for 4 weeks."))
+WARNINGS = passage("Warning Signs", (
+    "Warning signs - call or go to ER:\n- Fever over 38.5 C\n- Chest pain or trouble breathing\n"
+    "- Bleeding that will not stop"), 1)
+DIET = passage("Diet", "Diet:\nLow salt diet. Drink plenty of fluids.", 2)
+
+
+def answer(scorer, question: str, *passages: Passage):
+    return compose(analyse(question), list(passages), scorer, notice="")
+
+
+def test_a_dose_and_duration_question_quotes_the_drug_line(scorer):
+    result = answer(scorer, "How much of the antibiotic does she get and for how long?", MEDS, DIET)
+    assert result.found and "Cephalexin 500 mg p.o. q.i.d. x 7 days." in result.text
+
+
+def test_a_misspelt_drug_still_finds_its_line(scorer):
+    result = answer(scorer, "how much metropolol do i take", MEDS, DIET)
+    assert result.found and "Metoprolol 25 mg by mouth twice daily." in result.text
+
+
+def test_a_missing_detail_is_said_plainly_with_the_line_as_source(scorer):
+    result = answer(scorer, "What dose of Motrin should I take?", MEDS, DIET)
+    assert not result.found and "does not give a dose" in result.text
+    assert "Motrin as needed for pain." in result.text and result.passages
+
+
+def test_a_drug_the_summary_never_names_is_not_answered_with_another_drug(scorer):
+    result = answer(scorer, "How much insulin should I inject?", MEDS, DIET)
+    assert not result.found and "does not mention insulin" in result.text and not result.passages
+
+
+def test_a_topic_the_summary_never_speaks_of_is_not_in_it(scorer):
+    result = answer(scorer, "Can I drink alcohol?", MEDS, WARNINGS, DIET)
+    assert not result.found and not result.passages
+
+
+def test_a_heading_comes_with_the_list_under_it(scorer):
+    result = answer(scorer, "When should I go to the ER?", MEDS, WARNINGS, DIET)
+    assert result.found
+    for item in ("Fever over 38.5 C", "Chest pain or trouble breathing", "Bleeding that will not stop"):
+        assert item in result.text
+
+
+@pytest.mark.parametrize(("question", "details"), [
+    ("how much metoprolol?", ("dose",)), ("how many times a day?", ("frequency",)),
+    ("how long do I take it?", ("duration",)), ("when is my follow up?", ("date",)),
+    ("when should I go back to the ER?", ()), ("who do I see?", ("who",)), ("can I drive?", ()),
+])
+def test_what_a_question_asks_for(question, details):
+    assert asked_details(question) == details
+
+
+def test_lines_that_give_a_detail_are_recognised_by_their_form():
+    assert gives("Cephalexin 500 mg p.o. q.i.d.", "dose") and gives("2 puffs every 6 hours", "frequency")
+    assert gives("continue over the next 10 to 14 days", "duration")
+    assert gives("see the dentist in three to five days", "date") and not gives("Motrin as needed", "dose")
+
+
+def test_the_calibration_was_fitted_for_these_features():
+    data = json.loads(CALIBRATION_PATH.read_text())
+    assert set(data["weights"]) == set(FEATURES) and set(data["answer"]["weights"]) == set(ANSWER_FEATURES)
+    assert 0 < data["answer"]["threshold"] < 1 and 0 < data["quote_threshold"] < 1
+    assert data["weights"]["similarity"] > 0 and data["weights"]["focus"] > 0

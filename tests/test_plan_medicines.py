@@ -1,0 +1,132 @@
+"""mediassist.plan: medicines written as prose, misspelt headings, drugs given only in hospital, and the
+invariant that the medicine list never says "not in your summary" about a summary that has medicines."""
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from document_processor import load_document
+from mediassist.plan import extract_plan
+from mediassist.plan.drugs import DATA as DRUG_DATA
+from mediassist.plan.drugs import vocabulary
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+ANNOTATIONS = ROOT / "training" / "data" / "plan"
+
+
+def plan_of(text: str):
+    return extract_plan(load_document(text.encode("utf-8"), "summary.txt"))
+
+
+def names(plan) -> dict[str, str | None]:
+    return {m.name: m.status for m in plan.medications if not m.as_written}
+
+
+# ---------------------------------------------------------------- prose prescriptions
+
+def test_prescriptions_written_as_prose_are_medicines():
+    plan = plan_of("HOSPITAL COURSE: Improved with fluids.\nDISPOSITION: She was given a prescription for Keflex "
+                   "and Zofran to take home. Discharged home on oral Cipro.\n")
+    assert {"Keflex", "Zofran", "Cipro"} <= set(names(plan))
+
+
+def test_continue_and_hold_in_one_sentence_keep_their_own_status():
+    plan = plan_of("PLAN: Continue his Zantac, Lasix and lisinopril as before; hold his Coumadin until the "
+                   "INR is rechecked.\n")
+    found = names(plan)
+    assert {"Zantac", "Lasix", "lisinopril"} <= set(found)
+    assert found["Coumadin"] == "held" and found["Lasix"] != "held"
+
+
+def test_the_first_drug_of_a_run_on_list_is_kept():
+    plan = plan_of("DISCHARGE INSTRUCTIONS: Discharge medications are Zoloft 50 mg p.o. daily, Ativan 1 mg p.o. "
+                   "b.i.d. p.r.n. anxiety.\n")
+    assert {"Zoloft", "Ativan"} <= set(names(plan))
+
+
+def test_a_misspelt_heading_still_opens_the_medicine_list():
+    plan = plan_of("Discharge Medicaitons:\n- Metoprolol 25 mg twice daily\n- Atorvastatin 40 mg at night\n\n"
+                   "Follwo up:\nCardiology clinic in 2 weeks.\n")
+    assert {"Metoprolol", "Atorvastatin"} <= set(names(plan))
+    assert any("Cardiology" in a.text for a in plan.follow_up)
+
+
+def test_a_misspelt_drug_is_recognised_but_a_condition_is_not():
+    drugs = vocabulary()
+    assert [m.generic for m in drugs.mentions("take metropolol 25 mg")] == ["metoprolol"]
+    assert drugs.mentions("treating hypoglycemia") == []
+
+
+def test_abbreviations_and_english_brand_names_count_only_as_written():
+    drugs = vocabulary()
+    assert drugs.mentions("Mom says he is better") == []
+    assert [m.text for m in drugs.mentions("MOM 30 mL at night")] == ["MOM"]
+    assert drugs.mentions("ensure you rest") == []
+
+
+# ---------------------------------------------------------------- hospital only
+
+@pytest.mark.parametrize("line", [
+    "Cefazolin 1 g IV given post-op, course completed.",
+    "He received Toradol 30 mg IM in the emergency department.",
+])
+def test_drugs_given_only_in_hospital_are_not_medicines_to_take(line):
+    plan = plan_of(f"DISCHARGE INSTRUCTIONS:\n{line}\nTake acetaminophen 500 mg every 6 hours as needed.\n")
+    found = set(names(plan))
+    assert not found & {"Cefazolin", "Toradol"}
+    assert any("acetaminophen" in name for name in found)
+
+
+def test_a_discharge_list_may_send_a_patient_home_on_iv_antibiotics():
+    plan = plan_of("DISCHARGE MEDICATIONS:\n1. Ceftriaxone 2 g IV daily via PICC for 4 weeks\n")
+    assert "Ceftriaxone" in names(plan)
+
+
+# ---------------------------------------------------------------- the invariant
+
+def test_unreadable_lines_of_a_medicine_list_are_shown_as_written():
+    plan = plan_of("DISCHARGE MEDICATIONS:\nAs per the GP letter attached, blister pack from community pharmacy\n")
+    assert plan.medications and all(m.as_written for m in plan.medications)
+    assert "blister pack" in plan.medications[0].text
+
+
+def test_resume_your_home_medicines_is_never_hidden():
+    plan = plan_of("HOSPITAL COURSE: Uneventful.\nDISCHARGE INSTRUCTIONS: Resume all of your usual home "
+                   "medications. Walk daily.\n")
+    assert any(m.as_written and "usual home medications" in m.text for m in plan.medications)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
+def test_almost_no_annotated_summary_with_home_medicines_gets_an_empty_list():
+    truth = {}
+    for path in ANNOTATIONS.glob("*.json"):
+        truth.update(json.loads(path.read_text()))
+    empty = []
+    for name, expected in truth.items():
+        if expected["home_medications"]:
+            plan = extract_plan(load_document((CORPUS / name).read_bytes(), name))
+            if not plan.medications:
+                empty.append(name)
+    assert len(empty) <= 2, empty   # measured: 2 of 57
+
+
+# ---------------------------------------------------------------- the vocabulary data
+
+def test_the_supplement_is_reviewed_data_with_sources():
+    entries = tomllib.loads((DRUG_DATA / "drugs_supplement.toml").read_text())["drug"]
+    assert len(entries) >= 300
+    assert len({e["name"].lower() for e in entries}) == len(entries)
+    assert all(e["generic"].strip() and e["source"].strip() for e in entries)
+    assert {e["kind"] for e in entries} <= {"brand", "combination", "supplement", "otc", "abbreviation", "class"}
+
+
+def test_the_generated_vocabulary_knows_brands_and_generics():
+    drugs = vocabulary()
+    assert len(drugs.names) > 50_000
+    for written, generic in (("Lasix", "furosemide"), ("Keflex", "cephalexin"), ("paracetamol", "acetaminophen"),
+                             ("Pepto Bismol", "bismuth subsalicylate")):
+        assert drugs.generic(written) == generic, written

@@ -1,0 +1,130 @@
+"""Fit the answer engine's line score on the training questions, and choose its two thresholds.
+
+    .venv/bin/python training/fit_answers.py [--corpus ../shared/corpus]
+
+Only the questions of training documents (training/splits.py) are read. A line is a positive example when it
+is (mostly) inside an evidence span of its question. The weights come from a logistic regression over the
+features of scoring.FEATURES; the quote threshold maximises line F2 (recall first); the answer threshold is the highest that
+keeps wrongly refused answerable questions at or below MAX_WRONG_REFUSALS. Writes
+mediassist/answering/data/calibration.json and prints what it chose.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mediassist.answering.lines import lines_of  # noqa: E402
+from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, LineScorer, \
+    answer_signals  # noqa: E402
+from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questions, normalise  # noqa: E402
+
+MAX_WRONG_REFUSALS = 0.05
+LINE_IN_SPAN = 0.7       # share of a line's words inside an evidence span for it to count as evidence
+
+
+def is_evidence(line: str, spans: tuple[str, ...]) -> bool:
+    words = re.findall(r"\w+", normalise(line))
+    if not words:
+        return False
+    for span in spans:
+        span_text = normalise(span)
+        if normalise(line) in span_text or span_text in normalise(line):
+            return True
+        span_words = set(re.findall(r"\w+", span_text))
+        if len(words) >= 3 and sum(w in span_words for w in words) / len(words) >= LINE_IN_SPAN:
+            return True
+    return False
+
+
+def collect(rag, scorer, questions, ids):
+    rows, labels, per_question = [], [], []
+    for q in questions:
+        passages, analysis = rag.retrieve(q.question, OWNER, [ids[q.document]])
+        lines = [line for passage in passages for line in lines_of(passage)]
+        if not lines:
+            continue
+        features = scorer.features(analysis, lines)
+        truth = np.array([q.answerable and is_evidence(line.text, q.evidence) for line in lines])
+        rows.append(features)
+        labels.append(truth)
+        per_question.append((q, (analysis.topic_found, scorer.uncovered(analysis, lines),
+                                 bool(analysis.specific_stems))))
+    return rows, labels, per_question
+
+
+def main(argv=None) -> int:
+    from sklearn.linear_model import LogisticRegression
+
+    from document_processor import load_document  # noqa: F401
+    from rag_system import RagSystem
+    from settings import Settings
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"No corpus at {args.corpus}: nothing to fit.")
+        return 0
+    questions = [q for q in load_questions(QUESTION_FILES) if q.split == "train"]
+    with tempfile.TemporaryDirectory() as tmp:
+        rag = RagSystem.from_settings(Settings(data_dir=Path(tmp), llm_backend="extractive"))
+        ids = {name: rag.ingest((args.corpus / name).read_bytes(), Path(name).name, OWNER).id
+               for name in sorted({q.document for q in questions})}
+        scorer = LineScorer(rag.embedder.embed)
+        rows, labels, per_question = collect(rag, scorer, questions, ids)
+    x, y = np.vstack(rows), np.concatenate(labels)
+    model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
+    probabilities = [model.predict_proba(r)[:, 1] for r in rows]
+    quote = best_quote_threshold(probabilities, labels)
+    signals = np.array([[answer_signals(f, p, quote, *question_level)[name] for name in ANSWER_FEATURES]
+                        for f, p, (_, question_level) in zip(rows, probabilities, per_question)])
+    answerable = np.array([q.answerable for q, _ in per_question])
+    decider = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(signals, answerable)
+    support = decider.predict_proba(signals)[:, 1]
+    ruled_out = signals[:, ANSWER_FEATURES.index("specific_absent")] == 1   # refused before any threshold
+    answer = answer_threshold(support[answerable], already_refused=int((ruled_out & answerable).sum()))
+    data = {"about": "Fitted by training/fit_answers.py on the training questions; do not edit by hand.",
+            "weights": dict(zip(FEATURES, map(float, model.coef_[0]))), "bias": float(model.intercept_[0]),
+            "quote_threshold": quote,
+            "answer": {"weights": dict(zip(ANSWER_FEATURES, map(float, decider.coef_[0]))),
+                       "bias": float(decider.intercept_[0]), "threshold": answer},
+            "fitted_on": {"questions": len(per_question), "lines": int(len(y)), "evidence_lines": int(y.sum())}}
+    CALIBRATION_PATH.parent.mkdir(parents=True, exist_ok=True)
+    CALIBRATION_PATH.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {CALIBRATION_PATH.relative_to(ROOT)}: " + ", ".join(f"{k} {v:+.2f}" for k, v in data["weights"].items()))
+    print("answer decision: " + ", ".join(f"{k} {v:+.2f}" for k, v in data["answer"]["weights"].items()))
+    print(f"quote threshold {quote:.3f}; answer threshold {answer:.3f}; on the training questions the threshold "
+          f"and the rule refuse {np.mean(((support < answer) | ruled_out)[~answerable]):.3f} of unanswerable, "
+          f"{np.mean(((support < answer) | ruled_out)[answerable]):.3f} of answerable")
+    return 0
+
+
+def best_quote_threshold(probabilities, labels) -> float:
+    p, y = np.concatenate(probabilities), np.concatenate(labels)
+    best, chosen = -1.0, 0.5
+    for threshold in np.linspace(0.05, 0.95, 91):
+        picked = p >= threshold
+        tp = (picked & y).sum()
+        f2 = 5 * tp / max(4 * y.sum() + picked.sum(), 1)   # recall weighs more: a missing fact hurts more
+        if f2 > best:
+            best, chosen = f2, float(threshold)
+    return chosen
+
+
+def answer_threshold(answerable_support, already_refused: int = 0) -> float:
+    """The highest threshold that keeps wrong refusals (with those refused by rule) at MAX_WRONG_REFUSALS."""
+    ordered = np.sort(answerable_support)
+    allowed = max(int(MAX_WRONG_REFUSALS * len(ordered)) - already_refused, 0)
+    return float(ordered[allowed]) - 1e-6
+
+
+if __name__ == "__main__":
+    sys.exit(main())
