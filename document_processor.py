@@ -966,10 +966,10 @@ _HEADING_SPELLING_CUTOFF = 80   # rapidfuzz ratio; "medicaitons" -> "medication"
 
 def _spelling_fixed(key: str) -> str:
     from rapidfuzz import fuzz, process
-    from mediassist.plan.drugs import english_words   # "Medical Specialty" is English, not "Medication"
+    from mediassist.index.embedder import known_words   # "Medical Specialty" is English, not "Medication"
     words = []
     for word in key.split():
-        if len(word) >= 5 and word not in _HEADING_WORDS and word not in english_words():
+        if len(word) >= 5 and word not in _HEADING_WORDS and word not in known_words():
             best = process.extractOne(word, _HEADING_WORDS, scorer=fuzz.ratio, score_cutoff=_HEADING_SPELLING_CUTOFF)
             word = best[0] if best and abs(len(best[0]) - len(word)) <= 2 else word   # not two words run together
         words.append(word)

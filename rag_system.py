@@ -20,13 +20,12 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Iterable, Iterator
 
 import httpx
 import numpy as np
 
-from mediassist.index.embedder import Embedder, default_embedding_model, load_embedder, resolve_dtype  # noqa: F401
+from mediassist.index.embedder import Embedder, default_embedding_model
 from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
 from mediassist.plan import extract_plan
 from document_processor import (Chunk, Document, Page, chunk_document, chunk_id, display_name, load_document,
@@ -49,7 +48,6 @@ MIN_GROUNDED_SHARE = 0.6   # of an LLM answer's content words, when the summary 
 CHARS_PER_TOKEN = 4
 SECTION_FETCH_LIMIT = 60
 EXACT_SEARCH_LIMIT = 3000   # a caller with up to this many chunks is searched exactly (see RagSystem.candidates)
-EMBED_BATCH = 32
 BULK_GROUP = 16   # files whose chunks are embedded together by ingest_many
 CHROMA_ADD_BATCH = 4000   # under Chroma's largest batch
 ORPHAN_GRACE_S = 3600     # with a shared Chroma server: far longer than any upload (gunicorn kills at 300 s)

@@ -38,7 +38,8 @@ from app import create_app  # noqa: E402
 from document_processor import chunk_id, load_document  # noqa: E402
 from patient_language import analyse  # noqa: E402
 from prompting import build_user_message  # noqa: E402
-from rag_system import RagSystem, default_embedding_model  # noqa: E402
+from mediassist.index.embedder import default_embedding_model  # noqa: E402
+from rag_system import RagSystem  # noqa: E402
 from settings import Settings  # noqa: E402
 from training.evaluate import naive_chunks, percentile  # noqa: E402
 

@@ -79,7 +79,7 @@ def test_a_short_summary_is_sent_whole(rag):
 
 
 def test_bfloat16_embeddings_point_the_same_way_as_float32():
-    from rag_system import Embedder, default_embedding_model
+    from mediassist.index.embedder import Embedder, default_embedding_model
     texts = ["Metoprolol tartrate 25 mg by mouth twice daily.", "Follow up with Dr. Ames in two weeks.",
              "Call 911 for chest pain or trouble breathing."]
     full = Embedder(default_embedding_model(), "float32").embed(texts)

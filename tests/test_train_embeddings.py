@@ -3,7 +3,7 @@ import json
 import random
 
 from app import create_app
-from rag_system import default_embedding_model
+from mediassist.index.embedder import default_embedding_model
 from settings import Settings
 from tests.conftest import ask, upload
 from training.evaluate import compare_embedding_models, main as evaluate_main

@@ -345,7 +345,7 @@ def split_retrieval(questions: list[SplitQuestion], chunks: dict[str, list[str]]
 
 
 def compare_embedding_models(split: Path, corpus: Path, models: list[str], dtype: str = "float32") -> dict[str, dict]:
-    from rag_system import Embedder, default_embedding_model
+    from mediassist.index.embedder import Embedder, default_embedding_model
     questions = load_split(split)
     chunks = indexed_chunks(corpus, {q.document for q in questions})
     folder = lambda model: default_embedding_model() if model == "base" else model  # noqa: E731

@@ -64,7 +64,6 @@ def collect(rag, scorer, questions, ids):
 def main(argv=None) -> int:
     from sklearn.linear_model import LogisticRegression
 
-    from document_processor import load_document  # noqa: F401
     from rag_system import RagSystem
     from settings import Settings
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mediassist.emergency.detector import (CALIBRATION_PATH, SELF_HARM, STACK_FEATURES, Bank,  # noqa: E402
-                                           Calibration, EmergencyDetector, Probe, known_words, packaged_embedder)
+                                           Calibration, EmergencyDetector, Probe, packaged_embedder)
+from mediassist.index.embedder import known_words  # noqa: E402
 
 LABELLED = ROOT / "training" / "data" / "emergency"
 TEST_SHARE = 0.4
@@ -138,7 +139,7 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
         "signs": {"names": list(centroids), "centroids": [[round(float(v), 6) for v in c] for c in centroids.values()]},
         "fitted_on": {"messages": len(train), "families": len(set(families)), "bank": len(bank_x)},
     }
-    return data, _calibration(data)
+    return data, Calibration.from_json(data)
 
 
 def bank_centroids(bank: Bank, vectors: np.ndarray) -> dict[str, np.ndarray]:
@@ -147,13 +148,6 @@ def bank_centroids(bank: Bank, vectors: np.ndarray) -> dict[str, np.ndarray]:
         mean = vectors[[i for i, s in enumerate(bank.signs) if s == sign]].mean(axis=0)
         centroids[sign] = mean / np.linalg.norm(mean)
     return centroids
-
-
-def _calibration(data: dict) -> Calibration:
-    path = ROOT / "training" / "out" / "calibration.tmp.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return Calibration.load(path)
 
 
 # ---------------------------------------------------------------- reporting
@@ -215,7 +209,7 @@ def main(argv=None) -> int:
         return 2
     embedder = packaged_embedder()
     bank = Bank.load()
-    known = known_words(embedder.model.tokenizer)
+    known = set(known_words())
     if not args.report:
         unfitted = EmergencyDetector(embedder.embed, known, bank=bank, calibration=_placeholder())
         data, _ = fit_calibration(unfitted, bank, [e for e in examples if e.split == "train"])

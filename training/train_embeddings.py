@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.data / f"{split}.jsonl").is_file():
             print(f"No {split}.jsonl in {args.data}: run `make train-data` first.", file=sys.stderr)
             return 2
-    from rag_system import default_embedding_model
+    from mediassist.index.embedder import default_embedding_model
     base = default_embedding_model() if args.base == "base" else args.base
     pairs = training_pairs(args.data / "train.jsonl")
     if len(pairs) < 2:

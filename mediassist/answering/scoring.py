@@ -121,10 +121,6 @@ class LineScorer:
                                                                               for w in words)]
         return len(missing) / len(analysis.focus_stems)
 
-    def probabilities(self, analysis: QuestionAnalysis, lines: list[Line]) -> np.ndarray:
-        calibration = self.calibration or Calibration.load()
-        return calibration.probabilities(self.features(analysis, lines))
-
     def warm(self, passages: list) -> None:
         from .lines import lines_of
         self.line_vectors([line.text for passage in passages for line in lines_of(passage)])
@@ -183,7 +179,3 @@ def _fuzzy_share(words: tuple[str, ...], text: str) -> float:
         return 0.0
     line_words = set(re.findall(r"[a-z]{4,}", text.lower()))
     return sum(any(w == lw or fuzz.ratio(w, lw) >= FUZZY_WORD for lw in line_words) for w in words) / len(words)
-
-
-def logistic(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from ..index.embedder import Embedder, default_embedding_model
+from ..index.embedder import Embedder, default_embedding_model, known_words
 from .framing import Framing, frame, normalise
 from .self_harm import ABOUT_THE_RECORD, FIRST_PERSON, explicit_self_harm
 from .vitals import dangerous_readings
@@ -96,7 +96,10 @@ class Calibration:
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Calibration":
         return cls(emergency_probe=Probe.from_json(data["emergency_probe"]),
                    self_harm_probe=Probe.from_json(data["self_harm_probe"]),
                    stack_weights=data["stack"]["weights"], stack_bias=data["stack"]["bias"],
@@ -222,14 +225,9 @@ def shared_detector() -> EmergencyDetector:
     with _LOCK:
         if _DETECTOR is None:
             embedder = packaged_embedder()
-            _DETECTOR = EmergencyDetector(embedder.embed, known_words(embedder.model.tokenizer))
+            _DETECTOR = EmergencyDetector(embedder.embed, set(known_words()))
         return _DETECTOR
 
 
 def packaged_embedder() -> Embedder:
     return Embedder(default_embedding_model(), "auto")
-
-
-def known_words(tokenizer) -> set[str]:
-    """Whole words the embedding model's tokenizer knows: real words that must not be "corrected"."""
-    return {token for token in tokenizer.get_vocab() if token.isalpha() and token.isascii()}

@@ -66,6 +66,14 @@ class Embedder:
             return ((hidden * mask).sum(dim=1) / mask.sum(dim=1)).float().numpy()
 
 
+@functools.lru_cache(maxsize=1)
+def known_words() -> frozenset[str]:
+    """Whole English words of the packaged model's tokenizer vocabulary: real words, never "corrected" as
+    misspellings of a symptom, a drug or a heading."""
+    vocab = Path(default_embedding_model()) / "vocab.txt"
+    return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.isascii())
+
+
 FEW = 8   # up to this many texts go the short way (questions, a message's sentences); more go through encode()
 
 

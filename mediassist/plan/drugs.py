@@ -18,6 +18,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from mediassist.index.embedder import known_words
+
 DATA = Path(__file__).parent / "data"
 MAX_WORDS = 5
 FUZZY_MIN_LENGTH = 6
@@ -109,7 +111,7 @@ def vocabulary() -> DrugVocabulary:
             if not line.startswith("#"):
                 variant, generic = line.rstrip("\n").split("\t")
                 names.setdefault(_key(variant), generic)
-    english = english_words()
+    english = set(known_words())
     capitalised_only, upper_only, classes = set(), set(), set()
     supplement = DATA / "drugs_supplement.toml"
     if supplement.exists():
@@ -123,11 +125,3 @@ def vocabulary() -> DrugVocabulary:
             if entry["kind"] == "class":
                 classes.add(entry["generic"].lower())
     return DrugVocabulary(names, capitalised_only, english, upper_only, classes)
-
-
-@functools.lru_cache(maxsize=1)
-def english_words() -> set[str]:
-    """Whole words of the packaged embedding model's tokenizer vocabulary: real words, never "corrected"."""
-    from mediassist.index.embedder import default_embedding_model
-    vocab = Path(default_embedding_model()) / "vocab.txt"
-    return {w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha()}

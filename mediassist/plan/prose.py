@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from discharge_plan import _DURATION, _dose, _frequency
+
 from .drugs import DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
@@ -96,7 +98,6 @@ def _listed(clause: str, mentions: list[Mention]) -> list[Mention]:
 
 def _prescription_form(text: str) -> bool:
     """A dose, and how often or for how long: "2 mg/kg/day for 3-5 days", "iron 325 mg p.o. t.i.d."."""
-    from discharge_plan import _DURATION, _dose, _frequency
     return bool(_dose(text) and (_frequency(text, 0) or _DURATION.search(text)))
 
 
