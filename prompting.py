@@ -9,13 +9,6 @@ NOT_IN_SUMMARY = (
     "(the doctor, nurse or pharmacist who looked after you) or your family doctor."
 )
 
-# Phrases that mean an LLM answered "the summary does not say".
-REFUSAL_MARKERS = (
-    "does not mention", "doesn't mention", "does not say", "doesn't say", "not mentioned",
-    "no information", "does not include", "doesn't include", "does not contain", "doesn't contain",
-    "not in your summary", "not in the summary", "does not specify", "doesn't specify",
-)
-
 INSTRUCTIONS = """\
 Answer the patient's question using ONLY the excerpts of their discharge summary below.
 - Use plain, everyday words a patient understands; explain medical terms briefly.
@@ -64,11 +57,6 @@ def user_turn(question: str, excerpts: str) -> str:
         f"<discharge_summary_excerpts>\n{excerpts}\n</discharge_summary_excerpts>\n\n"
         f"Patient's question: {question.strip()}"
     )
-
-
-def is_refusal(answer: str) -> bool:
-    lowered = answer.lower().replace("’", "'")
-    return any(marker in lowered for marker in REFUSAL_MARKERS)
 
 
 def _attr(value: str) -> str:

@@ -26,7 +26,7 @@ import httpx
 import numpy as np
 
 from mediassist.index.embedder import Embedder, default_embedding_model
-from backends import Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
+from backends import EMPTY_ANSWER, Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
 from mediassist.plan import extract_plan
 from document_processor import (Chunk, Document, Page, chunk_document, chunk_id, display_name, load_document,
                                 split_sections)
@@ -34,9 +34,13 @@ from mediassist.emergency import emergency_notice, shared_detector, stated_numbe
 from errors import DocumentNotFound, EmptyFile, NoTextFound, QAError, ServiceUnavailable
 from mediassist.answering.composer import OFFLINE_NOTICE, compose
 from mediassist.answering.scoring import Calibration as AnswerCalibration, LineScorer
-from grounding import grounded_share, ungrounded_numbers
 from patient_language import QuestionAnalysis, analyse, content_stems, passage_matches
-from prompting import NOT_IN_SUMMARY, Passage, build_user_message, is_refusal
+from mediassist.answering.lines import lines_of
+from mediassist.llm.excerpts import choose_excerpts, reading_order
+from mediassist.llm.hybrid import SentenceGate, grounded_events
+from mediassist.llm.support import SupportChecker
+from mediassist.llm.tokens import TokenCounter
+from prompting import Passage, build_user_message
 from settings import Settings
 
 log = logging.getLogger("mediassist.rag")
@@ -44,8 +48,8 @@ log = logging.getLogger("mediassist.rag")
 PRIMARY_SECTION_BOOST = 0.30
 SECONDARY_SECTION_BOOST = 0.12
 LEXICAL_WEIGHT = 0.20
-MIN_GROUNDED_SHARE = 0.6   # of an LLM answer's content words, when the summary seems silent
-CHARS_PER_TOKEN = 4
+CHARS_PER_TOKEN = 4        # for the extractive engine's passages; the LLM's prompt is counted in real tokens
+PROMPT_SLACK_TOKENS = 48   # the chat template's own tokens around the system and user turns
 SECTION_FETCH_LIMIT = 60
 EXACT_SEARCH_LIMIT = 3000   # a caller with up to this many chunks is searched exactly (see RagSystem.candidates)
 BULK_GROUP = 16   # files whose chunks are embedded together by ingest_many
@@ -161,6 +165,7 @@ class RagSystem:
         self._opening = threading.Lock()
         self.emergencies = shared_detector()
         self.lines = LineScorer(embedder.embed, AnswerCalibration.load())
+        self.tokens = TokenCounter(llm.count_tokens, embedder.count_tokens) if llm else None
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
@@ -493,7 +498,7 @@ class RagSystem:
         if self.llm is None:
             events = self._extractive_events(analysis, passages, OFFLINE_NOTICE)
         else:
-            events = self._llm_events(question, analysis, passages)
+            events = self._llm_events(question, analysis, passages, owner, doc_ids)
         yield from with_emergency_notice(events, notice)
         log.info("answered query documents=%d passages=%d emergency=%s ms=%d", len(doc_ids or []), len(passages),
                  notice is not None, (time.perf_counter() - started) * 1000)
@@ -539,45 +544,66 @@ class RagSystem:
         yield {"type": "done", "answer": result.text, "found": result.found, "sources": sources,
                "backend": "extractive", "model": None, "notice": notice}
 
-    def _llm_events(self, question: str, analysis: QuestionAnalysis, passages: list[Passage]) -> Iterator[dict]:
-        """Streams the model's answer when the summary seems to answer the question; when it seems silent,
-        the answer is held back and shown only if it is grounded in the excerpts."""
-        in_reading_order = sorted(passages, key=lambda p: (p.document_id, p.start))
-        tokens = self.llm.stream(build_user_message(question, in_reading_order))
+    def _llm_events(self, question: str, analysis: QuestionAnalysis, passages: list[Passage], owner: str,
+                    doc_ids: list[str] | None) -> Iterator[dict]:
+        """The model's answer as far as the summary supports it (mediassist/llm/hybrid.py); the extractive
+        answer, with a notice, when the model cannot answer at all."""
+        excerpts = self._excerpts_for_model(question, passages, owner, doc_ids)
+        tokens = self.llm.stream(build_user_message(question, excerpts))
         try:
-            first = next(tokens, "")
+            first = next(tokens, None)
+            if first is None:
+                raise BackendUnavailable(EMPTY_ANSWER)
         except BackendUnavailable as error:
             log.warning("LLM backend %s unavailable, answering extractively", self.llm.name)
             yield from self._extractive_events(analysis, passages, fallback_notice(str(error)))
             return
-        summary_answers = compose(analysis, passages, self.lines).found
-        sources = [p.source_json() for p in passages]
-        yield {"type": "sources", "sources": sources}
-        parts = [first]
-        if first and summary_answers:
-            yield {"type": "token", "text": first}
+        extractive = compose(analysis, passages, self.lines)
+        gate = SentenceGate(SupportChecker(self.lines), [line for p in excerpts for line in lines_of(p)])
+        yield {"type": "sources", "sources": [p.source_json() for p in excerpts]}
         try:
-            for token in tokens:
-                parts.append(token)
-                if summary_answers:
-                    yield {"type": "token", "text": token}
+            for event in grounded_events(itertools.chain([first], tokens), gate, extractive, excerpts,
+                                         self.llm.name, self.llm.model):
+                if event["type"] == "done":
+                    log.info("LLM answer checked kept=%d left_out=%d refusals=%d quoted_instead=%s",
+                             *(event["checked"][k] for k in ("kept", "left_out", "refusals", "quoted_instead")))
+                yield event
         except BackendInterrupted as error:
             log.warning("LLM backend %s stopped mid-answer", self.llm.name)
             yield {"type": "error", "error": f"{error} The answer above may be incomplete."}
-            return
-        text = "".join(parts).strip()
-        found = bool(text) and not is_refusal(text)
-        if found and not summary_answers and grounded_share(text, passages) < MIN_GROUNDED_SHARE:
-            log.info("LLM answer not grounded in the summary; answering that the summary does not say")
-            found = False
-        if not summary_answers:
-            text = text if found else NOT_IN_SUMMARY
-            yield {"type": "token", "text": text}
-        caution = unverified_figures_caution(text, passages) if found else ""
-        if caution:
-            yield {"type": "token", "text": caution}
-        yield {"type": "done", "answer": text + caution, "found": found, "sources": sources if found else [],
-               "backend": self.llm.name, "model": self.llm.model, "notice": None}
+
+    def _excerpts_for_model(self, question: str, ranked: list[Passage], owner: str,
+                            doc_ids: list[str] | None) -> list[Passage]:
+        """What fits the model's context window, ordered for its prompt cache (mediassist/llm/excerpts.py)."""
+        if not ranked:
+            return []
+        every = self._every_chunk(ranked, owner, doc_ids)
+        return choose_excerpts(ranked, every, self._prompt_budget(question), self.tokens.count)
+
+    def _every_chunk(self, ranked: list[Passage], owner: str, doc_ids: list[str] | None) -> list[Passage]:
+        records = self.scope(owner, doc_ids)
+        if sum(r.chunks for r in records) > EXACT_SEARCH_LIMIT:
+            return sorted(ranked, key=reading_order)
+        ids = [chunk_id(r.id, i) for r in records for i in range(r.chunks)]
+        found = self._call(self.chunks.get, ids=ids, where=_scope_filter(owner, [r.id for r in records]),
+                           include=["documents", "metadatas"])
+        names = {r.id: r.filename for r in records}
+        score = {p.chunk_id: p.score for p in ranked}
+        return [Passage(chunk_id=cid, document_id=meta["doc_id"], filename=names.get(meta["doc_id"], ""),
+                        section=meta["section"], page=int(meta["page"]), start=int(meta["start"]),
+                        end=int(meta["end"]), text=text, score=score.get(cid, 0.0))
+                for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])]
+
+    def _prompt_budget(self, question: str) -> int:
+        """Tokens of summary the prompt may carry: CONTEXT_TOKENS, and never more than the model's window
+        leaves once the instructions, the question and the answer's own tokens are counted."""
+        budget = self.settings.context_tokens
+        window = self.llm.context_window()
+        if window:
+            fixed = self.tokens.count(build_user_message(question, [])) + PROMPT_SLACK_TOKENS
+            fixed += self.tokens.count(self.llm.system or "")
+            budget = min(budget, window - self.settings.llm_max_tokens - fixed)
+        return max(budget, 0)
 
     # ------------------------------------------------------------ health
 
@@ -621,14 +647,6 @@ def lexical_overlap(analysis: QuestionAnalysis, text: str) -> float:
     if not terms:
         return 0.0
     return sum(passage_matches(text, frozenset([t])) for t in terms) / len(terms)
-
-
-def unverified_figures_caution(answer: str, passages: list[Passage]) -> str:
-    figures = ungrounded_numbers(answer, passages)
-    if not figures:
-        return ""
-    return (f"\n\nCaution: these figures are not in the parts of your summary shown below: {', '.join(figures)}. "
-            "Check them with your care team before acting on them.")
 
 
 def fallback_notice(reason: str) -> str:

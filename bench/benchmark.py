@@ -10,7 +10,9 @@
   are synthetic: perturbed copies of real chunk vectors), and everything before the first LLM token
   (question analysis and embedding, retrieval, prompt);
 - time from `make run` to the first answered /health, and the peak RSS of the app process serving uploads
-  and questions.
+  and questions;
+- time to the first token of a real llama.cpp server, first question vs follow-ups, prompt built for the
+  prefix cache vs the old way (bench/prompt_cache.py; needs `make test-llm`'s packages).
 Uses ../shared/corpus when present, else the repo's own test summaries. Writes bench/results.json.
 """
 from __future__ import annotations
@@ -47,7 +49,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 QUESTIONS = ("What pills do I take at home and how often?", "When is my follow-up appointment?",
              "What can I eat?", "Can I drive?", "When should I go back to the ER?", "Why was I in the hospital?",
              "How much metoprolol do I take?", "Can I take a shower?")
-ALL_PARTS = ("ingest", "uploads", "retrieval", "run", "emergency", "plan")
+ALL_PARTS = ("ingest", "uploads", "retrieval", "run", "emergency", "plan", "llm")
 ADD_BATCH = 5000   # under Chroma's largest batch
 
 
@@ -296,6 +298,9 @@ def per_question_report(results: dict) -> list[str]:
     if "plan" in results:
         row = results["plan"]
         lines.append(f"discharge plan per summary: n={row['n']} p50 {row['p50_ms']} ms   p95 {row['p95_ms']} ms")
+    if "llm" in results:
+        from bench.prompt_cache import report as cache_report
+        lines += cache_report(results["llm"])
     return lines
 
 
@@ -352,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
             results["emergency"] = bench_emergency()
         if "plan" in parts:
             results["plan"] = bench_plan(files)
+        if "llm" in parts:
+            from bench.prompt_cache import bench_prompt_cache
+            results["llm"] = bench_prompt_cache(files, tmp)
     args.out.write_text(json.dumps(results, indent=2))
     print(report(results))
     print(f"\nwrote {args.out}")

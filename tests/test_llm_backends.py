@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from modelfile import read_modelfile
 from settings import Settings
 from tests.conftest import ask, free_port, parse_sse, upload
 from tests.test_api import SUMMARY
@@ -25,7 +27,9 @@ def uploaded(ollama_client):
 def test_context_reaches_the_model_in_the_user_turn(uploaded, ollama_stub):
     ollama_stub.reply = "Take azithromycin 250 mg once daily for 3 more days."
     body = ask(uploaded, "What pills do I take?").get_json()
-    assert body["answer"] == ollama_stub.reply
+    assert body["answer"].startswith(ollama_stub.reply)
+    # what the summary says and the model left out follows, word for word
+    assert "also says" in body["answer"] and "Albuterol inhaler 2 puffs every 6 hours" in body["answer"]
     assert body["backend"] == "ollama" and body["model"] == "mediassist" and body["found"] is True
     assert body["sources"] and body["sources"][0]["section"] == "Discharge Medications"
     chat = ollama_stub.requests_to("/api/chat")[-1]
@@ -37,14 +41,15 @@ def test_context_reaches_the_model_in_the_user_turn(uploaded, ollama_stub):
     assert chat["options"]["temperature"] == 0.05 and chat["options"]["num_predict"] == 300
 
 
-def test_tokens_stream_to_the_client(uploaded, ollama_stub):
-    ollama_stub.reply = "You take three medicines. Azithromycin once daily, albuterol as needed."
+def test_checked_sentences_stream_to_the_client_one_by_one(uploaded, ollama_stub):
+    ollama_stub.reply = ("Take azithromycin 250 mg once daily for 3 more days. "
+                         "Use the albuterol inhaler 2 puffs every 6 hours as needed for wheezing.")
     events = parse_sse(ask(uploaded, "What pills do I take?", stream=True).get_data(as_text=True))
     kinds = [kind for kind, _ in events]
     assert kinds[0] == "sources" and kinds[-1] == "done"
     tokens = [data["text"] for kind, data in events if kind == "token"]
-    assert len(tokens) > 5 and "".join(tokens) == ollama_stub.reply
-    assert events[-1][1]["backend"] == "ollama"
+    assert "".join(tokens[:2]) == ollama_stub.reply and "".join(tokens).strip() == events[-1][1]["answer"]
+    assert events[-1][1]["backend"] == "ollama" and events[-1][1]["checked"]["left_out"] == 0
 
 
 def test_tokens_arrive_before_the_answer_is_finished(ollama_app, ollama_stub):
@@ -62,7 +67,7 @@ def test_tokens_arrive_before_the_answer_is_finished(ollama_app, ollama_stub):
 
 def test_the_model_saying_the_summary_is_silent_means_found_false(uploaded, ollama_stub):
     ollama_stub.reply = "Your discharge summary does not mention this. Please ask your care team."
-    body = ask(uploaded, "Can I go skiing?").get_json()
+    body = ask(uploaded, "Can I drink alcohol?").get_json()   # the answer engine finds nothing either
     assert body["found"] is False and body["sources"] == []
 
 
@@ -80,12 +85,31 @@ def test_a_grounded_answer_is_kept_when_the_summary_seems_silent(uploaded, ollam
     assert body["found"] is True and "albuterol" in body["answer"]
 
 
-def test_figures_not_in_the_summary_get_a_caution(uploaded, ollama_stub):
-    ollama_stub.reply = "Take azithromycin 500 mg once daily."
+def test_an_invented_dose_never_reaches_the_patient(uploaded, ollama_stub):
+    ollama_stub.reply = "Take azithromycin 500 mcg once daily."
+    body = ask(uploaded, "What is the dose of azithromycin?").get_json()
+    assert "500" not in body["answer"] and "Azithromycin 250 mg" in body["answer"]   # the summary, quoted
+    assert body["backend"] == "extractive" and "could not be confirmed" in body["notice"]
+    ollama_stub.reply = "Azithromycin is 250 mg once daily. Keep taking it for 3 weeks."
+    body = ask(uploaded, "What is the dose of azithromycin?").get_json()
+    assert "250 mg once daily" in body["answer"] and "3 weeks" not in body["answer"]
+    assert "left out" in body["answer"] and body["checked"] == {"kept": 1, "left_out": 1, "refusals": 0,
+                                                                 "quoted_instead": False}
+
+
+def test_a_refusal_with_the_answer_in_it_is_an_answer(uploaded, ollama_stub):
+    ollama_stub.reply = ("Your summary does not mention how long to use the inhaler. "
+                         "It says albuterol inhaler 2 puffs every 6 hours as needed for wheezing.")
+    body = ask(uploaded, "How long do I use the inhaler?").get_json()
+    assert body["found"] is True and "2 puffs every 6 hours" in body["answer"]
+    assert "does not mention" not in body["answer"]
+
+
+def test_a_model_that_misses_what_the_summary_says_is_overruled_by_the_quotes(uploaded, ollama_stub):
+    ollama_stub.reply = "Your discharge summary does not mention this."
     body = ask(uploaded, "What pills do I take?").get_json()
-    assert body["found"] is True and "Caution" in body["answer"] and "500" in body["answer"]
-    ollama_stub.reply = "Take azithromycin 250 mg once daily for 3 more days."
-    assert "Caution" not in ask(uploaded, "What pills do I take?").get_json()["answer"]
+    assert body["found"] is True and "Azithromycin 250 mg by mouth" in body["answer"]
+    assert "did not find this" in body["notice"] and body["backend"] == "extractive"
 
 
 def test_missing_model_falls_back_to_extractive_and_says_so(uploaded, ollama_stub):
@@ -109,12 +133,13 @@ def test_server_down_falls_back_to_extractive(tmp_path):
     assert health["reachable"] is False and health["fallback"] is True
 
 
-def test_dropped_stream_keeps_the_partial_answer_and_sends_an_error(uploaded, ollama_stub):
-    ollama_stub.reply = "Take azithromycin every day and albuterol when you wheeze and rest a lot."
-    ollama_stub.drop_after_tokens = 4
+def test_dropped_stream_keeps_the_checked_sentences_and_sends_an_error(uploaded, ollama_stub):
+    ollama_stub.reply = "Take azithromycin 250 mg once daily. Use albuterol when you wheeze and rest a lot."
+    ollama_stub.drop_after_tokens = 8
     events = parse_sse(ask(uploaded, "What pills do I take?", stream=True).get_data(as_text=True))
     kinds = [kind for kind, _ in events]
-    assert kinds[0] == "sources" and kinds[-1] == "error" and kinds.count("token") == 4
+    assert kinds[0] == "sources" and kinds[-1] == "error" and kinds.count("token") == 1
+    assert events[1][1]["text"] == "Take azithromycin 250 mg once daily. "
     assert "incomplete" in events[-1][1]["error"]
 
 
@@ -202,43 +227,102 @@ def test_make_model_reports_a_missing_server(tmp_path):
 # ---------------------------------------------------------------- OpenAI-compatible servers
 
 class OpenAIStandIn:
-    """Just enough of /v1/chat/completions (streamed) and /v1/models."""
+    """Just enough of an OpenAI-compatible server (streamed /v1/chat/completions, /v1/models) and of llama.cpp's
+    extras (/props, /tokenize: one token per word here) to check what the app sends and how it copes."""
 
-    def __init__(self, reply: str):
-        self.reply, self.requests = reply, []
+    def __init__(self, reply: str, served: str = "served-model", window: int | None = None):
+        self.reply, self.served, self.window, self.requests = reply, served, window, []
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def wsgi(self, environ, start_response):
-        if environ["PATH_INFO"].endswith("/models"):
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [b'{"data": [{"id": "served-model"}]}']
-        body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+        path = environ["PATH_INFO"]
+        body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+        if path.endswith("/models"):
+            return self._json(start_response, {"data": [{"id": self.served}]})
+        if path == "/props" and self.window:
+            return self._json(start_response, {"default_generation_settings": {"n_ctx": self.window}})
+        if path == "/tokenize" and self.window:
+            return self._json(start_response, {"tokens": list(range(len(body["content"].split())))})
+        if not path.endswith("/chat/completions"):
+            return self._json(start_response, {"error": "not found"}, "404 Not Found")
         self.requests.append((dict(environ), body))
+        prompt_words = sum(len(m["content"].split()) for m in body["messages"])
+        if self.window and prompt_words + body["max_tokens"] > self.window:
+            return self._json(start_response, {"error": {"code": 400, "type": "exceed_context_size_error",
+                                                         "message": "request exceeds the available context size"}},
+                              "400 Bad Request")
         start_response("200 OK", [("Content-Type", "text/event-stream")])
-        words = self.reply.split(" ")
+        words = self.reply.split(" ") if self.reply else []
         deltas = [{"choices": [{"delta": {"content": w + (" " if i < len(words) - 1 else "")}}]}
                   for i, w in enumerate(words)]
         return [f"data: {json.dumps(d)}\n\n".encode() for d in deltas] + [b"data: [DONE]\n\n"]
 
+    @staticmethod
+    def _json(start_response, value, status="200 OK"):
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(value).encode()]
 
-def test_openai_compatible_backend_streams_with_the_key(tmp_path):
+
+@pytest.fixture
+def openai_stand_in():
     stand_in = OpenAIStandIn("Your follow-up is with Dr. Rivera on March 13, 2026.")
-    try:
-        client = create_app(Settings(data_dir=tmp_path, llm_backend="openai", llm_api_url=stand_in.url,
-                                     llm_api_key="secret-key", llm_model="served-model",
-                                     llm_max_tokens=200)).test_client()
-        upload(client, "pneumonia.txt", SUMMARY.encode())
-        events = parse_sse(ask(client, "When is my follow-up?", stream=True).get_data(as_text=True))
-        assert "".join(d["text"] for k, d in events if k == "token") == stand_in.reply
-        assert events[-1][1]["backend"] == "openai" and events[-1][1]["model"] == "served-model"
-        environ, body = stand_in.requests[-1]
-        assert environ["HTTP_AUTHORIZATION"] == "Bearer secret-key"
-        assert body["max_tokens"] == 200 and [m["role"] for m in body["messages"]] == ["user"]
-        assert "Dr. Rivera" in body["messages"][0]["content"]
-    finally:
-        stand_in.server.shutdown()
+    yield stand_in
+    stand_in.server.shutdown()
+
+
+def openai_client(tmp_path, stand_in, **settings):
+    options = {"llm_model": "served-model", "llm_max_tokens": 200, **settings}
+    client = create_app(Settings(data_dir=tmp_path, llm_backend="openai", llm_api_url=stand_in.url,
+                                 **options)).test_client()
+    upload(client, "pneumonia.txt", SUMMARY.encode())
+    return client
+
+
+def test_openai_compatible_backend_streams_with_the_key_and_the_modelfile_system(tmp_path, openai_stand_in):
+    client = openai_client(tmp_path, openai_stand_in, llm_api_key="secret-key")
+    events = parse_sse(ask(client, "When is my follow-up?", stream=True).get_data(as_text=True))
+    assert "".join(d["text"] for k, d in events if k == "token") == openai_stand_in.reply
+    assert events[-1][1]["backend"] == "openai" and events[-1][1]["model"] == "served-model"
+    environ, body = openai_stand_in.requests[-1]
+    assert environ["HTTP_AUTHORIZATION"] == "Bearer secret-key"
+    assert body["max_tokens"] == 200 and [m["role"] for m in body["messages"]] == ["system", "user"]
+    assert body["messages"][0]["content"] == read_modelfile(Path(__file__).parent.parent / "Modelfile").system
+    assert "Dr. Rivera" in body["messages"][1]["content"]
+
+
+def test_openai_health_says_when_the_model_is_not_served(tmp_path, openai_stand_in):
+    client = openai_client(tmp_path, openai_stand_in, llm_model="mediassist")
+    health = client.get("/health").get_json()["llm"]
+    assert health["fallback"] is True and "served-model" in health["message"]
+    assert openai_client(tmp_path / "b", openai_stand_in).get("/health").get_json()["llm"]["fallback"] is False
+
+
+def test_an_empty_answer_falls_back_to_the_quotes_with_a_notice(tmp_path, openai_stand_in):
+    openai_stand_in.reply = ""
+    body = ask(openai_client(tmp_path, openai_stand_in), "When is my follow-up?").get_json()
+    assert body["backend"] == "extractive" and "empty answer" in body["answer"] and "Dr. Rivera" in body["answer"]
+
+
+def test_the_prompt_is_trimmed_to_the_servers_context_window(tmp_path, openai_stand_in):
+    # words stand for tokens here: the system prompt and instructions (~350 words, 48 for the chat template),
+    # room for about 60 words of the summary, and the 100 of the answer
+    openai_stand_in.window = 560
+    client = openai_client(tmp_path, openai_stand_in, llm_max_tokens=100)
+    body = ask(client, "When is my follow-up?").get_json()
+    assert body["backend"] == "openai" and "Dr. Rivera" in body["answer"]
+    sent = openai_stand_in.requests[-1][1]
+    assert sum(len(m["content"].split()) for m in sent["messages"]) + 100 <= 560
+    assert "Lakeside Clinic" in sent["messages"][1]["content"]   # the passage that answers is the one kept
+    assert "intravenous antibiotics" not in sent["messages"][1]["content"]   # the hospital course did not fit
+
+
+def test_a_prompt_the_server_refuses_as_too_long_falls_back_with_a_notice(tmp_path, openai_stand_in):
+    openai_stand_in.window = 200
+    client = openai_client(tmp_path, openai_stand_in, llm_max_tokens=150)
+    body = ask(client, "When is my follow-up?").get_json()
+    assert body["backend"] == "extractive" and "too long" in body["answer"] and "Dr. Rivera" in body["answer"]
 
 
 def test_openai_backend_down_falls_back(tmp_path):

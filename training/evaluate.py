@@ -141,12 +141,16 @@ class AppPipeline:
     def run(self, q: Question, text: str, count_tokens) -> Result:
         doc = [self.ids[q.document]]
         passages, _ = self.rag.retrieve(q.question, OWNER, doc)
+        if self.rag.llm is not None:   # what the model reads, not what the quotes are chosen from
+            passages = self.rag._excerpts_for_model(q.question, passages, OWNER, doc)
         started = time.perf_counter()
         answer = self.rag.answer(q.question, OWNER, doc)
         latency = (time.perf_counter() - started) * 1000
+        checked = answer.get("checked")
         result = score(q, text, [(p.start, p.end) for p in passages], [p.text for p in passages],
                        answer["answer"], not answer["found"], latency, count_tokens,
-                       backend_used=answer["backend"])
+                       backend_used=answer["backend"],
+                       intervened=bool(checked["left_out"] or checked["quoted_instead"]) if checked else None)
         if q.answerable and q.evidence:
             quoted = normalise(" ".join(source["text"] for source in answer["sources"]))
             result.evidence_in_sources = sum(normalise(span) in quoted for span in q.evidence) / len(q.evidence)
@@ -227,6 +231,8 @@ def summarise(results: list[Result]) -> dict:
         "token_f1": mean([r.token_f1 for r in answerable]),
         "refusal_rate_unanswerable": mean([r.refused for r in unanswerable]),
         "wrong_refusal_rate": mean([r.refused for r in answerable]),
+        # of the model's answers, the share the grounding check cut or replaced by the summary's quotes
+        "grounding_intervened": mean([r.extra.get("intervened") for r in results]),
         "latency_p50_ms": round(percentile([r.latency_ms for r in results], 0.5), 1),
         "latency_p95_ms": round(percentile([r.latency_ms for r in results], 0.95), 1),
     }
@@ -243,6 +249,7 @@ COLUMNS = (("evidence_recall", "evid.rec"), ("evidence_in_sources", "in sources"
            ("key_fact_recall", "facts"),
            ("rouge_l", "ROUGE-L"), ("token_f1", "token F1"),
            ("refusal_rate_unanswerable", "refuse(U)"), ("wrong_refusal_rate", "wrong ref"),
+           ("grounding_intervened", "checked"),
            ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
 
 
@@ -386,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", action="append", choices=["extractive", "ollama", "openai"])
     parser.add_argument("--out", type=Path, default=ROOT / "training" / "out")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions (for a quick look)")
+    parser.add_argument("--part", choices=["all", "train", "test"], default="all",
+                        help="only the questions of one part of the document split (a slow model: --part test)")
+    parser.add_argument("--llm-url", help="with --backend openai: the server's /v1 address (tests/llama_server.py)")
+    parser.add_argument("--llm-model", default=Settings().llm_model, help="the model name the server serves")
+    parser.add_argument("--llm-max-tokens", type=int, default=Settings().llm_max_tokens)
     parser.add_argument("--context-tokens", type=int, default=Settings().context_tokens,
                         help="the context budget (lower it to measure retrieval on summaries that do not fit whole)")
     parser.add_argument("--embedding-dtype", default=Settings().embedding_dtype, choices=["auto", "float32", "bfloat16"],
@@ -401,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.split:
         return split_main(args)
-    questions = load_questions(args.questions or QUESTION_FILES)[: args.limit or None]
+    questions = [q for q in load_questions(args.questions or QUESTION_FILES)
+                 if args.part in ("all", q.split)][: args.limit or None]
     texts = {name: load_document((args.corpus / name).read_bytes(), name).text
              for name in sorted({q.document for q in questions})}
     report: dict = {"overall": {}, "by_category": {}, "questions": len(questions), "documents": len(texts)}
@@ -409,8 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pipelines = []
         for i, backend in enumerate(args.backend or ["extractive"]):
+            llm = {"llm_api_url": args.llm_url, "llm_model": args.llm_model, "llm_max_tokens": args.llm_max_tokens,
+                   "llm_timeout": 600} if backend == "openai" else {}
             pipeline = AppPipeline(backend, Path(tmp) / f"app{i}", context_tokens=args.context_tokens,
-                                   embedding_dtype=args.embedding_dtype, embedding_model=pipeline_model(args))
+                                   embedding_dtype=args.embedding_dtype, embedding_model=pipeline_model(args), **llm)
             for name in texts:
                 pipeline.add(name, (args.corpus / name).read_bytes())
             pipelines.append(pipeline)
@@ -424,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
             label = f"pipeline:{runner.name}" if runner is not naive else "naive top-3"
             for split in ("train", "test"):
                 part = [r for r in results if r.question.split == split]
+                if not part:
+                    continue
                 report["overall"][f"{label} {split}"] = summarise(part)
                 if runner is not naive and split == "test":
                     report["by_category"][f"{label} test"] = by_category(part)

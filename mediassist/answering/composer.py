@@ -33,6 +33,7 @@ class ExtractiveAnswer:
     found: bool
     passages: list[Passage]
     support: float = 0.0      # the calibrated probability of the best line: how surely the summary answers
+    lines: tuple[Line, ...] = ()   # the lines quoted, when the summary answers
 
 
 def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineScorer,
@@ -58,14 +59,14 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     chosen = _about_the_drug_asked(analysis.question, chosen, [lines[i] for i in order])
     chosen += _detail_lines(analysis.question, [lines[i] for i in order[:DETAIL_SEARCH]], chosen)
     chosen = sorted(with_items(chosen, lines)[:MAX_LINES + 6], key=_reading_order)
-    quoted = _format(chosen)
+    quoted = format_quotes(chosen)
     passages_used = list({line.passage.chunk_id: line.passage for line in chosen}.values())
     missing = _missing_detail(analysis.question, chosen)
     if missing:
         text = (f"{notice}\n\nYour summary mentions this but does not give {DETAIL_WORDS[missing]}. "
                 f"Ask your pharmacist or care team.\n\n{quoted}")
         return ExtractiveAnswer(text, False, passages_used, support)
-    return ExtractiveAnswer(f"{notice}\n\n{quoted}", True, passages_used, support)
+    return ExtractiveAnswer(f"{notice}\n\n{quoted}", True, passages_used, support, tuple(chosen))
 
 
 def _drug_not_named(question: str, lines: list[Line]) -> str | None:
@@ -139,7 +140,7 @@ def _reading_order(line: Line) -> tuple:
     return line.passage.document_id, line.passage.start, line.index
 
 
-def _format(lines: list[Line]) -> str:
+def format_quotes(lines: list[Line]) -> str:
     """Lines grouped under their section and page, in reading order."""
     several_files = len({line.passage.document_id for line in lines}) > 1
     blocks: dict[tuple, list[str]] = {}

@@ -53,6 +53,10 @@ class Embedder:
                                         show_progress_bar=False).float().numpy()
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of the embedding model's own tokenizer: a stand-in count where an LLM server has none."""
+        return len(self.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
     def _forward(self, texts: list[str]) -> np.ndarray:
         """The same vectors as encode() for a question or two, without its per-call bookkeeping (about 4 ms of
         the 11 ms a short question costs on two cores): tokenise, run the transformer, mean-pool."""
