@@ -16,7 +16,7 @@ from mediassist.answering.composer import ExtractiveAnswer, format_quotes
 from mediassist.answering.lines import Line
 from prompting import NOT_IN_SUMMARY, Passage
 
-from .support import SupportChecker, complete_sentences
+from .support import SupportChecker, complete_sentences, folded
 
 PART_LEFT_OUT = ("Part of the AI model's answer was left out because your summary does not say it. "
                  "Ask your care team about anything that is unclear.")
@@ -60,7 +60,7 @@ class SentenceGate:
                 self.refusals += 1
             elif verdict.kind == "unsupported":
                 self.left_out.append(verdict.reason)
-            elif _folded(sentence) in map(_folded, self.kept):
+            elif folded(sentence) in map(folded, self.kept):
                 continue   # a small model repeats itself
             else:
                 released += self._framing + [sentence]
@@ -108,10 +108,6 @@ def grounded_events(tokens: Iterable[str], gate: SentenceGate, extractive: Extra
     yield {"type": "token", "text": NOT_IN_SUMMARY}
     yield {"type": "done", "answer": NOT_IN_SUMMARY, "found": False, "sources": [], "backend": backend,
            "model": model, "notice": None, "checked": checked}
-
-
-def _folded(sentence: str) -> str:
-    return " ".join(sentence.lower().split())
 
 
 def _quotes(extractive: ExtractiveAnswer) -> str:

@@ -72,8 +72,8 @@ class SupportChecker:
         self.scorer = scorer
 
     def judge(self, sentence: str, lines: list[Line]) -> Verdict:
-        folded = _folded(sentence)
-        if REFUSAL.search(sentence) or (folded and folded in _folded(NOT_IN_SUMMARY)):   # the wording we ask for
+        words_only = folded(sentence)
+        if REFUSAL.search(sentence) or (words_only and words_only in folded(NOT_IN_SUMMARY)):   # the wording we ask for
             return Verdict("refusal")
         words = frozenset(content_stems(sentence) - FRAMING_WORDS)
         if not words and not re.search(r"\d", sentence):
@@ -82,8 +82,9 @@ class SupportChecker:
         stray = self._unnamed_drugs(sentence, summary)
         if stray:
             return Verdict("unsupported", f"medicines not in the summary: {', '.join(stray)}")
-        if unconfirmed(sentence, summary):
-            return Verdict("unsupported", f"figures not in the summary: {', '.join(unconfirmed(sentence, summary))}")
+        missing = unconfirmed(sentence, summary)
+        if missing:
+            return Verdict("unsupported", f"figures not in the summary: {', '.join(missing)}")
         calibration = self.scorer.calibration
         probabilities = calibration.probabilities(self.scorer.features(analyse(sentence), lines)) if lines else []
         supporting = tuple(line for line, p in zip(lines, probabilities) if p >= calibration.quote_threshold)
@@ -106,5 +107,5 @@ class SupportChecker:
         return [m.text for m in drugs.mentions(sentence) if m.generic not in named and m.text.lower() not in lowered]
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
