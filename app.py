@@ -23,7 +23,8 @@ from flask.cli import with_appcontext
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from audit import AuditLog
-from errors import BadRequest, InvalidQuestion, QAError, TooLarge, Unauthorized
+from mediassist.answering.followup import Turn
+from errors import BadRequest, InvalidQuestion, NothingToExport, QAError, TooLarge, Unauthorized
 from rag_system import RagSystem
 from settings import Settings
 
@@ -33,6 +34,9 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
                            "frame-ancestors 'none'")
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
+MAX_HISTORY_TURNS = 20          # a page may send the whole thread; more than this is not a conversation
+USED_HISTORY_TURNS = 4          # the last few turns are what a follow-up can refer back to
+MAX_HISTORY_ANSWER_CHARS = 20_000
 
 bp = Blueprint("mediassist", __name__)
 
@@ -178,6 +182,17 @@ def document_plan(doc_id: str):
     return get_rag().plan(current_owner(), doc_id)
 
 
+@bp.get("/api/documents/<doc_id>/plan.ics")
+def document_calendar(doc_id: str):
+    audit("calendar", document_id=doc_id)
+    calendar = get_rag().plan_calendar(current_owner(), doc_id)
+    if calendar is None:
+        raise NothingToExport("Your summary gives no follow-up appointment with a date, so there is nothing to add "
+                               "to a calendar. Check the plan for when to book one.")
+    return Response(calendar, mimetype="text/calendar",
+                    headers={"Content-Disposition": 'attachment; filename="follow-up-appointments.ics"'})
+
+
 @bp.delete("/api/documents/<doc_id>")
 def delete_document(doc_id: str):
     audit("delete", document_id=doc_id)
@@ -189,7 +204,7 @@ def delete_document(doc_id: str):
 def query():
     audit("query")
     owner = current_owner()
-    question, doc_ids, stream = read_query()
+    question, doc_ids, stream, history = read_query()
     rag = get_rag()
     # Checked before any byte is streamed, so these errors still get their 4xx status.
     scope = rag.scope(owner, doc_ids)
@@ -197,13 +212,13 @@ def query():
         raise BadRequest("You have no documents yet: upload a discharge summary first, then ask.")
     g.audit.update(document_ids=[record.id for record in scope], stream=stream)
     if not stream:
-        return rag.answer(question, owner, doc_ids)
-    events = rag.answer_stream(question, owner, doc_ids)
+        return rag.answer(question, owner, doc_ids, history)
+    events = rag.answer_stream(question, owner, doc_ids, history)
     return Response(stream_with_context(server_sent_events(events)), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def read_query() -> tuple[str, list[str] | None, bool]:
+def read_query() -> tuple[str, list[str] | None, bool, list[Turn]]:
     try:
         body = request.get_json(silent=True)
     except RecursionError:   # nested thousands deep: silent=True only covers ValueError
@@ -215,7 +230,7 @@ def read_query() -> tuple[str, list[str] | None, bool]:
     question = body.get("question")
     if not isinstance(question, str):
         raise BadRequest("'question' must be a string.")
-    if not question.isascii() and any("\ud800" <= char <= "\udfff" for char in question):
+    if has_lone_surrogate(question):
         raise BadRequest("'question' is not valid text (it holds an unpaired UTF-16 surrogate escape).")
     question = question.strip()
     if not question:
@@ -229,7 +244,30 @@ def read_query() -> tuple[str, list[str] | None, bool]:
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise BadRequest("'stream' must be true or false.")
-    return question, doc_ids or None, stream
+    return question, doc_ids or None, stream, read_history(body.get("history"))
+
+
+def read_history(history) -> list[Turn]:
+    """The conversation so far, oldest first: at most MAX_HISTORY_TURNS turns are sent, the last few are used."""
+    if history is None:
+        return []
+    if not isinstance(history, list) or len(history) > MAX_HISTORY_TURNS:
+        raise BadRequest(f"'history' must be a list of at most {MAX_HISTORY_TURNS} earlier turns, "
+                         'each {"question": "...", "answer": "..."}.')
+    turns = []
+    for n, turn in enumerate(history, start=1):
+        if not isinstance(turn, dict) or not all(isinstance(turn.get(k), str) for k in ("question", "answer")):
+            raise BadRequest(f'Turn {n} of \'history\' must be {{"question": "...", "answer": "..."}} with text values.')
+        if len(turn["question"]) > get_settings().max_question_chars or len(turn["answer"]) > MAX_HISTORY_ANSWER_CHARS:
+            raise BadRequest(f"Turn {n} of 'history' is too long.")
+        if has_lone_surrogate(turn["question"]) or has_lone_surrogate(turn["answer"]):
+            raise BadRequest(f"Turn {n} of 'history' is not valid text.")
+        turns.append(Turn(turn["question"].strip(), turn["answer"].strip()))
+    return turns[-USED_HISTORY_TURNS:]
+
+
+def has_lone_surrogate(text: str) -> bool:
+    return not text.isascii() and any("\ud800" <= char <= "\udfff" for char in text)
 
 
 def server_sent_events(events):

@@ -10,7 +10,7 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Iterator, Protocol, Sequence
 
 import httpx
 import ollama
@@ -37,7 +37,7 @@ class Backend(Protocol):
     model: str | None
     system: str | None   # the system prompt the backend sends itself (None: the model has its own, as in Ollama)
 
-    def stream(self, user_message: str) -> Iterator[str]: ...
+    def stream(self, user_message: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str]: ...
 
     def health(self) -> dict: ...
 
@@ -59,11 +59,11 @@ class OllamaBackend:
         self._health_cache: tuple[float, dict] | None = None
         self._window_cache: tuple[float, int | None] | None = None
 
-    def stream(self, user_message: str) -> Iterator[str]:
+    def stream(self, user_message: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str]:
         started = False
         try:
             # No system message: it would replace the SYSTEM prompt of the mediassist Modelfile.
-            parts = self.client.chat(model=self.model, messages=[{"role": "user", "content": user_message}],
+            parts = self.client.chat(model=self.model, messages=chat_messages(user_message, history),
                                      stream=True, options=self.options)
             for part in parts:
                 text = part.message.content or ""
@@ -136,10 +136,10 @@ class OpenAICompatibleBackend:
         self._window: int | None = None
         self._can_tokenize = True
 
-    def stream(self, user_message: str) -> Iterator[str]:
+    def stream(self, user_message: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str]:
         started = False
         system = [{"role": "system", "content": self.system}] if self.system else []
-        body = {**self.body, "messages": system + [{"role": "user", "content": user_message}]}
+        body = {**self.body, "messages": system + chat_messages(user_message, history)}
         try:
             with self.http.stream("POST", self.url, json=body) as response:
                 if response.status_code >= 400:
@@ -194,6 +194,13 @@ class OpenAICompatibleBackend:
             return None
         self._can_tokenize = False
         return None
+
+
+def chat_messages(user_message: str, history: Sequence[tuple[str, str]]) -> list[dict]:
+    """The earlier turns (question, answer) as chat messages, then the user turn that carries the excerpts."""
+    earlier = [{"role": role, "content": text} for question, answer in history
+               for role, text in (("user", question), ("assistant", answer))]
+    return earlier + [{"role": "user", "content": user_message}]
 
 
 def chat_completions_url(base: str) -> str:

@@ -42,6 +42,11 @@ class DocumentNotFound(QAError):
     status = 404
 
 
+class NothingToExport(QAError):
+    """The document exists but holds nothing of the kind asked for (a calendar file with no dated follow-up)."""
+    status = 404
+
+
 class Unauthorized(QAError):
     status = 401
 

@@ -19,15 +19,15 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterable, Iterator
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable, Iterator, Sequence
 
 import httpx
 import numpy as np
 
 from mediassist.index.embedder import Embedder, default_embedding_model
 from backends import EMPTY_ANSWER, Backend, BackendInterrupted, BackendUnavailable, make_llm_backend
-from mediassist.plan import extract_plan
+from mediassist.plan.card import plan_calendar, plan_card
 from document_processor import (Chunk, Document, Page, chunk_document, chunk_id, display_name, load_document,
                                 split_sections)
 from mediassist.emergency import emergency_notice, shared_detector, stated_numbers
@@ -35,7 +35,11 @@ from errors import DocumentNotFound, EmptyFile, NoTextFound, QAError, ServiceUna
 from mediassist.answering.composer import OFFLINE_NOTICE, compose
 from mediassist.answering.scoring import Calibration as AnswerCalibration, LineScorer
 from patient_language import QuestionAnalysis, analyse, content_stems, passage_matches
+from mediassist.answering.followup import Turn, standalone_question
 from mediassist.answering.lines import lines_of
+from mediassist.plain.define import GENERAL_MEANING, asked_term, meaning_answer, uses
+from mediassist.plain.glossary import Entry
+from mediassist.plain.reading import terms_in
 from mediassist.llm.excerpts import choose_excerpts, reading_order
 from mediassist.llm.hybrid import SentenceGate, grounded_events
 from mediassist.llm.support import SupportChecker
@@ -114,6 +118,10 @@ class DocumentRecord:
         return {"id": self.id, "filename": self.filename, "uploaded_at": self.uploaded_at,
                 "pages": self.pages, "chunks": self.chunks, "sections": list(self.sections),
                 "ocr_pages": list(self.ocr_pages), "unreadable_pages": list(self.unreadable_pages)}
+
+    @property
+    def added(self) -> date:
+        return datetime.fromisoformat(self.uploaded_at).date()
 
     def metadata(self) -> dict:
         fields = {k: v for k, v in self.__dict__.items() if k != "id"}
@@ -352,8 +360,12 @@ class RagSystem:
 
     def plan(self, owner: str, doc_id: str) -> dict:
         record = self.get_document(owner, doc_id)
-        plan = extract_plan(self.stored_document(owner, doc_id))
-        return {"document_id": record.id, "filename": record.filename, **plan.to_json()}
+        card = plan_card(self.stored_document(owner, doc_id), record.added)
+        return {"document_id": record.id, "filename": record.filename, **card}
+
+    def plan_calendar(self, owner: str, doc_id: str) -> str | None:
+        record = self.get_document(owner, doc_id)
+        return plan_calendar(self.stored_document(owner, doc_id), record.added, f"Follow-ups: {record.filename}")
 
     def count_documents(self) -> int:
         return self._call(self.documents.count)
@@ -420,6 +432,17 @@ class RagSystem:
                     for cid, (text, meta, sim) in candidates.items()]
         return self._within_budget(sorted(passages, key=lambda p: -p.score)), analysis
 
+    def retrieve_in_conversation(self, question: str, history: Sequence[Turn], owner: str,
+                                 doc_ids: list[str] | None) -> tuple[list[Passage], QuestionAnalysis]:
+        """A follow-up is searched as itself and joined to the earlier subject (answering/followup.py); the
+        reading the summary answers more surely (the no-LLM engine's calibrated support) is the one used."""
+        joined_question = standalone_question(question, list(history))
+        joined = self.retrieve(joined_question, owner, doc_ids)
+        if joined_question == question:
+            return joined
+        alone = self.retrieve(question, owner, doc_ids)
+        return max((joined, alone), key=lambda found: compose(found[1], found[0], self.lines).support)
+
     def scope(self, owner: str, doc_ids: list[str] | None) -> list[DocumentRecord]:
         if doc_ids:
             return [self.get_document(owner, d) for d in dict.fromkeys(doc_ids)]
@@ -482,14 +505,20 @@ class RagSystem:
 
     # ------------------------------------------------------------ answers
 
-    def answer_stream(self, question: str, owner: str, doc_ids: list[str] | None = None) -> Iterator[dict]:
-        """Events: [emergency], sources, token..., done | error. The caller has validated the question."""
+    def answer_stream(self, question: str, owner: str, doc_ids: list[str] | None = None,
+                      history: Sequence[Turn] = ()) -> Iterator[dict]:
+        """Events: [emergency], sources, token..., done | error. The caller has validated the question;
+        `history` is the conversation so far, oldest first."""
         started = time.perf_counter()
         notice = self._emergency_notice(question, owner, doc_ids)
         if notice:
             yield {"type": "emergency", "notice": notice}
         try:
-            passages, analysis = self.retrieve(question, owner, doc_ids)
+            meaning = asked_term(question)
+            if meaning:
+                yield from with_emergency_notice(self._meaning_events(*meaning, owner, doc_ids), notice)
+                return
+            passages, analysis = self.retrieve_in_conversation(question, history, owner, doc_ids)
         except QAError as error:
             if not notice:
                 raise
@@ -498,25 +527,39 @@ class RagSystem:
         if self.llm is None:
             events = self._extractive_events(analysis, passages, OFFLINE_NOTICE)
         else:
-            events = self._llm_events(question, analysis, passages, owner, doc_ids)
-        yield from with_emergency_notice(events, notice)
-        log.info("answered query documents=%d passages=%d emergency=%s ms=%d", len(doc_ids or []), len(passages),
-                 notice is not None, (time.perf_counter() - started) * 1000)
+            events = self._llm_events(question, analysis, passages, owner, doc_ids, history)
+        yield from with_terms(with_emergency_notice(events, notice))
+        log.info("answered query documents=%d passages=%d turns=%d emergency=%s ms=%d", len(doc_ids or []),
+                 len(passages), len(history), notice is not None, (time.perf_counter() - started) * 1000)
 
-    def answer(self, question: str, owner: str, doc_ids: list[str] | None = None) -> dict:
+    def answer(self, question: str, owner: str, doc_ids: list[str] | None = None,
+               history: Sequence[Turn] = ()) -> dict:
         """The whole answer at once. A model that drops out mid-answer is replaced by the extractive answer."""
         emergency = None
-        for event in self.answer_stream(question, owner, doc_ids):
+        for event in self.answer_stream(question, owner, doc_ids, history):
             if event["type"] == "emergency":
                 emergency = event["notice"]
             elif event["type"] == "done":
                 return _without_type(event)
             elif event["type"] == "error":
-                passages, analysis = self.retrieve(question, owner, doc_ids)
+                passages, analysis = self.retrieve_in_conversation(question, history, owner, doc_ids)
                 fallback = f"{event['error']} Here is what your summary says, quoted word for word."
                 events = self._extractive_events(analysis, passages, fallback)
-                return _without_type(_last(with_emergency_notice(events, emergency)))
+                return _without_type(_last(with_terms(with_emergency_notice(events, emergency))))
         raise RuntimeError("answer stream ended without a result")
+
+    def _meaning_events(self, written: str, entry: Entry, owner: str, doc_ids: list[str] | None) -> Iterator[dict]:
+        """"What does BD mean?": the glossary's general meaning, then the summary's lines that use the term."""
+        lines = [line for p in self._every_chunk([], owner, doc_ids) for line in lines_of(p) if uses(line.text, entry)]
+        lines = sorted(lines, key=lambda line: (line.passage.document_id, line.passage.start, line.index))
+        texts = list(dict.fromkeys(line.text for line in lines))
+        answer = meaning_answer(written, entry, texts)
+        sources = list({line.passage.chunk_id: line.passage.source_json() for line in lines}.values())
+        yield {"type": "sources", "sources": sources}
+        for part in answer.splitlines(keepends=True):
+            yield {"type": "token", "text": part}
+        yield {"type": "done", "answer": answer, "found": True, "sources": sources, "backend": "glossary",
+               "model": None, "notice": GENERAL_MEANING, "terms": [{"text": written, **entry.to_json()}]}
 
     def _emergency_notice(self, question: str, owner: str, doc_ids: list[str] | None) -> str | None:
         emergency = self.emergencies.detect(question)
@@ -545,11 +588,12 @@ class RagSystem:
                "backend": "extractive", "model": None, "notice": notice}
 
     def _llm_events(self, question: str, analysis: QuestionAnalysis, passages: list[Passage], owner: str,
-                    doc_ids: list[str] | None) -> Iterator[dict]:
+                    doc_ids: list[str] | None, history: Sequence[Turn] = ()) -> Iterator[dict]:
         """The model's answer as far as the summary supports it (mediassist/llm/hybrid.py); the extractive
         answer, with a notice, when the model cannot answer at all."""
         excerpts = self._excerpts_for_model(question, passages, owner, doc_ids)
-        tokens = self.llm.stream(build_user_message(question, excerpts))
+        earlier = [(turn.question, turn.answer) for turn in history]
+        tokens = self.llm.stream(build_user_message(question, excerpts), earlier)
         try:
             first = next(tokens, None)
             if first is None:
@@ -677,6 +721,14 @@ def emergency_only(notice: str, error: QAError) -> Iterator[dict]:
     yield {"type": "token", "text": text}
     yield {"type": "done", "answer": text, "found": False, "sources": [], "backend": None, "model": None,
            "notice": str(error), "emergency": True}
+
+
+def with_terms(events: Iterator[dict]) -> Iterator[dict]:
+    """The finished answer names the glossary terms it uses, so the page can explain each on a tap."""
+    for event in events:
+        if event["type"] == "done" and "terms" not in event:
+            event = {**event, "terms": terms_in(event["answer"])}
+        yield event
 
 
 def _scope_filter(owner: str, doc_ids: list[str] | None) -> dict:

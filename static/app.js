@@ -8,6 +8,7 @@
   "use strict";
 
   var MAX_QUESTION_CHARS = 2000;
+  var MAX_HISTORY_SENT = 6;   // the server uses the last few turns of the thread
 
   var state = {
     documents: [],          // as returned by GET /api/documents
@@ -18,6 +19,7 @@
     uploadQueue: [],
     uploading: false,
     healthBackend: null,
+    thread: [],             // earlier turns {question, answer}, oldest first: sent as "history"
     planDocId: null,        // the document whose plan the plan card shows
     planRequest: 0          // numbers plan requests, so a late answer for another document is ignored
   };
@@ -71,7 +73,13 @@
     var para = null;
     lines.forEach(function (line) {
       var bullet = /^\s*(?:[-*\u2022])\s+(.*)$/.exec(line);
-      if (bullet) {
+      var reading = /^\s{2,}(In plain words:)\s*(.*)$/.exec(line);
+      if (reading && list && list.lastChild) {
+        var plainLine = el("span", "plain-reading");
+        plainLine.appendChild(el("span", "plain-label", reading[1] + " "));
+        plainLine.appendChild(document.createTextNode(reading[2]));
+        list.lastChild.appendChild(plainLine);
+      } else if (bullet) {
         para = null;
         if (!list) {
           list = el("ul", "answer-list");
@@ -94,6 +102,60 @@
         appendInline(para, line);
       }
     });
+  }
+
+  /* Recognised medical terms become buttons: a tap shows the general meaning under the line. The server
+   * says which terms the text uses (done.terms / plan.terms); this only finds those exact words. */
+  function escapeRegExp(text) { return String(text).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  function markTerms(container, terms) {
+    var list = (Array.isArray(terms) ? terms : []).filter(function (t) { return t && t.text && t.plain; });
+    if (!list.length) { return; }
+    var byText = {};
+    list.forEach(function (t) { byText[t.text] = t; });
+    var alternatives = list.map(function (t) { return escapeRegExp(t.text); })
+      .sort(function (a, b) { return b.length - a.length; }).join("|");
+    var re = new RegExp("(^|[^\\w.\\/-])(" + alternatives + ")(?![\\w\\/]|-\\w|\\.\\w)", "g");
+    var walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT, null);
+    var nodes = [];
+    while (walker.nextNode()) {
+      var parent = walker.currentNode.parentNode;
+      if (parent && parent.closest && !parent.closest(".plain-reading, .term, .term-meaning, strong, .hint, thead, h3, .plan-warning-lead")) {
+        nodes.push(walker.currentNode);
+      }
+    }
+    nodes.forEach(function (node) {
+      var text = node.nodeValue;
+      var match;
+      var last = 0;
+      var fragment = document.createDocumentFragment();
+      re.lastIndex = 0;
+      while ((match = re.exec(text)) !== null) {
+        var start = match.index + match[1].length;
+        fragment.appendChild(document.createTextNode(text.slice(last, start)));
+        fragment.appendChild(termButton(byText[match[2]], match[2]));
+        last = start + match[2].length;
+      }
+      if (last === 0) { return; }
+      fragment.appendChild(document.createTextNode(text.slice(last)));
+      node.parentNode.replaceChild(fragment, node);
+    });
+  }
+
+  function termButton(term, written) {
+    var button = el("button", "term", written);
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    button.title = "What does " + written + " mean?";
+    var meaning = el("span", "term-meaning", written + ": " + term.plain + " (general meaning)");
+    meaning.hidden = true;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      if (!meaning.parentNode) { button.parentNode.insertBefore(meaning, button.nextSibling); }
+      meaning.hidden = !open;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    return button;
   }
 
   function plural(n, one, many) {
@@ -495,7 +557,7 @@
     answer.renderPending = true;
     window.requestAnimationFrame(function () {
       answer.renderPending = false;
-      renderRichText(els.answer, answer.text);
+      if (!answer.finished) { renderRichText(els.answer, answer.text); }   // a finished answer is drawn already
     });
   }
 
@@ -505,6 +567,9 @@
   }
 
   function resetAnswer(question) {
+    if (answer.finished) { addToThread(answer.finished); }
+    answer.finished = null;
+    answer.question = question || "";
     answer.text = "";
     clear(els.answer);
     els.answer.classList.remove("not-found");
@@ -526,6 +591,28 @@
       els.asked.appendChild(document.createTextNode(question));
     }
     show(els.asked, !!question);
+  }
+
+  /* The conversation: each finished answer moves up into the thread when the next question is asked. */
+  function addToThread(turn) {
+    state.thread.push(turn);
+    var item = el("li", "thread-turn");
+    item.appendChild(el("p", "thread-question", "You asked: " + turn.question));
+    var text = el("div", "thread-answer");
+    renderRichText(text, turn.answer);
+    item.appendChild(text);
+    els.thread.appendChild(item);
+    show(els.threadBlock, true);
+  }
+
+  function newConversation() {
+    state.thread = [];
+    answer.finished = null;
+    clear(els.thread);
+    show(els.threadBlock, false);
+    resetAnswer("");
+    setAnswerState("idle");
+    els.question.focus();
   }
 
   function setBusy(busy) {
@@ -587,6 +674,8 @@
       answer.text = done.answer;
     }
     renderRichText(els.answer, answer.text);
+    markTerms(els.answer, done.terms);
+    answer.finished = { question: answer.question, answer: answer.text };
     var found = done.found !== false;
     els.answer.classList.toggle("not-found", !found);
     els.answerSection.classList.toggle("is-not-found", !found);
@@ -641,8 +730,10 @@
       return;
     }
 
+    if (answer.finished) { addToThread(answer.finished); answer.finished = null; }
     var body = { question: question, stream: true };
     if (state.documentsLoaded && ids.length < state.documents.length) { body.document_ids = ids; }
+    if (state.thread.length) { body.history = state.thread.slice(-MAX_HISTORY_SENT); }
 
     resetAnswer(question);
     setAnswerState("streaming");
@@ -805,6 +896,12 @@
       var name = el("th", "med-name");
       name.scope = "row";
       name.textContent = med.name || "(medicine)";
+      if (med.plain && med.plain !== med.text) {
+        var reading = el("span", "plain-reading");
+        reading.appendChild(el("span", "plain-label", "In plain words: "));
+        reading.appendChild(document.createTextNode(String(med.plain)));
+        name.appendChild(reading);
+      }
       row.appendChild(name);
       row.appendChild(cell(med.dose, "med-dose"));
       row.appendChild(cell(med.route, "med-route"));
@@ -898,10 +995,55 @@
     if (!list.children.length) { emptyItem(list); }
   }
 
+  var SCHEDULE_ROWS = [
+    ["morning", "Morning"], ["midday", "Midday"], ["evening", "Evening"], ["bedtime", "Bedtime"],
+    ["as_needed", "Only when needed"], ["unclear", "Time not clear from your summary"]
+  ];
+
+  /* The daily timetable: one row per time of day that has medicines. */
+  function renderSchedule(schedule) {
+    var body = els.planSchedule.tBodies[0];
+    clear(body);
+    schedule = schedule || {};
+    SCHEDULE_ROWS.forEach(function (pair) {
+      var items = Array.isArray(schedule[pair[0]]) ? schedule[pair[0]] : [];
+      if (!items.length) { return; }
+      var row = el("tr", "schedule-" + pair[0]);
+      var when = el("th", "schedule-when", pair[1]);
+      when.scope = "row";
+      row.appendChild(when);
+      var cellNode = el("td", "schedule-medicines");
+      var list = el("ul", "schedule-list");
+      items.forEach(function (item) {
+        var text = String(item.name || "") + (item.dose ? " " + item.dose : "");
+        if (pair[0] === "unclear" || pair[0] === "as_needed") {
+          text += item.how_often ? " (" + item.how_often + ")" : " (how often is not stated)";
+        }
+        list.appendChild(el("li", null, text));
+      });
+      cellNode.appendChild(list);
+      row.appendChild(cellNode);
+      body.appendChild(row);
+    });
+    els.planScheduleNote.textContent = schedule.note || "";
+    show(els.planScheduleBlock, body.rows.length > 0);
+  }
+
+  function renderCalendarLink(data) {
+    var dated = (Array.isArray(data.follow_up) ? data.follow_up : []).some(function (v) { return v && v.calendar; });
+    if (dated) {
+      els.planCalendar.href = "/api/documents/" + encodeURIComponent(String(data.document_id)) + "/plan.ics";
+    }
+    show(els.planCalendarBlock, dated);
+  }
+
   function renderPlan(data) {
     renderMedications(data.medications);
+    renderSchedule(data.schedule);
     renderFollowUp(data.follow_up);
+    renderCalendarLink(data);
     PLAN_LISTS.forEach(function (pair) { renderItems(els[pair[1]], data[pair[0]]); });
+    markTerms(els.planBody, data.terms);
   }
 
   function setPlanState(value, message) {
@@ -1008,6 +1150,7 @@
     els.stop.addEventListener("click", function () {
       if (state.controller) { state.controller.abort(); }
     });
+    els.newConversation.addEventListener("click", newConversation);
   }
 
   function init() {
@@ -1054,7 +1197,15 @@
       planDiet: $("plan-diet"),
       planActivity: $("plan-activity"),
       planWoundCare: $("plan-wound-care"),
-      planWarningSigns: $("plan-warning-signs")
+      planWarningSigns: $("plan-warning-signs"),
+      planScheduleBlock: $("plan-schedule-block"),
+      planSchedule: $("plan-schedule"),
+      planScheduleNote: $("plan-schedule-note"),
+      planCalendarBlock: $("plan-calendar-block"),
+      planCalendar: $("plan-calendar"),
+      threadBlock: $("thread-block"),
+      thread: $("thread"),
+      newConversation: $("new-conversation")
     };
     var max = parseInt(els.question.getAttribute("maxlength"), 10);
     if (max > 0) { MAX_QUESTION_CHARS = max; }

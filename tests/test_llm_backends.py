@@ -362,3 +362,29 @@ def test_real_ollama_answers_from_the_summary(tmp_path):
     upload(client, "pneumonia.txt", SUMMARY.encode())
     body = ask(client, "What is the dose of azithromycin?").get_json()
     assert body["backend"] == "ollama" and "250" in body["answer"]
+
+
+# ------------------------------------------------------------------ conversation history on both LLM backends
+
+EARLIER = [{"question": "What dose of azithromycin do I take?",
+            "answer": "Azithromycin 250 mg by mouth once daily for 3 more days."}]
+
+
+def test_earlier_turns_reach_ollama_as_chat_messages_before_the_turn_with_the_excerpts(uploaded, ollama_stub):
+    ollama_stub.reply = "Take it for 3 more days."
+    ask(uploaded, "and how long do I take it?", history=EARLIER)
+    messages = ollama_stub.requests_to("/api/chat")[-1]["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    assert messages[0]["content"] == EARLIER[0]["question"] and messages[1]["content"] == EARLIER[0]["answer"]
+    assert "<discharge_summary_excerpts>" in messages[2]["content"] and "how long do I take it" in messages[2]["content"]
+    assert "<discharge_summary_excerpts>" not in messages[0]["content"]
+
+
+def test_earlier_turns_reach_an_openai_server_between_the_system_and_the_latest_turn(tmp_path, openai_stand_in):
+    client = openai_client(tmp_path, openai_stand_in)
+    ask(client, "and how long do I take it?", history=EARLIER)
+    messages = openai_stand_in.requests[-1][1]["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[1]["content"] == EARLIER[0]["question"]
+    assert "<discharge_summary_excerpts>" in messages[3]["content"]
+

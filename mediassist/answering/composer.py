@@ -16,6 +16,8 @@ from mediassist.plan.drugs import vocabulary
 from patient_language import QuestionAnalysis
 from prompting import NOT_IN_SUMMARY, Passage
 
+from mediassist.plain.reading import quoted_line
+
 from .asks import DETAIL_WORDS, asked_details, gives
 from .lines import Line, lines_of, with_items
 from .scoring import LineScorer, answer_signals
@@ -150,4 +152,5 @@ def format_quotes(lines: list[Line]) -> str:
         block = blocks.setdefault((p.document_id, p.section, where), [])
         if line.text not in block:
             block.append(line.text)
-    return "\n\n".join(f"**{key[2]}**\n" + "\n".join(f"- {text}" for text in texts) for key, texts in blocks.items())
+    return "\n\n".join(f"**{key[2]}**\n" + "\n".join(quoted_line(text) for text in texts)
+                       for key, texts in blocks.items())

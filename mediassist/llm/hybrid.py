@@ -20,11 +20,11 @@ from .support import SupportChecker, complete_sentences, folded
 
 PART_LEFT_OUT = ("Part of the AI model's answer was left out because your summary does not say it. "
                  "Ask your care team about anything that is unclear.")
-QUOTED_INSTEAD = ("The AI model's answer could not be confirmed from your summary, so here is what your summary "
-                  "says, quoted word for word.")
+QUOTED_INSTEAD = ("The AI model's answer could not be confirmed from your summary. So here is what your summary "
+                  "says, word for word.")
 ALSO_SAYS = "Your summary also says, word for word:"
-QUOTED_AFTER_REFUSAL = ("The AI model did not find this in your summary, but these lines of it seem to answer "
-                        "your question, quoted word for word.")
+QUOTED_AFTER_REFUSAL = ("The AI model did not find this in your summary. But these lines of it seem to answer "
+                        "your question. They are copied word for word.")
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Plain words: the glossary of medical shorthand, plain readings of summary lines, the daily timetable."""

@@ -1,0 +1,73 @@
+"""The page with plain words and a conversation, in a real Chromium: a line's plain reading under it, a term
+tapped for its meaning, the thread kept on screen and sent as history, the timetable and the calendar link."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+from tests.test_api import SUMMARY  # noqa: E402
+from tests.test_page import ANSWER_TIMEOUT_MS, base_url, browser, open_page, page, upload  # noqa: E402,F401
+
+UK_SUMMARY = SUMMARY.replace("1. Azithromycin 250 mg by mouth once daily for 3 more days.",
+                             "1. Amoxicillin-Clavulanate 625mg PO BD x 5 days")
+
+
+def ask_on_page(page, question):
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+    expect(page.locator("#answer")).to_have_attribute("data-state", "done", timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_plain_words_terms_thread_timetable_and_calendar(page, tmp_path):
+    path = tmp_path / "uk_summary.txt"
+    path.write_text(UK_SUMMARY, encoding="utf-8")
+    open_page(page)
+    upload(page, [str(path)])
+
+    # The plan: the medicine in plain words, the timetable with its note, the calendar link.
+    plan = page.locator("#plan")
+    expect(plan).to_have_attribute("data-state", "ready", timeout=ANSWER_TIMEOUT_MS)
+    expect(plan.locator("tr.med").first.locator(".plain-reading")).to_contain_text("twice a day")
+    schedule = page.locator("#plan-schedule")
+    expect(schedule.locator("tr.schedule-morning")).to_contain_text("Amoxicillin-Clavulanate")
+    expect(schedule.locator("tr.schedule-as_needed")).to_contain_text("Albuterol")
+    expect(page.locator("#plan-schedule-note")).to_contain_text("pharmacist")
+    calendar = page.locator("#plan-calendar")
+    expect(calendar).to_be_visible()
+    assert calendar.get_attribute("href").endswith("/plan.ics")
+
+    # The answer: the line as written, its reading under it, and BD explained on a tap.
+    ask_on_page(page, "How long do I take the amoxicillin?")
+    item = page.locator("#answer li", has_text="Amoxicillin-Clavulanate 625mg")
+    expect(item.locator(".plain-reading")).to_contain_text("for 5 days")
+    term = item.locator("button.term", has_text="BD")
+    term.click()
+    expect(term).to_have_attribute("aria-expanded", "true")
+    expect(item.locator(".term-meaning")).to_contain_text("twice a day")
+
+    # A follow-up: the first turn moves into the thread on screen and goes with the question as history.
+    with page.expect_request("**/api/query") as sent:
+        ask_on_page(page, "and how often do I take it?")
+    history = json.loads(sent.value.post_data)["history"]
+    assert history[0]["question"] == "How long do I take the amoxicillin?"
+    assert "Amoxicillin-Clavulanate" in history[0]["answer"]
+    expect(page.locator("#thread > li")).to_have_count(1)
+    expect(page.locator("#thread")).to_contain_text("How long do I take the amoxicillin?")
+    expect(page.locator("#answer")).to_contain_text("BD")
+
+    page.click("#new-conversation")
+    expect(page.locator("#thread-block")).to_be_hidden()
+    with page.expect_request("**/api/query") as sent:
+        ask_on_page(page, "What can I eat?")
+    assert "history" not in json.loads(sent.value.post_data)
