@@ -193,6 +193,17 @@ def document_calendar(doc_id: str):
                     headers={"Content-Disposition": 'attachment; filename="follow-up-appointments.ics"'})
 
 
+@bp.delete("/api/documents")
+def delete_all_documents():
+    """Forget me: every document of the caller (files, chunks, records); a browser session also ends."""
+    audit("delete_all")
+    deleted = get_rag().delete_all_documents(current_owner())
+    g.audit.update(document_ids=[record.id for record in deleted])
+    if not get_settings().api_keys:
+        session.clear()
+    return "", 204
+
+
 @bp.delete("/api/documents/<doc_id>")
 def delete_document(doc_id: str):
     audit("delete", document_id=doc_id)

@@ -341,6 +341,13 @@ class RagSystem:
         self._remove_everywhere(record.id, record.stored_name)
         log.info("deleted document=%s", record.id)
 
+    def delete_all_documents(self, owner: str) -> list[DocumentRecord]:
+        records = self.list_documents(owner)
+        for record in records:
+            self._remove_everywhere(record.id, record.stored_name)
+        log.info("deleted all documents of an owner count=%d", len(records))
+        return records
+
     def purge_expired(self, hours: float, now: datetime | None = None) -> list[DocumentRecord]:
         """Delete every document (of any owner) uploaded more than `hours` ago; returns what was deleted."""
         cutoff = (now or datetime.now(timezone.utc)) - timedelta(hours=hours)

@@ -346,6 +346,29 @@
       .then(loadDocuments);
   }
 
+  /* Forget me: every summary of this session is deleted and the session ends (a shared computer). */
+  function forgetMe() {
+    if (!window.confirm("Remove all your summaries from this computer? Their text, files and your questions' " +
+                        "context will be deleted.")) {
+      return;
+    }
+    els.forgetMe.disabled = true;
+    fetch("/api/documents", { method: "DELETE", credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) {
+        if (!res.ok) { return res.text().then(function (t) { throw new Error(messageFor(res.status, t)); }); }
+        state.documents = [];
+        state.unchecked.clear();
+        hidePlan();
+        clear(els.sections);
+        show(els.sectionsBlock, false);
+        newConversation();
+        renderDocuments();
+        setUploadStatus("info", "Your summaries were removed from this computer.");
+      })
+      .catch(function (err) { setUploadStatus("error", "Could not remove your summaries: " + err.message); })
+      .then(function () { els.forgetMe.disabled = false; });
+  }
+
   /* ------------------------------------------------------------------ */
   /* Upload                                                               */
   /* ------------------------------------------------------------------ */
@@ -1152,6 +1175,7 @@
       if (state.controller) { state.controller.abort(); }
     });
     els.newConversation.addEventListener("click", newConversation);
+    els.forgetMe.addEventListener("click", forgetMe);
   }
 
   function init() {
@@ -1208,7 +1232,8 @@
       planCalendar: $("plan-calendar"),
       threadBlock: $("thread-block"),
       thread: $("thread"),
-      newConversation: $("new-conversation")
+      newConversation: $("new-conversation"),
+      forgetMe: $("forget-me")
     };
     var max = parseInt(els.question.getAttribute("maxlength"), 10);
     if (max > 0) { MAX_QUESTION_CHARS = max; }

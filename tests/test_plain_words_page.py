@@ -1,4 +1,4 @@
-"""The page with plain words and a conversation, in a real Chromium: a line's plain reading under it, a term
+"""The page in a real Chromium: a line's plain reading under it, a term
 tapped for its meaning, the thread kept on screen and sent as history, the timetable and the calendar link."""
 from __future__ import annotations
 
@@ -91,3 +91,22 @@ def test_technical_details_stay_behind_a_control(page, tmp_path):
     expect(page.locator("#answer-details-text")).not_to_be_visible()
     details.locator("summary").click()
     expect(page.locator("#answer-details-text")).to_contain_text("not reachable at http://127.0.0.1:11434")
+
+
+def test_remove_my_summaries_clears_the_page_and_the_server(page, tmp_path):
+    path = tmp_path / "summary.txt"
+    path.write_text(SUMMARY, encoding="utf-8")
+    open_page(page)
+    upload(page, [str(path)])
+    expect(page.locator("#documents li[data-doc-id]")).to_have_count(1)
+    page.watch.accept_next_confirm = True
+    with page.expect_response(lambda r: r.url.endswith("/api/documents") and r.request.method == "DELETE") as done:
+        page.click("#forget-me")
+    assert done.value.status == 204
+    assert page.watch.accept_next_confirm is False, "no confirm dialog was shown before removing everything"
+    expect(page.locator("#documents li[data-doc-id]")).to_have_count(0)
+    expect(page.locator("#upload-status")).to_contain_text("removed from this computer")
+    expect(page.locator("#plan")).to_be_hidden()
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#documents-empty")).to_be_visible()
