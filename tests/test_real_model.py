@@ -149,6 +149,6 @@ def test_the_server_killed_mid_answer_ends_in_a_clear_error_then_the_quotes(tmp_
             assert "incomplete" in events[-1][1]["error"]
         body = ask(client, "What pills do I take?").get_json()
         assert body["backend"] == "extractive" and "Azithromycin 250 mg" in body["answer"]
-        assert "not reachable" in body["answer"]
+        assert "not available" in body["answer"] and "not reachable" in body["details"]
     finally:
         own.stop()

@@ -1,10 +1,12 @@
 """A follow-up question made whole with the conversation before it, for retrieval and the no-LLM answer.
 
 "How long do I take it?" after "What dose of amoxicillin?" is searched as "How long do I take it? (about:
-What dose of amoxicillin?)": the detail asked comes from the new question, the subject from the turn before.
-A follow-up that names a medicine of its own ("and the metformin?") keeps the earlier question's ask with
-the new medicine. The signals are of form: a pronoun or an opening "and / what about" with no subject of
-its own; the subject is the medicines the earlier turn named, else that turn's question.
+amoxicillin)": the detail asked comes from the new question, the subject from the turn before. A follow-up
+that names a medicine of its own ("and the metformin?") keeps the earlier question's ask with the new
+medicine. The signals are of form: a pronoun, an opening "and / what about", or a question too short to
+have a subject; the subject is the medicines the earlier turn named, else its question without the asking
+words. The caller (RagSystem.retrieve_in_conversation) also searches the question as asked and keeps the
+reading the summary answers more surely.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from mediassist.plan.drugs import vocabulary
 
 from .asks import ASKS
 
-MAX_TURNS = 6
 # "he", "she", "his" name the patient in a caregiver's question, not the earlier subject
 _POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|these|those|them|they|their|one|ones|same|other|another)\b",
                           re.IGNORECASE)
