@@ -32,7 +32,14 @@ run: $(VENV)/.installed
 dev: $(VENV)/.installed
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT) --debug
 
-test: $(VENV)/.dev-installed
+# axe-core for the accessibility audit in the browser tests (skipped there when npm is missing).
+AXE_CORE ?= axe-core@4.14.1
+$(VENV)/.axe-installed: | $(BIN)/python
+	if command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix $(VENV)/axe $(AXE_CORE) && touch $@; \
+	else echo "npm not found: the accessibility audit will be skipped"; fi
+
+test: $(VENV)/.dev-installed $(VENV)/.axe-installed
 	$(BIN)/python -m pytest -q -m "not real_llm"
 
 # The real-model tier: a llama.cpp server (xllamacpp) with SmolLM2-135M-Instruct, driven through the app.

@@ -14,7 +14,9 @@ import secrets
 import threading
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
+from typing import Callable
 
 import click
 import httpx
@@ -37,6 +39,8 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 MAX_HISTORY_TURNS = 20          # a page may send the whole thread; more than this is not a conversation
 USED_HISTORY_TURNS = 4          # the last few turns are what a follow-up can refer back to
 MAX_HISTORY_ANSWER_CHARS = 20_000
+BROWSER_OWNER_PREFIX = "session:"
+DEFAULT_COOKIE_HOURS = 31 * 24  # Flask's own default, when browser documents are kept until deleted
 
 bp = Blueprint("mediassist", __name__)
 
@@ -51,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="mediassist_session",
+        # the cookie lasts as long as the documents it opens
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.retention_hours or DEFAULT_COOKIE_HOURS),
     )
     app.extensions["settings"] = settings
     app.extensions["rag"] = RagSystem.from_settings(settings)
@@ -61,8 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(start_timer)
     app.after_request(write_audit_entry)
     app.after_request(add_security_headers)
-    if settings.retention_hours:
-        start_retention_sweeper(app)
+    start_retention_sweeper(app)
     return app
 
 
@@ -122,7 +127,7 @@ def current_owner() -> str:
     if "owner" not in session:
         session["owner"] = uuid.uuid4().hex
         session.permanent = True
-    g.owner = "session:" + session["owner"]
+    g.owner = BROWSER_OWNER_PREFIX + session["owner"]
     return g.owner
 
 
@@ -136,7 +141,25 @@ def owner_for_key(key: str) -> str:
 def index():
     settings = get_settings()
     return render_template("index.html", emergency_number=settings.emergency_number,
-                           crisis_line=settings.crisis_line, max_question_chars=settings.max_question_chars)
+                           crisis_line=settings.crisis_line, max_question_chars=settings.max_question_chars,
+                           kept_where=where_files_are_kept(), kept_for=how_long_files_are_kept(settings))
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def where_files_are_kept() -> str:
+    """'this computer' only when the browser reached the app by a loopback address, i.e. runs on the same machine."""
+    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    return "on this computer" if host in LOOPBACK_HOSTS else f"on the computer that runs this app ({request.host})"
+
+
+def how_long_files_are_kept(settings: Settings) -> str:
+    hours = settings.retention_hours
+    if not hours:
+        return "until you remove it"
+    span = f"{hours / 24:g} days" if hours >= 48 and hours % 24 == 0 else f"{hours:g} hour{'s' * (hours != 1)}"
+    return f"for {span}, then deleted; you can remove it sooner"
 
 
 @bp.get("/health")
@@ -284,8 +307,8 @@ def has_lone_surrogate(text: str) -> bool:
 def server_sent_events(events):
     try:
         for event in events:
-            kind = event.pop("type")
-            yield f"event: {kind}\ndata: {json.dumps(event)}\n\n"
+            data = {key: value for key, value in event.items() if key != "type"}
+            yield f"event: {event['type']}\ndata: {json.dumps(data)}\n\n"
     except QAError as error:
         yield f"event: error\ndata: {json.dumps({'error': str(error)})}\n\n"
     except Exception:
@@ -323,18 +346,40 @@ def write_audit_entry(response: Response) -> Response:
     return response
 
 
-def start_retention_sweeper(app: Flask) -> threading.Event:
-    """Delete documents older than RETENTION_HOURS now and then every so often (a daemon thread per process).
-    Returns the event that stops it."""
+def is_browser_owner(owner: str) -> bool:
+    return owner.startswith(BROWSER_OWNER_PREFIX)
+
+
+def retention_rules(settings: Settings) -> list[tuple[float, Callable[[str], bool]]]:
+    """(hours, whose documents): browser sessions by RETENTION_HOURS, API keys and the CLI by KEY_RETENTION_HOURS."""
+    rules = [(settings.retention_hours, is_browser_owner),
+             (settings.key_retention_hours, lambda owner: not is_browser_owner(owner))]
+    return [(hours, owners) for hours, owners in rules if hours]
+
+
+def purge_by_rules(rag: RagSystem, trail: AuditLog, rules, via: str | None = None) -> int:
+    deleted = 0
+    for hours, owners in rules:
+        for record in rag.purge_expired(hours, owners=owners):
+            trail.record("expire", record.owner, document_id=record.id, **({"via": via} if via else {}))
+            deleted += 1
+    return deleted
+
+
+def start_retention_sweeper(app: Flask) -> threading.Event | None:
+    """Delete expired documents now and then every so often (a daemon thread per process).
+    Returns the event that stops it, or None when every document is kept."""
     settings, rag, trail = app.extensions["settings"], app.extensions["rag"], app.extensions["audit"]
-    interval = min(600.0, max(1.0, settings.retention_hours * 3600 / 4))
+    rules = retention_rules(settings)
+    if not rules:
+        return None
+    interval = min(600.0, max(1.0, min(hours for hours, _ in rules) * 3600 / 4))
     stop = threading.Event()
 
     def sweep_until_stopped():
         while True:
             try:
-                for record in rag.purge_expired(settings.retention_hours):
-                    trail.record("expire", record.owner, document_id=record.id)
+                purge_by_rules(rag, trail, rules)
             except Exception:
                 log.exception("retention sweep failed; will try again")
             if stop.wait(interval):
@@ -454,18 +499,31 @@ def ingest_command(paths: tuple[Path, ...], api_key: str | None):
 def ask_command(question: str, doc_ids: tuple[str, ...], api_key: str | None):
     """Ask a question about the indexed summaries; the answer streams to the terminal."""
     get_audit().record("query", cli_owner(api_key), document_ids=list(doc_ids), via="cli")
+    pending = ""   # a line is printed once whole, so markup split across tokens is still removed
     try:
         for event in get_rag().answer_stream(question, cli_owner(api_key), list(doc_ids) or None):
             if event["type"] == "token":
-                click.echo(event["text"], nl=False)
+                *lines, pending = (pending + event["text"]).split("\n")
+                for line in lines:
+                    click.echo(terminal_line(line))
             elif event["type"] == "error":
-                click.echo(f"\n{event['error']}", err=True)
+                click.echo(f"{terminal_line(pending)}\n{event['error']}", err=True)
+                pending = ""
             elif event["type"] == "done":
-                click.echo("")
+                click.echo(terminal_line(pending))
+                click.echo("Sources:")
                 for source in event["sources"]:
-                    click.echo(f"  [{source['filename']} · {source['section']} · page {source['page']}]")
+                    click.echo(f"  {source['filename']}, {source['section']}, page {source['page']}")
     except QAError as error:
         raise click.ClickException(str(error)) from error
+
+
+MARKUP = re.compile(r"\*\*|__|^#{1,6}\s+")
+
+
+def terminal_line(line: str) -> str:
+    """An answer line as plain text: no bold or heading marks ("**Medications**" -> "Medications")."""
+    return MARKUP.sub("", line)
 
 
 @click.command("documents")
@@ -479,13 +537,12 @@ def documents_command(api_key: str | None):
 
 @click.command("purge-expired")
 @with_appcontext
-@click.option("--hours", type=float, default=None, help="Delete documents older than this (default: RETENTION_HOURS).")
+@click.option("--hours", type=float, default=None,
+              help="Delete every owner's documents older than this (default: RETENTION_HOURS and KEY_RETENTION_HOURS).")
 def purge_expired_command(hours: float | None):
-    """Delete every document older than the retention period (for a cron job; the app also does it itself)."""
-    hours = hours or get_settings().retention_hours
-    if not hours:
-        raise click.ClickException("Give --hours or set RETENTION_HOURS.")
-    expired = get_rag().purge_expired(hours)
-    for record in expired:
-        get_audit().record("expire", record.owner, document_id=record.id, via="cli")
-    click.echo(f"{len(expired)} document(s) older than {hours:g} hours deleted")
+    """Delete expired documents (for a cron job; the app also does it itself)."""
+    rules = [(hours, lambda owner: True)] if hours else retention_rules(get_settings())
+    if not rules:
+        raise click.ClickException("Give --hours, or set RETENTION_HOURS or KEY_RETENTION_HOURS above 0.")
+    deleted = purge_by_rules(get_rag(), get_audit(), rules, via="cli")
+    click.echo(f"{deleted} expired document(s) deleted")

@@ -20,7 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import httpx
 import numpy as np
@@ -56,6 +56,9 @@ CHARS_PER_TOKEN = 4        # for the extractive engine's passages; the LLM's pro
 MODEL_UNAVAILABLE = "The AI model is not available right now, so this answer quotes your summary word for word."
 PROMPT_SLACK_TOKENS = 48   # the chat template's own tokens around the system and user turns
 SECTION_FETCH_LIMIT = 60
+# A family's summaries asked about together are answered one file at a time; past this many (an archive) the
+# question is searched across all of them at once, and each source still names its file.
+MAX_GROUPED_DOCUMENTS = 6
 EXACT_SEARCH_LIMIT = 3000   # a caller with up to this many chunks is searched exactly (see RagSystem.candidates)
 BULK_GROUP = 16   # files whose chunks are embedded together by ingest_many
 CHROMA_ADD_BATCH = 4000   # under Chroma's largest batch
@@ -348,12 +351,13 @@ class RagSystem:
         log.info("deleted all documents of an owner count=%d", len(records))
         return records
 
-    def purge_expired(self, hours: float, now: datetime | None = None) -> list[DocumentRecord]:
-        """Delete every document (of any owner) uploaded more than `hours` ago; returns what was deleted."""
+    def purge_expired(self, hours: float, now: datetime | None = None,
+                      owners: Callable[[str], bool] = lambda owner: True) -> list[DocumentRecord]:
+        """Delete every document of the `owners` chosen uploaded more than `hours` ago; returns what was deleted."""
         cutoff = (now or datetime.now(timezone.utc)) - timedelta(hours=hours)
         found = self._call(self.documents.get, include=["metadatas"])
         expired = [DocumentRecord.from_metadata(i, m) for i, m in zip(found["ids"], found["metadatas"])
-                   if datetime.fromisoformat(m["uploaded_at"]) < cutoff]
+                   if datetime.fromisoformat(m["uploaded_at"]) < cutoff and owners(m["owner"])]
         for record in expired:
             self._remove_everywhere(record.id, record.stored_name)
             log.info("retention: deleted document=%s", record.id)
@@ -526,19 +530,29 @@ class RagSystem:
             if meaning:
                 yield from with_emergency_notice(self._meaning_events(*meaning, owner, doc_ids), notice)
                 return
-            passages, analysis = self.retrieve_in_conversation(question, history, owner, doc_ids)
+            records = self.scope(owner, doc_ids)
+            if 1 < len(records) <= MAX_GROUPED_DOCUMENTS:
+                events = grouped_by_document(records, lambda ids: self._document_events(question, owner, ids, history))
+            else:
+                events = self._document_events(question, owner, doc_ids, history)
+            first = next(events)   # retrieval happens here, so an index error is still caught below
         except QAError as error:
             if not notice:
                 raise
             yield from emergency_only(notice, error)  # the number must reach the patient even when the index cannot
             return
+        yield from with_terms(with_emergency_notice(itertools.chain([first], events), notice))
+        log.info("answered query documents=%d turns=%d emergency=%s ms=%d", len(records), len(history),
+                 notice is not None, (time.perf_counter() - started) * 1000)
+
+    def _document_events(self, question: str, owner: str, doc_ids: list[str] | None,
+                         history: Sequence[Turn]) -> Iterator[dict]:
+        """The answer from one summary (or from every summary in scope, for a caller that asks so)."""
+        passages, analysis = self.retrieve_in_conversation(question, history, owner, doc_ids)
         if self.llm is None:
-            events = self._extractive_events(analysis, passages, OFFLINE_NOTICE)
+            yield from self._extractive_events(analysis, passages, OFFLINE_NOTICE)
         else:
-            events = self._llm_events(question, analysis, passages, owner, doc_ids, history)
-        yield from with_terms(with_emergency_notice(events, notice))
-        log.info("answered query documents=%d passages=%d turns=%d emergency=%s ms=%d", len(doc_ids or []),
-                 len(passages), len(history), notice is not None, (time.perf_counter() - started) * 1000)
+            yield from self._llm_events(question, analysis, passages, owner, doc_ids, history)
 
     def answer(self, question: str, owner: str, doc_ids: list[str] | None = None,
                history: Sequence[Turn] = ()) -> dict:
@@ -550,9 +564,14 @@ class RagSystem:
             elif event["type"] == "done":
                 return _without_type(event)
             elif event["type"] == "error":
-                passages, analysis = self.retrieve_in_conversation(question, history, owner, doc_ids)
                 fallback = f"{event['error']} Here is what your summary says, quoted word for word."
-                events = self._extractive_events(analysis, passages, fallback)
+
+                def quotes(ids):
+                    passages, analysis = self.retrieve_in_conversation(question, history, owner, ids)
+                    return self._extractive_events(analysis, passages, fallback)
+                records = self.scope(owner, doc_ids)
+                grouped = 1 < len(records) <= MAX_GROUPED_DOCUMENTS
+                events = grouped_by_document(records, quotes) if grouped else quotes(doc_ids)
                 return _without_type(_last(with_terms(with_emergency_notice(events, emergency))))
         raise RuntimeError("answer stream ended without a result")
 
@@ -709,10 +728,47 @@ def _with_similarity(found: dict, query: np.ndarray) -> dict:
             zip(found["ids"], found["documents"], found["metadatas"], sims)}
 
 
+def grouped_by_document(records: list[DocumentRecord], answer_one) -> Iterator[dict]:
+    """Several summaries asked at once (a caregiver's family): each answered from its own file alone, under its
+    name, so one person's medicines are never mixed into another's answer. `answer_one([doc_id])` gives the
+    events of one answer; a "group" event starts each part. The sources event grows as each part is found."""
+    sources, parts, finished = [], [], []
+    yield {"type": "sources", "sources": []}
+    for record in records:
+        heading = f"**From {record.filename}:**\n"
+        yield {"type": "group", "document_id": record.id, "filename": record.filename}
+        yield {"type": "token", "text": ("\n\n" if parts else "") + heading}
+        for event in answer_one([record.id]):
+            if event["type"] == "sources":
+                sources += event["sources"]
+                yield {"type": "sources", "sources": list(sources)}
+            elif event["type"] == "done":
+                finished.append(event)
+                parts.append(heading + event["answer"])
+            else:
+                failed = event["type"] == "error"
+                yield event
+                if failed:
+                    return
+    yield _grouped_done(records, finished, parts, sources)
+
+
+def _grouped_done(records: list[DocumentRecord], finished: list[dict], parts: list[str], sources: list) -> dict:
+    def distinct(key):
+        return "\n".join(dict.fromkeys(str(e[key]) for e in finished if e.get(key))) or None
+    return {"type": "done", "answer": "\n\n".join(parts), "found": any(e["found"] for e in finished),
+            "sources": sources, "backend": finished[0]["backend"], "model": finished[0]["model"],
+            "notice": distinct("notice"), "details": distinct("details"),
+            "groups": [{"document_id": r.id, "filename": r.filename, "found": e["found"]}
+                       for r, e in zip(records, finished)]}
+
+
 def with_emergency_notice(events: Iterator[dict], notice: str | None) -> Iterator[dict]:
     """An emergency happening now leads the answer text, whatever the backend (its event was sent already)."""
+    said = False
     for event in events:
-        if notice and event["type"] == "sources":
+        if notice and event["type"] == "sources" and not said:
+            said = True
             yield event
             event = {"type": "token", "text": f"{notice}\n\n"}
         elif event["type"] == "done":

@@ -12,7 +12,7 @@ ENV_NAMES = (
     "EMBEDDING_MODEL", "EMBEDDING_DTYPE", "CHROMA_HOST", "CHROMA_PORT", "TOP_K", "CONTEXT_TOKENS",
     "LLM_BACKEND", "LLM_MODEL", "OLLAMA_HOST", "LLM_API_URL", "LLM_API_KEY",
     "LLM_TEMPERATURE", "LLM_MAX_TOKENS", "LLM_TIMEOUT", "MEDIASSIST_API_KEYS", "LOG_LEVEL", "EMERGENCY_NUMBER", "CRISIS_LINE",
-    "AUDIT_LOG", "RETENTION_HOURS",
+    "AUDIT_LOG", "RETENTION_HOURS", "KEY_RETENTION_HOURS",
 )
 
 BACKEND_NAMES = ("ollama", "openai", "extractive")
@@ -51,7 +51,8 @@ class Settings:
     emergency_number: str = "911"
     crisis_line: str = "988"
     audit_log: Path | None = None            # None: data_dir/audit.log
-    retention_hours: float | None = None     # set: documents older than this are deleted
+    retention_hours: float = 24              # browser-session documents older than this are deleted; 0 keeps them
+    key_retention_hours: float = 0           # the same for API-key and command-line owners; 0 keeps them
 
     def __post_init__(self):
         if self.llm_backend not in BACKEND_NAMES:
@@ -60,8 +61,9 @@ class Settings:
             raise ConfigError("LLM_BACKEND=openai needs LLM_API_URL (e.g. http://127.0.0.1:8000/v1)")
         if self.embedding_dtype not in EMBEDDING_DTYPES:
             raise ConfigError(f"EMBEDDING_DTYPE={self.embedding_dtype!r}: choose one of {', '.join(EMBEDDING_DTYPES)}")
-        if self.retention_hours is not None and self.retention_hours <= 0:
-            raise ConfigError(f"RETENTION_HOURS={self.retention_hours!r}: give a number of hours above 0, or leave it unset")
+        for name, hours in (("RETENTION_HOURS", self.retention_hours), ("KEY_RETENTION_HOURS", self.key_retention_hours)):
+            if hours < 0:
+                raise ConfigError(f"{name}={hours!r}: give a number of hours, or 0 to keep documents until deleted")
 
     @property
     def uploads_dir(self) -> Path:
@@ -114,5 +116,6 @@ class Settings:
             emergency_number=env.get("EMERGENCY_NUMBER") or cls.emergency_number,
             crisis_line=env.get("CRISIS_LINE") or cls.crisis_line,
             audit_log=Path(env["AUDIT_LOG"]) if env.get("AUDIT_LOG") else None,
-            retention_hours=number("RETENTION_HOURS", float, None),
+            retention_hours=number("RETENTION_HOURS", float, cls.retention_hours),
+            key_retention_hours=number("KEY_RETENTION_HOURS", float, cls.key_retention_hours),
         )

@@ -12,7 +12,7 @@
 
   var state = {
     documents: [],          // as returned by GET /api/documents
-    unchecked: new Set(),   // ids the user has un-ticked (new documents start ticked)
+    selected: new Set(),    // ids ticked: the newest summary alone, unless the user ticks more
     documentsLoaded: false,
     asking: false,
     controller: null,       // AbortController of the running question
@@ -244,8 +244,37 @@
 
   function selectedIds() {
     return state.documents
-      .map(function (d) { return d.id; })
-      .filter(function (id) { return !state.unchecked.has(String(id)); });
+      .map(function (d) { return String(d.id); })
+      .filter(function (id) { return state.selected.has(id); });
+  }
+
+  /* One summary at a time by default: a caregiver's family's summaries are never mixed unless asked for. */
+  function keepSelectionValid() {
+    var known = new Set(state.documents.map(function (d) { return String(d.id); }));
+    state.selected.forEach(function (id) { if (!known.has(id)) { state.selected.delete(id); } });
+    if (state.selected.size === 0 && state.documents.length) {
+      var newest = state.documents.reduce(function (a, b) {
+        return String(b.uploaded_at || "") > String(a.uploaded_at || "") ? b : a;
+      });
+      state.selected.add(String(newest.id));
+    }
+  }
+
+  function selectOnly(id) {
+    state.selected.clear();
+    state.selected.add(String(id));
+  }
+
+  function renderSelectionHint() {
+    var ticked = selectedIds().length;
+    var text = "Tick the summary your question is about.";
+    if (ticked > 1) {
+      text = "Your question is about the " + ticked + " ticked summaries. Each is answered on its own, " +
+             "under its file name.";
+    } else if (state.documents.length > 1) {
+      text = "Your question is about the ticked summary. Tick more to ask about several at once.";
+    }
+    els.documentsHint.textContent = text;
   }
 
   function renderDocuments() {
@@ -260,9 +289,10 @@
       var check = el("input", "doc-check");
       check.type = "checkbox";
       check.id = checkId;
-      check.checked = !state.unchecked.has(id);
+      check.checked = state.selected.has(id);
       check.addEventListener("change", function () {
-        if (check.checked) { state.unchecked.delete(id); } else { state.unchecked.add(id); }
+        if (check.checked) { state.selected.add(id); } else { state.selected.delete(id); }
+        renderSelectionHint();
       });
 
       var label = el("label", "doc-label");
@@ -282,7 +312,7 @@
 
       var showPlan = el("button", "show-plan button-quiet no-print", "Show plan");
       showPlan.type = "button";
-      showPlan.setAttribute("aria-label", "Show the discharge plan of " + (doc.filename || "this document"));
+      showPlan.setAttribute("aria-label", "Show plan of " + (doc.filename || "this document"));
       showPlan.addEventListener("click", function () { loadPlan(doc, true); });
 
       var actions = el("div", "doc-actions");
@@ -294,6 +324,7 @@
       item.appendChild(actions);
       els.documents.appendChild(item);
     });
+    renderSelectionHint();
   }
 
   function loadDocuments() {
@@ -306,8 +337,7 @@
       })
       .then(function (data) {
         state.documents = (data && Array.isArray(data.documents)) ? data.documents : [];
-        var known = new Set(state.documents.map(function (d) { return String(d.id); }));
-        state.unchecked.forEach(function (id) { if (!known.has(id)) { state.unchecked.delete(id); } });
+        keepSelectionValid();
         state.documentsLoaded = true;
         renderDocuments();
       })
@@ -330,7 +360,7 @@
         if (!res.ok && res.status !== 404) {
           return res.text().then(function (t) { throw new Error(messageFor(res.status, t)); });
         }
-        state.unchecked.delete(String(doc.id));
+        state.selected.delete(String(doc.id));
         setUploadStatus("info", "Deleted " + name + ".");
         if (state.planDocId === String(doc.id)) { hidePlan(); }
         if (els.sectionsBlock.getAttribute("data-doc-id") === String(doc.id)) {
@@ -357,7 +387,7 @@
       .then(function (res) {
         if (!res.ok) { return res.text().then(function (t) { throw new Error(messageFor(res.status, t)); }); }
         state.documents = [];
-        state.unchecked.clear();
+        state.selected.clear();
         hidePlan();
         clear(els.sections);
         show(els.sectionsBlock, false);
@@ -374,6 +404,7 @@
   /* ------------------------------------------------------------------ */
 
   function setUploadStatus(kind, message, progress) {
+    show(els.uploadPlanLink, kind === "success");
     els.uploadStatus.setAttribute("data-state", kind);
     els.uploadStatus.className = "upload-status is-" + kind;
     els.uploadMessage.textContent = message || "";
@@ -465,11 +496,13 @@
           }
           renderSections(doc);
           loadPlan(doc, false);
-          // Known at once, so a question asked before the list below comes back already includes it.
+          // The summary just added is the one questions are about; known at once, so a question asked
+          // before the list below comes back is already about it.
+          selectOnly(doc.id);
           if (!state.documents.some(function (d) { return String(d.id) === String(doc.id); })) {
             state.documents = state.documents.concat([doc]);
-            renderDocuments();
           }
+          renderDocuments();
         }
         loadDocuments().then(done);
       } else {
@@ -640,6 +673,14 @@
     els.question.focus();
   }
 
+  /* On a phone the answer is below the question box: scroll to it, unless its top is already on screen. */
+  function bringIntoView(element) {
+    var top = element.getBoundingClientRect().top;
+    if (top >= 0 && top <= window.innerHeight * 0.5) { return; }
+    var calm = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    element.scrollIntoView({ block: "start", behavior: calm ? "auto" : "smooth" });
+  }
+
   function setBusy(busy) {
     state.asking = busy;
     els.ask.disabled = busy;
@@ -756,11 +797,12 @@
 
     if (answer.finished) { addToThread(answer.finished); answer.finished = null; }
     var body = { question: question, stream: true };
-    if (state.documentsLoaded && ids.length < state.documents.length) { body.document_ids = ids; }
+    if (state.documentsLoaded) { body.document_ids = ids; }
     if (state.thread.length) { body.history = state.thread.slice(-MAX_HISTORY_SENT); }
 
     resetAnswer(question);
     setAnswerState("streaming");
+    bringIntoView(els.answerSection);
     setBusy(true);
     els.answerStatus.textContent = "Looking through your summary\u2026";
 
@@ -888,8 +930,9 @@
     return parts.length ? "From your summary: " + parts.join(", ") : "";
   }
 
-  function cell(text, className) {
+  function cell(text, className, label) {
     var td = el("td", className || null);
+    if (label) { td.setAttribute("data-label", label); }
     if (text === null || text === undefined || text === "") {
       td.appendChild(el("span", "plan-none", "\u2014"));
       td.setAttribute("data-empty", "true");
@@ -927,11 +970,12 @@
         name.appendChild(reading);
       }
       row.appendChild(name);
-      row.appendChild(cell(med.dose, "med-dose"));
-      row.appendChild(cell(med.route, "med-route"));
-      row.appendChild(cell(med.frequency, "med-frequency"));
-      row.appendChild(cell(med.duration, "med-duration"));
+      row.appendChild(cell(med.dose, "med-dose", "Dose"));
+      row.appendChild(cell(med.route, "med-route", "How to take"));
+      row.appendChild(cell(med.frequency, "med-frequency", "How often"));
+      row.appendChild(cell(med.duration, "med-duration", "How long"));
       var statusCell = el("td", "med-status");
+      statusCell.setAttribute("data-label", "Status");
       if (status) {
         statusCell.appendChild(el("span", "badge badge-" + status, STATUS_BADGES[status]));
       } else {
@@ -1175,6 +1219,11 @@
       if (state.controller) { state.controller.abort(); }
     });
     els.newConversation.addEventListener("click", newConversation);
+    els.uploadPlanLink.addEventListener("click", function (e) {
+      e.preventDefault();
+      els.plan.focus({ preventScroll: true });
+      bringIntoView(els.plan);
+    });
     els.forgetMe.addEventListener("click", forgetMe);
   }
 
@@ -1211,6 +1260,8 @@
       sourcesBlock: $("sources-block"),
       sourcesHeading: $("sources-heading"),
       sources: $("sources"),
+      documentsHint: $("documents-hint"),
+      uploadPlanLink: $("upload-plan-link"),
       plan: $("plan"),
       planFile: $("plan-file"),
       planStatus: $("plan-status"),

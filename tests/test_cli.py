@@ -15,6 +15,14 @@ def test_ingest_ask_and_list_from_the_command_line(runner, tmp_path):
     assert "pneumonia.txt" in listed
     answer = runner.invoke(args=["ask", "When is my follow-up?"]).output
     assert "Dr. Rivera" in answer and "Follow-up" in answer
+    assert "**" not in answer and "Sources:\n  pneumonia.txt, " in answer   # plain text for a terminal
+
+
+def test_bold_and_heading_marks_are_removed_for_the_terminal_and_nothing_else():
+    from app import terminal_line
+    assert terminal_line("**Discharge Medications**") == "Discharge Medications"
+    assert terminal_line("## Follow-up") == "Follow-up"
+    assert terminal_line("- Take 2 * 500 mg") == "- Take 2 * 500 mg"
 
 
 def test_cli_documents_belong_to_the_api_key_given(app, runner, tmp_path):

@@ -1,5 +1,5 @@
 """Nobody reaches another owner's documents, on any route; the audit trail says who did what, by id only;
-documents older than RETENTION_HOURS are deleted."""
+browser-session documents expire after RETENTION_HOURS (24 by default), API-key ones after KEY_RETENTION_HOURS."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app import create_app
+from audit import AuditLog
+from app import create_app, purge_by_rules, retention_rules
 from settings import Settings
 from tests.conftest import ask, upload
 
@@ -135,6 +136,61 @@ def test_the_app_itself_deletes_expired_documents(tmp_path):
         app.extensions["retention_stop"].set()
 
 
-def test_retention_must_be_positive():
+def test_retention_cannot_be_negative_and_zero_keeps_everything(tmp_path):
     with pytest.raises(ValueError):
-        Settings(retention_hours=0)
+        Settings(retention_hours=-1)
+    assert retention_rules(Settings(retention_hours=0, key_retention_hours=0)) == []
+
+
+def backdate(rag, record, hours: float) -> None:
+    when = (datetime.now(timezone.utc) - timedelta(hours=hours)).isoformat(timespec="seconds")
+    rag.documents.update(ids=[record.id], metadatas=[{**record.metadata(), "uploaded_at": when}])
+
+
+def test_by_default_a_day_old_browser_document_is_deleted_and_api_key_documents_are_kept(rag, settings, tmp_path):
+    browser = rag.ingest(SUMMARY_A, "mum.txt", "session:3f2a")
+    fresh = rag.ingest(SUMMARY_B, "dad.txt", "session:3f2a")
+    by_key = rag.ingest(SUMMARY_A, "clinic.txt", "key:9c1d")
+    by_cli = rag.ingest(SUMMARY_B, "batch.txt", "cli")
+    for old in (browser, by_key, by_cli):
+        backdate(rag, old, 25)
+    trail = AuditLog(tmp_path / "audit.log")
+
+    assert purge_by_rules(rag, trail, retention_rules(Settings())) == 1
+
+    assert [r.id for r in rag.list_documents("session:3f2a")] == [fresh.id]
+    assert [r.id for r in rag.list_documents("key:9c1d")] == [by_key.id]
+    assert [r.id for r in rag.list_documents("cli")] == [by_cli.id]
+    assert [e["document_id"] for e in trail.entries()] == [browser.id]
+
+
+def test_key_retention_hours_expires_api_key_and_command_line_documents(rag, tmp_path):
+    by_key = rag.ingest(SUMMARY_A, "clinic.txt", "key:9c1d")
+    by_cli = rag.ingest(SUMMARY_B, "batch.txt", "cli")
+    backdate(rag, by_key, 80)
+    backdate(rag, by_cli, 10)
+
+    rules = retention_rules(Settings(key_retention_hours=72))
+    assert purge_by_rules(rag, AuditLog(tmp_path / "audit.log"), rules) == 1
+    assert rag.list_documents("key:9c1d") == [] and [r.id for r in rag.list_documents("cli")] == [by_cli.id]
+
+
+def test_the_session_cookie_lasts_as_long_as_the_documents(tmp_path):
+    client = create_app(Settings(data_dir=tmp_path / "data", llm_backend="extractive")).test_client()
+    response = upload(client, "a.txt", SUMMARY_A)
+    cookie = response.headers["Set-Cookie"]
+    expires = datetime.strptime(cookie.split("Expires=")[1].split(";")[0], "%a, %d %b %Y %H:%M:%S GMT")
+    left = expires.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)
+    assert timedelta(hours=23, minutes=55) < left <= timedelta(hours=24)
+
+
+def test_the_page_says_where_the_file_is_kept_and_for_how_long(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path / "data", llm_backend="extractive"))
+    local = app.test_client().get("/").get_data(as_text=True)
+    assert "kept on this computer for 24 hours, then deleted" in local
+    shared = app.test_client().get("/", base_url="https://clinic.example.org").get_data(as_text=True)
+    assert "kept on the computer that runs this app (clinic.example.org) for 24 hours" in shared
+    assert "on this computer" not in shared
+
+    keeping = create_app(Settings(data_dir=tmp_path / "kept", llm_backend="extractive", retention_hours=0))
+    assert "kept on this computer until you remove it" in keeping.test_client().get("/").get_data(as_text=True)

@@ -348,7 +348,7 @@ def test_not_found_answer_is_neutral_and_ask_is_disabled_while_streaming(page):
     body = request.post_data_json
     assert body["question"] == "Can I drive?"
     assert body["stream"] is True
-    assert "document_ids" not in body  # all documents ticked: ask about all
+    assert body["document_ids"] == ["doc-fake-1"]  # the one summary, named
 
     text = "Your summary does not say whether you can drive. Please ask your care team."
     held[0].fulfill(
@@ -371,7 +371,8 @@ def test_not_found_answer_is_neutral_and_ask_is_disabled_while_streaming(page):
 
 
 def test_answer_markup_is_text_and_bold_labels_render(page):
-    fake_documents(page, docs=(FAKE_DOC, dict(FAKE_DOC, id="doc-fake-2", filename="letter.txt")))
+    fake_documents(page, docs=(FAKE_DOC, dict(FAKE_DOC, id="doc-fake-2", filename="letter.txt",
+                                              uploaded_at="2031-03-08T09:00:00Z")))
     answer_text = ("**Discharge Medications**\n- Metoprolol 25 mg once daily\n"
                    "- <img src=x onerror=alert(2)> is not a medicine\nTake them with water.")
     sources = [{"document_id": "doc-fake-1", "filename": "<b>summary</b>.txt",
@@ -392,8 +393,8 @@ def test_answer_markup_is_text_and_bold_labels_render(page):
     open_page(page)
     expect(page.locator("#documents li[data-doc-id]")).to_have_count(2)
 
-    # Only the second document ticked: the question names it.
-    page.locator("#documents li[data-doc-id='doc-fake-1'] input[type=checkbox]").uncheck()
+    # Only the newest document is ticked: the question names it.
+    expect(page.locator("#documents li[data-doc-id='doc-fake-1'] input[type=checkbox]")).not_to_be_checked()
     page.fill("#question", "Which pills?")
     page.click("#ask")
     answer = page.locator("#answer")

@@ -3,21 +3,15 @@ tapped for its meaning, the thread kept on screen and sent as history, the timet
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+# test_page skips this module too where Chromium or Playwright is missing
 
 from tests.test_api import SUMMARY  # noqa: E402
-from tests.test_page import ANSWER_TIMEOUT_MS, base_url, browser, open_page, page, upload  # noqa: E402,F401
+from tests.test_page import ANSWER_TIMEOUT_MS, base_url, browser, open_page, page, upload, expect  # noqa: E402,F401
 
 UK_SUMMARY = SUMMARY.replace("1. Azithromycin 250 mg by mouth once daily for 3 more days.",
                              "1. Amoxicillin-Clavulanate 625mg PO BD x 5 days")
