@@ -42,6 +42,12 @@ def test_continue_and_hold_in_one_sentence_keep_their_own_status():
     assert found["Coumadin"] == "held" and found["Lasix"] != "held"
 
 
+def test_a_drug_that_only_times_a_precaution_is_not_a_medicine_to_take():
+    plan = plan_of("DISCHARGE INSTRUCTIONS: Take Keflex 500 mg four times a day for 7 days. No driving while "
+                   "taking cough syrup with codeine. Avoid alcohol when you are on metronidazole.\n")
+    assert set(names(plan)) == {"Keflex"}
+
+
 def test_the_first_drug_of_a_run_on_list_is_kept():
     plan = plan_of("DISCHARGE INSTRUCTIONS: Discharge medications are Zoloft 50 mg p.o. daily, Ativan 1 mg p.o. "
                    "b.i.d. p.r.n. anxiety.\n")

@@ -43,6 +43,9 @@ HOSPITAL_ROUTE = re.compile(r"\b(?:intravenous(?:ly)?|IV|IVPB|IM|infusion|drip|n
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
                        r"outpatient|continue|resume)\b", _I)
 CLAUSE = re.compile(r";|\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|,\s+(?=(?:and\s+)?(?:hold|stop|discontinue|continue|resume|start)\b)", _I)
+# "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
+PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
+                        r"(?:taking|using|on)\b", _I)
 UNNAMED_HOME_MEDICINES = re.compile(
     r"\b(?:continue|resume|restart)\w*\b[^.;]{0,40}\b(?:home|usual|regular|previous|other|same|current|outpatient|"
     r"pre-?admission|prior)\b[^.;]{0,20}\b(?:medications?|meds|medicines|regimen|drugs)\b", _I)
@@ -74,7 +77,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         status = clause_status(clause, section)
         if status is None:
             continue
-        for mention in _listed(clause, vocabulary.mentions(clause)):
+        for mention in _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause))):
             moved = Mention(mention.start + start, mention.end + start, mention.text, mention.generic)
             found.append(ProseMedicine(moved, status, clause))
     return found
@@ -94,6 +97,11 @@ def _listed(clause: str, mentions: list[Mention]) -> list[Mention]:
             continue
         kept.append(mention)
     return kept
+
+
+def _before_any_precaution(clause: str, mentions: list[Mention]) -> list[Mention]:
+    precaution = PRECAUTION.search(clause)
+    return [m for m in mentions if not precaution or m.start < precaution.start()]
 
 
 def _prescription_form(text: str) -> bool:
