@@ -33,13 +33,14 @@ from document_processor import (Chunk, Document, Page, chunk_document, chunk_id,
 from mediassist.emergency import emergency_notice, shared_detector, stated_numbers
 from errors import DocumentNotFound, EmptyFile, NoTextFound, QAError, ServiceUnavailable
 from mediassist.answering.composer import OFFLINE_NOTICE, compose
+from mediassist.answering.events import (emergency_only, grouped_by_document, last_event, with_emergency_notice,
+                                         with_terms, without_type)
 from mediassist.answering.scoring import Calibration as AnswerCalibration, LineScorer
 from patient_language import QuestionAnalysis, analyse, content_stems, passage_matches
 from mediassist.answering.followup import Turn, standalone_question
 from mediassist.answering.lines import lines_of
 from mediassist.plain.define import GENERAL_MEANING, asked_term, meaning_answer, uses
 from mediassist.plain.glossary import Entry
-from mediassist.plain.reading import terms_in
 from mediassist.llm.excerpts import choose_excerpts, reading_order
 from mediassist.llm.hybrid import SentenceGate, grounded_events
 from mediassist.llm.support import SupportChecker
@@ -562,7 +563,7 @@ class RagSystem:
             if event["type"] == "emergency":
                 emergency = event["notice"]
             elif event["type"] == "done":
-                return _without_type(event)
+                return without_type(event)
             elif event["type"] == "error":
                 fallback = f"{event['error']} Here is what your summary says, quoted word for word."
 
@@ -572,7 +573,7 @@ class RagSystem:
                 records = self.scope(owner, doc_ids)
                 grouped = 1 < len(records) <= MAX_GROUPED_DOCUMENTS
                 events = grouped_by_document(records, quotes) if grouped else quotes(doc_ids)
-                return _without_type(_last(with_terms(with_emergency_notice(events, emergency))))
+                return without_type(last_event(with_terms(with_emergency_notice(events, emergency))))
         raise RuntimeError("answer stream ended without a result")
 
     def _meaning_events(self, written: str, entry: Entry, owner: str, doc_ids: list[str] | None) -> Iterator[dict]:
@@ -728,71 +729,6 @@ def _with_similarity(found: dict, query: np.ndarray) -> dict:
             zip(found["ids"], found["documents"], found["metadatas"], sims)}
 
 
-def grouped_by_document(records: list[DocumentRecord], answer_one) -> Iterator[dict]:
-    """Several summaries asked at once (a caregiver's family): each answered from its own file alone, under its
-    name, so one person's medicines are never mixed into another's answer. `answer_one([doc_id])` gives the
-    events of one answer; a "group" event starts each part. The sources event grows as each part is found."""
-    sources, parts, finished = [], [], []
-    yield {"type": "sources", "sources": []}
-    for record in records:
-        heading = f"**From {record.filename}:**\n"
-        yield {"type": "group", "document_id": record.id, "filename": record.filename}
-        yield {"type": "token", "text": ("\n\n" if parts else "") + heading}
-        for event in answer_one([record.id]):
-            if event["type"] == "sources":
-                sources += event["sources"]
-                yield {"type": "sources", "sources": list(sources)}
-            elif event["type"] == "done":
-                finished.append(event)
-                parts.append(heading + event["answer"])
-            else:
-                failed = event["type"] == "error"
-                yield event
-                if failed:
-                    return
-    yield _grouped_done(records, finished, parts, sources)
-
-
-def _grouped_done(records: list[DocumentRecord], finished: list[dict], parts: list[str], sources: list) -> dict:
-    def distinct(key):
-        return "\n".join(dict.fromkeys(str(e[key]) for e in finished if e.get(key))) or None
-    return {"type": "done", "answer": "\n\n".join(parts), "found": any(e["found"] for e in finished),
-            "sources": sources, "backend": finished[0]["backend"], "model": finished[0]["model"],
-            "notice": distinct("notice"), "details": distinct("details"),
-            "groups": [{"document_id": r.id, "filename": r.filename, "found": e["found"]}
-                       for r, e in zip(records, finished)]}
-
-
-def with_emergency_notice(events: Iterator[dict], notice: str | None) -> Iterator[dict]:
-    """An emergency happening now leads the answer text, whatever the backend (its event was sent already)."""
-    said = False
-    for event in events:
-        if notice and event["type"] == "sources" and not said:
-            said = True
-            yield event
-            event = {"type": "token", "text": f"{notice}\n\n"}
-        elif event["type"] == "done":
-            event = {**event, "emergency": notice is not None,
-                     "answer": f"{notice}\n\n{event['answer']}" if notice else event["answer"]}
-        yield event
-
-
-def emergency_only(notice: str, error: QAError) -> Iterator[dict]:
-    text = f"{notice}\n\n{error}"
-    yield {"type": "sources", "sources": []}
-    yield {"type": "token", "text": text}
-    yield {"type": "done", "answer": text, "found": False, "sources": [], "backend": None, "model": None,
-           "notice": str(error), "emergency": True}
-
-
-def with_terms(events: Iterator[dict]) -> Iterator[dict]:
-    """The finished answer names the glossary terms it uses, so the page can explain each on a tap."""
-    for event in events:
-        if event["type"] == "done" and "terms" not in event:
-            event = {**event, "terms": terms_in(event["answer"])}
-        yield event
-
-
 def _scope_filter(owner: str, doc_ids: list[str] | None) -> dict:
     if not doc_ids:
         return {"owner": owner}
@@ -801,14 +737,3 @@ def _scope_filter(owner: str, doc_ids: list[str] | None) -> dict:
 
 def _looks_like_id(value: str) -> bool:
     return bool(re.fullmatch(r"[0-9a-f]{32}", value or ""))
-
-
-def _without_type(event: dict) -> dict:
-    return {k: v for k, v in event.items() if k != "type"}
-
-
-def _last(events: Iterator[dict]) -> dict:
-    event = {}
-    for event in events:
-        pass
-    return event
