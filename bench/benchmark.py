@@ -253,8 +253,9 @@ def bench_emergency() -> dict:
     from mediassist.emergency import shared_detector
     from training.fit_emergency import load_examples
     detector = shared_detector()
-    questions = [json.loads(line)["question"] for path in sorted((ROOT / "training" / "data").glob("**/*.jsonl"))
-                 if "emergency" not in path.parts for line in path.read_text().splitlines() if line.strip()]
+    rows = [json.loads(line) for path in sorted((ROOT / "training" / "data").glob("**/*.jsonl"))
+            if "emergency" not in path.parts for line in path.read_text().splitlines() if line.strip()]
+    questions = [turn["question"] for row in rows for turn in row.get("turns", [row])]   # two-turn rows: both
     result = {}
     for label, messages in (("patient_questions", questions or list(QUESTIONS)),
                             ("emergency_messages", [e.text for e in load_examples()])):

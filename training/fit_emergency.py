@@ -11,6 +11,7 @@ from the fitted detector on families it never saw.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import sys
@@ -33,6 +34,7 @@ FOLDS = 5
 MAX_FALSE_ALARMS = 0.04          # of ordinary training messages, flagged by the stacked score
 MAX_SELF_HARM_ALONE = 0.005      # of ordinary training messages flagged by the self-harm probe alone
 MAX_CRISIS_LINE_EXTRA = 0.03     # of other training emergencies that also get the crisis line
+MAX_PART_FALSE_ALARMS = 0.012    # of ordinary training messages, flagged more by reading their parts on their own
 PROBE_C, STACK_C = 10.0, 1.0     # inverse regularisation strengths
 SHOW_MISSES = False
 
@@ -139,7 +141,23 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
         "signs": {"names": list(centroids), "centroids": [[round(float(v), 6) for v in c] for c in centroids.values()]},
         "fitted_on": {"messages": len(train), "families": len(set(families)), "bank": len(bank_x)},
     }
+    data["part_threshold"] = part_threshold(detector, Calibration.from_json(data), train)
     return data, Calibration.from_json(data)
+
+
+def part_threshold(detector: EmergencyDetector, calibration: Calibration, train: list[Example]) -> float:
+    """The lowest part threshold at which reading the parts of a message on their own flags at most
+    MAX_PART_FALSE_ALARMS more of the ordinary training messages than the whole messages do."""
+    fitted = copy.copy(detector)
+    fitted.calibration = calibration
+    scores = []
+    for e in train:
+        if e.emergency or fitted.decide(fitted.read(e.text)):
+            continue
+        found = [fitted.decide(reading) for reading in fitted.part_readings(e.text)]
+        scores.append(max((f.score for f in found if f and not f.self_harm), default=0.0))
+    ordinary = sum(not e.emergency for e in train)
+    return max(calibration.threshold, threshold_allowing(scores, MAX_PART_FALSE_ALARMS * ordinary / max(len(scores), 1)))
 
 
 def bank_centroids(bank: Bank, vectors: np.ndarray) -> dict[str, np.ndarray]:

@@ -23,7 +23,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from ..index.embedder import Embedder, default_embedding_model, known_words
-from .framing import Framing, frame, normalise
+from .framing import Framing, frame, normalise, split_clauses
 from .self_harm import ABOUT_THE_RECORD, FIRST_PERSON, explicit_self_harm
 from .vitals import dangerous_readings
 
@@ -34,6 +34,7 @@ SELF_HARM = "self_harm"
 SELF_HARM_NEIGHBOURS = {SELF_HARM, "overdose_poisoning"}
 MAX_SENTENCES = 2        # a long message's longest sentences are read one by one too (MiniLM's time grows with
                          # the words it reads: each costs about as much again)
+MAX_PARTS = 3            # parts of a message read on their own when the whole reads as ordinary
 SPELLING_CUTOFF = 80     # rapidfuzz ratio: "presure" -> "pressure", "sezure" -> "seizure"
 
 STACK_FEATURES = ("probe", "sentence_probe", "present", "hypothetical", "about_record", "past", "mild", "severe", "dangerous_reading")
@@ -93,6 +94,7 @@ class Calibration:
     self_harm_with_emergency: float     # lower self-harm probe score that counts when there is an emergency
     sign_names: tuple[str, ...]
     sign_centroids: np.ndarray          # the mean embedding of each sign's descriptions
+    part_threshold: float = 1.0         # on a part's own probability (EmergencyDetector.in_a_part); 1: off
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
@@ -106,7 +108,8 @@ class Calibration:
                    threshold=data["threshold"], self_harm_threshold=data["self_harm_threshold"],
                    self_harm_with_emergency=data["self_harm_with_emergency"],
                    sign_names=tuple(data["signs"]["names"]),
-                   sign_centroids=np.asarray(data["signs"]["centroids"], dtype=np.float32))
+                   sign_centroids=np.asarray(data["signs"]["centroids"], dtype=np.float32),
+                   part_threshold=data.get("part_threshold", 1.0))
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.stack_bias + sum(self.stack_weights[name] * features[name] for name in STACK_FEATURES)
@@ -164,7 +167,21 @@ class EmergencyDetector:
     def detect(self, message: str) -> Emergency | None:
         if not isinstance(message, str) or not re.search(r"[^\W\d_]", message):
             return None
-        return self.decide(self.read(message))
+        text = self.spelling.fix(normalise(message))
+        sentences, parts = split_sentences(text), message_parts(text)
+        vectors = self.embed([text, *sentences, *parts])   # one batch: a forward pass costs about the same
+        whole = self.decide(self.reading(text, sentences, vectors[:1 + len(sentences)]))
+        return whole or self.in_a_part(parts, vectors[1 + len(sentences):])
+
+    def in_a_part(self, parts: list[str], vectors: np.ndarray) -> Emergency | None:
+        """An emergency told in one part of a message whose other part asks something ordinary ("my chest is
+        crushing and my arm is numb, which pills do i take"): each part is read as a message of its own, and
+        flagged only above a stricter threshold, fitted so that few ordinary questions are flagged this way."""
+        for part, vector in zip(parts, vectors):
+            found = self.decide(self.reading(part, [], vector[None, :]))
+            if found and not found.self_harm and found.score >= self.calibration.part_threshold:
+                return found
+        return None
 
     def decide(self, reading: Reading) -> Emergency | None:
         c = self.calibration
@@ -181,19 +198,25 @@ class EmergencyDetector:
         return Emergency(kind=sign, self_harm=False, score=probability) if emergency else None
 
     def read(self, message: str) -> Reading:
+        """The whole message's reading (for fitting)."""
         text = self.spelling.fix(normalise(message))
-        framing = frame(text)
         sentences = split_sentences(text)
+        return self.reading(text, sentences, self.embed([text, *sentences]))
+
+    def part_readings(self, message: str) -> list[Reading]:
+        """Each part's own reading, as detect() makes it (for fitting the part threshold)."""
+        parts = message_parts(self.spelling.fix(normalise(message)))
+        return [self.reading(part, [], vector[None, :]) for part, vector in zip(parts, self.embed(parts))] if parts else []
+
+    def reading(self, text: str, sentences: list[str], vectors: np.ndarray) -> Reading:
+        """vectors: row 0 the whole text, then its longest sentences."""
+        framing = frame(text)
         sentence_framings = [frame(sentence) for sentence in sentences]
-        return Reading(vectors=self.vectors(text, sentences),
+        return Reading(vectors=vectors,
                        sentence_counts=tuple(not all(c.framed for c in f.clauses) for f in sentence_framings),
                        self_harm_counts=tuple(_self_harm_can_count(f) for f in (framing, *sentence_framings)),
                        framing=framing, dangerous_readings=tuple(dangerous_readings(text)),
                        explicit_self_harm=any(explicit_self_harm(c, framing) for c in framing.clauses))
-
-    def vectors(self, text: str, sentences: list[str]) -> np.ndarray:
-        """Row 0: the whole message; then, for a long message, its longest sentences (one batch)."""
-        return self.embed([text, *sentences])
 
     def nearest_sign(self, vector: np.ndarray) -> str:
         c = self.calibration
@@ -206,6 +229,15 @@ def split_sentences(text: str) -> list[str]:
     if len(sentences) < 2:
         return []
     return sorted(sentences, key=len, reverse=True)[:MAX_SENTENCES]
+
+
+def message_parts(text: str) -> list[str]:
+    """The clauses of four words or more (the longest MAX_PARTS) of a message of two clauses or more: "i have
+    crushing chest pain" of "i have crushing chest pain, which pills do i take"."""
+    clauses = split_clauses(text)
+    if len(clauses) < 2:
+        return []
+    return sorted((part for part in clauses if len(part.split()) >= 4), key=len, reverse=True)[:MAX_PARTS]
 
 
 def _self_harm_can_count(framing: Framing) -> bool:
