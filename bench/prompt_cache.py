@@ -1,6 +1,7 @@
 """Time to the first token from a real llama.cpp server, first question vs follow-ups on the same summary, with
-the prompt built for the prefix cache (system prompt, stable excerpts, question last) and the old way (the
-question's own excerpts in reading order, no system message). Part `llm` of `make bench`.
+the prompt built for the prefix cache (system prompt, stable excerpts, question last), the same with the earlier
+turns sent as chat messages (a conversation), and the old way (the question's own excerpts in reading order, no
+system message). Part `llm` of `make bench`.
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def bench_prompt_cache(files: list[tuple[str, bytes]], tmp: Path) -> dict:
             record = rag.ingest(data, name, OWNER)
             results[label] = {"file": name, "indexed_chars": record.indexed_chars,
                               "new": first_and_follow_ups(rag, rag.llm, record.id, new_prompt),
+                              "conversation": first_and_follow_ups(rag, rag.llm, record.id, new_prompt,
+                                                                   with_history=True),
                               "old": first_and_follow_ups(rag, old_backend, record.id, old_prompt)}
         return results
     finally:
@@ -64,14 +67,18 @@ def old_prompt(rag: RagSystem, question: str, doc_id: str) -> str:
     return build_user_message(question, sorted(passages, key=reading_order))
 
 
-def first_and_follow_ups(rag: RagSystem, backend, doc_id: str, build) -> dict:
+def first_and_follow_ups(rag: RagSystem, backend, doc_id: str, build, with_history: bool = False) -> dict:
+    """with_history: each question goes after the earlier turns (the last four, as the app sends them), each
+    answered with its best passage's first 300 characters (the bench asks the model for one token only)."""
     evict(backend)
-    times = []
+    times, turns = [], []
     for question in QUESTIONS:
         prompt = build(rag, question, doc_id)
         started = time.perf_counter()
-        next(iter(backend.stream(prompt)), None)
+        next(iter(backend.stream(prompt, turns[-4:] if with_history else ())), None)
         times.append(time.perf_counter() - started)
+        passages, _ = rag.retrieve(question, OWNER, [doc_id])
+        turns.append((question, passages[0].text[:300] if passages else ""))
     first, later = times[0], statistics.median(times[1:])
     return {"first_s": round(first, 3), "follow_up_median_s": round(later, 3),
             "follow_up_share": round(later / first, 3), "all_s": [round(t, 3) for t in times]}
@@ -87,7 +94,7 @@ def report(results: dict) -> list[str]:
         return [f"llm prompt cache: skipped ({results['skipped']})"]
     lines = ["time to first token, llama.cpp + SmolLM2-135M (1 thread): first question / follow-ups (median)"]
     for label, row in results.items():
-        for style in ("new", "old"):
+        for style in ("new", "conversation", "old"):
             r = row[style]
             lines.append(f"  {label.replace('_', ' '):24} {style} prompt: {r['first_s']:6.2f} s / "
                          f"{r['follow_up_median_s']:5.2f} s  ({r['follow_up_share']:.2f} of the first)")
