@@ -284,9 +284,9 @@ class RagSystem:
         chunks = chunk_document(document, doc_id)
         if not chunks:
             raise NoTextFound("No readable text was found in this file, so there is nothing to ask about.")
-        record = DocumentRecord(
+        record = DocumentRecord(   # milliseconds: two uploads in one second still sort newest last
             id=doc_id, owner=owner, filename=display_name(filename),
-            uploaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            uploaded_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             pages=len(document.pages), chunks=len(chunks), sections=tuple(document.section_names),
             kind=document.kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
             stored_name=f"{doc_id}.{document.kind}",
