@@ -532,7 +532,7 @@ class RagSystem:
                 yield from with_emergency_notice(self._meaning_events(*meaning, owner, doc_ids), notice)
                 return
             records = self.scope(owner, doc_ids)
-            if 1 < len(records) <= MAX_GROUPED_DOCUMENTS:
+            if answered_file_by_file(records):
                 events = grouped_by_document(records, lambda ids: self._document_events(question, owner, ids, history))
             else:
                 events = self._document_events(question, owner, doc_ids, history)
@@ -571,8 +571,7 @@ class RagSystem:
                     passages, analysis = self.retrieve_in_conversation(question, history, owner, ids)
                     return self._extractive_events(analysis, passages, fallback)
                 records = self.scope(owner, doc_ids)
-                grouped = 1 < len(records) <= MAX_GROUPED_DOCUMENTS
-                events = grouped_by_document(records, quotes) if grouped else quotes(doc_ids)
+                events = grouped_by_document(records, quotes) if answered_file_by_file(records) else quotes(doc_ids)
                 return without_type(last_event(with_terms(with_emergency_notice(events, emergency))))
         raise RuntimeError("answer stream ended without a result")
 
@@ -727,6 +726,10 @@ def _with_similarity(found: dict, query: np.ndarray) -> dict:
     sims = np.asarray(found["embeddings"]) @ query if len(found["ids"]) else []
     return {cid: (text, meta, float(sim)) for cid, text, meta, sim in
             zip(found["ids"], found["documents"], found["metadatas"], sims)}
+
+
+def answered_file_by_file(records: list[DocumentRecord]) -> bool:
+    return 1 < len(records) <= MAX_GROUPED_DOCUMENTS
 
 
 def _scope_filter(owner: str, doc_ids: list[str] | None) -> dict:
