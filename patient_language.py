@@ -87,7 +87,8 @@ TOPICS: tuple[Topic, ...] = (
     Topic(("work", "job", "school", "office"),
           (), ("Activity", "Follow-up") + INSTRUCTIONS, "return to work school", ("work", "job", "school", "duty")),
     Topic(("sex", "intercourse"),
-          (), ("Activity",) + INSTRUCTIONS, "sexual activity intercourse pelvic rest", ("sex", "intercourse", "pelvic")),
+          (), ("Activity",) + INSTRUCTIONS, "sexual activity intercourse pelvic rest",
+          ("sex", "intercourse", "pelvic")),
     Topic(("bath", "bathe", "bathing", "shower", "swim", "tub", "wash", "soak", "pool"),
           (), ("Wound Care", "Activity") + INSTRUCTIONS, "shower bathing wound incision",
           ("bath", "shower", "swim", "tub", "wash", "soak", "pool", "wet")),
@@ -96,18 +97,19 @@ TOPICS: tuple[Topic, ...] = (
           ("Wound Care",), INSTRUCTIONS, "wound care incision dressing",
           evidence=(r"wound", r"incision", r"dressing", r"staples?\b", r"sutures?\b", r"stitch", r"\bdrain",
                     r"shower", r"\bbath")),
-    Topic(("er", "emergency", "911", "999", "a&e", "ambulance", "warning", "danger", "call the doctor", "call my doctor", "worry",
-           "worried", "watch for", "look out", "symptom", "sign", "go back to the hospital",
-           "when to return", "return to the hospital", "come back to the hospital", "when should i call", "bring her in",
-           "bring him in", "bring her back", "bring him back", "come in", "right back", "bring her", "bring him", "temp", "temperature", "how high",
-           "too high", "serious",
+    Topic(("er", "emergency", "911", "999", "a&e", "ambulance", "warning", "danger", "call the doctor",
+           "call my doctor", "worry", "worried", "watch for", "look out", "symptom", "sign", "go back to the hospital",
+           "when to return", "return to the hospital", "come back to the hospital", "when should i call",
+           "bring her in", "bring him in", "bring her back", "bring him back", "come in", "right back", "bring her",
+           "bring him", "temp", "temperature", "how high", "too high", "serious",
            "urgent"),
           ("Warning Signs",), INSTRUCTIONS, "warning signs return to emergency room call your doctor if",
           evidence=(r"emergency", r"\b911\b", r"\b(er|ed)\b", r"\bcall (your|the|dr|doctor|911|us|for|if)",
                     r"\bnotify", r"\bseek",
                     r"immediately", r"right away", r"return (to the (er|ed|emergency|hospital)|if|for)",
                     r"worsen", r"warning")),
-    Topic(("why was i", "why i was", "why was", "why were", "why is", "in the hospital", "end up", "diagnos", "what did i have", "what do i have", "what was wrong",
+    Topic(("why was i", "why i was", "why was", "why were", "why is", "in the hospital", "end up", "diagnos",
+           "what did i have", "what do i have", "what was wrong",
            "what is wrong", "condition", "problem", "illness", "admitted for", "in the hospital for", "admitted",
            "cancer", "what kind of", "stage", "why did",
            "reason"),
@@ -170,8 +172,9 @@ DRUG_NAMES = {
     "ciprofloxacin": "cipro", "levofloxacin": "levaquin", "cephalexin": "keflex", "amoxicillin": "amoxil",
     "ondansetron": "zofran", "amlodipine": "norvasc", "atorvastatin": "lipitor", "simvastatin": "zocor",
     "metformin": "glucophage", "lisinopril": "zestril prinivil", "metoprolol": "lopressor toprol",
-    "carvedilol": "coreg", "pantoprazole": "protonix", "omeprazole": "prilosec", "albuterol": "ventolin proair salbutamol",
-    "dexamethasone": "decadron", "prednisone": "deltasone", "methocarbamol": "robaxin", "oxycodone": "percocet oxycontin",
+    "carvedilol": "coreg", "pantoprazole": "protonix", "omeprazole": "prilosec",
+    "albuterol": "ventolin proair salbutamol", "dexamethasone": "decadron", "prednisone": "deltasone",
+    "methocarbamol": "robaxin", "oxycodone": "percocet oxycontin",
     "hydrocodone": "vicodin norco lortab lorcet", "lorazepam": "ativan", "benazepril": "lotensin",
     "spironolactone": "aldactone", "nitroglycerin": "nitrostat nitro", "insulin": "lantus humalog novolog novolin",
 }
@@ -239,7 +242,8 @@ LAY_TO_CLINICAL = {
     "valv": "vegetation endocarditis", "infection": "vegetation endocarditis sepsis", "cancer": "carcinoma sarcoma "
     "malignan tumor lymphoma mesothelioma metasta", "chemo": "chemotherapy", "sex": "pelvic intercourse",
     "fever": "febrile temperature", "bleed": "hemorrhag", "swell": "edema", "dizzy": "vertigo lightheaded",
-    "tired": "fatigue", "night": "sundown nocturnal", "mov": "transfer", "move": "transfer", "throw": "vomit emesis", "belly": "abdominal abdomen", "stomach": "abdominal gastric",
+    "tired": "fatigue", "night": "sundown nocturnal", "mov": "transfer", "move": "transfer", "throw": "vomit emesis",
+    "belly": "abdominal abdomen", "stomach": "abdominal gastric",
 }
 _ALTERNATIVES = {key: frozenset(values.split()) for key, values in LAY_TO_CLINICAL.items()}
 
@@ -338,11 +342,12 @@ def _uncovered_terms(question: str, topics: list[Topic]) -> set[str]:
                                  "often", "long", "much", "home", "okay", "safe", "start", "again",
                                  "normal", "back", "now", "today", "tomorrow", "care", "team", "nurse", "see",
                                  "want", "feel", "like", "thing", "happen", "fine", "right", "next", "get", "give",
-                                 "come", "new", "really", "actually", "exactly", "just", "anything", "another", "other")}
+                                 "come", "new", "really", "actually", "exactly", "just", "anything", "another",
+                                 "other")}
     terms = set()
     for word in content_stems(question):
-        if word in generic or word in QUESTION_FILLERS or any(word == c or (len(c) > 2 and (word.startswith(c) or c.startswith(word)))
-                                  for c in covered):
+        if word in generic or word in QUESTION_FILLERS or any(
+                word == c or (len(c) > 2 and (word.startswith(c) or c.startswith(word))) for c in covered):
             continue
         terms.add(word)
     return terms

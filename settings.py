@@ -8,11 +8,11 @@ from pathlib import Path
 # The environment variables Settings.from_env reads; the README documents each one.
 ENV_NAMES = (
     "DATA_DIR", "UPLOAD_DIR", "HOST", "PORT", "SECRET_KEY", "MAX_UPLOAD_MB", "MAX_PAGES", "MAX_QUESTION_CHARS",
-    "MAX_OCR_PAGES", "TESSERACT_CMD",  # TESSERACT_CMD is read by document_processor when it runs OCR
+    "MAX_OCR_PAGES", "TESSERACT_CMD",
     "EMBEDDING_MODEL", "EMBEDDING_DTYPE", "CHROMA_HOST", "CHROMA_PORT", "TOP_K", "CONTEXT_TOKENS",
     "LLM_BACKEND", "LLM_MODEL", "OLLAMA_HOST", "LLM_API_URL", "LLM_API_KEY",
-    "LLM_TEMPERATURE", "LLM_MAX_TOKENS", "LLM_TIMEOUT", "MEDIASSIST_API_KEYS", "LOG_LEVEL", "EMERGENCY_NUMBER", "CRISIS_LINE",
-    "AUDIT_LOG", "RETENTION_HOURS", "KEY_RETENTION_HOURS",
+    "LLM_TEMPERATURE", "LLM_MAX_TOKENS", "LLM_TIMEOUT", "MEDIASSIST_API_KEYS", "LOG_LEVEL",
+    "EMERGENCY_NUMBER", "CRISIS_LINE", "AUDIT_LOG", "RETENTION_HOURS", "KEY_RETENTION_HOURS",
 )
 
 BACKEND_NAMES = ("ollama", "openai", "extractive")
@@ -31,6 +31,7 @@ class Settings:
     max_upload_mb: float = 20
     max_pages: int = 500
     max_ocr_pages: int = 20                  # pages of a scanned PDF read with OCR; 0 turns OCR off
+    tesseract_cmd: str | None = None         # the tesseract program (a path or a name on PATH); None: on PATH
     max_question_chars: int = 2000
     embedding_model: str | None = None       # None: the packaged all-MiniLM-L6-v2
     embedding_dtype: str = "auto"            # auto: bfloat16 where the CPU computes it natively, else float32
@@ -61,7 +62,10 @@ class Settings:
             raise ConfigError("LLM_BACKEND=openai needs LLM_API_URL (e.g. http://127.0.0.1:8000/v1)")
         if self.embedding_dtype not in EMBEDDING_DTYPES:
             raise ConfigError(f"EMBEDDING_DTYPE={self.embedding_dtype!r}: choose one of {', '.join(EMBEDDING_DTYPES)}")
-        for name, hours in (("RETENTION_HOURS", self.retention_hours), ("KEY_RETENTION_HOURS", self.key_retention_hours)):
+        if self.max_ocr_pages < 0:
+            raise ConfigError(f"MAX_OCR_PAGES={self.max_ocr_pages!r}: give a number of pages, or 0 to turn OCR off")
+        for name, hours in (("RETENTION_HOURS", self.retention_hours),
+                            ("KEY_RETENTION_HOURS", self.key_retention_hours)):
             if hours < 0:
                 raise ConfigError(f"{name}={hours!r}: give a number of hours, or 0 to keep documents until deleted")
 
@@ -96,6 +100,7 @@ class Settings:
             max_upload_mb=number("MAX_UPLOAD_MB", float, cls.max_upload_mb),
             max_pages=number("MAX_PAGES", int, cls.max_pages),
             max_ocr_pages=number("MAX_OCR_PAGES", int, cls.max_ocr_pages),
+            tesseract_cmd=(env.get("TESSERACT_CMD") or "").strip() or None,
             max_question_chars=number("MAX_QUESTION_CHARS", int, cls.max_question_chars),
             embedding_model=env.get("EMBEDDING_MODEL") or None,
             embedding_dtype=(env.get("EMBEDDING_DTYPE") or "auto").strip().lower(),

@@ -25,7 +25,6 @@ import math
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -34,7 +33,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from document_processor import chunk_id, load_document  # noqa: E402
@@ -175,7 +173,7 @@ def measure_retrieval(rag: RagSystem, owner: str, rounds: int = 12) -> dict:
             analysis = analyse(question)
             query = rag.embedder.embed([analysis.search_text])[0]
             started = time.perf_counter()
-            rag.candidates(query, {"owner": owner}, ids, analysis)
+            rag.retriever.candidates(query, {"owner": owner}, ids, analysis)
             vector_search.append(time.perf_counter() - started)
             started = time.perf_counter()
             passages, _ = rag.retrieve(question, owner)

@@ -39,7 +39,6 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from tests.builders import latin1_safe, make_pdf  # noqa: E402
 from tests.servers import has_control_socket, stop_process, wait_until_ok  # noqa: E402

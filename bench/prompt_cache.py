@@ -59,7 +59,7 @@ def pick_summaries(rag: RagSystem, files: list[tuple[str, bytes]]) -> dict:
 
 def new_prompt(rag: RagSystem, question: str, doc_id: str) -> str:
     passages, _ = rag.retrieve(question, OWNER, [doc_id])
-    return build_user_message(question, rag._excerpts_for_model(question, passages, OWNER, [doc_id]))
+    return build_user_message(question, rag.answerer.model.excerpts_for_model(question, passages, OWNER, [doc_id]))
 
 
 def old_prompt(rag: RagSystem, question: str, doc_id: str) -> str:

@@ -15,6 +15,8 @@ from settings import Settings
 from tests.builders import make_docx, make_pdf
 from tests.ollama_stub import OllamaStub
 
+pytest_plugins = ["tests.hostile"]   # hostile_app / hostile_client fixtures for the hostile input tests
+
 DATA = Path(__file__).parent / "data"
 
 

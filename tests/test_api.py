@@ -1,6 +1,7 @@
 """The JSON API end to end: real files, real Chroma, real embedding model, extractive answers."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 
@@ -218,8 +219,7 @@ def test_bad_files_get_a_clear_error_and_nothing_is_indexed(client, rag, setting
 
 
 @pytest.mark.skipif(tesseract_command() is None, reason="tesseract is not installed")
-def test_scanned_pdf_is_read_with_ocr(client, monkeypatch):
-    monkeypatch.delenv("MAX_OCR_PAGES", raising=False)
+def test_scanned_pdf_is_read_with_ocr(client):
     scan = make_scanned_pdf(["Discharge Medications:\n1. Metoprolol 25 mg by mouth twice daily\n"
                              "Follow-up:\nDr. Lee on May 2 at 10:30 am"])
     response = upload(client, "scan.pdf", scan)
@@ -230,8 +230,11 @@ def test_scanned_pdf_is_read_with_ocr(client, monkeypatch):
     assert answer["found"] is True and "25 mg" in answer["answer"]
 
 
-def test_scanned_pdf_says_it_is_scanned_when_ocr_is_not_available(client, rag, settings, monkeypatch, tmp_path):
-    monkeypatch.setenv("TESSERACT_CMD", str(tmp_path / "no-such-tesseract"))
+def test_scanned_pdf_says_it_is_scanned_when_ocr_is_not_available(settings, tmp_path):
+    from app import create_app
+    settings = dataclasses.replace(settings, tesseract_cmd=str(tmp_path / "no-such-tesseract"))
+    app = create_app(settings)
+    client, rag = app.test_client(), app.extensions["rag"]
     response = upload(client, "scan.pdf", make_image_only_pdf("Discharge Medications: Aspirin 81 mg daily"))
     assert response.status_code == 422
     error = response.get_json()["error"]
@@ -361,7 +364,7 @@ def test_an_emergency_gets_the_number_even_when_the_index_is_down(app, client, s
 
     def index_down(*args, **kwargs):
         raise ServiceUnavailable("The document index is not reachable right now; please try again in a minute.")
-    monkeypatch.setattr(app.extensions["rag"], "retrieve", index_down)
+    monkeypatch.setattr(app.extensions["rag"].retriever, "retrieve", index_down)
     body = ask(client, "my husband collapsed and is not breathing").get_json()
     assert body["emergency"] is True and "Call 911" in body["answer"].split("\n")[0]
 

@@ -11,14 +11,16 @@ import pytest
 
 import document_processor
 from document_processor import (
-    SECTION_NAMES, Document, canonical_section_name, chunk_document, detect_kind, extract_text,
-    load_document, split_sections, split_units,
+    Document, OcrOptions, canonical_section_name, chunk_document, detect_kind, load_document, split_sections,
+    split_units,
 )
 from errors import EmptyFile, NoTextFound, QAError, TooLarge, UnreadableDocument, UnsupportedFile
+from mediassist.structure.headings import CANONICAL_SECTION_NAMES, _HEADING_VARIANTS
 from tests.builders import make_docx, make_encrypted_pdf, make_image_only_pdf, make_pdf, truncated
 
 DATA = Path(__file__).parent / "data"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"   # ../shared/corpus beside the repo
+NO_TESSERACT = OcrOptions(tesseract="/nonexistent/tesseract")
 FIXTURES = ("heart_failure.txt", "run_together.txt", "knee_replacement.txt")
 
 
@@ -65,9 +67,10 @@ SAMPLE = "Discharge Medications:\n1. Warfarin 2.5 mg daily – check INR; fever 
     SAMPLE.encode("cp1252"),
 ], ids=["utf8", "utf8-bom", "utf16le-bom", "utf16be-bom", "utf16le", "utf16be", "cp1252"])
 def test_text_files_decode_in_every_common_encoding(encoded):
-    text, pages, kind = extract_text(encoded, "summary.txt")
-    assert (text, kind) == (SAMPLE, "txt")
-    assert pages[0].number == 1 and (pages[0].start, pages[0].end) == (0, len(text))
+    document = load_document(encoded, "summary.txt")
+    page = document.pages[0]
+    assert (document.text, document.kind) == (SAMPLE, "txt")
+    assert page.number == 1 and (page.start, page.end) == (0, len(document.text))
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
@@ -120,21 +123,19 @@ MEDS_PAGE = "Discharge Medications:\n1. Aspirin 81 mg daily.\n"
     ("blank.txt", b"  \n\n\t \n", NoTextFound),
     ("digits.txt", b"123 456\n789", NoTextFound),
 ])
-def test_bad_input_raises_a_clear_error(name, data, error, monkeypatch):
-    monkeypatch.setenv("TESSERACT_CMD", "/nonexistent/tesseract")  # the scan case: a server without OCR
+def test_bad_input_raises_a_clear_error(name, data, error):
     with pytest.raises(error) as raised:
-        load_document(data, name)
+        load_document(data, name, ocr=NO_TESSERACT)   # the scan case: a server without OCR
     message = str(raised.value)
     assert isinstance(raised.value, QAError) and len(message) > 30
     assert name in message or "file" in message.lower()
 
 
-def test_locked_and_scanned_pdfs_say_why(monkeypatch):
-    monkeypatch.setenv("TESSERACT_CMD", "/nonexistent/tesseract")
+def test_locked_and_scanned_pdfs_say_why():
     with pytest.raises(UnreadableDocument, match="password"):
-        load_document(make_encrypted_pdf("Diet: low salt."), "locked.pdf")
+        load_document(make_encrypted_pdf("Diet: low salt."), "locked.pdf", ocr=NO_TESSERACT)
     with pytest.raises(NoTextFound) as raised:
-        load_document(make_image_only_pdf("Discharge Medications: Aspirin"), "scan.pdf")
+        load_document(make_image_only_pdf("Discharge Medications: Aspirin"), "scan.pdf", ocr=NO_TESSERACT)
     assert "scan" in str(raised.value) and "DOCX" in str(raised.value)
 
 
@@ -363,9 +364,10 @@ def test_heading_variants_map_to_canonical_names(heading, canonical):
     assert canonical_section_name(heading) == canonical
 
 
-def test_every_heading_variant_maps_onto_a_canonical_name():
-    assert set(document_processor._HEADING_VARIANTS) <= set(SECTION_NAMES)
-    assert len(SECTION_NAMES) == len(set(SECTION_NAMES)) == 30
+def test_every_heading_variant_names_its_own_section():
+    assert len(CANONICAL_SECTION_NAMES) == len(set(CANONICAL_SECTION_NAMES)) == 30
+    for name, variants in _HEADING_VARIANTS.items():
+        assert variants and all(canonical_section_name(variant, fuzzy=False) == name for variant in variants)
 
 
 # --------------------------------------------------------------------------- chunks

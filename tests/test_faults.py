@@ -346,7 +346,7 @@ def test_many_owners_at_once_and_deleting_while_asking(gunicorn, tmp_path):
                         assert "error" in body
                     outcomes[f"query {response.status_code}"] += 1
 
-        def deleter(i, target=target, stop=stop):
+        def deleter(i, target=target, stop=stop, round_=round_):
             if i < 3:
                 return asker(i)
             try:

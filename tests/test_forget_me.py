@@ -18,7 +18,8 @@ def test_forget_me_deletes_all_of_the_callers_documents_and_ends_the_session(app
     assert alice.delete("/api/documents").status_code == 204
 
     assert alice.get("/api/documents").get_json()["documents"] == []
-    assert alice.get_cookie("mediassist_session") is None or alice.get_cookie("mediassist_session").value != alice_cookie
+    assert (alice.get_cookie("mediassist_session") is None
+            or alice.get_cookie("mediassist_session").value != alice_cookie)
     for doc in mine:
         assert rag.documents.get(ids=[doc])["ids"] == []
         assert rag.chunks.get(where={"doc_id": doc})["ids"] == []

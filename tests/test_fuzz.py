@@ -164,5 +164,6 @@ def test_mutated_summaries_give_a_document_or_a_clear_error(tmp_path):
           f"outcomes {dict(sorted(by_kind.items()))}")
     assert runs > 0 and outcomes["ok"] > 0, "no mutated input loaded at all: the mutations are too destructive"
     if runs > 300:
-        assert by_kind[".pdf:ok"] and by_kind[".docx:ok"], "mutated PDFs or DOCX never load: the parsers are not reached"
+        assert by_kind[".pdf:ok"] and by_kind[".docx:ok"], \
+            "mutated PDFs or DOCX never load: the parsers are not reached"
     assert len(outcomes) > 2, "every input failed the same way: the mutations do not reach the parsers"

@@ -378,7 +378,8 @@ def test_earlier_turns_reach_ollama_as_chat_messages_before_the_turn_with_the_ex
     messages = ollama_stub.requests_to("/api/chat")[-1]["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
     assert messages[0]["content"] == EARLIER[0]["question"] and messages[1]["content"] == EARLIER[0]["answer"]
-    assert "<discharge_summary_excerpts>" in messages[2]["content"] and "how long do I take it" in messages[2]["content"]
+    assert ("<discharge_summary_excerpts>" in messages[2]["content"]
+            and "how long do I take it" in messages[2]["content"])
     assert "<discharge_summary_excerpts>" not in messages[0]["content"]
 
 

@@ -5,10 +5,11 @@ import pytest
 from PIL import ImageDraw
 
 from document_processor import (
-    _clean_ocr_text, chunk_document, load_document, pdf_page_texts, split_sections, tesseract_command,
+    OcrOptions, chunk_document, load_document, pdf_page_texts, split_sections, tesseract_command,
 )
 from errors import NoTextFound, TooLarge
-from settings import ConfigError
+from mediassist.reading.ocr import _clean_ocr_text
+from settings import ConfigError, Settings
 from tests.builders import make_image_only_pdf, make_mixed_pdf, make_pdf, make_scanned_pdf, render_page_image
 
 SCANNED_SUMMARY = """Discharge Medications:
@@ -26,14 +27,9 @@ Penicillin (rash)."""
 needs_tesseract = pytest.mark.skipif(tesseract_command() is None, reason="tesseract is not installed")
 
 
-@pytest.fixture(autouse=True)
-def default_ocr_limit(monkeypatch):
-    monkeypatch.delenv("MAX_OCR_PAGES", raising=False)
-
-
 @pytest.fixture
-def no_tesseract(monkeypatch, tmp_path):
-    monkeypatch.setenv("TESSERACT_CMD", str(tmp_path / "no-such-tesseract"))
+def no_tesseract(tmp_path) -> OcrOptions:
+    return OcrOptions(tesseract=str(tmp_path / "no-such-tesseract"))
 
 
 def _shapes_page():
@@ -80,9 +76,10 @@ def test_a_page_ocr_cannot_read_is_reported_and_the_rest_indexed():
 
 
 def test_without_tesseract_a_scanned_pdf_says_ocr_is_not_available(no_tesseract):
-    assert tesseract_command() is None
+    assert tesseract_command(no_tesseract.tesseract) is None
     with pytest.raises(NoTextFound) as raised:
-        load_document(make_image_only_pdf("Discharge Medications:\nAspirin 81 mg daily"), "scan.pdf")
+        load_document(make_image_only_pdf("Discharge Medications:\nAspirin 81 mg daily"), "scan.pdf",
+                      ocr=no_tesseract)
     message = str(raised.value)
     assert "OCR" in message and "scanned" in message and "not available" in message
     assert "selectable text" in message and "DOCX" in message and "TXT" in message and "scan.pdf" in message
@@ -90,25 +87,30 @@ def test_without_tesseract_a_scanned_pdf_says_ocr_is_not_available(no_tesseract)
 
 def test_without_tesseract_a_mixed_pdf_is_indexed_and_the_scanned_page_flagged(no_tesseract):
     data = make_mixed_pdf([TEXT_PAGE, render_page_image(SCANNED_SUMMARY), ""])
-    document = load_document(data, "mixed.pdf")
+    document = load_document(data, "mixed.pdf", ocr=no_tesseract)
     assert document.text.strip() == pdf_page_texts(data)[0] and "Penicillin" in document.text
     assert document.ocr_pages == () and document.unreadable_pages == (2,)
 
 
-def test_ocr_turned_off_with_max_ocr_pages_zero(monkeypatch):
-    monkeypatch.setenv("MAX_OCR_PAGES", "0")
+def test_ocr_turned_off_with_max_ocr_pages_zero():
     with pytest.raises(NoTextFound, match="OCR"):
-        load_document(make_scanned_pdf(["Diet:\nLow salt."]), "scan.pdf")
+        load_document(make_scanned_pdf(["Diet:\nLow salt."]), "scan.pdf", ocr=OcrOptions(max_pages=0))
 
 
-def test_a_bad_max_ocr_pages_is_a_config_error(monkeypatch):
-    monkeypatch.setenv("MAX_OCR_PAGES", "many")
+@pytest.mark.parametrize("raw", ["many", "-1"])
+def test_a_bad_max_ocr_pages_is_a_config_error(raw):
     with pytest.raises(ConfigError, match="MAX_OCR_PAGES"):
-        load_document(make_scanned_pdf(["Diet:\nLow salt."]), "scan.pdf")
+        Settings.from_env({"MAX_OCR_PAGES": raw})
+
+
+def test_the_ocr_settings_come_from_the_environment():
+    settings = Settings.from_env({"MAX_OCR_PAGES": "3", "TESSERACT_CMD": " /opt/ocr/tesseract "})
+    assert settings.max_ocr_pages == 3 and settings.tesseract_cmd == "/opt/ocr/tesseract"
+    assert Settings.from_env({}).tesseract_cmd is None
 
 
 def test_text_pdfs_never_need_tesseract(no_tesseract):
-    document = load_document(make_pdf([TEXT_PAGE]), "summary.pdf")
+    document = load_document(make_pdf([TEXT_PAGE]), "summary.pdf", ocr=no_tesseract)
     assert document.ocr_pages == () and document.unreadable_pages == () and "Penicillin" in document.text
 
 
@@ -120,15 +122,16 @@ def test_a_blank_scanned_page_has_no_text_even_with_ocr():
 
 
 @needs_tesseract
-def test_too_many_pages_to_ocr(monkeypatch):
-    monkeypatch.setenv("MAX_OCR_PAGES", "1")
+def test_too_many_pages_to_ocr():
     with pytest.raises(TooLarge) as raised:
-        load_document(make_scanned_pdf(["Diet:\nLow salt.", "Activity:\nWalk daily."]), "scan.pdf")
+        load_document(make_scanned_pdf(["Diet:\nLow salt.", "Activity:\nWalk daily."]), "scan.pdf",
+                      ocr=OcrOptions(max_pages=1))
     assert "2 pages" in str(raised.value) and "OCR" in str(raised.value) and "at most 1" in str(raised.value)
 
 
 def test_ocr_text_is_tidied_but_keeps_its_lines():
-    raw = "Discharge  Medications:\n\n\n\n1.\tMetoprolol   25 mg \u2018twice\u2019 daily  \n   Follow-up:\nDr. Lee\n\x0c"
+    raw = ("Discharge  Medications:\n\n\n\n1.\tMetoprolol   25 mg \u2018twice\u2019 daily  \n"
+           "   Follow-up:\nDr. Lee\n\x0c")
     text = _clean_ocr_text(raw)
     assert text == "Discharge Medications:\n\n1. Metoprolol 25 mg 'twice' daily\nFollow-up:\nDr. Lee"
     assert [section.name for section in split_sections(text)] == ["Discharge Medications", "Follow-up"]

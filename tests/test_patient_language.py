@@ -49,5 +49,6 @@ def test_driving_is_a_specific_question_and_matches_its_word_forms():
 
 
 def test_lay_words_find_clinical_words():
-    assert matched_share("UA showed trace amounts of blood in the urine.", analyse("Was there blood in her pee?").focus_stems) == 1
+    assert matched_share("UA showed trace amounts of blood in the urine.",
+                         analyse("Was there blood in her pee?").focus_stems) == 1
     assert analyse("how many percocets can he take?").focus_stems == frozenset({"oxycodone"})

@@ -8,7 +8,6 @@ import pytest
 
 from discharge_plan import Medication
 from document_processor import load_document
-from mediassist.answering.lines import lines_of
 from mediassist.llm.figures import figures
 from mediassist.plain.define import asked_term
 from mediassist.plain.glossary import AS_NEEDED, KINDS, SLOTS, glossary

@@ -6,9 +6,8 @@ import time
 import numpy as np
 import pytest
 
-import rag_system
-
-from document_processor import display_name
+from document_processor import display_name, load_document
+from mediassist.index import retrieval
 from rag_system import RagSystem
 from tests.test_api import SUMMARY
 
@@ -40,6 +39,18 @@ def test_retrieval_never_returns_another_owners_chunks(rag):
     assert rag.retrieve("What medicines do I take?", "nobody")[0] == []
 
 
+def test_the_stored_document_keeps_the_sections_found_at_upload(rag):
+    record = rag.ingest(SUMMARY.encode(), "p.txt", "owner-a")
+    read = load_document(SUMMARY.encode(), "p.txt")
+    stored = rag.stored_document("owner-a", record.id)
+    assert stored.text == read.text and stored.sections == read.sections and len(read.sections) >= 3
+    assert len(rag.get_document("owner-a", record.id).section_spans) == len(read.sections)
+    # a record stored before sections were kept: they are found again from the text
+    rag.documents.update(ids=[record.id], metadatas=[{**record.metadata(), "section_spans": "[]"}])
+    assert rag.get_document("owner-a", record.id).section_spans == ()
+    assert rag.stored_document("owner-a", record.id).sections == read.sections
+
+
 def test_chunks_carry_section_page_and_offsets_into_the_stored_text(rag):
     record = rag.ingest(SUMMARY.encode(), "p.txt", "owner-a")
     stored = rag.documents.get(ids=[record.id], include=["documents"])["documents"][0]
@@ -58,7 +69,7 @@ def test_display_names_lose_paths_and_control_characters():
 
 @pytest.mark.parametrize("exact_search_limit", [3000, 0], ids=["exact search", "vector index search"])
 def test_a_long_summary_is_cut_to_the_budget_keeping_what_answers(rag, settings, monkeypatch, exact_search_limit):
-    monkeypatch.setattr(rag_system, "EXACT_SEARCH_LIMIT", exact_search_limit)
+    monkeypatch.setattr(retrieval, "EXACT_SEARCH_LIMIT", exact_search_limit)
     rag.ingest(SUMMARY.encode(), "someone-elses.txt", "owner-b")
     course = " ".join(f"On hospital day {n} the patient walked in the hall and vital signs were stable."
                       for n in range(1, 160))
@@ -112,6 +123,6 @@ def test_workers_starting_together_all_get_the_same_complete_secret_key(tmp_path
     for round_ in range(20):
         folder = tmp_path / str(round_)
         with ThreadPoolExecutor(8) as pool:
-            keys = set(pool.map(lambda _: stored_secret_key(folder), range(8)))
+            keys = set(pool.map(lambda _, folder=folder: stored_secret_key(folder), range(8)))
         assert len(keys) == 1 and len(keys.pop()) == 64
         assert [p.name for p in folder.iterdir()] == ["secret_key"]

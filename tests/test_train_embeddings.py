@@ -48,7 +48,8 @@ def test_a_fine_tuned_model_serves_the_app_and_is_compared_on_the_held_out_split
 
     app = create_app(Settings(data_dir=tmp_path / "app", llm_backend="extractive", embedding_model=str(model)))
     client = app.test_client()
-    assert upload(client, "heart_failure.txt", (training_corpus / "text" / "heart_failure.txt").read_bytes()).status_code == 201
+    assert upload(client, "heart_failure.txt",
+                  (training_corpus / "text" / "heart_failure.txt").read_bytes()).status_code == 201
     body = ask(client, "Which pills do I take?").get_json()
     assert body["found"] and body["sources"]
 

@@ -36,7 +36,8 @@ def test_rows_are_alpaca_shaped_and_answers_quote_their_input(training_data):
 
 
 def test_answers_carry_the_facts_and_absent_topics_say_so(training_data):
-    every = {(r["document"], r["instruction"]): r for s in ("train", "validation", "test") for r in rows(training_data, s)}
+    every = {(r["document"], r["instruction"]): r
+             for s in ("train", "validation", "test") for r in rows(training_data, s)}
     clopidogrel = next(r for (doc, q), r in every.items() if doc == "stroke.pdf" and "clopidogrel" in q.lower())
     assert clopidogrel["answerable"] and "75 mg" in clopidogrel["output"]
     assert any(p.startswith("Discharge Medications") for p in clopidogrel["passages"])

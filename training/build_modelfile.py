@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from modelfile import read_modelfile, render_modelfile  # noqa: E402
 from prompting import user_turn  # noqa: E402
@@ -33,7 +32,8 @@ def pick_examples(rows: list[dict], count: int, max_chars: int) -> list[dict]:
     """The shortest fitting row of each category in turn, a refusal first, so the few shots cover the
     answer shapes (a list of medicines, a date, warning signs, "the summary does not say")."""
     shortened = [{**r, "input": essential_excerpts(r)} for r in rows]
-    fitting = sorted((r for r in shortened if len(user_turn(r["instruction"], r["input"])) + len(r["output"]) <= max_chars),
+    fitting = sorted((r for r in shortened
+                      if len(user_turn(r["instruction"], r["input"])) + len(r["output"]) <= max_chars),
                      key=lambda r: (len(r["input"]) + len(r["output"]), r["instruction"]))
     chosen = [r for r in fitting if not r["answerable"]][:1]
     categories: list[str] = []

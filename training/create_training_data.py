@@ -30,7 +30,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from errors import QAError  # noqa: E402
 from mediassist.answering.composer import compose  # noqa: E402
@@ -50,7 +49,8 @@ MAX_OUTPUT_CHARS = 4000
 INPUT_SLACK_CHARS = 2000   # excerpt tags and headings on top of the context budget
 
 QUESTIONS: dict[str, tuple[str, ...]] = {
-    "medications": ("Which medicines do I keep taking now that I'm home?", "What pills am I supposed to take and how much?",
+    "medications": ("Which medicines do I keep taking now that I'm home?",
+                    "What pills am I supposed to take and how much?",
                     "What are my discharge medications?", "Which of my medicines are new?"),
     "follow_up": ("When is my follow-up appointment?", "Who do I need to see after I leave the hospital, and when?",
                   "Do I need to book a check-up with my doctor?"),
@@ -261,7 +261,8 @@ def report(stats: dict, out: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of summaries (searched recursively)")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                        help="folder of summaries (searched recursively)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from document_processor import load_document  # noqa: E402
 from settings import Settings  # noqa: E402
@@ -142,7 +141,7 @@ class AppPipeline:
         doc = [self.ids[q.document]]
         passages, _ = self.rag.retrieve(q.question, OWNER, doc)
         if self.rag.llm is not None:   # what the model reads, not what the quotes are chosen from
-            passages = self.rag._excerpts_for_model(q.question, passages, OWNER, doc)
+            passages = self.rag.answerer.model.excerpts_for_model(q.question, passages, OWNER, doc)
         started = time.perf_counter()
         answer = self.rag.answer(q.question, OWNER, doc)
         latency = (time.perf_counter() - started) * 1000
@@ -400,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm-max-tokens", type=int, default=Settings().llm_max_tokens)
     parser.add_argument("--context-tokens", type=int, default=Settings().context_tokens,
                         help="the context budget (lower it to measure retrieval on summaries that do not fit whole)")
-    parser.add_argument("--embedding-dtype", default=Settings().embedding_dtype, choices=["auto", "float32", "bfloat16"],
+    parser.add_argument("--embedding-dtype", default=Settings().embedding_dtype,
+                        choices=["auto", "float32", "bfloat16"],
                         help="precision of the embedding model (auto: bfloat16 where the CPU has it)")
     parser.add_argument("--split", type=Path,
                         help="instead: rank chunks for the answered questions of this training-data split")

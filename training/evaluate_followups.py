@@ -11,13 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from mediassist.answering.followup import Turn  # noqa: E402
 from settings import Settings  # noqa: E402

@@ -29,7 +29,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from modelfile import Modelfile, read_modelfile, render_modelfile  # noqa: E402
 from prompting import user_turn  # noqa: E402

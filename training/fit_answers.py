@@ -4,8 +4,8 @@
 
 Only the questions of training documents (training/splits.py) are read. A line is a positive example when it
 is (mostly) inside an evidence span of its question. The weights come from a logistic regression over the
-features of scoring.FEATURES; the quote threshold maximises line F2 (recall first); the answer threshold is the highest that
-keeps wrongly refused answerable questions at or below MAX_WRONG_REFUSALS. Writes
+features of scoring.FEATURES; the quote threshold maximises line F2 (recall first); the answer threshold is the
+highest that keeps wrongly refused answerable questions at or below MAX_WRONG_REFUSALS. Writes
 mediassist/answering/data/calibration.json and prints what it chose.
 """
 from __future__ import annotations
@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from mediassist.answering.lines import lines_of  # noqa: E402
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, LineScorer, \
@@ -98,7 +97,8 @@ def main(argv=None) -> int:
             "fitted_on": {"questions": len(per_question), "lines": int(len(y)), "evidence_lines": int(y.sum())}}
     CALIBRATION_PATH.parent.mkdir(parents=True, exist_ok=True)
     CALIBRATION_PATH.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {CALIBRATION_PATH.relative_to(ROOT)}: " + ", ".join(f"{k} {v:+.2f}" for k, v in data["weights"].items()))
+    print(f"wrote {CALIBRATION_PATH.relative_to(ROOT)}: "
+          + ", ".join(f"{k} {v:+.2f}" for k, v in data["weights"].items()))
     print("answer decision: " + ", ".join(f"{k} {v:+.2f}" for k, v in data["answer"]["weights"].items()))
     print(f"quote threshold {quote:.3f}; answer threshold {answer:.3f}; on the training questions the threshold "
           f"and the rule refuse {np.mean(((support < answer) | ruled_out)[~answerable]):.3f} of unanswerable, "

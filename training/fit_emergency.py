@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from mediassist.emergency.detector import (CALIBRATION_PATH, SELF_HARM, STACK_FEATURES, Bank,  # noqa: E402
                                            Calibration, EmergencyDetector, Probe, packaged_embedder)
@@ -157,7 +156,8 @@ def part_threshold(detector: EmergencyDetector, calibration: Calibration, train:
         found = [fitted.decide(reading) for reading in fitted.part_readings(e.text)]
         scores.append(max((f.score for f in found if f and not f.self_harm), default=0.0))
     ordinary = sum(not e.emergency for e in train)
-    return max(calibration.threshold, threshold_allowing(scores, MAX_PART_FALSE_ALARMS * ordinary / max(len(scores), 1)))
+    return max(calibration.threshold,
+               threshold_allowing(scores, MAX_PART_FALSE_ALARMS * ordinary / max(len(scores), 1)))
 
 
 def bank_centroids(bank: Bank, vectors: np.ndarray) -> dict[str, np.ndarray]:

@@ -16,9 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from document_processor import SECTION_NAMES, load_document  # noqa: E402
+from document_processor import load_document  # noqa: E402
+from mediassist.structure.headings import CANONICAL_SECTION_NAMES  # noqa: E402
 from training.evaluate import load_questions, span_offsets  # noqa: E402
 
 OUT = ROOT / "mediassist" / "llm" / "data" / "section_priority.json"
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
                 if section:
                     evidence[section.name] += 1 / len(q.evidence)
     density = {name: round(1000 * evidence[name] / characters[name], 4) if characters[name] else 0.0
-               for name in SECTION_NAMES}
+               for name in CANONICAL_SECTION_NAMES}
     ranked = dict(sorted(density.items(), key=lambda item: -item[1]))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"evidence_per_1000_chars": ranked, "questions": len(questions)}, indent=1) + "\n")

@@ -7,12 +7,9 @@ timetable note), as opposed to the summary's lines, which are quoted as written.
 from __future__ import annotations
 
 import statistics
-import sys
-from pathlib import Path
 
 import textstat
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mediassist.answering.composer import OFFLINE_NOTICE  # noqa: E402
 from mediassist.emergency.numbers import emergency_notice  # noqa: E402

@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from patient_language import analyse  # noqa: E402
 from training.evaluate import DEFAULT_CORPUS, compare_embedding_models  # noqa: E402

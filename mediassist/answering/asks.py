@@ -37,7 +37,8 @@ GIVES = {
                            r"|\bx\s*\d+\s*(?:days?|d|weeks?)\b"
                            r"|\buntil\b|\b(?:\d+|one|two|three|four|five|six|seven|ten)[- ]day course\b|\blifelong\b|"
                            r"\bindefinitely\b|\bcomplete the course\b|\btotal of\b", _I),
-    "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
+    "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"
+                       r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
                        r"|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                        r"\btomorrow\b|\bnext week\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", _I),
     "who": re.compile(r"\b(?:dr|doctor)\b\.?|\bclinic\b|\b[a-z]+ology\b|\b(?:pcp|gp|surgeon|specialist|team|"

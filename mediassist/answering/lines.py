@@ -4,12 +4,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from document_processor import split_units
+from mediassist.structure.markers import tidy_line
+from mediassist.structure.units import split_units
 from prompting import Passage
 
 _LEADING_HEADING = re.compile(r"^[\s#*_]*([A-Z][A-Za-z/&,()' -]{2,60}):[\s*_]*")
-_LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪●◦]|\d{1,2}[.)])\s+")
-_MARKDOWN = re.compile(r"\*\*|__|\\(?=[+<>*_#-])")
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,7 @@ def tidy(unit: str) -> str:
     heading = _LEADING_HEADING.match(text)
     if heading and (heading.group(1).isupper() or len(heading.group(1).split()) <= 4) and text[heading.end():].strip():
         text = text[heading.end():]
-    text = _MARKDOWN.sub("", _LIST_MARKER.sub("", text))
-    text = " ".join(text.split())
+    text = tidy_line(text)
     return text if re.search(r"[A-Za-z]{2}", text) else ""
 
 

@@ -37,7 +37,8 @@ MAX_SENTENCES = 2        # a long message's longest sentences are read one by on
 MAX_PARTS = 3            # parts of a message read on their own when the whole reads as ordinary
 SPELLING_CUTOFF = 80     # rapidfuzz ratio: "presure" -> "pressure", "sezure" -> "seizure"
 
-STACK_FEATURES = ("probe", "sentence_probe", "present", "hypothetical", "about_record", "past", "mild", "severe", "dangerous_reading")
+STACK_FEATURES = ("probe", "sentence_probe", "present", "hypothetical", "about_record", "past", "mild", "severe",
+                  "dangerous_reading")
 
 EmbedTexts = Callable[[list[str]], np.ndarray]
 
@@ -206,7 +207,8 @@ class EmergencyDetector:
     def part_readings(self, message: str) -> list[Reading]:
         """Each part's own reading, as detect() makes it (for fitting the part threshold)."""
         parts = message_parts(self.spelling.fix(normalise(message)))
-        return [self.reading(part, [], vector[None, :]) for part, vector in zip(parts, self.embed(parts))] if parts else []
+        return ([self.reading(part, [], vector[None, :]) for part, vector in zip(parts, self.embed(parts))]
+                if parts else [])
 
     def reading(self, text: str, sentences: list[str], vectors: np.ndarray) -> Reading:
         """vectors: row 0 the whole text, then its longest sentences."""

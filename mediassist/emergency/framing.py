@@ -21,7 +21,8 @@ SUBJECT = _any("i", "he", "she", "we", "they", "it", "you", r"my \w+", r"his \w+
 # A question tacked on after a statement starts a clause too: "i have chest pain what do i do".
 CLAUSE_BREAK = re.compile(r"[.!?;,:\n()]+|\b(?:but|although|though|however|except|because|cause|so)\b|"
                           r"\band (?=(?:now|today|tonight|then|i|im|ive|he|hes|she|shes|they|theyre|my|his|her)\b)|"
-                          r"(?<=[a-z0-9])(?<!what)(?<!how)(?<!when)(?<!where)(?<!why)(?<!who) (?=(?:what|how|should i|should we|do i|do we|is (?:this|that|it)|can i|"
+                          r"(?<=[a-z0-9])(?<!what)(?<!how)(?<!when)(?<!where)(?<!why)(?<!who)"
+                          r" (?=(?:what|how|should i|should we|do i|do we|is (?:this|that|it)|can i|"
                           r"any advice|pls|please)\b)")
 
 HYPOTHETICAL = re.compile("|".join((
@@ -70,14 +71,17 @@ STILL_GOING = re.compile(r"\b(?:its|it is|it has|is|has) (?:come )?back\b|\bcame
                          r"\breturned\b|\bstarted again\b|\bagain (?:now|today|tonight)\b|\bhappening again\b|"
                          r"\b(?:getting|got) worse\b|\bworse now\b|\bstill\b|\bright now\b|\bat the moment\b")
 
-DENIED = re.compile(r"^(?:(?:im|hes|shes|theyre|were|its) (?:not|never)\b ?(?:been )?|(?:i|he|she|we|they) (?:dont|doesnt|didnt|do not|does not|did not|havent|hasnt|have not|"
+DENIED = re.compile(r"^(?:(?:im|hes|shes|theyre|were|its) (?:not|never)\b ?(?:been )?|"
+                    r"(?:i|he|she|we|they) (?:dont|doesnt|didnt|do not|does not|did not|havent|hasnt|have not|"
                     r"has not|am not|is not|isnt|wasnt|was not|never)(?: (?:have|had|get|got|feel|felt|notice|"
-                    r"noticed|think|been))? ?(?:any )?|(?:no|not|never|without|denies|denied|none|nothing|negative for)\b)")
+                    r"noticed|think|been))? ?(?:any )?|"
+                    r"(?:no|not|never|without|denies|denied|none|nothing|negative for)\b)")
 
 PRESENT = re.compile("|".join((
     rf"\b{SUBJECT} (?:have|has|am|is|are|feel|feels|keep|keeps|cant|cannot|wont|just|suddenly|started|keeps)\b",
     r"\b(?:im|ive|hes|shes|theyre|its)\b", r"\b(?:right )?now\b",
-    r"\b(?:is|are|am)\s+(?:not\s+|still\s+|just\s+)?\w+ing\b",   # present progressive: "is not breathing" r"\bcurrently\b", r"\bat the moment\b",
+    r"\b(?:is|are|am)\s+(?:not\s+|still\s+|just\s+)?\w+ing\b",   # present progressive: "is not breathing"
+    # r"\bcurrently\b", r"\bat the moment\b",
     r"\bstill\b", r"\bsudden(?:ly)?\b", r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b",
     r"\b(?:for|since) (?:the )?(?:last |past )?(?:\d+|an?|one|two|few|couple of) (?:minutes?|mins?|hours?|hrs?)\b",
     r"\b(?:having|getting|going|turning|becoming)\b", r"\bhelp\b", r"\bpl(?:ea)?se?\b|\bpls\b",

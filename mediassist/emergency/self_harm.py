@@ -20,8 +20,8 @@ EXPLICIT = re.compile("|".join((
     r"\bend (?:it all|it tonight|it now|everything|things|it)\b(?! (?:with|early))",
     r"\b(?:better off|be better) (?:dead|without me|without him|without her|if i (?:was|were) gone)\b",
     r"\b(?:i|he|she|they) (?:just |really )?(?:want|wants|wanted|wanna) (?:to )?die\b",
-    r"\b(?:not|dont|do not|doesnt|does not|didnt|did not|no) (?:want|wants|wanna|wish) (?:to )?(?:live|be alive|be here|"
-    r"wake up|go on|exist|carry on)\b",
+    r"\b(?:not|dont|do not|doesnt|does not|didnt|did not|no) (?:want|wants|wanna|wish) (?:to )?"
+    r"(?:live|be alive|be here|wake up|go on|exist|carry on)\b",
     r"\bno (?:point|reason|use) (?:in )?(?:living|going on|carrying on|being alive|to live|to go on)\b",
     rf"\b(?:saving|saved|collecting|collected) (?:up )?(?:all )?(?:my |his |her )?(?:\w+ )?{PILLS}",
     r"\b(?:stockpil|hoard)\w*",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from document_processor import Document
+from mediassist.structure.model import Document
 from mediassist.plain.reading import plain_reading, terms_in
 from mediassist.plain.schedule import CHECK_NOTE, daily_schedule
 

@@ -1,26 +1,29 @@
 """Completing the medicine list: drugs named in sentences, drugs given only in hospital taken out, and lines
-shown as written rather than a list that says "not in your summary" about a summary that has medicines."""
+shown as written rather than a list that says "not in your summary" about a summary that has medicines.
+(medication_lines.py reads the lines of the medication lists themselves, before this.)"""
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 
-from discharge_plan import (_DURATION, _ROUTE, DischargePlan, Medication, _clean_field, _dose, _first, _frequency,
-                            _is_discharge_list, _status, _Unit, _units)
-from document_processor import Document
+from mediassist.structure.model import Document
 
+from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status
 from .drugs import DrugVocabulary, vocabulary
+from .model import DischargePlan, Medication
 from .prose import DISCHARGE, HISTORY, LISTS, UNNAMED_HOME_MEDICINES, ProseMedicine, given_in_hospital_only, \
     medicines_in_sentence
+from .sections import is_discharge_list
+from .units import Unit, units_of
 
 NOT_A_LINE = re.compile(r"^(?:none|nil|n/?a|no (?:new )?(?:medications?|meds)|see (?:above|below)|as above)\W*$", re.I)
 
 
 def complete_medications(plan: DischargePlan, document: Document) -> DischargePlan:
     drugs = vocabulary()
-    units = _units(document)
+    units = units_of(document)
     before_admission = {i for i, s in enumerate(document.sections)
-                        if s.name == "Medications" and not _is_discharge_list(document, i)}
+                        if s.name == "Medications" and not is_discharge_list(document, i)}
     medications = [_as_read(m, drugs) for m in plan.medications if not given_in_hospital_only(m.text, m.section)]
     medications = [m for m in medications if m is not None]
     known = _known_names(medications, drugs)
@@ -56,32 +59,32 @@ def _known_names(medications: list[Medication], drugs: DrugVocabulary) -> set[st
     return known
 
 
-def _medication(found: ProseMedicine, unit: _Unit) -> Medication:
+def _medication(found: ProseMedicine, unit: Unit) -> Medication:
     clause = found.clause
     after = clause[clause.find(found.mention.text) + len(found.mention.text):]
-    after = re.split(r",\s|\s+and\s+(?=[A-Z])", after, maxsplit=1)[0] if not _dose(after[:30]) else after
-    dose, route, frequency = _dose(after), _first(_ROUTE, clause), _frequency(after, 0)
-    duration = _DURATION.search(after)
-    status = {"stopped": "stopped", "held": "held"}.get(found.status) or _status(clause, None)
+    after = re.split(r",\s|\s+and\s+(?=[A-Z])", after, maxsplit=1)[0] if not find_dose(after[:30]) else after
+    dose, route, frequency = find_dose(after), first_match(ROUTE, clause), find_frequency(after, 0)
+    duration = DURATION.search(after)
+    status = {"stopped": "stopped", "held": "held"}.get(found.status) or read_status(clause, None)
     return Medication(name=found.mention.text, dose=dose[2] if dose else None,
-                      route=_clean_field(route.group()) if route else None,
+                      route=clean_field(route.group()) if route else None,
                       frequency=frequency[1] if frequency else None,
-                      duration=_clean_field(duration.group()) if duration else None,
+                      duration=clean_field(duration.group()) if duration else None,
                       status=status, text=unit.text, section=unit.section.name, page=unit.page)
 
 
-def _unnamed_home_medicines(units: list[_Unit]) -> list[Medication]:
+def _unnamed_home_medicines(units: list[Unit]) -> list[Medication]:
     """"Resume her other home medications": the patient must see it even though it names no drug."""
     return [_written(unit) for unit in units
             if unit.section.name not in HISTORY and UNNAMED_HOME_MEDICINES.search(unit.text)]
 
 
-def _as_written(units: list[_Unit]) -> list[Medication]:
+def _as_written(units: list[Unit]) -> list[Medication]:
     """The lines of a discharge medication section that could not be read as medicines, as written."""
     return [_written(unit) for unit in units if unit.section.name in LISTS and not NOT_A_LINE.match(unit.text)]
 
 
-def _written(unit: _Unit) -> Medication:
+def _written(unit: Unit) -> Medication:
     return Medication(name=unit.text if len(unit.text) <= 80 else unit.text[:77] + "...", dose=None, route=None,
                       frequency=None, duration=None, status=None, text=unit.text, section=unit.section.name,
                       page=unit.page, as_written=True)

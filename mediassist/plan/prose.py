@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from discharge_plan import _DURATION, _dose, _frequency
-
+from .dosing import DURATION, find_dose, find_frequency
 from .drugs import DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
@@ -42,7 +41,8 @@ IN_HOSPITAL = re.compile(
 HOSPITAL_ROUTE = re.compile(r"\b(?:intravenous(?:ly)?|IV|IVPB|IM|infusion|drip|nebuli[sz]er treatments?)\b")
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
                        r"outpatient|continue|resume)\b", _I)
-CLAUSE = re.compile(r";|\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|,\s+(?=(?:and\s+)?(?:hold|stop|discontinue|continue|resume|start)\b)", _I)
+CLAUSE = re.compile(r";|\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|"
+                    r",\s+(?=(?:and\s+)?(?:hold|stop|discontinue|continue|resume|start)\b)", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
@@ -106,7 +106,7 @@ def _before_any_precaution(clause: str, mentions: list[Mention]) -> list[Mention
 
 def _prescription_form(text: str) -> bool:
     """A dose, and how often or for how long: "2 mg/kg/day for 3-5 days", "iron 325 mg p.o. t.i.d."."""
-    return bool(_dose(text) and (_frequency(text, 0) or _DURATION.search(text)))
+    return bool(find_dose(text) and (find_frequency(text, 0) or DURATION.search(text)))
 
 
 def clause_status(clause: str, section: str) -> str | None:

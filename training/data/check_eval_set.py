@@ -61,7 +61,6 @@ def ensure_app_readers() -> None:
 
 
 def load_texts(corpus: Path, names: list[str]) -> dict[str, str]:
-    sys.path.insert(0, str(ROOT))
     from document_processor import load_document
     return {name: load_document((corpus / name).read_bytes(), name).text for name in names}
 

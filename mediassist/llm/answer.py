@@ -1,0 +1,88 @@
+"""The language model's answer: the excerpts that fit its window, its tokens streamed, each sentence checked
+against the summary (hybrid.py); the quoted answer when the model cannot answer at all."""
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Callable, Iterator, Sequence
+
+from backends import EMPTY_ANSWER, Backend, BackendInterrupted, BackendUnavailable
+from mediassist.answering.composer import compose
+from mediassist.answering.followup import Turn
+from mediassist.answering.lines import lines_of
+from mediassist.answering.scoring import LineScorer
+from patient_language import QuestionAnalysis
+from prompting import Passage, build_user_message
+from settings import Settings
+
+from .excerpts import choose_excerpts
+from .hybrid import SentenceGate, grounded_events
+from .support import SupportChecker
+from .tokens import TokenCounter
+
+log = logging.getLogger("mediassist.rag")
+
+MODEL_UNAVAILABLE = "The AI model is not available right now, so this answer quotes your summary word for word."
+PROMPT_SLACK_TOKENS = 48   # the chat template's own tokens around the system and user turns
+
+EveryChunk = Callable[[list[Passage], str, "list[str] | None"], list[Passage]]
+Quoted = Callable[..., Iterator[dict]]
+
+
+class ModelAnswers:
+    def __init__(self, settings: Settings, llm: Backend, lines: LineScorer, count_estimate: Callable[[str], int],
+                 every_chunk: EveryChunk, quoted: Quoted):
+        """every_chunk(ranked, owner, doc_ids): the summaries' chunks in reading order, for the excerpts;
+        quoted(analysis, passages, notice, details=): the no-LLM answer's events, used when the model fails."""
+        self.settings = settings
+        self.llm = llm
+        self.lines = lines
+        self.tokens = TokenCounter(llm.count_tokens, count_estimate)
+        self.every_chunk = every_chunk
+        self.quoted = quoted
+
+    def events(self, question: str, analysis: QuestionAnalysis, passages: list[Passage], owner: str,
+               doc_ids: list[str] | None, history: Sequence[Turn] = ()) -> Iterator[dict]:
+        excerpts = self.excerpts_for_model(question, passages, owner, doc_ids)
+        earlier = [(turn.question, turn.answer) for turn in history]
+        tokens = self.llm.stream(build_user_message(question, excerpts), earlier)
+        try:
+            first = next(tokens, None)
+            if first is None:
+                raise BackendUnavailable(EMPTY_ANSWER)
+        except BackendUnavailable as error:
+            log.warning("LLM backend %s unavailable, answering extractively", self.llm.name)
+            yield from self.quoted(analysis, passages, MODEL_UNAVAILABLE, details=str(error))
+            return
+        extractive = compose(analysis, passages, self.lines)
+        gate = SentenceGate(SupportChecker(self.lines), [line for p in excerpts for line in lines_of(p)])
+        yield {"type": "sources", "sources": [p.source_json() for p in excerpts]}
+        try:
+            for event in grounded_events(itertools.chain([first], tokens), gate, extractive, excerpts,
+                                         self.llm.name, self.llm.model):
+                if event["type"] == "done":
+                    log.info("LLM answer checked kept=%d left_out=%d refusals=%d quoted_instead=%s",
+                             *(event["checked"][k] for k in ("kept", "left_out", "refusals", "quoted_instead")))
+                yield event
+        except BackendInterrupted as error:
+            log.warning("LLM backend %s stopped mid-answer", self.llm.name)
+            yield {"type": "error", "error": f"{error} The answer above may be incomplete."}
+
+    def excerpts_for_model(self, question: str, ranked: list[Passage], owner: str,
+                           doc_ids: list[str] | None) -> list[Passage]:
+        """What fits the model's context window, ordered for its prompt cache (excerpts.py)."""
+        if not ranked:
+            return []
+        every = self.every_chunk(ranked, owner, doc_ids)
+        return choose_excerpts(ranked, every, self._prompt_budget(question), self.tokens.count)
+
+    def _prompt_budget(self, question: str) -> int:
+        """Tokens of summary the prompt may carry: CONTEXT_TOKENS, and never more than the model's window
+        leaves once the instructions, the question and the answer's own tokens are counted."""
+        budget = self.settings.context_tokens
+        window = self.llm.context_window()
+        if window:
+            fixed = self.tokens.count(build_user_message(question, [])) + PROMPT_SLACK_TOKENS
+            fixed += self.tokens.count(self.llm.system or "")
+            budget = min(budget, window - self.settings.llm_max_tokens - fixed)
+        return max(budget, 0)

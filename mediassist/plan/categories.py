@@ -1,0 +1,192 @@
+"""The categories of the plan's items: follow-up, tests, diet, activity, wound care and warning signs.
+
+Each item is placed once, in the most specific category: a warning sign before a follow-up appointment before
+a test before wound care before diet before activity. An item under a heading keeps that heading's category
+unless it plainly belongs to another one; an instruction sentence about two things is cut at the comma into
+one item per category. Reports of teaching and of agreement are no instructions.
+"""
+from __future__ import annotations
+
+import re
+
+from .appointments import WHEN, WHO_WORD
+
+WARNING = re.compile(
+    r"\bemergency\s+(?:room|department|services|number|care|unit)\b|\b(?:call|dial|phone)\s+(?:9-?1-?1|999|112)\b"
+    r"|\b911\b|\b(?:ER|ED|A&E)\b|\burgent(?:ly)?\b|\bimmediately\b|\bright away\b|\bat once\b"
+    r"|\bseek\s+(?:\w+\s+)?(?:medical|help|care|attention|advice|review)"
+    r"|\b(?:call|contact|notify|phone|ring|tell|refer back to|return)\b(?:[^.;]|(?<=\bDr)\.){0,80}?\b(?:if|should)\b"
+    r"|\b(?:call|contact|notify|return)\b(?:[^.;]|(?<=\bDr)\.){0,40}?\bfor\s+(?:any\s+|new\s+|worse\w*\s+|increas\w+\s+)"
+    r"(?:\w+\s+){0,3}?(?:pain|fever|bleeding|shortness|swelling|redness|drainage|symptoms?|problems?|"
+    r"vomiting|temperature|chest|breath\w*|confusion|dizziness|weakness)"
+    r"|\b(?:fever|temperature)\s*(?:of\s*)?(?:>|≥|over|above|greater than|higher than|more than)"
+    r"|\bwarning signs?\b|\bsigns? of (?:infection|bleeding|a blood clot|blood clot|stroke|heart attack)",
+    re.IGNORECASE)
+_FOLLOW_UP = re.compile(
+    r"\bfollow[\s-]*up\b|\bfollowup\b|\bf/u\b|\bappointments?\b|\bappt\b|\breturn (?:to see|to clinic|visit)\b"
+    r"|\b(?:see|seen by|visit|recheck with|follow(?:ed)? up with)\s+(?:Dr\b|Doctor\b|(?:your|his|her|their|the|a) "
+    r"(?:(?:primary|regular|family|own|usual)\s+(?:care\s+)?)?(?:doctor|GP|PCP|surgeon|physician|provider|"
+    r"specialist|dentist|clinic|team|nurse)\b)"
+    r"|\b(?:recheck|re-?evaluation|reevaluat\w*|return)\s+(?:at|in|within|tomorrow|next)\b"
+    r"|\bbe seen\b|\breferr(?:al|ed)\b|\bwill see\b",
+    re.IGNORECASE)
+_CLINIC = re.compile(r"\b(?:clinic|office)\b", re.IGNORECASE)
+_TESTS = re.compile(
+    r"\b(?:blood tests?|blood work|bloods|labs?|lab work|laboratory|tests?|x-?rays?|scans?|"
+    r"(?-i:CXR|CT|MRI|ECG|EKG|INR|CBC|BMP|CMP|UA|DXA|DEXA|PFTs?)|"
+    r"ultrasound|echo(?:cardiogram)?|potassium|creatinine|electrolytes|"
+    r"urinalysis|urine (?:test|culture)|cultures?|serolog\w*|biopsy|pathology|pending|monitor(?:ing)?|"
+    r"check (?:your |her |his )?(?:weight|blood|sugar|glucose|pressure|BP|INR|levels?)|"
+    r"glucose (?:checks?|monitoring)|blood (?:sugar|glucose|pressure) (?:checks?|monitoring)|spirometry|"
+    r"Holter|colonoscopy|endoscopy|mammogram)\b",
+    re.IGNORECASE)
+_WOUND = re.compile(
+    r"\b(?:wounds?|incisions?|dressings?|staples?|stitches|sutures?|steri-?strips?|drains?|bandages?|scar|"
+    r"surgical sites?|Aquacel|pin sites?|splint|cast|stoma|packing)\b",
+    re.IGNORECASE)
+_DIET = re.compile(
+    r"\b(?:diet|dietary|eat|eating|food|foods|meals?|snacks?|drink|drinks|drinking|fluids?|liquids?|water|"
+    r"salt|sodium|sugar|sugary|carbohydrates?|carbs?|fib(?:er|re)|alcohol|caffeine|calories|nutrition|"
+    r"breast-?feed\w*|bottle-?feed\w*|formula|oral intake|NPO|appetite|protein|cholesterol|hydration|"
+    r"weigh yourself|breakfast|lunch|dinner)\b",
+    re.IGNORECASE)
+_ACTIVITY = re.compile(
+    r"\b(?:activit(?:y|ies)|active|walk\w*|exercis\w*|driv\w*|lift\w*|carry\w*|push|pull|work|job|school|"
+    r"sports?|bed ?rest|rest|stairs|climb\w*|weight[- ]bearing|non-?weight-?bearing|ambulat\w*|walker|cane|"
+    r"crutches|kneel\w*|bend\w*|sex\w*|intercourse|pelvic rest|travel\w*|shower\w*|bath\w*|swim\w*|tub|"
+    r"physical therapy|occupational therapy|(?-i:PT|OT)|rehab\w*|mobility|fall prevention|falls?|smok\w*|"
+    r"strenuous|elevat\w*|crossing legs|sleep|stand(?:ing)?|sit(?:ting)?|hand wash\w*|hand-washing|infants|"
+    r"contact with)\b",
+    re.IGNORECASE)
+_TEST_CUE = re.compile(
+    r"\b(?:repeat|recheck|re-check|check(?:ed)?|draw|drawn|obtain|schedul\w*|arrang\w*|book\w*|monitor\w*|"
+    r"follow[\s-]*up on|pending|will|should|needs? to|to be (?:done|checked|repeated|drawn)|prior to|before|"
+    r"please|have (?:a|your)|get (?:a|your)|after discharge)\b"
+    r"|\b(?:in|within)\s+(?:\d+|one|two|three|four|six|a)\s+(?:days?|weeks?|months?)\b",
+    re.IGNORECASE)
+_PATTERNS = {"warning_signs": WARNING, "follow_up": _FOLLOW_UP, "tests": _TESTS, "wound_care": _WOUND,
+             "diet": _DIET, "activity": _ACTIVITY}
+_PRIORITY = ("warning_signs", "follow_up", "tests", "wound_care", "diet", "activity")
+
+# Reports of teaching rather than instructions ("Family counseled on diabetes care").
+_EDUCATION_REPORT = re.compile(
+    r"\b(?:educated|counsel(?:l)?ed|counsel(?:l)?ing (?:was )?(?:given|provided)|discussed|reviewed with|"
+    r"reinforced|demonstrated|emphasi[sz]ed|understands|understood|agreed|verbali[sz]ed|were answered|"
+    r"was given (?:written|full|complete|verbal|oral)|given (?:written |verbal |oral )?instructions|"
+    r"materials? (?:and [\w ]+ )?provided|questions were answered)\b",
+    re.IGNORECASE)
+# Hospital-course sentences that speak about after discharge.
+PLAN_MOOD = re.compile(
+    r"\b(?:is|are) to (?!be (?:admitted|transferred)\b)|\bwill (?:follow|see|need|be seen|return|continue|"
+    r"start|have|get|call|notify)\b|\b(?:is|was|were|has been|have been) (?:instructed|advised|told|asked)\b"
+    r"|\binstructed (?:her|him|them|the patient)\b|\bshould (?!have\b)|\bneeds? to\b|\bmust\b"
+    r"|\bto follow[\s-]*up\b|\bfollow[\s-]*up (?:is|was|will be) (?:in|with|arranged)\b"
+    r"|\bdischarged (?:home )?to follow\b|\bis recommended\b|\b(?:to|should) (?:call|return)\b",
+    re.IGNORECASE)
+# Reports of agreement ("He understands and agreed"), and items that say there is nothing to do.
+CONSENT = re.compile(r"\b(?:understands|understood|agreed|in agreement|questions were answered|"
+                     r"verbali[sz]ed understanding)\b", re.IGNORECASE)
+NONE_ITEM = re.compile(
+    r"^(?:none|nil|n/?a|not applicable|nil relevant|none (?:given|required|arranged|planned)|not required|"
+    r"no|nothing)\.?$|^(?:\w+\s+){0,3}no\s+(?:\w+\s+){0,2}(?:requested|required|arranged|planned|needed)\.?$",
+    re.IGNORECASE)
+
+_CLAUSE_SPLIT = re.compile(r"(?:,|;)\s+(?:but\s+|and\s+)?")
+_SPAN_OF_TIME = re.compile(r"\b\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:days?|weeks?|wks?|months?)\b|\bnext (?:week|month)\b|"
+                           r"\btomorrow\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
+
+
+def category_of(text: str, origin: str | None) -> str | None:
+    """The one category an item belongs to; origin is the category of its section (None: instructions)."""
+    hits = _hits(text)
+    has_who = bool(WHO_WORD.search(text))
+    if origin == "warning_signs":
+        return origin
+    if origin == "follow_up":
+        return _under_follow_up(text, hits, has_who)
+    if origin is not None:
+        if hits[origin]:
+            return origin
+        others = [category for category in _PRIORITY if hits[category]]
+        return others[0] if others else origin
+    return _in_instructions(text, hits, has_who)
+
+
+def _hits(text: str) -> dict[str, int]:
+    return {category: len(pattern.findall(text)) for category, pattern in _PATTERNS.items()}
+
+
+def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | None:
+    if hits["warning_signs"] and not (hits["follow_up"] and has_who):
+        return "warning_signs"
+    if hits["tests"] and not has_who:
+        return "tests"
+    if hits["follow_up"] or has_who or WHEN.search(text):
+        return "follow_up"
+    others = [category for category in _PRIORITY if hits[category]]
+    if others:
+        return others[0]   # not an appointment ("Keep the incision dry" under Follow-up): where it belongs
+    return "follow_up" if _SPAN_OF_TIME.search(text) else None
+
+
+def _in_instructions(text: str, hits: dict[str, int], has_who: bool) -> str | None:
+    """Free text (instructions): the most specific category with a match."""
+    if hits["warning_signs"]:
+        return "warning_signs"
+    when = WHEN.search(text)
+    if hits["follow_up"] or (_CLINIC.search(text) and when):
+        if has_who or when or not hits["tests"]:
+            return "follow_up"
+        return "tests"
+    if hits["tests"] and not _TEST_CUE.search(text):
+        hits["tests"] = 0   # "her potassium had risen": a result, not a test to do
+    for category in ("tests", "wound_care", "diet", "activity"):
+        if hits[category]:
+            return category
+    return None
+
+
+def free_text_items(text: str) -> list[tuple[str, str]]:
+    """(category, text) for one instruction sentence; clauses about different things are split apart."""
+    if _EDUCATION_REPORT.search(text):
+        return []
+    whole = category_of(text, None)
+    if whole is None:
+        return []
+    bounds = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(text)] + [len(text)]
+    clauses = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+    if len(clauses) < 2 or whole in ("warning_signs", "follow_up"):
+        return [(whole, text)]
+    labelled = [(_clause_label(text[a:b]), a, b) for a, b in clauses]
+    if len({label for label, _, _ in labelled if label}) < 2:
+        return [(whole, text)]
+    return [(label, text[a:b].strip(" ,;")) for label, a, b in _grouped(labelled) if label]
+
+
+def _clause_label(clause: str) -> str | None:
+    clause = re.sub(r"^(?:and|but|or)\s+|[,;]\s*(?:and|but|or)?\s*$", "", clause.strip())
+    if len(clause.split()) < 2 or clause[:1].isdigit():
+        return None   # "exercise" in a list, or "7/14/2031 ...": not a clause of its own
+    return category_of(clause, None)
+
+
+def _grouped(labelled: list[tuple[str | None, int, int]]) -> list[list]:
+    """Neighbouring clauses of one category joined; an unlabelled clause joins the group before it."""
+    groups: list[list] = []
+    for label, a, b in labelled:
+        if groups and (label is None or label == groups[-1][0]):
+            groups[-1][2] = b
+        elif not groups and label is None:
+            groups.append([None, a, b])
+        elif groups and groups[-1][0] is None:
+            groups[-1][0], groups[-1][2] = label, b
+        else:
+            groups.append([label, a, b])
+    return groups
+
+
+def conditional_warning(text: str) -> bool:
+    """ "If she develops any vomiting, she should be brought back", "return if the pain gets worse"."""
+    return bool(re.search(r"\bif\b", text, re.IGNORECASE)) and bool(
+        WARNING.search(text) or re.search(r"\b(?:brought back|come back|go back|be seen|see (?:a|the|your) doctor|"
+                                           r"recheck|re-?evaluat\w*|seen again)\b", text, re.IGNORECASE))

@@ -1,0 +1,67 @@
+"""The plan being gathered: each medication and item kept once, in its category, with its section and page."""
+from __future__ import annotations
+
+import re
+
+from .appointments import read_appointment
+from .categories import CONSENT, NONE_ITEM, conditional_warning, free_text_items
+from .medication_lines import MedFields
+from .model import CATEGORIES, Appointment, DischargePlan, Medication, PlanItem
+from .units import Unit
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.medications: list[Medication] = []
+        self.items: dict[str, list] = {category: [] for category in CATEGORIES}
+        self._seen: set[tuple[str, str]] = set()
+
+    def medication(self, fields: MedFields, unit: Unit) -> None:
+        key = ("med", f"{fields.name.lower()}|{(fields.dose or '').lower()}|{fields.text.lower()}")
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.medications.append(Medication(
+            name=fields.name, dose=fields.dose, route=fields.route, frequency=fields.frequency,
+            duration=fields.duration, status=fields.status, text=fields.text,
+            section=unit.section.name, page=unit.page))
+
+    def form(self, finished: tuple[MedFields, Unit] | None) -> None:
+        """The medication of a form read to its end (forms.MedicationForm.finish); None: no form was open."""
+        if finished:
+            self.medication(*finished)
+
+    def item(self, category: str | None, text: str, unit: Unit) -> None:
+        text = text.strip()
+        if category is None or (category == "follow_up" and text.endswith(":")):
+            return   # belongs to no part of the plan, or only introduces what follows
+        if not re.search(r"[A-Za-z]{2}", text) or NONE_ITEM.match(text) or CONSENT.search(text):
+            return
+        key = (category, text.lower())
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        if category == "follow_up":
+            who, when, purpose = read_appointment(text)
+            self.items[category].append(Appointment(who=who, when=when, purpose=purpose, text=text,
+                                                    section=unit.section.name, page=unit.page))
+            if conditional_warning(text):   # "return to clinic in 5 days if the fever comes back": both
+                self.items["warning_signs"].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
+        else:
+            self.items[category].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
+
+    def free_text(self, unit: Unit) -> None:
+        for category, text in free_text_items(unit.text):
+            self.item(category, text, unit)
+
+    def plan(self) -> DischargePlan:
+        items = self.items
+        return DischargePlan(
+            medications=tuple(self.medications),
+            follow_up=tuple(items["follow_up"]),
+            tests=tuple(items["tests"]),
+            diet=tuple(items["diet"]),
+            activity=tuple(items["activity"]),
+            wound_care=tuple(items["wound_care"]),
+            warning_signs=tuple(items["warning_signs"]),
+        )

@@ -1,0 +1,167 @@
+"""Reading one medication line: its dose, route, how often, for how long, and its status (new, stopped...).
+
+The patterns of doses ("40 mg", "2 puffs", "DOSE 5 mg"), routes ("p.o.", "by mouth"), frequencies ("b.i.d.",
+"every 4-6 hours as needed") and durations ("for 5 more days"), and the words that say a medicine is new,
+changed, stopped or continued. medication_lines.py finds the drugs of a line with them; prose.py and
+medicines.py read the drugs named in sentences with them.
+"""
+from __future__ import annotations
+
+import re
+
+from .words import CASE_SENSITIVE_ROUTES, STATUS_WORDS
+
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+)"
+_NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half|a|an)"
+_RANGE = rf"{_NUMBER}(?:\s*/\s*{_NUMBER})*(?:\s*(?:-|–|to)\s*{_NUMBER})?"
+_STRENGTH_UNIT = (r"(?:mg|mcg|µg|ug|micrograms?|g|gm|grams?|milligrams?|mEq|meq|mmol|units?|IU|"
+                  r"international units|mL|ml|cc|%)")
+_AMOUNT = rf"{_RANGE}\s*{_STRENGTH_UNIT}(?![A-Za-z])"
+_PER = (r"(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:mL|ml|L|kg|hr|h|hour|dose|puff|actuation|inhalation|day|m2)\b"
+        rf"|\s+per\s+(?!(?:day|week|month|hour|mouth|os|rectum|tube|dose)\b)(?:{_NUMBER}\s*{_STRENGTH_UNIT}\s+)?"
+        r"[a-z]+(?=\s|[,.;)]|$)"
+        rf"|\s+in\s+{_NUMBER}\s*(?:mL|ml)\b)?")
+_STRENGTH = re.compile(
+    rf"(?<![\w./]){_AMOUNT}(?:\s*/\s*{_AMOUNT})*{_PER}(?:\s*[xX×]\s*\d+\b)?", re.IGNORECASE)
+_COUNT_UNIT = (r"(?:tablets?|tabs?|capsules?|caps?|puffs?|drops?|sprays?|patch(?:es)?|appl|applications?|"
+               r"inhalations?|vials?|ampoules?|suppositor(?:y|ies)|teaspoons?|tsp|tablespoons?|tbsp|"
+               r"sachets?|lozenges?|pills?|injections?)")
+_COUNT = re.compile(
+    rf"(?<![\w.])(?:{_RANGE}|{_NUMBER_WORD}(?:\s*(?:-|to)\s*{_NUMBER_WORD})?)(?:\s*\(\d+\))?\s+{_COUNT_UNIT}\b",
+    re.IGNORECASE)
+_DOSE_LABEL = re.compile(rf"\bDOSE\s+({_AMOUNT}(?:\s*/\s*{_AMOUNT})*)")
+
+ROUTE = re.compile(
+    r"\b(?:by mouth|per os|orally|oral|sublingual(?:ly)?|subcutaneous(?:ly)?|subcut|"
+    r"intravenous(?:ly)?|intramuscular(?:ly)?|inhaled|by inhalation|via inhaler|nebuli[sz]ed|via nebuli[sz]er|"
+    r"topical(?:ly)?|transdermal(?:ly)?|rectal(?:ly)?|per rectum|vaginal(?:ly)?|intranasal(?:ly)?|nasal(?:ly)?|"
+    r"in (?:each|both|the (?:left|right|affected)) (?:eyes?|ears?|nostrils?)|ophthalmic|"
+    r"(?:by |as an? )?injections?|via (?:PICC|G-?tube|J-?tube|NG tube|PEG)(?: line)?)\b"
+    r"|(?<![\w.])p\.o\.|(?<![\w.])s\.c\.|\b(?:PO|SQ|SC|SL|IV|IVPB|IM|PR|NG|INH)\b",
+    re.IGNORECASE)
+
+
+FREQUENCY = re.compile(
+    r"\b(?:once|twice|thrice|one time|two times|three times|four times|\d+\s*(?:x|times))\s*"
+    r"(?:a|an|per|/|each|every)?\s*(?:day|daily|week|weekly|night|nightly|month|hour|wk|d)\b"
+    r"|\b(?:once|twice)(?:\s+(?:daily|a day|nightly|weekly))?\b"
+    r"|\b(?:daily|nightly|weekly|monthly|fortnightly|hourly|every other day|on alternate days|"
+    r"every (?:morning|evening|night|day|week|month|other day))\b"
+    r"|\bevery\s+\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:hours?|hrs?|h|days?|weeks?|minutes?|mins?)\b"
+    r"|\bq\.?\s?\d+(?:\s*[-–]\s*\d+)?\s*\.?\s*(?:h|hr|hrs|hours?|d|days?)\b\.?"
+    r"|(?<![\w.])(?:q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?|q\.?h\.?s\.?|h\.?s\.?|q\.?a\.?m\.?|"
+    r"q\.?p\.?m\.?|q\.?o\.?d\.?)(?![\w])"
+    r"|\b(?:qday|qam|qpm|qhs|qod|OD|BD|BID|TID|QID|TDS|QDS|QHS|QD|nocte|mane|stat)\b"
+    r"|\b\d+(?:\s*-\s*\d+)?\s*hourly\b"
+    r"|\bat (?:bedtime|night|noon|breakfast|lunch|dinner|supper)\b|\bin the (?:morning|evening)\b"
+    r"|\b(?:before|after|with) (?:meals|each meal|breakfast|dinner|supper|food)\b"
+    r"|\b(?:a|per) (?:day|week)\b"
+    r"|\bas (?:needed|required|directed)\b(?:\s+for\s+[^,.;()]+)?"
+    r"|\bwhen required\b|(?<![\w.])p\.?r\.?n\.?(?![\w])(?:\s+(?:for\s+)?(?!plus\b)[a-z][^,.;()]*)?",
+    re.IGNORECASE)
+_FREQUENCY_GAP = re.compile(r"[\s,()]*(?:(?:and|or|then|take|when|if)\b)?[\s,()]*", re.IGNORECASE)
+
+_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|a|an)"
+DURATION = re.compile(
+    r"\b(?:for|x)\s*(?:(?:the\s+)?(?:next|another|a total of|at least|up to|about|only)\s+)?"
+    rf"(?:\d+(?:\s*(?:-|–|to)\s*\d+)?|{_NUMBER_WORDS})(?:\s*-\s*|\s+)?"
+    r"(?:more\s+|additional\s+|further\s+)?(?:days?|weeks?|wks?|months?|doses?|dosages?|nights?)\b"
+    r"(?:\s+(?:only|total|in total))?"
+    r"|\btotal(?:\s+of)?\s+\d+\s+(?:doses?|dosages?|days?)\b"
+    r"|\buntil\s+(?:your\s+|the\s+|next\s+)?(?:follow[- ]?up|seen|reviewed|told|cleared|finished|gone|"
+    r"[a-z][^,.;()]{2,40})"
+    r"|\b(?:while|whilst)\s+(?:on|taking|you (?:are )?tak(?:e|ing))\s+[^,.;()]+",
+    re.IGNORECASE)
+
+_EXPLICIT_STATUS = re.compile(
+    r"\(\s*(new|changed?|stop(?:ped)?|continued?|hold|held|resumed?|discontinued?|increased|decreased|"
+    r"reduced|restart(?:ed)?|start(?:ed)?|unchanged)\b(?!\s+(?:for|until|x\b|through|on\b))"
+    r"|[:–—-]\s*(NEW|CHANGED?|STOP(?:PED)?|CONTINUED?|HOLD|HELD|RESUMED?|DISCONTINUED?)\b"
+    r"|(?<![\w(])(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)(?=\s*[.):;,]|\s*$)",
+    re.IGNORECASE)
+_WEAK_STOPPED = re.compile(r"\b(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|do not take|don't take|"
+                           r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b)", re.IGNORECASE)
+_WEAK_CHANGED = re.compile(r"\b(?:increased?|decreased?|reduced?|changed?|adjusted)\s+(?:to|from|dose)\b"
+                           r"|\bdose (?:increased|decreased|reduced|changed|adjusted)\b", re.IGNORECASE)
+_WEAK_NEW = re.compile(r"\b(?:newly (?:started|prescribed)|start(?:ed)? (?:taking|on)|added|new prescription)\b",
+                       re.IGNORECASE)
+_WEAK_CONTINUED = re.compile(r"\b(?:continue[ds]?|resume[ds]?|restart(?:ed)?)\b(?!\s+(?:for|until|x)\b)"
+                             r"|\bunchanged\b|\bno change\b", re.IGNORECASE)
+
+
+def first_match(pattern: re.Pattern, text: str, start: int = 0):
+    """The first match of pattern from start; a route abbreviation counts only in capitals."""
+    for match in pattern.finditer(text, start):
+        if pattern is ROUTE:
+            found = match.group()
+            if found.upper() in CASE_SENSITIVE_ROUTES and found != found.upper():
+                continue   # "po" or "iv" inside ordinary words is not a route; "PO"/"IV" is
+        return match
+    return None
+
+
+def find_dose(text: str, start: int = 0) -> tuple[int, int, str] | None:
+    """(start, end, dose text): a labelled DOSE, else the first strength (40 mg), else a count (2 puffs)."""
+    for pattern, group in ((_DOSE_LABEL, 1), (_STRENGTH, 0), (_COUNT, 0)):
+        match = pattern.search(text, start)
+        if match:
+            return match.start(), match.end(), " ".join(match.group(group).split())
+    return None
+
+
+def find_frequency(text: str, start: int) -> tuple[int, str] | None:
+    """(start, how often): the first frequency from start, with those right after it ("daily as needed")."""
+    matches = [m for m in FREQUENCY.finditer(text, start)]
+    if not matches:
+        return None
+    first = matches[0]
+    begin, end = first.start(), first.end()
+    for following in matches[1:]:
+        gap = text[end:following.start()]
+        if following.start() < end:
+            continue
+        if _FREQUENCY_GAP.fullmatch(gap):
+            end = following.end()
+        else:
+            break
+    return begin, _balanced(text, begin, end)
+
+
+def _balanced(text: str, begin: int, end: int) -> str:
+    """The frequency text[begin:end] with its brackets balanced and its end tidied."""
+    value = text[begin:end]
+    if value.count("(") > value.count(")") and text[end:end + 1] == ")":
+        value += ")"
+    value = value.strip(" ,;")
+    while value.count(")") > value.count("(") and value.endswith(")"):
+        value = value[:-1].rstrip()
+    while value.count("(") > value.count(")"):
+        value = value[:value.rfind("(")].rstrip(" ,")
+    if value.endswith(".") and not re.search(r"\.[A-Za-z]\.$", value):   # keep the dot of "b.i.d."
+        value = value[:-1]
+    return value.rstrip(" ,;")
+
+
+def read_status(text: str, default: str | None) -> str | None:
+    """An explicit status word ("(NEW)", "- STOPPED") wins; else stopped or changed, else default, else weaker words."""
+    explicit = _EXPLICIT_STATUS.search(text)
+    if explicit:
+        word = next(group for group in explicit.groups() if group).lower()
+        return STATUS_WORDS.get(word, STATUS_WORDS.get(word.rstrip("d"), default))
+    clause_end = re.search(r"[,;]|\s+and\s+to\s", text)   # weak words count only in the drug's own clause
+    text = text[:clause_end.start()] if clause_end else text
+    if _WEAK_STOPPED.search(text):
+        return "stopped"
+    if _WEAK_CHANGED.search(text):
+        return "changed"
+    if default:
+        return default
+    if _WEAK_NEW.search(text):
+        return "new"
+    if _WEAK_CONTINUED.search(text):
+        return "continued"
+    return None
+
+
+def clean_field(value: str) -> str:
+    return " ".join(value.split()).strip(" ,;:")

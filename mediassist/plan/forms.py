@@ -1,0 +1,93 @@
+"""Medication forms, PRSB eDischarge style: one labelled line per field ("Medication name X", "Route Oral",
+"Dose amount 30mg", "Description of amendment Dose increased") read into one medication."""
+from __future__ import annotations
+
+import re
+
+from .dosing import DURATION, clean_field
+from .medication_lines import MedFields
+from .units import Unit
+
+_FORM_LABELS = (
+    ("name", re.compile(r"^(?:medication|medicine|drug)\s+name\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
+    ("stopped", re.compile(r"^name of (?:discontinued|stopped) (?:medication|medicine|drug)\s*:?\s*(?P<value>.+)$",
+                           re.IGNORECASE)),
+    ("route", re.compile(r"^route\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
+    ("frequency", re.compile(r"^(?:dose timing|timing|frequency|directions)\s*:?\s*(?P<value>.+)$",
+                             re.IGNORECASE)),
+    ("dose", re.compile(r"^(?:dose amount|dose|dosage|strength)\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
+    ("duration", re.compile(r"^duration\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
+    ("amendment", re.compile(r"^(?:description of amendment|amendment|change|status)\s*:?\s*(?P<value>.+)$",
+                             re.IGNORECASE)),
+)
+
+
+def form_field(text: str) -> tuple[str, str] | None:
+    """(label, value) of a form's labelled line ("Route Oral": ("route", "Oral")), or None."""
+    for field, pattern in _FORM_LABELS:
+        match = pattern.match(text)
+        if match:
+            return field, match.group("value").strip()
+    return None
+
+
+def amendment_status(value: str) -> str | None:
+    """The status a form's amendment line gives ("Dose increased": changed), or None."""
+    lowered = value.lower()
+    if re.search(r"\b(?:stop|stopped|discontinu|withheld|held|suspended)", lowered):
+        return "stopped"
+    if re.search(r"\b(?:increas|decreas|reduc|chang|adjust|amend)", lowered):
+        return "changed"
+    if re.search(r"\b(?:added|new|start)", lowered):
+        return "new"
+    if re.search(r"\b(?:continu|unchanged|no change)", lowered):
+        return "continued"
+    return None
+
+
+
+# The labels that start a form; the others fill the form that is open.
+FORM_STARTS = ("name", "stopped")
+# Other labelled lines of the same form: skipped without closing it.
+OTHER_FORM_LINE = re.compile(r"^(?:medication|indication|comment|date of|reason)", re.IGNORECASE)
+
+
+class MedicationForm:
+    """The form being read in a medication section: its fields so far, the unit it starts at and its lines."""
+
+    def __init__(self) -> None:
+        self.fields: dict | None = None
+        self.unit: Unit | None = None
+        self.lines: list[str] = []
+
+    @property
+    def is_open(self) -> bool:
+        return self.fields is not None
+
+    def add(self, label: str, value: str, unit: Unit) -> None:
+        """A labelled line: a name starts a new form (finish the open one first), another label fills it."""
+        if label in FORM_STARTS:
+            self.fields, self.unit, self.lines = {"name": value}, unit, [unit.text]
+            if label == "stopped":
+                self.fields["status"] = "stopped"
+        elif self.fields is not None:
+            self.lines.append(unit.text)
+            if label == "amendment":
+                self.fields["status"] = amendment_status(value) or self.fields.get("status")
+            else:
+                self.fields.setdefault(label, value)
+
+    def finish(self, status: str | None) -> tuple[MedFields, Unit] | None:
+        """The open form's medication and its first unit, or None; status is the section's, for a form
+        that gives none. The form is closed either way."""
+        fields, unit, lines = self.fields, self.unit, self.lines
+        self.fields, self.unit, self.lines = None, None, []
+        if not (fields and fields.get("name") and unit is not None):
+            return None
+        frequency_text = fields.get("frequency") or ""
+        duration = DURATION.search(frequency_text)
+        frequency = frequency_text[:duration.start()].strip(" ,;") if duration else frequency_text
+        return MedFields(
+            name=fields["name"], dose=fields.get("dose"), route=fields.get("route"), frequency=frequency or None,
+            duration=fields.get("duration") or (clean_field(duration.group()) if duration else None),
+            status=fields.get("status") or status, text="; ".join(lines)), unit

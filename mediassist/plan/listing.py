@@ -1,0 +1,190 @@
+"""The listed discharge plan: what each section of a summary gives to it, read without a language model.
+
+listed_plan(document) reads the sections that document_processor found and returns a DischargePlan:
+the discharge medications (name, dose, route, how often, how long, NEW/CHANGED/STOPPED/CONTINUED),
+follow-up appointments (who, when, what for), tests to do after discharge, diet, activity, wound care
+and warning signs. It is rule-based and deterministic, and every item quotes the words of the summary
+(list markers, markdown and extra whitespace removed), with the section and page it came from.
+mediassist.plan.extract_plan then completes the medicines from the sentences of the summary (medicines.py).
+
+Where the items come from
+- Medications: the "Discharge Medications" sections, and a "Medications" section when it is the
+  discharge list (it says so, or it follows the hospital course / the instructions rather than the
+  history). Admission / home medication lists and the Hospital Course are never read for medications.
+  Medication lines inside the Discharge Instructions count when they clearly are prescriptions (a drug
+  name with a dose and a route or frequency), as do the items of a list introduced by
+  "... continue these medications:" there. Only when no such section gives anything, a list introduced by
+  "medications on discharge:" anywhere else is used.
+  A run-on sentence ("Vicodin 1 tablet p.o. q.4-6 h. p.r.n. pain, multiple vitamin 1 tab p.o. daily, ...")
+  is split into one medication per drug; each medication's `text` is then its own part of the sentence.
+  Bare drug names in a list ("Zofran, Phenergan, and Vicodin", "Glucagon emergency kit") become
+  medications with only a name. A supplies line ("Supplies: glucose monitor, test strips") is kept as one
+  item whose name is the whole line. "None", "As previously mentioned" and other non-drug lines are skipped.
+- Follow-up, tests, diet, activity, wound care, warning signs: the items of those sections, plus the
+  matching sentences of the Discharge Instructions (and of lines left over in a medication section).
+  Sentences of the Hospital Course count only when they are plainly about after discharge ("She is to
+  follow up with Dr. X in one week", "He is instructed not to drive"). Each item is placed once, in the
+  most specific category: a warning sign before a follow-up appointment before a test before wound care
+  before diet before activity; an item under a heading keeps that heading's category unless it plainly
+  belongs to another one (a lab test listed under Follow-up goes to tests). The list items after a lead-in
+  such as "Call your doctor or return to the ER for any of the following:" take the lead-in's category.
+  An instruction sentence about two things ("Regular diet, bedrest for 1 week") is cut at the comma
+  into one item per category; otherwise an item is the whole sentence or list item. Reports of teaching
+  ("Family counseled on diabetes care") and of agreement ("He understands and agreed") are left out.
+- Follow-up appointments carry who / when / purpose where the words say so ("Dr. Lee (cardiology): March
+  21, 2025 at 2:15 PM", "PCP in 3-5 days for post-hospital follow-up"), else None; the text is always there.
+"""
+from __future__ import annotations
+
+import re
+
+from mediassist.structure.model import Document, Section
+
+from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning
+from .collector import Collector
+from .dosing import find_dose
+from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
+from .medication_lines import medications_in, parse_medication
+from .model import DischargePlan
+from .sections import MED_WORD, STATUS_HEADING, heading_status, is_discharge_list, lead_in, section_status
+from .units import Unit, units_of
+from .words import DEDICATED_SECTIONS, HISTORY_SECTIONS, NARRATIVE_SECTIONS
+
+
+def listed_plan(document: Document) -> DischargePlan:
+    """The discharge plan as the summary lists it (see the module docstring for where each part comes from)."""
+    collector = Collector()
+    med_sections = _medication_sections(document)
+    by_section: dict[int, list[Unit]] = {}
+    for unit in units_of(document):
+        by_section.setdefault(unit.index, []).append(unit)
+    for index, section in enumerate(document.sections):
+        _read_section(section, by_section.get(index, []), index in med_sections, collector)
+    if not collector.medications:   # last resort: "His medication on discharge was:" followed by a list
+        for index, section in enumerate(document.sections):
+            if section.name in HISTORY_SECTIONS or index in med_sections:
+                continue
+            _lead_in_lists(by_section.get(index, []), collector, require_discharge=True)
+    return collector.plan()
+
+
+def _medication_sections(document: Document) -> set[int]:
+    """The positions of the discharge medication lists among the document's sections."""
+    return {index for index, section in enumerate(document.sections)
+            if section.name == "Discharge Medications"
+            or (section.name == "Medications" and is_discharge_list(document, index))}
+
+
+def _read_section(section: Section, units: list[Unit], is_medication_list: bool, collector: Collector) -> None:
+    if is_medication_list:
+        _medication_section(section, units, collector)
+    elif section.name in DEDICATED_SECTIONS:
+        for unit in units:
+            if unit.text.endswith(":") and MED_WORD.search(unit.text) and not WARNING.search(unit.text):
+                continue
+            collector.item(category_of(unit.text, DEDICATED_SECTIONS[section.name]), unit.text, unit)
+    elif section.name == "Discharge Instructions":
+        _instruction_section(units, collector)
+    elif section.name == "Hospital Course":
+        for unit in units:
+            if PLAN_MOOD.search(unit.text) and not find_dose(unit.text):
+                collector.free_text(unit)
+            elif conditional_warning(unit.text):
+                collector.item("warning_signs", unit.text, unit)
+    elif section.name in NARRATIVE_SECTIONS:
+        for unit in units:
+            if conditional_warning(unit.text):
+                collector.item("warning_signs", unit.text, unit)
+
+
+def _medication_section(section: Section, units: list[Unit], collector: Collector) -> None:
+    """A discharge medication list: status headings, PRSB forms, table rows, lines of drugs; other lines are
+    read as instructions."""
+    status = section_status(section)
+    form = MedicationForm()
+    for unit in units:
+        text = unit.text
+        heading = STATUS_HEADING.fullmatch(text.rstrip(".")) if len(text) <= 60 else None
+        if heading and (text.endswith(":") or not unit.is_item):
+            collector.form(form.finish(status))
+            status = heading_status(heading) or status
+            continue
+        field = form_field(text)
+        if field:
+            if field[0] in FORM_STARTS:
+                collector.form(form.finish(status))
+            form.add(*field, unit)
+            continue
+        if form.is_open:
+            if OTHER_FORM_LINE.match(text):
+                continue
+            collector.form(form.finish(status))
+        if unit.is_row:
+            _table_row(unit, status, collector)
+            continue
+        meds = medications_in(text, strict=False, status_default=status, is_item=unit.is_item)
+        if meds:
+            for fields in meds:
+                collector.medication(fields, unit)
+        else:
+            collector.free_text(unit)
+    collector.form(form.finish(status))
+
+
+def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
+    """A table row ("Aspirin 75 mg | oral | daily"): the drug of the first cell that starts with a word and has a
+    dose; the row is its text."""
+    cells = [cell.strip() for cell in unit.text.split(" | ")]
+    cell = next((c for c in cells if find_dose(c) and re.match(r"[A-Za-z]", c)), None)
+    if cell:
+        fields = parse_medication(cell, strict=False, status_default=status, name_only_ok=False)
+        if fields:
+            fields.text = unit.text
+            collector.medication(fields, unit)
+
+
+def _instruction_section(units: list[Unit], collector: Collector) -> None:
+    """The Discharge Instructions: clear prescriptions, the items of a lead-in's list, and instructions."""
+    lead: str | None = None          # a medication list lead-in ("continue these medications:")
+    topic: str | None = None         # a category lead-in ("Call your doctor or go to the ER for:")
+    for unit in units:
+        text = unit.text
+        found = lead_in(text)
+        if found:
+            lead, topic = found, None
+            continue
+        if lead and unit.is_item:
+            if lead != "admission":
+                default = lead if lead in ("new", "changed", "stopped", "continued") else None
+                for fields in medications_in(text, strict=False, status_default=default, is_item=True):
+                    collector.medication(fields, unit)
+            continue
+        lead = None
+        if topic and unit.is_item:
+            collector.item(category_of(text, topic), text, unit)
+            continue
+        topic = None
+        meds = medications_in(text, strict=True, status_default=None, is_item=unit.is_item)
+        if meds:
+            for fields in meds:
+                collector.medication(fields, unit)
+            continue
+        if text.endswith(":"):
+            topic = category_of(text, None)
+        collector.free_text(unit)
+
+
+def _lead_in_lists(units: list[Unit], collector: Collector, require_discharge: bool) -> None:
+    """The items of lists introduced by "medications on discharge:" (require_discharge) or any such lead-in."""
+    lead: str | None = None
+    for unit in units:
+        found = lead_in(unit.text)
+        if found:
+            lead = found
+            continue
+        if lead and unit.is_item:
+            if lead == "discharge" or (not require_discharge and lead != "admission"):
+                for fields in medications_in(unit.text, strict=False, status_default=None, is_item=True):
+                    collector.medication(fields, unit)
+            continue
+        lead = None

@@ -1,0 +1,176 @@
+"""The drugs on one line of a medication list: name, dose, route, frequency, duration and status of each.
+
+A run-on line ("Vicodin 1 tablet p.o. q.4-6 h. p.r.n. pain, multiple vitamin 1 tab p.o. daily") is split into
+one medication per drug, a bare list of names ("Zofran, Phenergan, and Vicodin") gives names only, and a
+supplies line is kept whole. Not to be confused with medicines.py, which completes the plan's medicine list
+afterwards from drugs named in sentences, using the drug vocabulary.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .dosing import DURATION, FREQUENCY, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status
+from .words import LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, NOT_A_DRUG_START, TRAILING_WORDS
+
+_SUPPLIES = re.compile(r"^(?:diabetic\s+|medical\s+)?(?:supplies|equipment|devices?|dressings? supplies)\s*:",
+                       re.IGNORECASE)
+# Where a drug's name may end before its dose, route or frequency (a dash, a comma, "Sig", a status word).
+_NAME_ANCHOR = re.compile(
+    r"\s[—–-]\s|[,;:]|\bSig\b|\s(?:to|that|which|who|for|x)\s|\b(?:increased|decreased|reduced|changed|"
+    r"stop|stopped|discontinued?|hold|held)\b|\(\s*(?:new|changed?|stop|continued?|hold)\b",
+    re.IGNORECASE)
+
+
+def _clean_name(raw: str) -> str:
+    words = raw.replace("\n", " ").split()
+    while words and words[0].lower().strip(".,;:") in LEADING_WORDS:
+        words.pop(0)
+    while words and words[-1].lower().strip(".,;:") in TRAILING_WORDS:
+        words.pop()
+    name = " ".join(words).strip(" ,;:-—–")
+    if name.count("(") > name.count(")"):
+        name = name[:name.rfind("(")].rstrip()
+    return name
+
+
+def _name_ok(name: str, max_words: int) -> bool:
+    if not name or not re.match(r"[A-Za-z0-9]", name) or not re.search(r"[A-Za-z]{2}", name):
+        return False
+    words = name.split()
+    if len(words) > max_words or name.endswith(":"):
+        return False
+    return not any(word.lower().strip(".,;:()") in NON_DRUG_WORDS for word in words)
+
+
+@dataclass
+class MedFields:
+    """A medication as read from a line, before it takes the section and page of its unit."""
+    name: str
+    dose: str | None = None
+    route: str | None = None
+    frequency: str | None = None
+    duration: str | None = None
+    status: str | None = None
+    text: str = ""
+
+
+def parse_medication(part: str, strict: bool, status_default: str | None,
+                     name_only_ok: bool) -> MedFields | None:
+    """One drug from one line (or part of a run-on line); None when it is not a medication."""
+    text = part.strip(" ,;")
+    if not text or text.endswith(":"):
+        return None
+    if _SUPPLIES.match(text):
+        return None if strict else MedFields(name=text.rstrip("."), status=status_default, text=text)
+    dose = find_dose(text)
+    route = first_match(ROUTE, text)
+    frequency = find_frequency(text, 0)
+    anchors = [position for position in (dose[0] if dose else None, route.start() if route else None,
+                                         frequency[0] if frequency else None) if position is not None]
+    anchor = _NAME_ANCHOR.search(text)
+    if anchor and anchor.start() > 0:
+        anchors.append(anchor.start())
+    if not (dose or route or frequency):
+        return None if strict or not name_only_ok else _bare_name(text, anchor, status_default)
+    name = _clean_name(text[:min(anchors)])
+    if strict and not (dose and (route or frequency)):
+        return None
+    if not _name_ok(name, 4 if strict else 7):
+        return None
+    duration = DURATION.search(text, max(text.find(name), 0) + len(name))
+    return MedFields(
+        name=name,
+        dose=dose[2] if dose else None,
+        route=clean_field(route.group()) if route else None,
+        frequency=frequency[1] if frequency else None,
+        duration=clean_field(duration.group()) if duration else None,
+        status=read_status(text, status_default),
+        text=text,
+    )
+
+
+def _bare_name(text: str, anchor: re.Match | None, status_default: str | None) -> MedFields | None:
+    """A bare name ("Glucagon emergency kit", "Coumadin: resume"), where a list item may be one."""
+    name = _clean_name(text[:anchor.start()] if anchor and anchor.start() > 0 else text.rstrip("."))
+    words = name.split()
+    if not name or len(words) > 5 or any(w.lower().strip(".,;:()") in NAME_ONLY_STOP for w in words):
+        return None
+    if not _name_ok(name, 5) or name.lower().strip(". ") in ("none", "nil", "n/a", "na"):
+        return None
+    return MedFields(name=name, status=read_status(text, status_default), text=text)
+
+
+_PART_SPLIT = re.compile(r"\s*(?:,|;)\s+(?:and\s+)?|\s+and\s+(?=[A-Z])|,\s*and\s+")
+
+
+def _starts_drug(part: str) -> bool:
+    """Does this part of a run-on line start another drug (a name, then a dose, route or frequency)?"""
+    words = part.split()
+    if not words:
+        return False
+    first = words[0].lower().strip(".,;:()")
+    if first in NOT_A_DRUG_START or not re.match(r"[A-Za-z]", first):
+        return False
+    head = " ".join(words[:8])
+    return bool(find_dose(head) or first_match(ROUTE, head) or FREQUENCY.search(head))
+
+
+def _med_parts(text: str) -> list[str]:
+    """Split a run-on line into one part per drug; a part that does not start a drug joins the one before."""
+    if re.search(r"\bSig\s*:", text):
+        return [text]   # MIMIC style: "Aspirin 81 mg Tablet, Chewable Sig: One (1) Tablet, Chewable PO DAILY"
+    pieces, last = [], 0
+    for separator in _PART_SPLIT.finditer(text):
+        pieces.append((last, separator.start(), separator.end()))
+        last = separator.end()
+    bounds = [0]
+    part_end = {start: end for start, end, _ in pieces}
+    for _, sep_start, sep_end in pieces:
+        if _starts_drug(text[sep_end:part_end.get(sep_end, len(text))]):
+            bounds.append(sep_end)
+    bounds.append(len(text))
+    parts = []
+    for begin, end in zip(bounds, bounds[1:]):
+        part = text[begin:end].strip()
+        part = re.sub(r"^(?:and|or)\s+", "", part)
+        parts.append(part.rstrip(" ,;"))
+    return [part for part in parts if part]
+
+
+def _name_list(text: str) -> list[str] | None:
+    """'Zofran, Phenergan, Coumadin, and Lovenox, and Vicodin' -> the names; None for anything else."""
+    if find_dose(text) or first_match(ROUTE, text) or FREQUENCY.search(text):
+        return None
+    names = [name.strip(" .") for name in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", text)]
+    names = [name for name in names if name]
+    if len(names) < 2:
+        return None
+    for name in names:
+        words = name.split()
+        if len(words) > 4 or any(w.lower().strip("().") in NAME_ONLY_STOP for w in words) \
+                or not _name_ok(name, 4):
+            return None
+    return names
+
+
+def medications_in(text: str, strict: bool, status_default: str | None, is_item: bool) -> list[MedFields]:
+    """The drugs of one line. strict (outside a medication list): only a name with a dose and a route or
+    frequency counts; is_item: a bare name may be a drug."""
+    if not strict:
+        names = _name_list(text.rstrip("."))
+        if names:
+            status = read_status(text, status_default)
+            return [MedFields(name=name, status=status, text=text) for name in names]
+    if _SUPPLIES.match(text):
+        found = parse_medication(text, strict, status_default, True)
+        return [found] if found else []
+    meds = []
+    for part in _med_parts(text):
+        found = parse_medication(part, strict, status_default, name_only_ok=is_item)
+        if found:
+            meds.append(found)
+    if meds and len(meds) == 1:
+        meds[0].text = text   # one drug on the line: quote the whole line
+    return meds
+

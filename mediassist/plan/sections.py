@@ -1,0 +1,70 @@
+"""Section roles: which "Medications" section is the discharge list, what a status heading says ("New
+medications:", "STOPPED"), and what a line introducing a list of medicines says of them."""
+from __future__ import annotations
+
+import re
+
+from mediassist.structure.model import Document, Section
+
+from .dosing import read_status
+from .words import AFTER_COURSE_SECTIONS, HISTORY_SECTIONS, STATUS_WORDS
+
+MED_WORD = re.compile(r"\b(?:medications?|medicines?|meds|prescriptions?|drugs)\b", re.IGNORECASE)
+_ADMISSION_WORD = re.compile(r"\b(?:on|at|before|prior to|upon)\s+admission\b|\bpre-?admission\b|"
+                             r"\badmission medications?\b|\bhome medications? (?:were|are|included)\b",
+                             re.IGNORECASE)
+_DISCHARGE_WORD = re.compile(r"\bdischarg\w*|\bsent home\b|\bgo(?:ing)? home\b|\btake home\b|\bat home\b",
+                             re.IGNORECASE)
+# A heading that gives its medicines one status: "New medications:", "Medications to stop", "Start taking these
+# medicines:".
+STATUS_HEADING = re.compile(
+    r"(?:(?P<word>new|changed?|stop(?:ped)?|discontinued|continued?|resumed?|unchanged|held|hold|start(?:ed)?)"
+    r"(?:\s+(?:medications?|medicines?|meds|prescriptions?|drugs?))?"
+    r"|(?:medications?|medicines?|meds)\s+(?:to\s+)?(?P<word2>stop|start|continue|change|hold|resume)"
+    r"|(?P<word3>start|stop|continue|change|resume)\s+(?:taking|how you take)\s+(?:these|the following)"
+    r"\s+(?:medications?|medicines?))\s*:?",
+    re.IGNORECASE)
+
+
+def is_discharge_list(document: Document, index: int) -> bool:
+    """Is the 'Medications' section at index the discharge list (not the medicines taken before admission)?"""
+    section = document.sections[index]
+    body = document.text[section.start:section.end]
+    head = body[:300]
+    if _ADMISSION_WORD.search(section.title) or _ADMISSION_WORD.search(head):
+        return False
+    if _DISCHARGE_WORD.search(section.title) or _DISCHARGE_WORD.search(head):
+        return True
+    for earlier in reversed(document.sections[:index]):
+        if earlier.name in HISTORY_SECTIONS:
+            return False
+        if earlier.name in AFTER_COURSE_SECTIONS:
+            return True
+    return not any(s.name == "Discharge Medications" for s in document.sections)
+
+
+
+def section_status(section: Section) -> str | None:
+    """The status a medication section's title gives its medicines ("Stopped medications"), or None."""
+    match = STATUS_HEADING.fullmatch(section.title.strip()) if section.title else None
+    return heading_status(match) if match else None
+
+
+def heading_status(match: re.Match) -> str | None:
+    """The status of a STATUS_HEADING match."""
+    word = (match.group("word") or match.group("word2") or match.group("word3") or "").lower()
+    if word in ("start", "started"):
+        return "new"
+    return STATUS_WORDS.get(word) or STATUS_WORDS.get(word + "d")
+
+
+def lead_in(text: str) -> str | None:
+    """A line introducing a medication list: 'admission', a status, 'discharge', or None."""
+    if not text.rstrip().endswith(":") or not MED_WORD.search(text):
+        return None
+    if _ADMISSION_WORD.search(text) and not _DISCHARGE_WORD.search(text):
+        return "admission"
+    status = read_status(text, None)
+    if status:
+        return status
+    return "discharge" if _DISCHARGE_WORD.search(text) else "list"

@@ -1,0 +1,204 @@
+"""Section headings: which heading names which section, and where the sections of a text begin and end.
+
+The heading vocabulary is data (data/section_headings.toml), read once at import.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from mediassist.structure.markers import LIST_MARKER
+from mediassist.structure.model import Section
+
+VOCABULARY_PATH = Path(__file__).parent / "data" / "section_headings.toml"
+
+_VOCABULARY = tomllib.loads(VOCABULARY_PATH.read_text(encoding="utf-8"))
+_HEADING_VARIANTS: dict[str, tuple[str, ...]] = {
+    name: tuple(variants) for name, variants in _VOCABULARY["headings"].items()}
+CANONICAL_SECTION_NAMES: tuple[str, ...] = tuple(_HEADING_VARIANTS)   # every Section.name, in document order
+# Plural and spelling variants fold onto one form so the table needs only one of them.
+_WORD_FORMS: dict[str, str] = _VOCABULARY["word_forms"]
+# Words that may trail a known heading without changing what it is about ("Follow-up arranged").
+_QUALIFIER_WORDS = frozenset(_VOCABULARY["qualifiers"]["words"])
+
+
+def _normalise_label(label: str) -> str:
+    label = re.sub(r"\([^()]*\)", " ", label.lower())
+    for joiner in ("&", "/", "+"):
+        label = label.replace(joiner, " and ")
+    words = re.findall(r"[a-z0-9]+", label)
+    return " ".join(_WORD_FORMS.get(word, word) for word in words)
+
+
+def _heading_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for name, variants in _HEADING_VARIANTS.items():
+        for variant in variants:
+            key = _normalise_label(variant)
+            if index.setdefault(key, name) != name:
+                raise ValueError(f"heading {variant!r} maps to both {index[key]!r} and {name!r}")
+    return index
+
+
+_HEADING_INDEX = _heading_index()
+
+
+def canonical_section_name(label: str, fuzzy: bool = True) -> str | None:
+    """The CANONICAL_SECTION_NAMES entry a heading such as 'MEDICATIONS ON DISCHARGE' stands for, or None. A word
+    misspelt by a letter or two ("Medicaitons", "Follwo") is read as the heading word it is closest to."""
+    key = _normalise_label(label)
+    if not key or len(key) > 80:
+        return None
+    return _known_heading(key) or (_known_heading(_spelling_fixed(key)) if fuzzy else None)
+
+
+def _known_heading(key: str) -> str | None:
+    if key in _HEADING_INDEX:
+        return _HEADING_INDEX[key]
+    words = key.split()
+    for size in range(len(words) - 1, 0, -1):
+        head = " ".join(words[:size])
+        if head in _HEADING_INDEX and all(word in _QUALIFIER_WORDS for word in words[size:]):
+            return _HEADING_INDEX[head]
+    return None
+
+
+_HEADING_WORDS = sorted({word for key in _HEADING_INDEX for word in key.split()} | _QUALIFIER_WORDS)
+_HEADING_SPELLING_CUTOFF = 80   # rapidfuzz ratio; "medicaitons" -> "medication" scores 86
+
+
+def _spelling_fixed(key: str) -> str:
+    from rapidfuzz import fuzz, process
+    from mediassist.index.embedder import known_words   # "Medical Specialty" is English, not "Medication"
+    words = []
+    for word in key.split():
+        if len(word) >= 5 and word not in _HEADING_WORDS and word not in known_words():
+            best = process.extractOne(word, _HEADING_WORDS, scorer=fuzz.ratio, score_cutoff=_HEADING_SPELLING_CUTOFF)
+            word = best[0] if best and abs(len(best[0]) - len(word)) <= 2 else word   # not two words run together
+        words.append(word)
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class _Heading:
+    start: int
+    end: int      # end of the heading text, colon and markup included
+    name: str
+    title: str
+
+
+def split_sections(text: str) -> tuple[Section, ...]:
+    """Sections in document order; text before the first heading is the Overview."""
+    headings = _find_headings(text)
+    first_start = headings[0].start if headings else len(text)
+    sections = []
+    if text[:first_start].strip():
+        sections.append(Section("Overview", "", 0, first_start))
+    for heading, following in zip(headings, headings[1:] + [None]):
+        end = following.start if following else len(text)
+        sections.append(Section(heading.name, heading.title, heading.start, end))
+    return tuple(sections)
+
+
+def _find_headings(text: str) -> list[_Heading]:
+    candidates = sorted(_line_headings(text) + _caps_headings(text), key=lambda h: (h.start, -h.end))
+    headings: list[_Heading] = []
+    for candidate in candidates:
+        if not headings or candidate.start >= headings[-1].end:
+            headings.append(candidate)
+    return headings
+
+
+_MARKUP_PREFIX = re.compile(r"(?:#{1,6}[ \t]*)?(?:[*_]{1,3})?")
+_LINE_LABEL = re.compile(r"(?P<label>[^:\n*_.]{2,60}?)[ \t]*[*_]{0,3}[ \t]*:[*_]{0,3}")
+
+
+def _line_headings(text: str) -> list[_Heading]:
+    """Headings that open a line: a whole line ('### **Diet:**', 'ALLERGIES') or 'Diet: 2 g sodium'."""
+    headings = []
+    for line in re.finditer(r"[^\n]+", text):
+        stripped = line.group().strip()
+        if not stripped or LIST_MARKER.match(stripped):
+            continue
+        content_start = line.start() + len(line.group()) - len(line.group().lstrip())
+        markup = _MARKUP_PREFIX.match(stripped).end()
+        rest = stripped[markup:]
+        whole = re.sub(r"[ \t]*[*_]*[ \t]*:?[ \t]*[*_]*[ \t]*$", "", rest)
+        if ":" not in whole and _looks_like_heading(whole):
+            headings.append(_Heading(content_start, line.end(), canonical_section_name(whole), whole))
+            continue
+        labelled = _LINE_LABEL.match(rest)
+        if labelled and _looks_like_heading(labelled.group("label")):
+            label = labelled.group("label").strip()
+            end = content_start + markup + labelled.end()
+            headings.append(_Heading(content_start, end, canonical_section_name(label), label))
+    return headings
+
+
+def _looks_like_heading(label: str) -> bool:
+    label = label.strip()
+    if not label or not label[0].isupper() or label.endswith((".", ",", ";")):
+        return False   # a wrapped sentence such as "Activity." is not a heading
+    return canonical_section_name(label) is not None
+
+
+# An ALL-CAPS label ending in ":" (or running straight into a numbered list: "DIAGNOSES1."),
+# found anywhere, because dictated summaries often lose their line breaks ("foot.DISCHARGE DIAGNOSIS:").
+_CAPS_LABEL = re.compile(
+    r"(?<![A-Z])(?P<label>[A-Z][A-Z'&/-]{0,29}(?:[ \t]{1,3}[A-Z&][A-Z'&/-]{0,29}){0,7})"
+    r"(?:(?:[ \t]*\([^()\n]{0,40}\))?[ \t]*:|(?=[ \t]?\d{1,2}[.)][ \t]?[A-Z]))")
+
+
+def _caps_headings(text: str) -> list[_Heading]:
+    headings = []
+    for match in _CAPS_LABEL.finditer(text):
+        headings.extend(_split_caps_label(match.group("label"), match.start("label"), match.end()))
+    return headings
+
+
+def _split_caps_label(label: str, start: int, end: int) -> list[_Heading]:
+    """Known heading(s) inside one ALL-CAPS run; unknown labels (HEENT:, VITAL SIGNS:) give none."""
+    name = canonical_section_name(label)
+    if name:
+        return [_Heading(start, end, name, label)]
+    for gap in re.finditer(r"[ \t]+", label):   # "ABCD DISCHARGE MEDICATIONS": drop leading words
+        suffix = label[gap.end():]
+        if len(suffix.split()) >= 2 and _exact_heading(suffix):
+            return [_Heading(start + gap.end(), end, _exact_heading(suffix), suffix)]
+    # Two words glued together where a line break was lost.
+    cuts = [cut for cut in range(2, len(label) - 1) if label[cut - 1].isalpha() and label[cut].isalpha()]
+    for cut in cuts:   # "DISPOSITIONDISCHARGE INSTRUCTIONS": both halves are headings
+        prefix_name, rest_name = _exact_heading(label[:cut]), _exact_heading(label[cut:])
+        if prefix_name and rest_name:
+            return [_Heading(start, start + cut, prefix_name, label[:cut]),
+                    _Heading(start + cut, end, rest_name, label[cut:])]
+    for cut in reversed(cuts):   # "PHYSICAL EXAMINATIONVITAL SIGNS": a heading, then a sub-label
+        prefix = label[:cut]
+        if len(prefix.split()) >= 2 and _exact_heading(prefix):
+            return [_Heading(start, start + cut, _exact_heading(prefix), prefix)]
+    for cut in cuts:   # "XYZDISCHARGE MEDICATIONS": stray capitals, then a heading
+        rest = label[cut:]
+        if len(rest.split()) >= 2 and _exact_heading(rest):
+            return [_Heading(start + cut, end, _exact_heading(rest), rest)]
+    return []
+
+
+def _exact_heading(label: str) -> str | None:
+    """A heading inside run-together capitals is taken only when spelt right: a misspelling there is far more
+    likely two words glued together ("EXAMINATIONVITAL")."""
+    return canonical_section_name(label, fuzzy=False)
+
+
+_HEADING_TRAILER = re.compile(r"(?:[ \t]*\([^()\n]{0,40}\))?[ \t]*[*_]{0,3}[ \t]*:?[*_]{0,3}")
+
+
+def heading_end(text: str, section: Section) -> int:
+    """Where the body of a section starts: after its title and any ':' or markup right after it."""
+    if not section.title:
+        return section.start
+    found = text.find(section.title, section.start, section.end)
+    if found < 0:
+        return section.start
+    return _HEADING_TRAILER.match(text, found + len(section.title), section.end).end()
