@@ -9,7 +9,8 @@ from datetime import date, datetime
 from mediassist.structure.model import Chunk
 
 _ID = re.compile(r"[0-9a-f]{32}")
-_LIST_FIELDS = ("sections", "page_spans", "ocr_pages", "unreadable_pages", "section_spans")   # Chroma metadata holds no lists
+# Chroma metadata holds no lists: these are stored as JSON.
+_LIST_FIELDS = ("sections", "page_spans", "ocr_pages", "unreadable_pages", "section_spans")
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,8 @@ class DocumentRecord:
     indexed_chars: int                         # total length of its chunks
     ocr_pages: tuple[int, ...] = ()            # pages read with OCR (a scan)
     unreadable_pages: tuple[int, ...] = ()     # pages with no text even after OCR: not indexed
-    section_spans: tuple[tuple[str, str, int, int], ...] = ()   # (name, title, start, end) as found at upload;
-                                                                # empty in records stored before they were kept
+    # (name, title, start, end) of each section as found at upload; empty in records stored before they were kept
+    section_spans: tuple[tuple[str, str, int, int], ...] = ()
 
     def public(self) -> dict:
         return {"id": self.id, "filename": self.filename, "uploaded_at": self.uploaded_at,
