@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from document_processor import Document, chunk_document, load_document
+from document_processor import Document, OcrOptions, chunk_document, load_document
 from errors import QAError
 from tests.builders import make_docx, make_pdf
 
 DATA = Path(__file__).parent / "data"
+NO_OCR = OcrOptions(max_pages=0)   # a scan is refused at once instead of waiting on tesseract
 FUZZ_SECONDS = float(os.environ.get("FUZZ_SECONDS", "15"))
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20260301"))
 FUZZ_CALL_SECONDS = float(os.environ.get("FUZZ_CALL_SECONDS", "10"))   # generous: CI machines are small and busy
@@ -107,7 +108,7 @@ def mutate(rng: random.Random, data: bytes, others: list[bytes]) -> bytes:
 def load_and_chunk(data: bytes, name: str) -> str:
     """'ok' or the QAError's class name; anything else is raised to the test."""
     try:
-        document = load_document(data, name, max_pages=50, max_ocr=0)
+        document = load_document(data, name, max_pages=50, ocr=NO_OCR)
     except QAError as error:
         assert str(error)
         return type(error).__name__

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from app import create_app
 from document_processor import (
-    CANONICAL_SECTION_NAMES, Document, chunk_document, load_document, split_sections, split_units,
+    CANONICAL_SECTION_NAMES, Document, OcrOptions, chunk_document, load_document, split_sections, split_units,
 )
 from errors import QAError
 from settings import Settings
 from tests.conftest import parse_sse, upload
+
+NO_OCR = OcrOptions(max_pages=0)   # a scan is refused at once instead of waiting on tesseract
 
 # PROPERTY_EXAMPLES_SCALE=20 (say) searches twenty times longer, for a nightly job or after changing the processor.
 SCALE = float(os.environ.get("PROPERTY_EXAMPLES_SCALE", "1"))
@@ -51,7 +53,7 @@ SUMMARY_TEXT = st.one_of(
 def load_or_error(data: bytes, name: str) -> Document | None:
     """The property every input must satisfy: a Document or one of errors.py's QAErrors, nothing else."""
     try:
-        document = load_document(data, name, max_pages=50, max_ocr=0)
+        document = load_document(data, name, max_pages=50, ocr=NO_OCR)
     except QAError as error:
         assert str(error), "an error without a message"
         return None
@@ -149,7 +151,7 @@ def test_any_bytes_are_a_document_or_a_clear_error(magic, data, tail, name):
 @given(data=st.binary(max_size=600), name=NAMES)
 def test_loading_any_bytes_raises_only_clear_errors(data, name):
     try:
-        document = load_document(data, name, max_pages=50, max_ocr=0)
+        document = load_document(data, name, max_pages=50, ocr=NO_OCR)
     except QAError:
         return
     pages = document.pages
