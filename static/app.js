@@ -327,7 +327,12 @@
     renderSelectionHint();
   }
 
+  // Only the newest list request is applied: an older one, answered late, would not yet hold a summary
+  // just added, and would move the tick away from it.
+  var listRequests = 0;
+
   function loadDocuments() {
+    var request = ++listRequests;
     return fetch("/api/documents", { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (res) {
         if (!res.ok) {
@@ -336,12 +341,14 @@
         return res.json();
       })
       .then(function (data) {
+        if (request !== listRequests) { return; }
         state.documents = (data && Array.isArray(data.documents)) ? data.documents : [];
         keepSelectionValid();
         state.documentsLoaded = true;
         renderDocuments();
       })
       .catch(function (err) {
+        if (request !== listRequests) { return; }
         state.documentsLoaded = false;
         setUploadStatus("error", "Could not load your documents: " + err.message);
       });
