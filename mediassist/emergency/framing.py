@@ -81,7 +81,7 @@ PRESENT = re.compile("|".join((
     rf"\b{SUBJECT} (?:have|has|am|is|are|feel|feels|keep|keeps|cant|cannot|wont|just|suddenly|started|keeps)\b",
     r"\b(?:im|ive|hes|shes|theyre|its)\b", r"\b(?:right )?now\b",
     r"\b(?:is|are|am)\s+(?:not\s+|still\s+|just\s+)?\w+ing\b",   # present progressive: "is not breathing"
-    # r"\bcurrently\b", r"\bat the moment\b",
+    r"\bcurrently\b", r"\bat the moment\b",
     r"\bstill\b", r"\bsudden(?:ly)?\b", r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b",
     r"\b(?:for|since) (?:the )?(?:last |past )?(?:\d+|an?|one|two|few|couple of) (?:minutes?|mins?|hours?|hrs?)\b",
     r"\b(?:having|getting|going|turning|becoming)\b", r"\bhelp\b", r"\bpl(?:ea)?se?\b|\bpls\b",
