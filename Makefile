@@ -61,11 +61,11 @@ model: $(VENV)/.installed
 
 # Ingest throughput vs a naive pipeline, upload latency, retrieval at 1k/10k/100k chunks, start-up and memory.
 bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.benchmark $(BENCH_ARGS)
 
 # Concurrent patients against a real gunicorn (not part of `make test`): make loadtest LOADTEST_ARGS="--clients 5 --seconds 20"
 loadtest: $(VENV)/.dev-installed
-	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 # Retrieval and answer quality on training/data/eval_questions.jsonl over ../shared/corpus, beside a naive baseline.
 eval: $(VENV)/.dev-installed

@@ -1,4 +1,4 @@
-"""LLM backends: each streams the text of an answer to one user turn.
+"""LLM backends: each streams the text of the answer to a chat (prompting.conversation builds it).
 
 A backend raises BackendUnavailable when it cannot start answering (server down, model missing, prompt too
 long, an empty answer) and BackendInterrupted when it stops partway; the caller decides on the extractive
@@ -37,7 +37,7 @@ class Backend(Protocol):
     model: str | None
     system: str | None   # the system prompt the backend sends itself (None: the model has its own, as in Ollama)
 
-    def stream(self, user_message: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str]: ...
+    def stream(self, messages: Sequence[dict]) -> Iterator[str]: ...
 
     def health(self) -> dict: ...
 
@@ -59,11 +59,11 @@ class OllamaBackend:
         self._health_cache: tuple[float, dict] | None = None
         self._window_cache: tuple[float, int | None] | None = None
 
-    def stream(self, user_message: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str]:
+    def stream(self, messages: Sequence[dict]) -> Iterator[str]:
         started = False
         try:
             # No system message: it would replace the SYSTEM prompt of the mediassist Modelfile.
-            parts = self.client.chat(model=self.model, messages=chat_messages(user_message, history),
+            parts = self.client.chat(model=self.model, messages=list(messages),
                                      stream=True, options=self.options)
             for part in parts:
                 text = part.message.content or ""
@@ -136,10 +136,10 @@ class OpenAICompatibleBackend:
         self._window: int | None = None
         self._can_tokenize = True
 
-    def stream(self, user_message: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str]:
+    def stream(self, messages: Sequence[dict]) -> Iterator[str]:
         started = False
         system = [{"role": "system", "content": self.system}] if self.system else []
-        body = {**self.body, "messages": system + chat_messages(user_message, history)}
+        body = {**self.body, "messages": system + list(messages)}
         try:
             with self.http.stream("POST", self.url, json=body) as response:
                 if response.status_code >= 400:
@@ -194,13 +194,6 @@ class OpenAICompatibleBackend:
             return None
         self._can_tokenize = False
         return None
-
-
-def chat_messages(user_message: str, history: Sequence[tuple[str, str]]) -> list[dict]:
-    """The earlier turns (question, answer) as chat messages, then the user turn that carries the excerpts."""
-    earlier = [{"role": role, "content": text} for question, answer in history
-               for role, text in (("user", question), ("assistant", answer))]
-    return earlier + [{"role": "user", "content": user_message}]
 
 
 def chat_completions_url(base: str) -> str:

@@ -1,8 +1,9 @@
-"""What retrieval hands to a backend (passages) and the user turn an LLM receives."""
+"""What retrieval hands to a backend (passages) and the chat an LLM receives."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 NOT_IN_SUMMARY = (
     "Your discharge summary does not mention this. Please ask your care team "
@@ -35,6 +36,24 @@ class Passage:
     def source_json(self) -> dict:
         return {"document_id": self.document_id, "filename": self.filename, "section": self.section,
                 "page": self.page, "text": self.text, "score": round(self.score, 4)}
+
+
+def conversation(question: str, passages: list[Passage], earlier: Sequence[tuple[str, str]] = ()) -> list[dict]:
+    """The chat the model reads. The instructions and the excerpts open its first user turn, so that a follow-up
+    shares the whole first question's prompt as a prefix the server has cached (the excerpts of a summary are
+    the same for every question, or begin the same: llm/excerpts.py); the earlier turns (question, answer)
+    follow, and the new question comes last."""
+    questions = [q for q, _ in earlier] + [question]
+    messages = [{"role": "user", "content": build_user_message(questions[0], passages)}]
+    for (_, answer), later_question in zip(earlier, questions[1:]):
+        messages += [{"role": "assistant", "content": answer},
+                     {"role": "user", "content": f"Patient's question: {later_question.strip()}"}]
+    return messages
+
+
+def single_turn(text: str) -> list[dict]:
+    """A chat of one user turn with no summary in it (benchmarks and server checks)."""
+    return [{"role": "user", "content": text}]
 
 
 def build_user_message(question: str, passages: list[Passage]) -> str:

@@ -1,6 +1,6 @@
 """Speed and memory, measured side by side with a naive pipeline: `make bench`.
 
-    .venv/bin/python bench/benchmark.py [--docs 1000] [--sizes 1000,10000,100000] [--parts retrieval,run]
+    .venv/bin/python -m bench.benchmark [--docs 1000] [--sizes 1000,10000,100000] [--parts retrieval,run]
 
 - ingest throughput (documents/s, chunks/s) over the corpus repeated to --docs documents: this pipeline's
   bulk path (RagSystem.ingest_many) against the naive reference (plain sentence-transformers encode at

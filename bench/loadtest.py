@@ -1,6 +1,6 @@
 """Bounded load test: concurrent patients against a real gunicorn (gthread) serving the app.
 
-    .venv/bin/python bench/loadtest.py [--clients 20] [--seconds 120] [--auth cookie|key] [--threads 8]
+    .venv/bin/python -m bench.loadtest [--clients 20] [--seconds 120] [--auth cookie|key] [--threads 8]
 
 Starts its own gunicorn on 127.0.0.1 (a free port, a fresh temporary DATA_DIR and UPLOAD_DIR,
 LLM_BACKEND=extractive, the worker class of `make run`), waits for /health, then runs --clients

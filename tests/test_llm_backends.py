@@ -320,6 +320,20 @@ def test_the_prompt_is_trimmed_to_the_servers_context_window(tmp_path, openai_st
     assert "intravenous antibiotics" not in sent["messages"][1]["content"]   # the hospital course did not fit
 
 
+def test_a_long_conversation_is_cut_to_the_window_newest_turn_kept(tmp_path, openai_stand_in):
+    openai_stand_in.window = 900
+    client = openai_client(tmp_path, openai_stand_in, llm_max_tokens=100)
+    history = [{"question": f"Question {n} about my stay?", "answer": "A long answer. " * 300} for n in range(3)]
+    history.append({"question": "What dose of azithromycin do I take?", "answer": "250 mg once daily. " * 200})
+    body = ask(client, "and how long do I take it?", history=history).get_json()
+    assert body["backend"] == "openai"
+    sent = openai_stand_in.requests[-1][1]["messages"]
+    assert sum(len(m["content"].split()) for m in sent) + 100 <= 900
+    assert sent[1]["content"].endswith("What dose of azithromycin do I take?")   # the turn the follow-up refers to
+    assert sent[2]["content"].startswith("250 mg once daily.") and sent[2]["content"].endswith("…")
+    assert not any("Question 0" in m["content"] for m in sent)
+
+
 def test_a_prompt_the_server_refuses_as_too_long_falls_back_with_a_notice(tmp_path, openai_stand_in):
     openai_stand_in.window = 200
     client = openai_client(tmp_path, openai_stand_in, llm_max_tokens=150)
@@ -372,15 +386,27 @@ EARLIER = [{"question": "What dose of azithromycin do I take?",
             "answer": "Azithromycin 250 mg by mouth once daily for 3 more days."}]
 
 
-def test_earlier_turns_reach_ollama_as_chat_messages_before_the_turn_with_the_excerpts(uploaded, ollama_stub):
+def test_earlier_turns_reach_ollama_after_the_excerpts_and_before_the_new_question(uploaded, ollama_stub):
     ollama_stub.reply = "Take it for 3 more days."
     ask(uploaded, "and how long do I take it?", history=EARLIER)
     messages = ollama_stub.requests_to("/api/chat")[-1]["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
-    assert messages[0]["content"] == EARLIER[0]["question"] and messages[1]["content"] == EARLIER[0]["answer"]
-    assert ("<discharge_summary_excerpts>" in messages[2]["content"]
-            and "how long do I take it" in messages[2]["content"])
-    assert "<discharge_summary_excerpts>" not in messages[0]["content"]
+    opening = messages[0]["content"]
+    assert "<discharge_summary_excerpts>" in opening and opening.endswith(EARLIER[0]["question"])
+    assert messages[1]["content"] == EARLIER[0]["answer"]
+    assert "how long do I take it" in messages[2]["content"]
+    assert "<discharge_summary_excerpts>" not in messages[2]["content"]
+
+
+def test_a_follow_up_begins_with_the_first_questions_whole_prompt(uploaded, ollama_stub):
+    """The server's prompt cache can only reuse an identical prefix: the first question's chat must open the
+    follow-up's."""
+    ollama_stub.reply = "Azithromycin 250 mg by mouth once daily for 3 more days."
+    ask(uploaded, EARLIER[0]["question"])
+    first = ollama_stub.requests_to("/api/chat")[-1]["messages"]
+    ask(uploaded, "and how long do I take it?", history=EARLIER)
+    follow_up = ollama_stub.requests_to("/api/chat")[-1]["messages"]
+    assert follow_up[:len(first)] == first and len(follow_up) == len(first) + 2
 
 
 def test_earlier_turns_reach_an_openai_server_between_the_system_and_the_latest_turn(tmp_path, openai_stand_in):
@@ -388,6 +414,7 @@ def test_earlier_turns_reach_an_openai_server_between_the_system_and_the_latest_
     ask(client, "and how long do I take it?", history=EARLIER)
     messages = openai_stand_in.requests[-1][1]["messages"]
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
-    assert messages[1]["content"] == EARLIER[0]["question"]
-    assert "<discharge_summary_excerpts>" in messages[3]["content"]
+    assert "<discharge_summary_excerpts>" in messages[1]["content"]
+    assert messages[1]["content"].endswith(EARLIER[0]["question"]) and messages[2]["content"] == EARLIER[0]["answer"]
+    assert "how long do I take it" in messages[3]["content"]
 

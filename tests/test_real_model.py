@@ -16,6 +16,7 @@ from app import create_app
 from backends import OpenAICompatibleBackend
 from mediassist.llm.figures import unconfirmed
 from mediassist.plan.drugs import vocabulary
+from prompting import single_turn
 from settings import Settings
 from tests import llama_server
 from tests.conftest import DATA, ask, free_port, parse_sse, upload
@@ -93,7 +94,7 @@ def test_the_real_server_streams_tokens_before_the_answer_ends(server):
     backend = OpenAICompatibleBackend(Settings(llm_backend="openai", llm_api_url=server.url, llm_model="mediassist",
                                                llm_max_tokens=60, llm_temperature=0.0))
     started, arrivals = time.perf_counter(), []
-    for _ in backend.stream("Write the numbers from one to fifty in words, separated by commas."):
+    for _ in backend.stream(single_turn("Write the numbers from one to fifty in words, separated by commas.")):
         arrivals.append(time.perf_counter() - started)
     assert len(arrivals) >= 10 and arrivals[-1] - arrivals[0] > 0.2
 
