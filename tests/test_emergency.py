@@ -116,6 +116,14 @@ def test_self_harm_as_a_topic_of_the_record_or_past_is_not_a_crisis(detector, me
     assert found is None or not found.self_harm
 
 
+def test_a_dont_of_seeing_or_wishing_says_self_harm_while_a_dont_of_having_denies_it(detector):
+    """"I don't see a reason to ..." is what someone in crisis says; "I don't feel ..." is a denial."""
+    wish = detector.detect("I don't see any reason to keep living")
+    assert wish is not None and wish.self_harm
+    denial = detector.detect("I don't feel suicidal, just tired after the operation")
+    assert denial is None or not denial.self_harm
+
+
 @pytest.mark.parametrize("message", ["", "   ", "?", "12345", None, 42])
 def test_empty_or_odd_input_is_not_an_emergency(detector, message):
     assert detector.detect(message) is None

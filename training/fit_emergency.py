@@ -120,8 +120,9 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
     self_harm_cv = np.array([max((s for s, ok in zip(rows, r.self_harm_counts) if ok), default=-np.inf)
                              for rows, r in zip(self_harm_rows, readings)])
 
+    self_harm_any_row = np.array([rows.max() for rows in self_harm_rows])
     self_harm_alone = threshold_allowing(self_harm_cv[~emergency & ~explicit], MAX_SELF_HARM_ALONE)
-    crisis_extra = threshold_allowing(self_harm_cv[emergency & ~self_harm], MAX_CRISIS_LINE_EXTRA)
+    crisis_extra = threshold_allowing(self_harm_any_row[emergency & ~self_harm], MAX_CRISIS_LINE_EXTRA)
     z_threshold = threshold_allowing(stack_z[~emergency], MAX_FALSE_ALARMS)
     if SHOW_MISSES:
         flagged = (stack_z >= z_threshold) | explicit | (self_harm_cv >= self_harm_alone)

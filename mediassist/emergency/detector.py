@@ -192,8 +192,9 @@ class EmergencyDetector:
                               default=-math.inf)
         emergency = probability >= c.threshold
         sign = self.nearest_sign(reading.vectors[0])
+        # Once the message is an emergency happening now, its framing has had its say: any row may add the line.
         self_harm = reading.explicit_self_harm or self_harm_score >= c.self_harm_threshold or (
-            emergency and (self_harm_score >= c.self_harm_with_emergency or sign in SELF_HARM_NEIGHBOURS))
+            emergency and (max(self_harm_scores) >= c.self_harm_with_emergency or sign in SELF_HARM_NEIGHBOURS))
         if self_harm:
             return Emergency(kind=sign if emergency else SELF_HARM, self_harm=True, score=probability)
         return Emergency(kind=sign, self_harm=False, score=probability) if emergency else None
@@ -244,7 +245,7 @@ def message_parts(text: str) -> list[str]:
 
 def _self_harm_can_count(framing: Framing) -> bool:
     """Not denied, past or about the record, and not a "what if" about someone else."""
-    if any(c.denied or c.past_time or ABOUT_THE_RECORD.search(c.text) for c in framing.clauses):
+    if any(c.denies_having or c.past_time or ABOUT_THE_RECORD.search(c.text) for c in framing.clauses):
         return False
     return not framing.any_hypothetical or any(FIRST_PERSON.search(c.text) for c in framing.clauses)
 

@@ -71,11 +71,18 @@ STILL_GOING = re.compile(r"\b(?:its|it is|it has|is|has) (?:come )?back\b|\bcame
                          r"\breturned\b|\bstarted again\b|\bagain (?:now|today|tonight)\b|\bhappening again\b|"
                          r"\b(?:getting|got) worse\b|\bworse now\b|\bstill\b|\bright now\b|\bat the moment\b")
 
-DENIED = re.compile(r"^(?:(?:im|hes|shes|theyre|were|its) (?:not|never)\b ?(?:been )?|"
-                    r"(?:i|he|she|we|they) (?:dont|doesnt|didnt|do not|does not|did not|havent|hasnt|have not|"
-                    r"has not|am not|is not|isnt|wasnt|was not|never)(?: (?:have|had|get|got|feel|felt|notice|"
-                    r"noticed|think|been))? ?(?:any )?|"
-                    r"(?:no|not|never|without|denies|denied|none|nothing|negative for)\b)")
+NOT_IN_STATE = r"(?:im|hes|shes|theyre|were|its) (?:not|never)\b"
+SUBJECT_DOES_NOT = r"(?:i|he|she|we|they) (?:dont|doesnt|do not|does not)"
+SUBJECT_DID_NOT = (r"(?:i|he|she|we|they) (?:didnt|did not|havent|hasnt|have not|has not|am not|is not|isnt|wasnt|"
+                   r"was not|never)")
+HAVING = r"(?:have|had|get|got|feel|felt|notice|noticed|think|been)"
+NOTHING = r"(?:no|not|never|without|denies|denied|none|nothing|negative for)\b"
+
+DENIED = re.compile(rf"^(?:{NOT_IN_STATE} ?(?:been )?|"
+                    rf"(?:{SUBJECT_DOES_NOT}|{SUBJECT_DID_NOT})(?: {HAVING})? ?(?:any )?|{NOTHING})")
+# Narrower, for self-harm: "I don't want to carry on", "I don't see the point" deny no thing; they say the thing.
+# Only a present "don't" before a verb of having or feeling ("I don't feel suicidal") is a denial there.
+DENIES_HAVING = re.compile(rf"^(?:{NOT_IN_STATE}|{SUBJECT_DID_NOT}\b|{SUBJECT_DOES_NOT} (?:{HAVING}|any)\b|{NOTHING})")
 
 PRESENT = re.compile("|".join((
     rf"\b{SUBJECT} (?:have|has|am|is|are|feel|feels|keep|keeps|cant|cannot|wont|just|suddenly|started|keeps)\b",
@@ -111,6 +118,7 @@ class Clause:
     past: bool            # set in the past or over, and nothing says it is back
     past_time: bool       # a time in the past is named ("last year", "3 weeks ago"), not only a past tense
     denied: bool          # "no chest pain now", "I don't have any bleeding"
+    denies_having: bool   # denied, and not a "don't" of wishing or seeing: "I don't want to go on" says a thing
     general: bool         # a question that names no person: "is vomiting blood a side effect?"
 
     @property
@@ -166,4 +174,5 @@ def _clause(text: str, still_going: bool) -> Clause:
                   past=bool(PAST.search(text) or PAST_TENSE.search(text)) and not still_going,
                   past_time=bool(PAST.search(text)) and not still_going,
                   denied=bool(DENIED.match(text)),
+                  denies_having=bool(DENIES_HAVING.match(text)),
                   general=bool(QUESTION_START.match(text)) and not PERSON.search(text))

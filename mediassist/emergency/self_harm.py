@@ -52,7 +52,7 @@ def explicit_self_harm(clause: Clause, framing: Framing) -> bool:
     match = EXPLICIT.search(clause.text)
     if not match:
         return False
-    if clause.denied or clause.past_time or ABOUT_THE_RECORD.search(clause.text):
+    if clause.denies_having or clause.past_time or ABOUT_THE_RECORD.search(clause.text):
         return False
     return not framing.any_hypothetical or _said_of_oneself(clause.text, match)
 
