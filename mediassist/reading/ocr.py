@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from errors import NoTextFound, TooLarge
 from mediassist.reading.pdf import clean_pdf_text
 from mediassist.structure.units import has_letters
+from settings import Settings
 
 OCR_DPI = 300                  # what tesseract reads best; a normal page is 8-9 million pixels at 300 dpi
 OCR_MAX_PIXELS = 12_000_000    # larger (poster-size) pages are rendered at less dpi to bound memory
 OCR_PAGE_TIMEOUT = 60          # seconds for one page before it counts as unreadable
 OCR_LANGUAGE = "eng"
 OCR_CONFIG = "--psm 4"         # one column of lines of varying size: keeps a table row ("Aspirin 81 mg daily") whole
-DEFAULT_MAX_OCR_PAGES = 20
+DEFAULT_MAX_OCR_PAGES = Settings.max_ocr_pages   # the one default, where every setting is
 _INK_LEVEL = 160               # grey levels below this are ink; a page with (almost) none is blank
 _INK_PIXELS = 30               # ... at 300 dpi; fewer at lower resolutions
 
