@@ -96,12 +96,12 @@ class RagSystem:
 
     def plan(self, owner: str, doc_id: str) -> dict:
         record = self.get_document(owner, doc_id)
-        card = plan_card(self.stored_document(owner, doc_id), record.added)
+        card = plan_card(self.library.document_of(record), record.added)
         return {"document_id": record.id, "filename": record.filename, **card}
 
     def plan_calendar(self, owner: str, doc_id: str) -> str | None:
         record = self.get_document(owner, doc_id)
-        return plan_calendar(self.stored_document(owner, doc_id), record.added, f"Follow-ups: {record.filename}")
+        return plan_calendar(self.library.document_of(record), record.added, f"Follow-ups: {record.filename}")
 
     # ------------------------------------------------------------ questions
 

@@ -146,8 +146,9 @@ def main(argv=None) -> int:
 def show(name: str, score: dict) -> None:
     problems = {k: score[k] for k in ("missed_meds", "junk_meds", "hospital_shown", "missed_follow", "junk_follow")
                 if score[k]}
-    if problems or score["warning_missed"]:
-        print(f"== {name}" + ("  [WARNING SIGNS MISSED]" if score["warning_missed"] else ""))
+    if problems or score["warning_missed"] or score["empty_list"]:
+        print(f"== {name}" + ("  [WARNING SIGNS MISSED]" if score["warning_missed"] else "")
+              + ("  [HOME MEDICINES, EMPTY LIST]" if score["empty_list"] else ""))
         for key, values in problems.items():
             print(f"   {key}: {values}")
 

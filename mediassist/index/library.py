@@ -55,8 +55,11 @@ class DocumentLibrary:
 
     def stored_document(self, owner: str, doc_id: str) -> Document:
         """The extracted document as it was indexed, rebuilt from the store (no re-reading of the file)."""
-        record = self.get_document(owner, doc_id)
-        text = self.texts([doc_id])[0]
+        return self.document_of(self.get_document(owner, doc_id))
+
+    def document_of(self, record: DocumentRecord) -> Document:
+        """The extracted document of a record already read (and its owner checked)."""
+        text = self.texts([record.id])[0]
         pages = tuple(Page(n, start, end) for n, (start, end) in enumerate(record.page_spans, start=1))
         sections = tuple(Section(*span) for span in record.section_spans) or split_sections(text)
         return Document(text=text, kind=record.kind, pages=pages, sections=sections,
