@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from mediassist.answering.asks import asked_details, gives
-from mediassist.answering.composer import compose
+from mediassist.answering.composer import NO_CLEAR_ANSWER, compose
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer
 from mediassist.index.embedder import Embedder, default_embedding_model
 from patient_language import analyse
@@ -89,3 +90,20 @@ def test_the_calibration_was_fitted_for_these_features():
     assert set(data["weights"]) == set(FEATURES) and set(data["answer"]["weights"]) == set(ANSWER_FEATURES)
     assert 0 < data["answer"]["threshold"] < 1 and 0 < data["quote_threshold"] < 1
     assert data["weights"]["similarity"] > 0 and data["weights"]["focus"] > 0
+
+
+def test_an_uncertain_answer_shows_the_closest_lines_and_does_not_claim_the_summary_is_silent(scorer):
+    """Between the closest-lines and answer thresholds the summary may say it in other words: the patient sees
+    the closest lines, said to be no clear answer, never a flat "not in your summary"."""
+    uncertain = LineScorer(scorer.embed, replace(scorer.calibration, closest_threshold=0.0, answer_threshold=1.0))
+    result = answer(uncertain, "What should I eat?", MEDS, WARNINGS, DIET)
+    assert not result.found and NO_CLEAR_ANSWER in result.text and "does not mention" not in result.text
+    assert "Low salt diet." in result.text and DIET in result.passages
+    silent = LineScorer(scorer.embed, replace(scorer.calibration, closest_threshold=1.0, answer_threshold=1.0))
+    flat = answer(silent, "What should I eat?", MEDS, WARNINGS, DIET)
+    assert not flat.found and "does not mention this" in flat.text and not flat.passages
+
+
+def test_the_closest_lines_threshold_lies_at_or_below_the_answer_threshold():
+    answer_part = json.loads(CALIBRATION_PATH.read_text())["answer"]
+    assert 0 <= answer_part["closest_threshold"] <= answer_part["threshold"]

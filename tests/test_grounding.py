@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from mediassist.answering.composer import NO_CLEAR_ANSWER, ExtractiveAnswer
 from mediassist.answering.lines import lines_of
 from mediassist.answering.scoring import Calibration, LineScorer
 from mediassist.index.embedder import Embedder, default_embedding_model
 from mediassist.llm.excerpts import choose_excerpts
 from mediassist.llm.figures import figures, unconfirmed
+from mediassist.llm.hybrid import SentenceGate, grounded_events
 from mediassist.llm.support import SupportChecker, complete_sentences, sentences
 from mediassist.llm.tokens import ESTIMATE_MARGIN, TokenCounter
 from prompting import Passage, format_excerpts
@@ -96,3 +98,18 @@ def test_tokens_are_counted_by_the_server_when_it_can_else_estimated_with_a_marg
     assert exact.count("abc") == 7 and exact.count("abc") == 7 and calls == ["abc"]
     estimated = TokenCounter(lambda text: None, lambda text: 100)
     assert estimated.count("abc") == int(100 * ESTIMATE_MARGIN) + 1
+
+
+def test_a_model_that_refuses_beside_an_uncertain_engine_leaves_the_closest_lines_not_a_flat_no(checker):
+    passage = Passage("doc:0", "doc", "s.txt", "Activity", 1, 0, len(SUMMARY), SUMMARY, 0.5)
+    closest = ExtractiveAnswer(f"notice\n\n{NO_CLEAR_ANSWER}\n\n**Activity (page 1)**\nNo driving for 1 week.",
+                               False, [passage])
+    refusal = ["Your discharge summary does not mention this."]
+    done = list(grounded_events(refusal, SentenceGate(checker, summary_lines()), closest, [passage], "ollama",
+                                "mediassist"))[-1]
+    assert not done["found"] and NO_CLEAR_ANSWER in done["answer"] and "No driving for 1 week." in done["answer"]
+    assert done["sources"] and "notice" not in done["answer"]
+    silent = ExtractiveAnswer("notice\n\nYour discharge summary does not mention this.", False, [])
+    done = list(grounded_events(refusal, SentenceGate(checker, summary_lines()), silent, [passage], "ollama",
+                                "mediassist"))[-1]
+    assert not done["found"] and "does not mention this" in done["answer"] and not done["sources"]

@@ -148,7 +148,7 @@ class AppPipeline:
         checked = answer.get("checked")
         result = score(q, text, [(p.start, p.end) for p in passages], [p.text for p in passages],
                        answer["answer"], not answer["found"], latency, count_tokens,
-                       backend_used=answer["backend"],
+                       backend_used=answer["backend"], flat_refusal=not answer["found"] and not answer["sources"],
                        intervened=bool(checked["left_out"] or checked["quoted_instead"]) if checked else None)
         if q.answerable and q.evidence:
             quoted = normalise(" ".join(source["text"] for source in answer["sources"]))
@@ -230,6 +230,8 @@ def summarise(results: list[Result]) -> dict:
         "token_f1": mean([r.token_f1 for r in answerable]),
         "refusal_rate_unanswerable": mean([r.refused for r in unanswerable]),
         "wrong_refusal_rate": mean([r.refused for r in answerable]),
+        # "not in your summary" with no line shown, said of a question the summary answers
+        "flat_wrong_refusal_rate": mean([r.extra.get("flat_refusal") for r in answerable]),
         # of the model's answers, the share the grounding check cut or replaced by the summary's quotes
         "grounding_intervened": mean([r.extra.get("intervened") for r in results]),
         "latency_p50_ms": round(percentile([r.latency_ms for r in results], 0.5), 1),
@@ -248,7 +250,7 @@ COLUMNS = (("evidence_recall", "evid.rec"), ("evidence_in_sources", "in sources"
            ("key_fact_recall", "facts"),
            ("rouge_l", "ROUGE-L"), ("token_f1", "token F1"),
            ("refusal_rate_unanswerable", "refuse(U)"), ("wrong_refusal_rate", "wrong ref"),
-           ("grounding_intervened", "checked"),
+           ("flat_wrong_refusal_rate", "flat w.ref"), ("grounding_intervened", "checked"),
            ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
 
 

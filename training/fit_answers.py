@@ -5,7 +5,8 @@
 Only the questions of training documents (training/splits.py) are read. A line is a positive example when it
 is (mostly) inside an evidence span of its question. The weights come from a logistic regression over the
 features of scoring.FEATURES; the quote threshold maximises line F2 (recall first); the answer threshold is the
-highest that keeps wrongly refused answerable questions at or below MAX_WRONG_REFUSALS. Writes
+highest that keeps wrongly refused answerable questions at or below MAX_WRONG_REFUSALS, and the closest-lines
+threshold (below it, a flat "not in your summary") the highest that keeps them at MAX_FLAT_REFUSALS. Writes
 mediassist/answering/data/calibration.json and prints what it chose.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEAT
 from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questions, normalise  # noqa: E402
 
 MAX_WRONG_REFUSALS = 0.05
+MAX_FLAT_REFUSALS = 0.01  # of answerable training questions told "not in your summary" without the closest lines
 LINE_IN_SPAN = 0.7       # share of a line's words inside an evidence span for it to count as evidence
 
 
@@ -89,11 +91,13 @@ def main(argv=None) -> int:
     support = decider.predict_proba(signals)[:, 1]
     ruled_out = signals[:, ANSWER_FEATURES.index("specific_absent")] == 1   # refused before any threshold
     answer = answer_threshold(support[answerable], already_refused=int((ruled_out & answerable).sum()))
+    closest = min(answer, answer_threshold(support[answerable], int((ruled_out & answerable).sum()),
+                                           MAX_FLAT_REFUSALS))
     data = {"about": "Fitted by training/fit_answers.py on the training questions; do not edit by hand.",
             "weights": dict(zip(FEATURES, map(float, model.coef_[0]))), "bias": float(model.intercept_[0]),
             "quote_threshold": quote,
             "answer": {"weights": dict(zip(ANSWER_FEATURES, map(float, decider.coef_[0]))),
-                       "bias": float(decider.intercept_[0]), "threshold": answer},
+                       "bias": float(decider.intercept_[0]), "threshold": answer, "closest_threshold": closest},
             "fitted_on": {"questions": len(per_question), "lines": int(len(y)), "evidence_lines": int(y.sum())}}
     CALIBRATION_PATH.parent.mkdir(parents=True, exist_ok=True)
     CALIBRATION_PATH.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -103,6 +107,9 @@ def main(argv=None) -> int:
     print(f"quote threshold {quote:.3f}; answer threshold {answer:.3f}; on the training questions the threshold "
           f"and the rule refuse {np.mean(((support < answer) | ruled_out)[~answerable]):.3f} of unanswerable, "
           f"{np.mean(((support < answer) | ruled_out)[answerable]):.3f} of answerable")
+    print(f"closest-lines threshold {closest:.3f}: told flatly \"not in your summary\": "
+          f"{np.mean(((support < closest) | ruled_out)[~answerable]):.3f} of unanswerable, "
+          f"{np.mean(((support < closest) | ruled_out)[answerable]):.3f} of answerable")
     return 0
 
 
@@ -118,10 +125,10 @@ def best_quote_threshold(probabilities, labels) -> float:
     return chosen
 
 
-def answer_threshold(answerable_support, already_refused: int = 0) -> float:
-    """The highest threshold that keeps wrong refusals (with those refused by rule) at MAX_WRONG_REFUSALS."""
+def answer_threshold(answerable_support, already_refused: int = 0, share: float = MAX_WRONG_REFUSALS) -> float:
+    """The highest threshold that keeps wrong refusals (with those refused by rule) at `share`."""
     ordered = np.sort(answerable_support)
-    allowed = max(int(MAX_WRONG_REFUSALS * len(ordered)) - already_refused, 0)
+    allowed = max(int(share * len(ordered)) - already_refused, 0)
     return float(ordered[allowed]) - 1e-6
 
 

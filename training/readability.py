@@ -11,7 +11,7 @@ import statistics
 import textstat
 
 
-from mediassist.answering.composer import OFFLINE_NOTICE  # noqa: E402
+from mediassist.answering.composer import NO_CLEAR_ANSWER, OFFLINE_NOTICE  # noqa: E402
 from mediassist.emergency.numbers import emergency_notice  # noqa: E402
 from mediassist.llm.hybrid import ALSO_SAYS, PART_LEFT_OUT, QUOTED_AFTER_REFUSAL, QUOTED_INSTEAD  # noqa: E402
 from mediassist.plain.define import GENERAL_MEANING, meaning_answer  # noqa: E402
@@ -26,7 +26,8 @@ def app_messages() -> dict[str, str]:
     """Every message the app itself writes to a patient, by name."""
     bd = glossary().lookup("BD")
     return {
-        "not in summary": NOT_IN_SUMMARY, "offline": OFFLINE_NOTICE, "part left out": PART_LEFT_OUT,
+        "not in summary": NOT_IN_SUMMARY, "no clear answer": NO_CLEAR_ANSWER, "offline": OFFLINE_NOTICE,
+        "part left out": PART_LEFT_OUT,
         "quoted instead": QUOTED_INSTEAD, "also says": ALSO_SAYS, "quoted after refusal": QUOTED_AFTER_REFUSAL,
         "general meaning": GENERAL_MEANING, "timetable note": CHECK_NOTE,
         "meaning answer": meaning_answer("BD", bd, []).replace("**", ""),

@@ -24,7 +24,10 @@ from .scoring import LineScorer, answer_signals
 
 OFFLINE_NOTICE = ("The AI model is offline, so this answer quotes your discharge summary word for word. "
                   "Ask your care team if anything is unclear.")
+NO_CLEAR_ANSWER = ("Your summary does not seem to answer this clearly. These are the lines closest to your "
+                   "question. Please check them with your care team.")
 MAX_LINES = 12
+CLOSEST_LINES = 3
 DETAIL_FOLLOWS = 3  # lines after a drug's name that still give its details (a nested list)
 DETAIL_SEARCH = 5   # the best lines among which a line giving the asked detail is looked for
 
@@ -53,9 +56,11 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     signals = answer_signals(features, probabilities, calibration.quote_threshold, analysis.topic_found,
                              scorer.uncovered(analysis, lines), bool(analysis.specific_stems))
     support = calibration.support(signals)
-    if signals["specific_absent"] or support < calibration.answer_threshold:
-        return ExtractiveAnswer(f"{notice}\n\n{NOT_IN_SUMMARY}", False, [], support)
     order = np.argsort(-probabilities)
+    if signals["specific_absent"] or support < calibration.closest_threshold:
+        return ExtractiveAnswer(f"{notice}\n\n{NOT_IN_SUMMARY}", False, [], support)
+    if support < calibration.answer_threshold:
+        return _closest_lines(notice, [lines[i] for i in order[:CLOSEST_LINES]], support)
     chosen = [lines[i] for i in order[:MAX_LINES] if probabilities[i] >= calibration.quote_threshold] \
         or [lines[order[0]]]
     chosen = _about_the_drug_asked(analysis.question, chosen, [lines[i] for i in order])
@@ -69,6 +74,14 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
                 f"Ask your pharmacist or care team.\n\n{quoted}")
         return ExtractiveAnswer(text, False, passages_used, support)
     return ExtractiveAnswer(f"{notice}\n\n{quoted}", True, passages_used, support, tuple(chosen))
+
+
+def _closest_lines(notice: str, closest: list[Line], support: float) -> ExtractiveAnswer:
+    """Not a clear answer, but not "not in your summary" either: the summary may say it in words the engine
+    does not connect to the question, so the patient sees the closest lines, said to be no more than that."""
+    closest = sorted(closest, key=_reading_order)
+    passages = list({line.passage.chunk_id: line.passage for line in closest}.values())
+    return ExtractiveAnswer(f"{notice}\n\n{NO_CLEAR_ANSWER}\n\n{format_quotes(closest)}", False, passages, support)
 
 
 def _drug_not_named(question: str, lines: list[Line]) -> str | None:

@@ -49,14 +49,16 @@ class Calibration:
     quote_threshold: float     # a line at or above this probability is quoted
     answer_weights: dict[str, float]
     answer_bias: float
-    answer_threshold: float    # below this the summary does not say
+    answer_threshold: float    # below this the summary does not answer clearly
+    closest_threshold: float   # below this too, it does not say; between the two its closest lines are shown
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
         data = json.loads(path.read_text(encoding="utf-8"))
+        answer = data["answer"]
         return cls(weights=data["weights"], bias=data["bias"], quote_threshold=data["quote_threshold"],
-                   answer_weights=data["answer"]["weights"], answer_bias=data["answer"]["bias"],
-                   answer_threshold=data["answer"]["threshold"])
+                   answer_weights=answer["weights"], answer_bias=answer["bias"], answer_threshold=answer["threshold"],
+                   closest_threshold=answer.get("closest_threshold", answer["threshold"]))
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         z = features @ np.array([self.weights[name] for name in FEATURES]) + self.bias

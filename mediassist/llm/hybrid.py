@@ -3,7 +3,8 @@
 Each finished sentence is judged (support.py) before it is streamed: a supported one goes out at once (with
 the framing sentences before it), an unsupported one never does. Refusal is read from the answer as a whole:
 an answer with no supported sentence left is a refusal. Then the patient gets the answer engine's quotes, with
-a plain notice, when the engine finds the answer, or else "your summary does not mention this". When the model
+a plain notice, when the engine finds the answer; else its closest lines, said to be no clear answer, when it
+has some; else "your summary does not mention this". When the model
 does answer, the lines the engine would have quoted and the model did not use follow its answer, word for word:
 the model can add plain words, never take away what the summary says.
 """
@@ -105,9 +106,11 @@ def grounded_events(tokens: Iterable[str], gate: SentenceGate, extractive: Extra
                "sources": [p.source_json() for p in extractive.passages], "backend": "extractive", "model": None,
                "notice": notice, "checked": {**checked, "quoted_instead": True}}
         return
-    yield {"type": "token", "text": NOT_IN_SUMMARY}
-    yield {"type": "done", "answer": NOT_IN_SUMMARY, "found": False, "sources": [], "backend": backend,
-           "model": model, "notice": None, "checked": checked}
+    answer = _quotes(extractive) if extractive.passages else NOT_IN_SUMMARY   # its closest lines, if any
+    yield {"type": "token", "text": answer}
+    yield {"type": "done", "answer": answer, "found": False,
+           "sources": [p.source_json() for p in extractive.passages], "backend": backend, "model": model,
+           "notice": None, "checked": checked}
 
 
 def _quotes(extractive: ExtractiveAnswer) -> str:
