@@ -747,7 +747,9 @@
     var found = done.found !== false;
     els.answer.classList.toggle("not-found", !found);
     els.answerSection.classList.toggle("is-not-found", !found);
-    els.answerHeading.textContent = found ? "Answer" : "Not in your summary";
+    var closestLines = Array.isArray(done.sources) && done.sources.length > 0;
+    els.answerHeading.textContent = found ? "Answer" :
+      (closestLines ? "No clear answer in your summary" : "Not in your summary");
     if (!found && !answer.text) {
       renderRichText(els.answer, "Your summary does not say. Please ask your care team.");
     }

@@ -369,6 +369,25 @@ def test_not_found_answer_is_neutral_and_ask_is_disabled_while_streaming(page):
     page.watch.assert_clean()
 
 
+def test_an_answer_that_is_not_clear_shows_its_closest_lines_under_a_heading_that_says_so(page):
+    fake_documents(page)
+    closest = {"document_id": "doc-fake-1", "filename": "summary.txt", "section": "Diet", "page": 1,
+               "text": "Low salt diet.", "score": 0.4}
+    text = "Your summary does not seem to answer this clearly.\n\n**Diet (page 1)**\nLow salt diet."
+    page.route("**/api/query", lambda route: route.fulfill(
+        status=200, headers={"Content-Type": "text/event-stream"},
+        body=sse("sources", {"sources": [closest]}) + sse("token", {"text": text})
+        + sse("done", {"answer": text, "found": False, "sources": [closest], "backend": "extractive",
+                       "model": None})))
+    open_page(page)
+    expect(page.locator("#documents li[data-doc-id]")).to_have_count(1)
+    page.get_by_role("button", name="What can I eat?").click()
+    expect(page.locator("#answer")).to_have_attribute("data-state", "done")
+    expect(page.locator("#answer-heading")).to_have_text("No clear answer in your summary")
+    expect(page.locator("#sources")).to_contain_text("Low salt diet.")
+    page.watch.assert_clean()
+
+
 def test_answer_markup_is_text_and_bold_labels_render(page):
     fake_documents(page, docs=(FAKE_DOC, dict(FAKE_DOC, id="doc-fake-2", filename="letter.txt",
                                               uploaded_at="2031-03-08T09:00:00Z")))
