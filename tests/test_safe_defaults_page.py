@@ -63,6 +63,28 @@ def test_the_newest_summary_is_asked_about_and_several_only_when_ticked(page, tm
     assert ticked(page) == ["dad.txt"]
 
 
+def test_a_late_answer_to_an_older_list_request_does_not_undo_the_summary_just_added(page, tmp_path):
+    """The list the page asked for when it opened (empty) arrives only after an upload's own list: applying it
+    would drop the summary just added and its tick."""
+    held = []
+
+    def hold_the_first_list(route):
+        if route.request.method == "GET" and not held:
+            held.append((route, route.fetch()))   # the answer as it was then: no summary yet
+        else:
+            route.continue_()
+    page.route("**/api/documents", hold_the_first_list)
+    open_page(page)
+    add_file(page, tmp_path, "dad.txt", DAD)
+    expect(page.locator("#documents li[data-doc-id]")).to_have_count(1)
+    assert held, "the page did not ask for its list on opening"
+    route, stale = held[0]
+    with page.expect_response(lambda r: r.request.method == "GET" and r.url.endswith("/api/documents")):
+        route.fulfill(response=stale)
+    page.evaluate("() => new Promise(resolve => setTimeout(resolve, 200))")   # let the page handle it
+    assert ticked(page) == ["dad.txt"]
+
+
 def test_on_a_phone_the_plan_is_one_tap_away_and_the_answer_scrolls_into_view(page, tmp_path):
     page.set_viewport_size(PHONE)
     open_page(page)
