@@ -3,6 +3,7 @@ several at once only when ticked (answered file by file), the answer scrolled in
 390 px, long file names wrapped, and an axe-core audit with no serious or critical violation in any state."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ pytestmark = pytest.mark.browser
 
 # test_page skips this module too where Chromium or Playwright is missing
 
-from tests.test_page import ANSWER_TIMEOUT_MS, base_url, browser, open_page, page, upload, expect  # noqa: E402,F401
+from tests.test_page import (ANSWER_TIMEOUT_MS, UPLOAD_TIMEOUT_MS, base_url, browser, expect, open_page,  # noqa: E402,F401
+                             page, upload)
 from tests.test_several_summaries import DAD, MUM  # noqa: E402
 
 AXE_JS = Path(__file__).resolve().parent.parent / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -23,6 +25,10 @@ def add_file(page, tmp_path, name, content: bytes):
     path = tmp_path / name
     path.write_bytes(content)
     upload(page, [str(path)])
+    # A second file waits in the queue behind the first's list request, while the status still shows the first
+    # one's success: wait for this file's own.
+    own_success = re.compile(rf"(?:Added|already added this summary \(as) {re.escape(name)}")
+    expect(page.locator("#upload-status")).to_contain_text(own_success, timeout=UPLOAD_TIMEOUT_MS)
 
 
 def ask_on_page(page, question):
