@@ -19,7 +19,7 @@ from prompting import NOT_IN_SUMMARY, Passage
 from mediassist.plain.reading import quoted_line
 
 from .asks import DETAIL_WORDS, asked_details, gives
-from .lines import Line, lines_of, with_items
+from .lines import Line, lines_of, passages_of, with_items
 from .scoring import LineScorer, answer_signals
 
 OFFLINE_NOTICE = ("The AI model is offline, so this answer quotes your discharge summary word for word. "
@@ -67,7 +67,7 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     chosen += _detail_lines(analysis.question, [lines[i] for i in order[:DETAIL_SEARCH]], chosen)
     chosen = sorted(with_items(chosen, lines)[:MAX_LINES + 6], key=_reading_order)
     quoted = format_quotes(chosen)
-    passages_used = list({line.passage.chunk_id: line.passage for line in chosen}.values())
+    passages_used = passages_of(chosen)
     missing = _missing_detail(analysis.question, chosen)
     if missing:
         text = (f"{notice}\n\nYour summary mentions this but does not give {DETAIL_WORDS[missing]}. "
@@ -80,8 +80,8 @@ def _closest_lines(notice: str, closest: list[Line], support: float) -> Extracti
     """Not a clear answer, but not "not in your summary" either: the summary may say it in words the engine
     does not connect to the question, so the patient sees the closest lines, said to be no more than that."""
     closest = sorted(closest, key=_reading_order)
-    passages = list({line.passage.chunk_id: line.passage for line in closest}.values())
-    return ExtractiveAnswer(f"{notice}\n\n{NO_CLEAR_ANSWER}\n\n{format_quotes(closest)}", False, passages, support)
+    return ExtractiveAnswer(f"{notice}\n\n{NO_CLEAR_ANSWER}\n\n{format_quotes(closest)}", False,
+                            passages_of(closest), support)
 
 
 def _drug_not_named(question: str, lines: list[Line]) -> str | None:

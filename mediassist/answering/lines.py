@@ -25,6 +25,11 @@ def lines_of(passage: Passage) -> list[Line]:
     return [Line(passage, i, text, text.endswith(":")) for i, text in enumerate(tidied)]
 
 
+def passages_of(lines: list[Line]) -> list[Passage]:
+    """The passages the lines come from, each once, in the lines' order."""
+    return list({line.passage.chunk_id: line.passage for line in lines}.values())
+
+
 def tidy(unit: str) -> str:
     """One quoted line: no heading prefix, list marker or markdown, whitespace folded."""
     text = unit.strip()

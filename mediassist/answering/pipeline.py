@@ -27,7 +27,7 @@ from settings import Settings
 from .composer import OFFLINE_NOTICE, compose
 from .events import emergency_only, grouped_by_document, last_event, with_emergency_notice, with_terms, without_type
 from .followup import Turn, standalone_question
-from .lines import lines_of
+from .lines import lines_of, passages_of
 from .scoring import Calibration, LineScorer
 
 log = logging.getLogger("mediassist.rag")
@@ -129,7 +129,7 @@ class Answerer:
         lines = sorted(lines, key=lambda line: (line.passage.document_id, line.passage.start, line.index))
         texts = list(dict.fromkeys(line.text for line in lines))
         answer = meaning_answer(written, entry, texts)
-        sources = list({line.passage.chunk_id: line.passage.source_json() for line in lines}.values())
+        sources = [p.source_json() for p in passages_of(lines)]
         yield {"type": "sources", "sources": sources}
         for part in answer.splitlines(keepends=True):
             yield {"type": "token", "text": part}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from mediassist.answering.composer import ExtractiveAnswer, format_quotes
-from mediassist.answering.lines import Line
+from mediassist.answering.lines import Line, passages_of
 from prompting import NOT_IN_SUMMARY, Passage
 
 from .support import SupportChecker, complete_sentences, folded
@@ -94,7 +94,7 @@ def grounded_events(tokens: Iterable[str], gate: SentenceGate, extractive: Extra
         if gate.left_out:
             answer += f"\n\n{PART_LEFT_OUT}"
             yield {"type": "token", "text": f"\n\n{PART_LEFT_OUT}"}
-        sources = [p.source_json() for p in _supporting_passages([*gate.supporting, *unused]) or sent]
+        sources = [p.source_json() for p in passages_of([*gate.supporting, *unused]) or sent]
         yield {"type": "done", "answer": answer, "found": True, "sources": sources, "backend": backend,
                "model": model, "notice": PART_LEFT_OUT if gate.left_out else None, "checked": checked}
         return
@@ -123,7 +123,3 @@ def _unused_quotes(extractive: ExtractiveAnswer, used: list[Line]) -> list[Line]
         return []
     said = {line.text for line in used}
     return [line for line in extractive.lines if line.text not in said]
-
-
-def _supporting_passages(lines: list[Line]) -> list[Passage]:
-    return list({line.passage.chunk_id: line.passage for line in lines}.values())
