@@ -79,6 +79,7 @@ def test_abbreviations_and_english_brand_names_count_only_as_written():
 @pytest.mark.parametrize("line", [
     "Cefazolin 1 g IV given post-op, course completed.",
     "He received Toradol 30 mg IM in the emergency department.",
+    "We will admit him for continued Toradol and observation.",
 ])
 def test_drugs_given_only_in_hospital_are_not_medicines_to_take(line):
     plan = plan_of(f"DISCHARGE INSTRUCTIONS:\n{line}\nTake acetaminophen 500 mg every 6 hours as needed.\n")
@@ -93,6 +94,26 @@ def test_a_discharge_list_may_send_a_patient_home_on_iv_antibiotics():
 
 
 # ---------------------------------------------------------------- the invariant
+
+def test_an_injection_counted_in_doses_is_a_ward_order_even_in_the_discharge_list():
+    plan = plan_of("DISCHARGE MEDICATIONS:\n1. Aspirin 81 mg daily.\n"
+                   "2. The patient will finish cefazolin 1 g IV every 6 hours, total 5 doses.\n"
+                   "3. Azithromycin 250 mg by mouth daily, total 5 doses.\n")
+    assert {"Aspirin", "Azithromycin"} <= set(names(plan))
+    assert "cefazolin" not in {name.lower() for name in names(plan)}
+
+
+def test_an_instruction_to_the_patient_counts_under_a_treatment_heading():
+    plan = plan_of("TREATMENT:\nHe was given ibuprofen in the department.\n"
+                   "Use saline nose drops if the nose is blocked.\n")
+    assert any("saline" in name.lower() for name in names(plan))
+    assert "ibuprofen" not in {name.lower() for name in names(plan)}
+
+
+def test_an_over_the_counter_medicine_is_one_to_take():
+    plan = plan_of("DISCHARGE INSTRUCTIONS:\nHe can be managed with some antihistamine over-the-counter.\n")
+    assert any("antihistamine" in name.lower() for name in names(plan))
+
 
 def test_unreadable_lines_of_a_medicine_list_are_shown_as_written():
     plan = plan_of("DISCHARGE MEDICATIONS:\nAs per the GP letter attached, blister pack from community pharmacy\n")

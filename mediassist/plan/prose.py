@@ -26,7 +26,8 @@ COURSE = frozenset({"Hospital Course", "Procedures", "Consultations", "Complicat
 _I = re.IGNORECASE
 HOME = re.compile(
     r"\b(?:prescri\w*|rx|script|discharg\w*(?: \w+){0,3} (?:on|with)|sent (?:\w+ )?(?:home|out) (?:on|with)|"
-    r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu\w*|resum\w*|restart\w*|"
+    r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu(?:e|es|ed|ing)|resum\w*|"
+    r"restart\w*|over[- ]the[- ]counter|otc|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
     r"when needed|p\.?r\.?n|sos|until|after discharge|on discharge|upon discharge|new medications?)\b", _I)
 STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|do not (?:take|use|restart|resume)|don'?t (?:take|use)|"
@@ -34,13 +35,18 @@ STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|do not (?:take|use|restart|res
 HELD = re.compile(r"\b(?:hold|held|withhold\w*|on hold|pause\w*|suspend\w*)\b", _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
-    r"\b(?:in the (?:er|ed|emergency)|while (?:in|inpatient|admitted)|during (?:his|her|their|the) "
-    r"(?:stay|admission|hospitali[sz]ation)|in hospital|inpatient|bolus|loading dose|course (?:was )?completed|"
-    r"completed (?:a |the |his |her )?(?:\w+ )?course|post-?op(?:eratively)?|peri-?operative(?:ly)?|"
-    r"pre-?op(?:eratively)?)\b", _I)
+    r"\b(?:in the (?:er|ed|emergency)|while (?:in|inpatient|admitted)|admit(?:s|ted|ting)?|"
+    r"during (?:his|her|their|the) (?:stay|admission|hospitali[sz]ation)|in hospital|inpatient|bolus|loading dose|"
+    r"course (?:was )?completed|completed (?:a |the |his |her )?(?:\w+ )?course|"
+    r"post-?op(?:eratively)?|peri-?operative(?:ly)?|pre-?op(?:eratively)?)\b", _I)
 HOSPITAL_ROUTE = re.compile(r"\b(?:intravenous(?:ly)?|IV|IVPB|IM|infusion|drip|nebuli[sz]er treatments?)\b")
+# "Cefazolin 1 g IV every 6 hours, total 5 doses": an injection counted in doses is a ward order; a patient who goes
+# home on injections is told for how long.
+COUNTED_DOSES = re.compile(r"(?:\btotal(?: of)?|\bx|×)\s*\d+\s*(?:more\s+)?dos(?:es|ages)\b", _I)
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
                        r"outpatient|continue|resume)\b", _I)
+# "Use saline nose drops if...": an instruction to the patient, even under a heading about the stay.
+IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:take|use|apply|continue|resume|restart|start|begin)\b", _I)
 CLAUSE = re.compile(r";|\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|"
                     r",\s+(?=(?:and\s+)?(?:hold|stop|discontinue|continue|resume|start)\b)", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
@@ -113,13 +119,15 @@ def clause_status(clause: str, section: str) -> str | None:
     """What a clause says of the drugs in it: "stopped", "held", "home", or None (given in hospital, or not a
     plan at all). In a section about the hospital stay only a clause about discharge counts."""
     about_discharge = bool(DISCHARGE.search(clause))
-    if section in COURSE and not about_discharge:
+    if section in COURSE and not (about_discharge or IMPERATIVE.search(clause)):
         return None
     if STOPPED.search(clause):
         return "stopped"
     if HELD.search(clause):
         return "held"
     in_list = section in LISTS
+    if _ward_order(clause):
+        return None
     given = IN_HOSPITAL.search(clause) or HOSPITAL_ROUTE.search(clause) or (
         GIVEN.search(clause) and not _prescription_form(clause))   # "given iron 325 mg t.i.d." is a prescription
     if given and not (about_discharge or in_list):
@@ -136,4 +144,8 @@ def given_in_hospital_only(text: str, section: str) -> bool:
     if DISCHARGE.search(text) or STOPPED.search(text):
         return False
     given = IN_HOSPITAL.search(text) or (GIVEN.search(text) and not _prescription_form(text))
-    return bool(given or (section not in LISTS and HOSPITAL_ROUTE.search(text)))
+    return bool(given or _ward_order(text) or (section not in LISTS and HOSPITAL_ROUTE.search(text)))
+
+
+def _ward_order(text: str) -> bool:
+    return bool(HOSPITAL_ROUTE.search(text) and COUNTED_DOSES.search(text))
