@@ -110,6 +110,7 @@ def test_self_harm_said_plainly_always_gets_the_crisis_line(detector, message):
     "what does my summary say about my suicide risk?",
     "I tried to kill myself years ago, is that in my notes?",
     "what signs should I look for that my son might be thinking of hurting himself?",
+    "what does my discharge letter say about self-harm?",
 ])
 def test_self_harm_as_a_topic_of_the_record_or_past_is_not_a_crisis(detector, message):
     found = detector.detect(message)
@@ -122,6 +123,13 @@ def test_a_dont_of_seeing_or_wishing_says_self_harm_while_a_dont_of_having_denie
     assert wish is not None and wish.self_harm
     denial = detector.detect("I don't feel suicidal, just tired after the operation")
     assert denial is None or not denial.self_harm
+
+
+def test_letters_written_to_the_family_are_a_farewell_not_the_record(detector):
+    """Notes and letters are the record only when they are read from ("what does my letter say")."""
+    found = detector.detect("I've written letters to my family and given the dog away. Can you tell me which of "
+                            "my pills are strongest?")
+    assert found is not None and found.self_harm
 
 
 @pytest.mark.parametrize("message", ["", "   ", "?", "12345", None, 42])

@@ -36,9 +36,16 @@ EXPLICIT = re.compile("|".join((
 )))
 
 # Self-harm named as a topic of the record or of risk, not said by the person: "my suicide risk", "denies SI".
-ABOUT_THE_RECORD = re.compile(r"\b(?:summary|report|notes?|letter|records?|chart|paperwork|papers|document|"
-                              r"history|mentioned|mentions|listed|documented|written|risk|screen\w*|assessment|"
-                              r"ideation|denies|denied)\b|\bwhat (?:does|do)\b[^.]*\bmeans?\b")
+# "Notes", "letters" and "written" name the record only as a source of words ("what does my letter say", "written
+# in my notes"): alone they may be a farewell ("my notes to everyone are on the table"), and a missed crisis line
+# costs far more than a needless one.
+_PAPER = r"(?:notes?|letters?|papers?|discharge (?:\w+ )?(?:sheet|plan|instructions))"
+ABOUT_THE_RECORD = re.compile(
+    r"\b(?:summary|report|records?|chart|paperwork|document|history|mentioned|mentions|listed|documented|risk|"
+    r"screen\w*|assessment|ideation|denies|denied)\b|\bwhat (?:does|do)\b[^.]*\bmeans?\b|"
+    rf"\b{_PAPER} (?:\w+ )?(?:says?|said|mentions?|shows?|states?|lists?)\b|"
+    rf"\b(?:in|on|from|by) (?:my|the|his|her|their|your) (?:\w+ )?{_PAPER}\b|"
+    rf"\bwhat (?:does|do|did) (?:my|the|his|her|their) (?:\w+ )?{_PAPER}\b")
 
 
 FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|me|my|myself)\b")
