@@ -71,6 +71,7 @@ loadtest: $(VENV)/.dev-installed
 eval: $(VENV)/.dev-installed
 	$(BIN)/python training/evaluate.py
 	$(BIN)/python training/evaluate_plan.py
+	$(BIN)/python training/evaluate_plan_sentences.py
 	$(BIN)/python training/fit_emergency.py --report
 
 # Emergency detection on the labelled set: recall, self-harm crisis line and false alarms, train and test parts.

@@ -410,6 +410,29 @@ def test_warning_signs_from_instructions_and_section():
     assert texts(plan.activity) == ["Walk daily."]
 
 
+@pytest.mark.parametrize("summary, sign", [
+    ("Plan:\nIbuprofen as needed.\nCome back for any trouble passing urine, fever or new weakness.\n",
+     "Come back for any trouble passing urine, fever or new weakness."),
+    ("Disposition:\nHome with mother, who knows to bring him back if he stops feeding.\n",
+     "Home with mother, who knows to bring him back if he stops feeding."),
+    ("Nursing note:\nPatient verbalized understanding to phone the ward for bleeding or fever.\n",
+     "Patient verbalized understanding to phone the ward for bleeding or fever."),
+    ("Impression: migraine.\nRTED worst headache, stiff neck.\n", "RTED worst headache, stiff neck."),
+    ("| Advice | Detail |\n|---|---|\n| When to return | Sudden loss of vision |\n", "When to return"),
+])
+def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
+    assert any(sign in item.text for item in plan_of(summary).warning_signs)
+
+
+@pytest.mark.parametrize("summary", [
+    "Follow-up:\nReturn to the ward on Monday at 9:00 for removal of the drain.\n",
+    "History of Present Illness:\nShe was told to return if the fever came back, and it did.\n",
+    "Plan:\nTake paracetamol if in pain. Call the clinic to book a review in 2 weeks.\n",
+])
+def test_a_planned_visit_a_history_or_a_pill_if_needed_is_no_warning_sign(summary):
+    assert plan_of(summary).warning_signs == ()
+
+
 def test_summary_without_plan_content_gives_empty_lists():
     plan = plan_of("Chief Complaint:\nCough.\n\nHistory of Present Illness:\nThree days of cough and fever.\n\n"
                    "Physical Examination:\nCrackles at the right base.\n")

@@ -60,3 +60,24 @@ def test_the_question_set_matches_the_corpus():
     result = subprocess.run([sys.executable, str(ROOT / "training" / "data" / "check_eval_set.py")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_written_plan_passages_are_well_formed_and_split_by_family():
+    """Every labelled drug and warning span is in its passage; both parts of the split have passages."""
+    from training.evaluate_plan_sentences import DRUG_SENTENCES, WARNING_SNIPPETS, read_jsonl
+    from training.splits import document_split
+    drugs, snippets = read_jsonl(DRUG_SENTENCES), read_jsonl(WARNING_SNIPPETS)
+    assert all(d["name"] in row["text"] for row in drugs for d in row["drugs"])
+    assert all(span in row["text"] for row in snippets for span in row["spans"])
+    assert all(row["has_warning_signs"] == bool(row["spans"]) for row in snippets)
+    for rows in (drugs, snippets):
+        assert {document_split(row["family"]) for row in rows} == {"train", "test"}
+
+
+def test_the_plan_passage_evaluation_reports_both_parts(capsys):
+    from training.evaluate_plan_sentences import main
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for row in ("home drugs listed to take", "drugs not to take, listed to take",
+                "has warning signs, plan shows none", "no warning signs, plan shows some"):
+        assert row in out

@@ -185,6 +185,28 @@ def _grouped(labelled: list[tuple[str | None, int, int]]) -> list[list]:
     return groups
 
 
+# Seeking care when something happens, said in any words: an act of seeking care, then what should set it off
+# ("if", "should", "in case", "for" any/new/worse symptoms or a list of them); or a label for such advice.
+_SEEK_CARE = (r"\b(?:return(?:s|ing)?|come\s+(?:back|in|to)|go\s+(?:back|to)|re-?attend|re-?present|"
+              r"bring\s+(?:\w+\s+){0,2}(?:back|in|to)|brought\s+(?:back|in|to)|call|phone|ring|contact|consult|notify|"
+              r"seek|attend|report|present\s+to)\b")
+_SENTENCE = r"(?:[^.;]|\.(?=\d))"      # "fever over 100.4" does not end the sentence
+_TRIGGER = (rf"\b(?:if|should|in case|sos)\b(?! (?:you|she|he|they) (?:would like|wish|want)\b)"
+            rf"|\bfor\s+(?:any|new|worse\w*|increas\w*|severe|sudden|persist\w*|uncontrolled|signs?|symptoms?)\b"
+            rf"|\bfor\s+{_SENTENCE}*?\bor\b")
+SEEK_CARE_IF = re.compile(
+    rf"{_SEEK_CARE}{_SENTENCE}{{0,80}}?(?:{_TRIGGER})"
+    r"|\bRT(?:ER|ED|A&E)\b|\bSOS\b[^.;]{0,20}\b(?:casualty|emergency|hospital|ER|ED|A&E)\b"
+    r"|\bwhen to (?:return|call|seek|come back|go)\b|\breturn precautions\b|(?<!no )\bred flags?\b"
+    r"|\bdanger signs?\b|\bwarning signs?\b",
+    re.IGNORECASE)
+
+
+def seeks_care_if(text: str) -> bool:
+    """ "Return for numbness in your legs or weakness", "bring her back if she stops drinking", "RTED fever"."""
+    return bool(SEEK_CARE_IF.search(text))
+
+
 def conditional_warning(text: str) -> bool:
     """ "If she develops any vomiting, she should be brought back", "return if the pain gets worse"."""
     return bool(re.search(r"\bif\b", text, re.IGNORECASE)) and bool(

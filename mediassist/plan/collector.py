@@ -50,6 +50,15 @@ class Collector:
         else:
             self.items[category].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
 
+    def warning(self, unit: Unit) -> None:
+        """A sentence that says when to seek care, wherever it is and whoever it was taught to ("the parents
+        know to bring her back if she stops drinking")."""
+        key = ("warning_signs", unit.text.strip().lower())
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items["warning_signs"].append(PlanItem(text=unit.text.strip(), section=unit.section.name,
+                                                        page=unit.page))
+
     def free_text(self, unit: Unit) -> None:
         for category, text in free_text_items(unit.text):
             self.item(category, text, unit)

@@ -40,7 +40,7 @@ import re
 
 from mediassist.structure.model import Document, Section
 
-from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning
+from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, seeks_care_if
 from .collector import Collector
 from .dosing import find_dose
 from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
@@ -60,6 +60,10 @@ def listed_plan(document: Document) -> DischargePlan:
         by_section.setdefault(unit.index, []).append(unit)
     for index, section in enumerate(document.sections):
         _read_section(section, by_section.get(index, []), index in med_sections, collector)
+        if section.name not in HISTORY_SECTIONS:
+            for unit in by_section.get(index, []):
+                if seeks_care_if(unit.text):
+                    collector.warning(unit)
     if not collector.medications:   # last resort: "His medication on discharge was:" followed by a list
         for index, section in enumerate(document.sections):
             if section.name in HISTORY_SECTIONS or index in med_sections:
