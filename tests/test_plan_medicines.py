@@ -110,6 +110,25 @@ def test_an_instruction_to_the_patient_counts_under_a_treatment_heading():
     assert "ibuprofen" not in {name.lower() for name in names(plan)}
 
 
+@pytest.mark.parametrize("summary, home, not_home", [
+    ("HOSPITAL COURSE:\nShe had IV methylprednisolone, then was transitioned to oral prednisone to finish at home.\n",
+     "prednisone", "methylprednisolone"),
+    ("TREATMENT:\nNebulised ipratropium given twice, discharged on a tiotropium inhaler once daily.\n",
+     "tiotropium", "ipratropium"),
+    ("DISCHARGE INSTRUCTIONS:\nStop the nitrofurantoin and start cefalexin 500 mg three times a day.\n",
+     "cefalexin", "nitrofurantoin"),
+])
+def test_a_sentence_that_turns_from_one_drug_to_the_next_gives_each_its_own_status(summary, home, not_home):
+    taken = {name.lower() for name, status in names(plan_of(summary)).items() if status not in ("stopped", "held")}
+    assert any(home in name for name in taken)
+    assert not any(not_home in name for name in taken)
+
+
+def test_a_line_in_prescription_form_under_discharge_advice_is_a_medicine_to_take():
+    plan = plan_of("ADVICE ON DISCHARGE:\nTab. Cefixime 200 mg 1-0-1 x 7 days\n")
+    assert any("cefixime" in name.lower() for name in names(plan))
+
+
 def test_an_over_the_counter_medicine_is_one_to_take():
     plan = plan_of("DISCHARGE INSTRUCTIONS:\nHe can be managed with some antihistamine over-the-counter.\n")
     assert any("antihistamine" in name.lower() for name in names(plan))

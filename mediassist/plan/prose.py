@@ -45,10 +45,16 @@ HOSPITAL_ROUTE = re.compile(r"\b(?:intravenous(?:ly)?|IV|IVPB|IM|infusion|drip|n
 COUNTED_DOSES = re.compile(r"(?:\btotal(?: of)?|\bx|×)\s*\d+\s*(?:more\s+)?dos(?:es|ages)\b", _I)
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
                        r"outpatient|continue|resume)\b", _I)
+# "She will complete the taper at home", "to finish at home": the course goes on after discharge.
+GOES_ON = re.compile(r"\b(?:will|should|to) (?:\w+ )?(?:take|continue|complete|finish)\b", _I)
 # "Use saline nose drops if...": an instruction to the patient, even under a heading about the stay.
-IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:take|use|apply|continue|resume|restart|start|begin)\b", _I)
-CLAUSE = re.compile(r";|\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|"
-                    r",\s+(?=(?:and\s+)?(?:hold|stop|discontinue|continue|resume|start)\b)", _I)
+IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:take|use|apply|give|continue|resume|restart|start|begin)\b", _I)
+# A clause ends where the sentence turns from one drug to the next: "IV furosemide, transitioned to torsemide at
+# discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid".
+TURN = (r"(?:(?:and|,)\s+)?(?:(?:was|were|is|then|and)\s+)*(?:then|now|transitioned|switched|changed|narrowed|"
+        r"bridged|converted|stepped down|replaced|instead|discharged|sent home|will|advised|start\w*|continue|"
+        r"resume|hold|stop|discontinue)\b")
+CLAUSE = re.compile(rf";|\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|,?\s+(?={TURN})", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
@@ -118,7 +124,7 @@ def _prescription_form(text: str) -> bool:
 def clause_status(clause: str, section: str) -> str | None:
     """What a clause says of the drugs in it: "stopped", "held", "home", or None (given in hospital, or not a
     plan at all). In a section about the hospital stay only a clause about discharge counts."""
-    about_discharge = bool(DISCHARGE.search(clause))
+    about_discharge = bool(DISCHARGE.search(clause) or GOES_ON.search(clause))
     if section in COURSE and not (about_discharge or IMPERATIVE.search(clause)):
         return None
     if STOPPED.search(clause):
@@ -132,7 +138,8 @@ def clause_status(clause: str, section: str) -> str | None:
         GIVEN.search(clause) and not _prescription_form(clause))   # "given iron 325 mg t.i.d." is a prescription
     if given and not (about_discharge or in_list):
         return None
-    if in_list or HOME.search(clause):
+    if in_list or HOME.search(clause) or IMPERATIVE.search(clause) or (
+            section not in COURSE and _prescription_form(clause)):
         return "home"
     return None
 
