@@ -129,6 +129,26 @@ def test_a_line_in_prescription_form_under_discharge_advice_is_a_medicine_to_tak
     assert any("cefixime" in name.lower() for name in names(plan))
 
 
+@pytest.mark.parametrize("summary, drug", [
+    ("PLAN:\nShe has been taking naproxen for the back pain and takes sertraline 50 mg daily.\n", "naproxen"),
+    ("PLAN:\nLorazepam was used on the ward at night; not prescribed at discharge.\n", "lorazepam"),
+    ("MEDICATION CHANGES:\nLisinopril withheld because of the kidney injury.\n", "lisinopril"),
+])
+def test_what_was_taken_before_not_prescribed_or_withheld_is_not_a_medicine_to_take(summary, drug):
+    taken = {name.lower() for name, status in names(plan_of(summary)).items() if status not in ("stopped", "held")}
+    assert not any(drug in name for name in taken)
+
+
+@pytest.mark.parametrize("line, drug", [
+    ("Tab. Razo 20 1-0-0 before breakfast x 10 days", "razo"),
+    ("Cefalexin 500 QDS x 7/7", "cefalexin"),
+    ("Amlodipine 5mg OM", "amlodipine"),
+])
+def test_indian_and_uk_prescription_shorthand_is_a_medicine_to_take(line, drug):
+    plan = plan_of(f"ADVICE ON DISCHARGE:\n{line}\n")
+    assert any(drug in name.lower() for name in names(plan))
+
+
 def test_an_over_the_counter_medicine_is_one_to_take():
     plan = plan_of("DISCHARGE INSTRUCTIONS:\nHe can be managed with some antihistamine over-the-counter.\n")
     assert any("antihistamine" in name.lower() for name in names(plan))

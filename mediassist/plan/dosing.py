@@ -52,6 +52,7 @@ FREQUENCY = re.compile(
     r"|(?<![\w.])(?:q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?|q\.?h\.?s\.?|h\.?s\.?|q\.?a\.?m\.?|"
     r"q\.?p\.?m\.?|q\.?o\.?d\.?)(?![\w])"
     r"|\b(?:qday|qam|qpm|qhs|qod|OD|BD|BID|TID|QID|TDS|QDS|QHS|QD|nocte|mane|stat)\b"
+    r"|(?-i:(?<=[0-9g] )(?:OM|ON)\b)"    # UK "20mg OM" (each morning), "40 ON" (each night); "on" is a word
     r"|\b\d+(?:\s*-\s*\d+)?\s*hourly\b"
     r"|\bat (?:bedtime|night|noon|breakfast|lunch|dinner|supper)\b|\bin the (?:morning|evening)\b"
     r"|\b(?:before|after|with) (?:meals|each meal|breakfast|dinner|supper|food)\b"
@@ -68,6 +69,7 @@ DURATION = re.compile(
     r"(?:more\s+|additional\s+|further\s+)?(?:days?|weeks?|wks?|months?|doses?|dosages?|nights?)\b"
     r"(?:\s+(?:only|total|in total))?"
     r"|\btotal(?:\s+of)?\s+\d+\s+(?:doses?|dosages?|days?)\b"
+    r"|\b(?:x|for|complete)\s*\d{1,2}/(?:7|52)\b|\bx\s*\d{1,2}/12\b"   # UK "x 5/7" days, "2/52" weeks
     r"|\buntil\s+(?:your\s+|the\s+|next\s+)?(?:follow[- ]?up|seen|reviewed|told|cleared|finished|gone|"
     r"[a-z][^,.;()]{2,40})"
     r"|\b(?:while|whilst)\s+(?:on|taking|you (?:are )?tak(?:e|ing))\s+[^,.;()]+",

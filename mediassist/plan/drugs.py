@@ -28,6 +28,12 @@ FUZZY_CUTOFF = 88
 NOT_A_DRUG_FORM = re.compile(r"(?:a?emia|itis|osis|algia|ectomy|otomy|ostomy|plasty|scopy|graphy|pathy|oma|uria|"
                              r"penia|trophy|plegia|paresis|rrhea|rrhoea|pnea|pnoea|cardia|tension)$")
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’+]*")
+# "Tab. Pan-D 1-0-0", "Inj. Monocef 1 g", "Syp. Ascoril": the form written before a name says it is a drug, even a
+# local brand that no vocabulary holds.
+FORM_PREFIX = frozenset({"tab", "tabs", "tablet", "cap", "caps", "capsule", "inj", "syp", "syr", "susp", "oint",
+                         "gtt", "neb", "inh"})
+FORM_NAMED = re.compile(r"[A-Z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*"
+                        r"(?:\s+(?:[A-Z][A-Z0-9]{0,3}|[A-Z][a-z]+)(?:[-/][A-Za-z0-9]+)*)?")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class DrugVocabulary:
         i = 0
         while i < len(words):
             mention, width = self._at(text, words, i)
+            if mention is None and i and words[i - 1][2] in FORM_PREFIX:
+                mention, width = _form_named(text, words, i)
             if mention:
                 found.append(mention)
                 i += width
@@ -96,6 +104,16 @@ class DrugVocabulary:
                    for n in self.by_initial.get((word[0], size), ())]
         best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return best[0] if best else None
+
+
+def _form_named(text: str, words: list, i: int) -> tuple[Mention | None, int]:
+    """The name written after a form ("Tab. Ecosprin AV 75/10"): its capitalised words, up to the dose."""
+    named = FORM_NAMED.match(text, words[i][0])
+    if not named:
+        return None, 1
+    end = named.end()
+    width = sum(1 for start, _, _ in words[i:] if start < end)
+    return Mention(words[i][0], end, named.group(), _key(named.group())), max(width, 1)
 
 
 def _key(name: str) -> str:

@@ -12,7 +12,7 @@ from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, fir
 from .drugs import DrugVocabulary, vocabulary
 from .model import DischargePlan, Medication
 from .prose import DISCHARGE, HISTORY, LISTS, UNNAMED_HOME_MEDICINES, ProseMedicine, given_in_hospital_only, \
-    medicines_in_sentence
+    medicines_in_sentence, taken_before_only
 from .sections import is_discharge_list
 from .units import Unit, units_of
 
@@ -24,7 +24,8 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
     units = units_of(document)
     before_admission = {i for i, s in enumerate(document.sections)
                         if s.name == "Medications" and not is_discharge_list(document, i)}
-    medications = [_as_read(m, drugs) for m in plan.medications if not given_in_hospital_only(m.text, m.section)]
+    medications = [_as_read(m, drugs) for m in plan.medications
+                   if not (given_in_hospital_only(m.text, m.section) or taken_before_only(m.text, m.section))]
     medications = [m for m in medications if m is not None]
     known = _known_names(medications, drugs)
     for number, unit in enumerate(units):

@@ -32,7 +32,10 @@ HOME = re.compile(
     r"when needed|p\.?r\.?n|sos|until|after discharge|on discharge|upon discharge|new medications?)\b", _I)
 STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|do not (?:take|use|restart|resume)|don'?t (?:take|use)|"
                      r"no longer (?:take|use|need)|cease\w*|avoid)\b", _I)
-HELD = re.compile(r"\b(?:hold|held|withhold\w*|on hold|pause\w*|suspend\w*)\b", _I)
+HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
+# "Not prescribed at discharge", "no prescriptions were given", "you do not need at home": not to take.
+NOT_PRESCRIBED = re.compile(r"\b(?:not (?:prescribed|needed|required|continued)|no (?:prescriptions?|scripts?|rx)\b|"
+                            r"(?:do|does|will) not need|don'?t need)", _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
     r"\b(?:in the (?:er|ed|emergency)|while (?:in|inpatient|admitted)|admit(?:s|ted|ting)?|"
@@ -45,6 +48,11 @@ HOSPITAL_ROUTE = re.compile(r"\b(?:intravenous(?:ly)?|IV|IVPB|IM|infusion|drip|n
 COUNTED_DOSES = re.compile(r"(?:\btotal(?: of)?|\bx|×)\s*\d+\s*(?:more\s+)?dos(?:es|ages)\b", _I)
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
                        r"outpatient|continue|resume)\b", _I)
+# "She takes gabapentin 300 TID", "has been taking Aleve", "prior to admission he was on": what the patient took
+# before, which says nothing of after discharge.
+HABITUAL = re.compile(r"\b(?:takes|uses|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
+                      r"(?:is|are) currently (?:taking|using|on)|(?:prior to|before) (?:this )?admission|"
+                      r"per (?:the )?patient)\b", _I)
 # "She will complete the taper at home", "to finish at home": the course goes on after discharge.
 GOES_ON = re.compile(r"\b(?:will|should|to) (?:\w+ )?(?:take|continue|complete|finish)\b", _I)
 # "Use saline nose drops if...": an instruction to the patient, even under a heading about the stay.
@@ -54,7 +62,8 @@ IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:take|use|apply|give|continue|resu
 TURN = (r"(?:(?:and|,)\s+)?(?:(?:was|were|is|then|and)\s+)*(?:then|now|transitioned|switched|changed|narrowed|"
         r"bridged|converted|stepped down|replaced|instead|discharged|sent home|will|advised|start\w*|continue|"
         r"resume|hold|stop|discontinue)\b")
-CLAUSE = re.compile(rf";|\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|,?\s+(?={TURN})", _I)
+_NOT_AFTER_A_FORM = r"(?<!\btab)(?<!\bcap)(?<!\binj)(?<!\bsyp)(?<!\bsyr)"   # "Tab. Pan-D" is one clause
+CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|,?\s+(?={TURN})", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
@@ -116,9 +125,21 @@ def _before_any_precaution(clause: str, mentions: list[Mention]) -> list[Mention
     return [m for m in mentions if not precaution or m.start < precaution.start()]
 
 
+# "Tab. Pan-D 1-0-0": the form written before the name stands in for the dose.
+FORM_WRITTEN = re.compile(r"\b(?:tab|tabs|cap|caps|inj|syp|syr|susp|oint|gtt)\b\.?\s*[A-Z]", _I)
+
+
 def _prescription_form(text: str) -> bool:
-    """A dose, and how often or for how long: "2 mg/kg/day for 3-5 days", "iron 325 mg p.o. t.i.d."."""
-    return bool(find_dose(text) and (find_frequency(text, 0) or DURATION.search(text)))
+    """A dose (or a written form), and how often or for how long: "2 mg/kg/day for 3-5 days", "iron 325 mg p.o.
+    t.i.d.", "Tab. Pan-D 1-0-0"."""
+    frequency = find_frequency(text, 0)
+    strength = find_dose(text) or FORM_WRITTEN.search(text) or (frequency and _bare_strength(text[:frequency[0]]))
+    return bool(strength and (frequency or DURATION.search(text)))
+
+
+def _bare_strength(before_frequency: str) -> bool:
+    """UK shorthand: "doxy 100 BD", "Pred 40 OD": a number right before how often is the dose in mg."""
+    return bool(re.search(r"[A-Za-z]\w*\s+\d+(?:\.\d+)?\s*$", before_frequency))
 
 
 def clause_status(clause: str, section: str) -> str | None:
@@ -131,12 +152,16 @@ def clause_status(clause: str, section: str) -> str | None:
         return "stopped"
     if HELD.search(clause):
         return "held"
+    if NOT_PRESCRIBED.search(clause):
+        return None
     in_list = section in LISTS
     if _ward_order(clause):
         return None
     given = IN_HOSPITAL.search(clause) or HOSPITAL_ROUTE.search(clause) or (
         GIVEN.search(clause) and not _prescription_form(clause))   # "given iron 325 mg t.i.d." is a prescription
     if given and not (about_discharge or in_list):
+        return None
+    if HABITUAL.search(clause) and not (about_discharge or in_list):
         return None
     if in_list or HOME.search(clause) or IMPERATIVE.search(clause) or (
             section not in COURSE and _prescription_form(clause)):
@@ -152,6 +177,13 @@ def given_in_hospital_only(text: str, section: str) -> bool:
         return False
     given = IN_HOSPITAL.search(text) or (GIVEN.search(text) and not _prescription_form(text))
     return bool(given or _ward_order(text) or (section not in LISTS and HOSPITAL_ROUTE.search(text)))
+
+
+def taken_before_only(text: str, section: str) -> bool:
+    """A line outside the discharge list that tells what the patient took before ("she takes sertraline 50 mg
+    daily") and nothing about after discharge."""
+    return section not in LISTS and bool(HABITUAL.search(text)) and not (
+        DISCHARGE.search(text) or GOES_ON.search(text) or IMPERATIVE.search(text))
 
 
 def _ward_order(text: str) -> bool:
