@@ -428,6 +428,12 @@ def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     "Follow-up:\nReturn to the ward on Monday at 9:00 for removal of the drain.\n",
     "History of Present Illness:\nShe was told to return if the fever came back, and it did.\n",
     "Plan:\nTake paracetamol if in pain. Call the clinic to book a review in 2 weeks.\n",
+    "Hospital Course:\nShe was placed on contact precautions for MRSA or VRE.\n",
+    "Hospital Course:\nA cardiology consult for palpitations or syncope was obtained.\n",
+    "Activity:\nMay return to work for half days or as tolerated.\n",
+    "Follow-up:\nReturn to fracture clinic in 1 week for cast check or removal.\n",
+    "Instructions:\nGo to the pharmacy for your tablets, which should be ready tomorrow.\n",
+    "Instructions:\nThe GP will contact you if your blood results are abnormal.\n",
 ])
 def test_a_planned_visit_a_history_or_a_pill_if_needed_is_no_warning_sign(summary):
     assert plan_of(summary).warning_signs == ()

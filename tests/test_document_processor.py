@@ -370,6 +370,14 @@ def test_every_heading_variant_names_its_own_section():
         assert variants and all(canonical_section_name(variant, fuzzy=False) == name for variant in variants)
 
 
+def test_a_line_padded_with_thousands_of_spaces_still_reads_its_headings():
+    """A PDF or form export can pad a line with spaces; reading it must not stall the upload (it took minutes
+    before the label pattern was bounded)."""
+    text = "Diet" + " " * 3000 + "as tolerated\nFollow up" + " \t" * 2000 + ": Dr Lee in 2 weeks\n"
+    document = load_document(("DISCHARGE MEDICATIONS:\nAspirin 81 mg daily\n" + text).encode(), "padded.txt")
+    assert "Discharge Medications" in document.section_names
+
+
 # --------------------------------------------------------------------------- chunks
 
 @pytest.mark.parametrize("name", FIXTURES)

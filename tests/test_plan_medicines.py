@@ -149,6 +149,32 @@ def test_indian_and_uk_prescription_shorthand_is_a_medicine_to_take(line, drug):
     assert any(drug in name.lower() for name in names(plan))
 
 
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("DISCHARGE INSTRUCTIONS:\nDo not resume warfarin until your INR is checked.\n", "warfarin", False),
+    ("DISCHARGE INSTRUCTIONS:\nPlease do not start ibuprofen for the pain.\n", "ibuprofen", False),
+    ("HOSPITAL COURSE:\nWe will hold her aspirin and start heparin 5000 units subcut every 8 hours.\n", "heparin",
+     False),
+    ("HOSPITAL COURSE:\nHe declined to take the nicotine patch during the stay.\n", "nicotine", False),
+    ("DISCHARGE MEDICATIONS:\n1. Ertapenem 1 g IV daily x 5 more doses via PICC line.\n", "ertapenem", True),
+    ("DISCHARGE MEDICATIONS:\n1. Vitamin B12 1000 mcg IM weekly x 4 doses at GP surgery.\n", "b12", True),
+    ("DISCHARGE INSTRUCTIONS:\nBecause you were admitted with heart failure, take furosemide 40 mg every morning.\n",
+     "furosemide", True),
+])
+def test_a_negation_stays_with_its_verb_and_home_injections_stay_on_the_list(summary, drug, to_take):
+    taken = {name.lower() for name, status in names(plan_of(summary)).items() if status not in ("stopped", "held")}
+    assert any(drug in name for name in taken) == to_take
+
+
+@pytest.mark.parametrize("summary", [
+    "DISCHARGE INSTRUCTIONS:\nDo not stop taking clopidogrel unless your heart doctor tells you to.\n",
+    "DISCHARGE MEDICATIONS:\n1. Clopidogrel 75 mg daily - do not stop\n",
+    "DISCHARGE INSTRUCTIONS:\nNever miss a dose of clopidogrel.\n",
+])
+def test_do_not_stop_means_keep_taking_it(summary):
+    found = names(plan_of(summary))
+    assert [status for name, status in found.items() if "clopidogrel" in name.lower()] == ["continued"]
+
+
 def test_an_over_the_counter_medicine_is_one_to_take():
     plan = plan_of("DISCHARGE INSTRUCTIONS:\nHe can be managed with some antihistamine over-the-counter.\n")
     assert any("antihistamine" in name.lower() for name in names(plan))

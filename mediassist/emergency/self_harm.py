@@ -39,7 +39,8 @@ EXPLICIT = re.compile("|".join((
 # "Notes", "letters" and "written" name the record only as a source of words ("what does my letter say", "written
 # in my notes"): alone they may be a farewell ("my notes to everyone are on the table"), and a missed crisis line
 # costs far more than a needless one.
-_PAPER = r"(?:notes?|letters?|papers?|discharge (?:\w+ )?(?:sheet|plan|instructions))"
+_PAPER = (r"(?<!suicide )(?<!goodbye )(?<!farewell )"   # "my goodbye letter says sorry" is no record
+          r"(?:notes?|letters?|papers?|discharge (?:\w+ )?(?:sheet|plan|instructions))")
 ABOUT_THE_RECORD = re.compile(
     r"\b(?:summary|report|records?|chart|paperwork|document|history|mentioned|mentions|listed|documented|risk|"
     r"screen\w*|assessment|ideation|denies|denied)\b|\bwhat (?:does|do)\b[^.]*\bmeans?\b|"

@@ -15,7 +15,8 @@ WARNING = re.compile(
     r"\bemergency\s+(?:room|department|services|number|care|unit)\b|\b(?:call|dial|phone)\s+(?:9-?1-?1|999|112)\b"
     r"|\b911\b|\b(?:ER|ED|A&E)\b|\burgent(?:ly)?\b|\bimmediately\b|\bright away\b|\bat once\b"
     r"|\bseek\s+(?:\w+\s+)?(?:medical|help|care|attention|advice|review)"
-    r"|\b(?:call|contact|notify|phone|ring|tell|refer back to|return)\b(?:[^.;]|(?<=\bDr)\.){0,80}?\b(?:if|should)\b"
+    r"|(?<!will )\b(?:call|contact|notify|phone|ring|tell|refer back to|return)\b(?:[^.;]|(?<=\bDr)\.){0,80}?"
+    r"\b(?:if|should)\b"
     r"|\b(?:call|contact|notify|return)\b(?:[^.;]|(?<=\bDr)\.){0,40}?\bfor\s+(?:any\s+|new\s+|worse\w*\s+|increas\w+\s+)"
     r"(?:\w+\s+){0,3}?(?:pain|fever|bleeding|shortness|swelling|redness|drainage|symptoms?|problems?|"
     r"vomiting|temperature|chest|breath\w*|confusion|dizziness|weakness)"
@@ -186,25 +187,34 @@ def _grouped(labelled: list[tuple[str | None, int, int]]) -> list[list]:
 
 
 # Seeking care when something happens, said in any words: an act of seeking care, then what should set it off
-# ("if", "should", "in case", "for" any/new/worse symptoms or a list of them); or a label for such advice.
-_SEEK_CARE = (r"\b(?:return(?:s|ing)?|come\s+(?:back|in|to)|go\s+(?:back|to)|re-?attend|re-?present|"
-              r"bring\s+(?:\w+\s+){0,2}(?:back|in|to)|brought\s+(?:back|in|to)|call|phone|ring|contact|consult|notify|"
+# ("if", "should you", "in case", "for" any/new/worse symptoms or a list of them); or a label for such advice.
+# "Return to work", "contact precautions", "a cardiology consult" and "the GP will contact you" seek no care.
+_SEEK_CARE = (r"\b(?:return(?:s|ing)?(?!\s+to\s+(?:work|school|normal|usual|activit\w*|sports?|driving|exercise|duty|"
+              r"college|nursery|daycare|play|the gym)\b)|come\s+(?:back|in|to)|go\s+(?:back|to)|re-?attend|"
+              r"re-?present|bring\s+(?:\w+\s+){0,2}(?:back|in|to)|brought\s+(?:back|in|to)|"
+              r"(?<!will )(?:call|phone|ring|notify)|"
+              r"(?<!will )contact(?=\s+(?:your|the|us|a|an|his|her|their|me|dr|gp)\b)|"
+              r"consult(?=\s+(?:your|the|a|an|with|dr|gp|us|earlier|sooner|early|immediately|urgently)\b)|"
               r"seek|attend|report|present\s+to)\b")
 _SENTENCE = r"(?:[^.;]|\.(?=\d))"      # "fever over 100.4" does not end the sentence
-_TRIGGER = (rf"\b(?:if|should|in case|sos)\b(?! (?:you|she|he|they) (?:would like|wish|want)\b)"
-            rf"|\bfor\s+(?:any|new|worse\w*|increas\w*|severe|sudden|persist\w*|uncontrolled|signs?|symptoms?)\b"
-            rf"|\bfor\s+{_SENTENCE}*?\bor\b")
+_TRIGGER = (r"\b(?:if|in case|sos)\b(?! (?:you|she|he|they) (?:would like|wish|want)\b)"
+            r"|\bshould\s+(?:you|he|she|they|the\s+\w+|your|his|her|symptoms?|there|any|it|this|that)\b"
+            r"|\bfor\s+(?:any|new|worse\w*|increas\w*|severe|sudden|persist\w*|uncontrolled|signs?|symptoms?)\b")
 SEEK_CARE_IF = re.compile(
     rf"{_SEEK_CARE}{_SENTENCE}{{0,80}}?(?:{_TRIGGER})"
     r"|\bRT(?:ER|ED|A&E)\b|\bSOS\b[^.;]{0,20}\b(?:casualty|emergency|hospital|ER|ED|A&E)\b"
     r"|\bwhen to (?:return|call|seek|come back|go)\b|\breturn precautions\b|(?<!no )\bred flags?\b"
     r"|\bdanger signs?\b|\bwarning signs?\b",
     re.IGNORECASE)
+# "Return for numbness, loss of bladder control or weakness": a list of what should bring the patient back. Not
+# when the line names a time: "return to clinic in 1 week for cast check or removal" is a visit.
+SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}{_SENTENCE}{{0,80}}?\bfor\s+{_SENTENCE}{{0,120}}?\bor\b",
+                                  re.IGNORECASE)
 
 
 def seeks_care_if(text: str) -> bool:
     """ "Return for numbness in your legs or weakness", "bring her back if she stops drinking", "RTED fever"."""
-    return bool(SEEK_CARE_IF.search(text))
+    return bool(SEEK_CARE_IF.search(text) or (SEEK_CARE_FOR_A_LIST.search(text) and not WHEN.search(text)))
 
 
 def conditional_warning(text: str) -> bool:

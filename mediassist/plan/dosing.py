@@ -81,6 +81,9 @@ _EXPLICIT_STATUS = re.compile(
     r"|[:–—-]\s*(NEW|CHANGED?|STOP(?:PED)?|CONTINUED?|HOLD|HELD|RESUMED?|DISCONTINUED?)\b"
     r"|(?<![\w(])(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)(?=\s*[.):;,]|\s*$)",
     re.IGNORECASE)
+# "Do not stop taking clopidogrel", "never miss a dose": an order to keep taking it, whatever "stop" says.
+KEEP_TAKING = re.compile(r"\b(?:do not|don'?t|never|must not|should not|shouldn'?t|not to)\s+(?:\w+\s+)?"
+                         r"(?:stop|discontinue|cease|miss|skip)\w*", re.IGNORECASE)
 _WEAK_STOPPED = re.compile(r"\b(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|do not take|don't take|"
                            r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b)", re.IGNORECASE)
 _WEAK_CHANGED = re.compile(r"\b(?:increased?|decreased?|reduced?|changed?|adjusted)\s+(?:to|from|dose)\b"
@@ -146,6 +149,8 @@ def _balanced(text: str, begin: int, end: int) -> str:
 
 def read_status(text: str, default: str | None) -> str | None:
     """An explicit status word ("(NEW)", "- STOPPED") wins; else stopped or changed, else default, else weaker words."""
+    if KEEP_TAKING.search(text):
+        return "continued"
     explicit = _EXPLICIT_STATUS.search(text)
     if explicit:
         word = next(group for group in explicit.groups() if group).lower()

@@ -46,6 +46,7 @@ from .dosing import find_dose
 from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
 from .medication_lines import medications_in, parse_medication
 from .model import DischargePlan
+from .prose import HISTORY as NOT_THE_PLAN
 from .sections import MED_WORD, STATUS_HEADING, heading_status, is_discharge_list, lead_in, section_status
 from .units import Unit, units_of
 from .words import DEDICATED_SECTIONS, HISTORY_SECTIONS, NARRATIVE_SECTIONS
@@ -60,7 +61,7 @@ def listed_plan(document: Document) -> DischargePlan:
         by_section.setdefault(unit.index, []).append(unit)
     for index, section in enumerate(document.sections):
         _read_section(section, by_section.get(index, []), index in med_sections, collector)
-        if section.name not in HISTORY_SECTIONS:
+        if section.name not in NOT_THE_PLAN:
             for unit in by_section.get(index, []):
                 if seeks_care_if(unit.text):
                     collector.warning(unit)

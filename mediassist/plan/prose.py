@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dosing import DURATION, find_dose, find_frequency
+from .dosing import DURATION, KEEP_TAKING, find_dose, find_frequency
 from .drugs import DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
@@ -38,14 +38,18 @@ NOT_PRESCRIBED = re.compile(r"\b(?:not (?:prescribed|needed|required|continued)|
                             r"(?:do|does|will) not need|don'?t need)", _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
-    r"\b(?:in the (?:er|ed|emergency)|while (?:in|inpatient|admitted)|admit(?:s|ted|ting)?|"
+    r"\b(?:in the (?:er|ed|emergency)|while (?:in|inpatient|admitted)|(?:will|we|to) admit|"
+    r"admit (?:him|her|them|the \w+) (?:to|for)|"
     r"during (?:his|her|their|the) (?:stay|admission|hospitali[sz]ation)|in hospital|inpatient|bolus|loading dose|"
     r"course (?:was )?completed|completed (?:a |the |his |her )?(?:\w+ )?course|"
     r"post-?op(?:eratively)?|peri-?operative(?:ly)?|pre-?op(?:eratively)?)\b", _I)
 HOSPITAL_ROUTE = re.compile(r"\b(?:intravenous(?:ly)?|IV|IVPB|IM|infusion|drip|nebuli[sz]er treatments?)\b")
 # "Cefazolin 1 g IV every 6 hours, total 5 doses": an injection counted in doses is a ward order; a patient who goes
 # home on injections is told for how long.
-COUNTED_DOSES = re.compile(r"(?:\btotal(?: of)?|\bx|×)\s*\d+\s*(?:more\s+)?dos(?:es|ages)\b", _I)
+COUNTED_DOSES = re.compile(r"(?:\btotal(?: of)?|\bx|×)\s*\d+\s*dos(?:es|ages)\b", _I)
+# ... unless the line says the doses go on outside: "x 5 more doses via PICC", "weekly x 4 doses at the GP surgery".
+GIVEN_OUTSIDE = re.compile(r"\b(?:more|remaining|further|via|PICC|midline|port|home|GP|nurse|clinic|weekly|monthly|"
+                           r"outpatient|after discharge)\b", _I)
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
                        r"outpatient|continue|resume)\b", _I)
 # "She takes gabapentin 300 TID", "has been taking Aleve", "prior to admission he was on": what the patient took
@@ -54,16 +58,19 @@ HABITUAL = re.compile(r"\b(?:takes|uses|(?:has|had) been (?:taking|using|on)|(?:
                       r"(?:is|are) currently (?:taking|using|on)|(?:prior to|before) (?:this )?admission|"
                       r"per (?:the )?patient)\b", _I)
 # "She will complete the taper at home", "to finish at home": the course goes on after discharge.
-GOES_ON = re.compile(r"\b(?:will|should|to) (?:\w+ )?(?:take|continue|complete|finish)\b", _I)
-# "Use saline nose drops if...": an instruction to the patient, even under a heading about the stay.
+GOES_ON = re.compile(r"\b(?:will|should) (?:\w+ )?(?:take|continue|complete|finish)\b|\bto (?:complete|finish)\b", _I)
+# "Use saline nose drops if...": an instruction to the patient, even under a heading about the stay. Only where a
+# sentence opens: "we will | start enoxaparin" is no instruction.
 IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:take|use|apply|give|continue|resume|restart|start|begin)\b", _I)
 # A clause ends where the sentence turns from one drug to the next: "IV furosemide, transitioned to torsemide at
 # discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid".
-TURN = (r"(?:(?:and|,)\s+)?(?:(?:was|were|is|then|and)\s+)*(?:then|now|transitioned|switched|changed|narrowed|"
-        r"bridged|converted|stepped down|replaced|instead|discharged|sent home|will|advised|start\w*|continue|"
-        r"resume|hold|stop|discontinue)\b")
+TURN = (r"(?:then|now|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|instead|"
+        r"discharged|sent home|will|advised|start\w*|continue|resume|hold|stop|discontinue)\b")
+# Never between a negation and its verb ("do not | resume warfarin"), and once per run of spaces.
+_NOT_AFTER = r"(?<![\s,])(?<!\bnot)(?<!\bnever)(?<!\blonger)(?<!\bto)(?<!n't)(?<!\bdont)"
 _NOT_AFTER_A_FORM = r"(?<!\btab)(?<!\bcap)(?<!\binj)(?<!\bsyp)(?<!\bsyr)"   # "Tab. Pan-D" is one clause
-CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|,?\s+(?={TURN})", _I)
+CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|"
+                    rf"{_NOT_AFTER},?\s+(?={TURN})", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
@@ -95,7 +102,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
     for clause in CLAUSE.split(text):
         start = text.find(clause, offset)
         offset = start + len(clause)
-        status = clause_status(clause, section)
+        status = clause_status(clause, section, opens_sentence=_opens_sentence(text[:start]))
         if status is None:
             continue
         for mention in _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause))):
@@ -142,12 +149,20 @@ def _bare_strength(before_frequency: str) -> bool:
     return bool(re.search(r"[A-Za-z]\w*\s+\d+(?:\.\d+)?\s*$", before_frequency))
 
 
-def clause_status(clause: str, section: str) -> str | None:
+def _opens_sentence(before: str) -> bool:
+    before = before.rstrip()
+    return not before or before[-1] in ".;:"
+
+
+def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str | None:
     """What a clause says of the drugs in it: "stopped", "held", "home", or None (given in hospital, or not a
     plan at all). In a section about the hospital stay only a clause about discharge counts."""
     about_discharge = bool(DISCHARGE.search(clause) or GOES_ON.search(clause))
-    if section in COURSE and not (about_discharge or IMPERATIVE.search(clause)):
+    instruction = opens_sentence and bool(IMPERATIVE.search(clause))
+    if section in COURSE and not (about_discharge or instruction):
         return None
+    if KEEP_TAKING.search(clause):
+        return "home"
     if STOPPED.search(clause):
         return "stopped"
     if HELD.search(clause):
@@ -163,7 +178,7 @@ def clause_status(clause: str, section: str) -> str | None:
         return None
     if HABITUAL.search(clause) and not (about_discharge or in_list):
         return None
-    if in_list or HOME.search(clause) or IMPERATIVE.search(clause) or (
+    if in_list or HOME.search(clause) or instruction or (
             section not in COURSE and _prescription_form(clause)):
         return "home"
     return None
@@ -187,4 +202,4 @@ def taken_before_only(text: str, section: str) -> bool:
 
 
 def _ward_order(text: str) -> bool:
-    return bool(HOSPITAL_ROUTE.search(text) and COUNTED_DOSES.search(text))
+    return bool(HOSPITAL_ROUTE.search(text) and COUNTED_DOSES.search(text) and not GIVEN_OUTSIDE.search(text))
