@@ -419,6 +419,7 @@ def test_warning_signs_from_instructions_and_section():
      "Patient verbalized understanding to phone the ward for bleeding or fever."),
     ("Impression: migraine.\nRTED worst headache, stiff neck.\n", "RTED worst headache, stiff neck."),
     ("| Advice | Detail |\n|---|---|\n| When to return | Sudden loss of vision |\n", "When to return"),
+    ("Plan:\nd/c home. retrun to ED if vomitting or fevr.\n", "retrun to ED if vomitting or fevr."),
 ])
 def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     assert any(sign in item.text for item in plan_of(summary).warning_signs)

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import fuzz, process
+
+from mediassist.index.embedder import known_words
+
 from .appointments import WHEN, WHO_WORD
 
 WARNING = re.compile(
@@ -212,9 +216,31 @@ SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}{_SENTENCE}{{0,80}}?\bfor\s+{_S
                                   re.IGNORECASE)
 
 
+_CARE_WORDS = ("return", "back", "come", "call", "phone", "attend", "seek", "bring", "contact", "consult")
+_CARE_SPELLING_CUTOFF = 80   # rapidfuzz ratio: "retrun" -> "return", "bak" -> "back"
+
+
 def seeks_care_if(text: str) -> bool:
-    """ "Return for numbness in your legs or weakness", "bring her back if she stops drinking", "RTED fever"."""
+    """ "Return for numbness in your legs or weakness", "bring her back if she stops drinking", "RTED fever",
+    and the same with the act misspelt ("retrun if fevr")."""
+    return _seeks_care(text) or _seeks_care(_care_words_spelt(text))
+
+
+def _seeks_care(text: str) -> bool:
     return bool(SEEK_CARE_IF.search(text) or (SEEK_CARE_FOR_A_LIST.search(text) and not WHEN.search(text)))
+
+
+def _care_words_spelt(text: str) -> str:
+    """Words that are not English and are a letter or two from an act of seeking care, put right."""
+    english = known_words()
+
+    def fixed(match: re.Match) -> str:
+        word = match.group()
+        if word.lower() in english:
+            return word
+        best = process.extractOne(word.lower(), _CARE_WORDS, scorer=fuzz.ratio, score_cutoff=_CARE_SPELLING_CUTOFF)
+        return best[0] if best else word
+    return re.sub(r"[A-Za-z]{3,}", fixed, text)
 
 
 def conditional_warning(text: str) -> bool:
