@@ -440,6 +440,11 @@ def test_a_planned_visit_a_history_or_a_pill_if_needed_is_no_warning_sign(summar
     assert plan_of(summary).warning_signs == ()
 
 
+def test_a_signature_under_the_follow_up_is_no_appointment():
+    plan = plan_of("FOLLOW-UP:\n- Neurology clinic in 4 weeks\n- Dr. B. Okafor, MD\nElectronically signed by C. Lin, RN\n")
+    assert texts(plan.follow_up) == ["Neurology clinic in 4 weeks"]
+
+
 def test_summary_without_plan_content_gives_empty_lists():
     plan = plan_of("Chief Complaint:\nCough.\n\nHistory of Present Illness:\nThree days of cough and fever.\n\n"
                    "Physical Examination:\nCrackles at the right base.\n")

@@ -91,6 +91,10 @@ PLAN_MOOD = re.compile(
 # Reports of agreement ("He understands and agreed"), and items that say there is nothing to do.
 CONSENT = re.compile(r"\b(?:understands|understood|agreed|in agreement|questions were answered|"
                      r"verbali[sz]ed understanding)\b", re.IGNORECASE)
+# A signature, not a plan: "Dr. A. Vance, MD", "Electronically signed by J. Smith, RN".
+SIGNATURE = re.compile(r"^(?:electronically\s+)?(?:signed|dictated|authori[sz]ed|reviewed)\s+by\b"
+                       r"|^(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*,?\s+"
+                       r"(?:MD|DO|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD)\.?$", re.IGNORECASE)
 NONE_ITEM = re.compile(
     r"^(?:none|nil|n/?a|not applicable|nil relevant|none (?:given|required|arranged|planned)|not required|"
     r"no|nothing)\.?$|^(?:\w+\s+){0,3}no\s+(?:\w+\s+){0,2}(?:requested|required|arranged|planned|needed)\.?$",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .appointments import read_appointment
-from .categories import CONSENT, NONE_ITEM, conditional_warning, free_text_items
+from .categories import CONSENT, NONE_ITEM, SIGNATURE, conditional_warning, free_text_items
 from .medication_lines import MedFields
 from .model import CATEGORIES, Appointment, DischargePlan, Medication, PlanItem
 from .units import Unit
@@ -35,7 +35,8 @@ class Collector:
         text = text.strip()
         if category is None or (category == "follow_up" and text.endswith(":")):
             return   # belongs to no part of the plan, or only introduces what follows
-        if not re.search(r"[A-Za-z]{2}", text) or NONE_ITEM.match(text) or CONSENT.search(text):
+        if not re.search(r"[A-Za-z]{2}", text) or NONE_ITEM.match(text) or CONSENT.search(text) \
+                or SIGNATURE.search(text):
             return
         key = (category, text.lower())
         if key in self._seen:
