@@ -445,6 +445,24 @@ def test_a_signature_under_the_follow_up_is_no_appointment():
     assert texts(plan.follow_up) == ["Neurology clinic in 4 weeks"]
 
 
+@pytest.mark.parametrize("summary, appointment", [
+    ("Disposition:\nHome with his wife. He will follow up with Dr. Osei in 10 days.\n",
+     "He will follow up with Dr. Osei in 10 days."),
+    ("Plan:\n- Home on oral antibiotics\n- Review in Surgery OPD after 5 days\n", "Review in Surgery OPD after 5 days"),
+    ("Follow up:\nReturn to the ED in 48 hours for a wound check.\n", "Return to the ED in 48 hours for a wound check."),
+])
+def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appointment):
+    assert appointment in texts(plan_of(summary).follow_up)
+
+
+@pytest.mark.parametrize("line", [
+    "No hospital follow-up required.", "Follow up as needed.", "Patient declined a follow-up appointment.",
+    "Consultant: Dr. V. Rao, MD, DM",
+])
+def test_a_line_that_names_no_appointment_is_no_follow_up_row(line):
+    assert plan_of(f"Follow-up:\n{line}\n").follow_up == ()
+
+
 def test_summary_without_plan_content_gives_empty_lists():
     plan = plan_of("Chief Complaint:\nCough.\n\nHistory of Present Illness:\nThree days of cough and fever.\n\n"
                    "Physical Examination:\nCrackles at the right base.\n")

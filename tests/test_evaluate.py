@@ -64,13 +64,14 @@ def test_the_question_set_matches_the_corpus():
 
 def test_the_written_plan_passages_are_well_formed_and_split_by_family():
     """Every labelled drug and warning span is in its passage; both parts of the split have passages."""
-    from training.evaluate_plan_sentences import DRUG_SENTENCES, WARNING_SNIPPETS, read_jsonl
+    from training.evaluate_plan_sentences import DRUG_SENTENCES, FOLLOWUP_SNIPPETS, WARNING_SNIPPETS, read_jsonl
     from training.splits import document_split
-    drugs, snippets = read_jsonl(DRUG_SENTENCES), read_jsonl(WARNING_SNIPPETS)
+    drugs, snippets, followups = map(read_jsonl, (DRUG_SENTENCES, WARNING_SNIPPETS, FOLLOWUP_SNIPPETS))
     assert all(d["name"] in row["text"] for row in drugs for d in row["drugs"])
     assert all(span in row["text"] for row in snippets for span in row["spans"])
     assert all(row["has_warning_signs"] == bool(row["spans"]) for row in snippets)
-    for rows in (drugs, snippets):
+    assert all(appointment in row["text"] for row in followups for appointment in row["appointments"])
+    for rows in (drugs, snippets, followups):
         assert {document_split(row["family"]) for row in rows} == {"train", "test"}
 
 
@@ -79,5 +80,6 @@ def test_the_plan_passage_evaluation_reports_both_parts(capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
     for row in ("home drugs listed to take", "drugs not to take, listed to take",
-                "has warning signs, plan shows none", "no warning signs, plan shows some"):
+                "has warning signs, plan shows none", "no warning signs, plan shows some",
+                "follow-up appointments found", "follow-up rows that are appointments"):
         assert row in out

@@ -7,6 +7,8 @@
   the plan lists to take, and drugs the plan lists to take that are not to be taken.
 - training/data/plan/warning_sign_snippets.jsonl: excerpts with or without warning signs. Scored: excerpts with
   warning signs whose plan shows none, and excerpts without any whose plan shows some.
+- training/data/plan/followup_snippets.jsonl: excerpts with each follow-up appointment marked. Scored: the
+  appointments found among the plan's follow-up rows, and the rows that are appointments.
 
 No corpus is needed: the passages are the data. Families are split by training/splits.py, so a phrasing
 pattern is either tuned on or reported, never both.
@@ -21,12 +23,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from training.evaluate_plan import name_matches, ratio  # noqa: E402
+from training.evaluate_plan import name_matches, ratio, rows_match  # noqa: E402
 from training.splits import document_split  # noqa: E402
 
 DATA = ROOT / "training" / "data" / "plan"
 DRUG_SENTENCES = DATA / "drug_status_sentences.jsonl"
 WARNING_SNIPPETS = DATA / "warning_sign_snippets.jsonl"
+FOLLOWUP_SNIPPETS = DATA / "followup_snippets.jsonl"
 NOT_TO_TAKE = ("hospital_only", "before_admission", "stopped", "held")
 SHOWN_AS_NOT_TAKEN = ("stopped", "held")
 
@@ -73,6 +76,16 @@ def score_warning_snippet(row: dict) -> dict:
             "negative": int(not positive), "false": int(shown and not positive)}
 
 
+def score_followup_snippet(row: dict) -> dict:
+    rows = [item["text"] for item in plan_of(row["text"])["follow_up"]]
+    marked = row["appointments"]
+    found = [any(rows_match(a, r) for r in rows) for a in marked]
+    right = [any(rows_match(a, r) for a in marked) for r in rows]
+    return {"appointments": len(marked), "appointments_found": sum(found), "rows": len(rows),
+            "rows_right": sum(right), "missed_rows": [a for a, ok in zip(marked, found) if not ok],
+            "wrong_rows": [r for r, ok in zip(rows, right) if not ok]}
+
+
 def evaluate(show: str | None = None) -> dict[str, dict]:
     totals: dict[str, dict] = {"train": defaultdict(int), "test": defaultdict(int)}
     for row in read_jsonl(DRUG_SENTENCES):
@@ -88,6 +101,12 @@ def evaluate(show: str | None = None) -> dict[str, dict]:
             totals[split][key] += value
         if show == split and (score["missed"] or score["false"]):
             print(f"== warning signs {'MISSED' if score['missed'] else 'FALSE'}:\n{row['text']}\n")
+    for row in read_jsonl(FOLLOWUP_SNIPPETS):
+        split, score = document_split(row["family"]), score_followup_snippet(row)
+        for key in ("appointments", "appointments_found", "rows", "rows_right"):
+            totals[split][key] += score[key]
+        if show == split and (score["missed_rows"] or score["wrong_rows"]):
+            print(f"== follow-up: missed {score['missed_rows']} wrong {score['wrong_rows']}\n{row['text']}\n")
     return totals
 
 
@@ -97,6 +116,8 @@ def print_table(totals: dict[str, dict]) -> None:
         ("drugs not to take, listed to take", lambda t: f"{t['shown_to_take']} of {t['not_to_take']}"),
         ("has warning signs, plan shows none", lambda t: f"{t['missed']} of {t['positive']}"),
         ("no warning signs, plan shows some", lambda t: f"{t['false']} of {t['negative']}"),
+        ("follow-up appointments found", lambda t: ratio(t["appointments_found"], t["appointments"])),
+        ("follow-up rows that are appointments", lambda t: ratio(t["rows_right"], t["rows"])),
     ]
     print(f"{'written passages':38}{'train':>12}{'test':>12}")
     for label, cell in rows:

@@ -33,9 +33,10 @@ _FOLLOW_UP = re.compile(
     r"(?:(?:primary|regular|family|own|usual)\s+(?:care\s+)?)?(?:doctor|GP|PCP|surgeon|physician|provider|"
     r"specialist|dentist|clinic|team|nurse)\b)"
     r"|\b(?:recheck|re-?evaluation|reevaluat\w*|return)\s+(?:at|in|within|tomorrow|next)\b"
-    r"|\bbe seen\b|\breferr(?:al|ed)\b|\bwill see\b",
+    r"|\bbe seen\b|\breferr(?:al|ed)\b|\bwill see\b"
+    r"|\b(?:review|rvw)\s+(?:in|at|after|on|with|by)\b|\b(?-i:OPD|OPA|RTC|TCI)\b",   # "Review in OPD", "RTC 6/52"
     re.IGNORECASE)
-_CLINIC = re.compile(r"\b(?:clinic|office)\b", re.IGNORECASE)
+_CLINIC = re.compile(r"\b(?:clinic|office|OPD|outpatients?|practice)\b", re.IGNORECASE)
 _TESTS = re.compile(
     r"\b(?:blood tests?|blood work|bloods|labs?|lab work|laboratory|tests?|x-?rays?|scans?|"
     r"(?-i:CXR|CT|MRI|ECG|EKG|INR|CBC|BMP|CMP|UA|DXA|DEXA|PFTs?)|"
@@ -92,15 +93,22 @@ PLAN_MOOD = re.compile(
 CONSENT = re.compile(r"\b(?:understands|understood|agreed|in agreement|questions were answered|"
                      r"verbali[sz]ed understanding)\b", re.IGNORECASE)
 # A signature, not a plan: "Dr. A. Vance, MD", "Electronically signed by J. Smith, RN".
+_CREDENTIAL = r"(?:MD|DO|DM|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD|FY[12]|ST\d)"
 SIGNATURE = re.compile(r"^(?:electronically\s+)?(?:signed|dictated|authori[sz]ed|reviewed)\s+by\b"
-                       r"|^(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*,?\s+"
-                       r"(?:MD|DO|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD)\.?$", re.IGNORECASE)
+                       r"|^(?:(?:consultant|physician|attending|registrar|author|clinician)\s*:\s*)?"
+                       r"(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*"
+                       rf"(?:,?\s+{_CREDENTIAL}\.?)+(?:\s+to\s+.{{0,40}})?$", re.IGNORECASE)
+# "No follow-up required", "hospital follow-up not arranged", "declined follow-up": there is no appointment.
+NO_FOLLOW_UP = re.compile(r"\b(?:no|not|declined|without)\b[^.;]{0,30}\b(?:follow[\s-]*up|f/u|appointments?|review)\b"
+                          r"|\b(?:follow[\s-]*up|f/u)\b[^.;]{0,25}\b(?:not (?:required|needed|arranged|necessary)|"
+                          r"none|declined)\b", re.IGNORECASE)
 NONE_ITEM = re.compile(
     r"^(?:none|nil|n/?a|not applicable|nil relevant|none (?:given|required|arranged|planned)|not required|"
     r"no|nothing)\.?$|^(?:\w+\s+){0,3}no\s+(?:\w+\s+){0,2}(?:requested|required|arranged|planned|needed)\.?$",
     re.IGNORECASE)
 
 _CLAUSE_SPLIT = re.compile(r"(?:,|;)\s+(?:but\s+|and\s+)?")
+_CONDITION = re.compile(r"\b(?:if|should|in case|unless|sos|as needed|prn)\b", re.IGNORECASE)
 _SPAN_OF_TIME = re.compile(r"\b\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:days?|weeks?|wks?|months?)\b|\bnext (?:week|month)\b|"
                            r"\btomorrow\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 
@@ -126,7 +134,8 @@ def _hits(text: str) -> dict[str, int]:
 
 
 def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | None:
-    if hits["warning_signs"] and not (hits["follow_up"] and has_who):
+    planned = WHEN.search(text) and not _CONDITION.search(text)   # "Return to ED in 48 hours for wound check"
+    if hits["warning_signs"] and not (hits["follow_up"] and has_who) and not planned:
         return "warning_signs"
     if hits["tests"] and not has_who:
         return "tests"
@@ -245,6 +254,25 @@ def _care_words_spelt(text: str) -> str:
         best = process.extractOne(word.lower(), _CARE_WORDS, scorer=fuzz.ratio, score_cutoff=_CARE_SPELLING_CUTOFF)
         return best[0] if best else word
     return re.sub(r"[A-Za-z]{3,}", fixed, text)
+
+
+_PAST = re.compile(r"\b(?:was|were|had|has been|have been|previously|saw|attended|"
+                   r"during (?:this|the|her|his) (?:admission|stay)|last (?:week|month|year))\b", re.IGNORECASE)
+
+
+def not_an_appointment(text: str) -> bool:
+    """A follow-up line that names none: "No follow-up required", "Follow up as needed" with no one to see,
+    or a bare label ("Follow-up arrangements")."""
+    has_who, when = WHO_WORD.search(text), WHEN.search(text)
+    as_needed = re.search(r"\b(?:as needed|as required|prn|if needed)\b", text, re.IGNORECASE)
+    label = len(text.split()) <= 3 and not when and not has_who
+    return bool(NO_FOLLOW_UP.search(text) or (as_needed and not has_who) or label)
+
+
+def planned_follow_up(text: str) -> bool:
+    """A follow-up told in a narrative sentence ("She will follow up with Dr. Mendez in one week"), not one that
+    happened ("was seen by cardiology during this admission")."""
+    return category_of(text, None) == "follow_up" and not _PAST.search(text)
 
 
 def conditional_warning(text: str) -> bool:

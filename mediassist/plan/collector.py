@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .appointments import read_appointment
-from .categories import CONSENT, NONE_ITEM, SIGNATURE, conditional_warning, free_text_items
+from .categories import CONSENT, NONE_ITEM, SIGNATURE, conditional_warning, free_text_items, not_an_appointment
 from .medication_lines import MedFields
 from .model import CATEGORIES, Appointment, DischargePlan, Medication, PlanItem
 from .units import Unit
@@ -33,8 +33,8 @@ class Collector:
 
     def item(self, category: str | None, text: str, unit: Unit) -> None:
         text = text.strip()
-        if category is None or (category == "follow_up" and text.endswith(":")):
-            return   # belongs to no part of the plan, or only introduces what follows
+        if category is None or (category == "follow_up" and (text.endswith(":") or not_an_appointment(text))):
+            return   # belongs to no part of the plan, only introduces what follows, or says there is none
         if not re.search(r"[A-Za-z]{2}", text) or NONE_ITEM.match(text) or CONSENT.search(text) \
                 or SIGNATURE.search(text):
             return

@@ -40,7 +40,7 @@ import re
 
 from mediassist.structure.model import Document, Section
 
-from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, seeks_care_if
+from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, planned_follow_up, seeks_care_if
 from .collector import Collector
 from .dosing import find_dose
 from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
@@ -100,6 +100,8 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
         for unit in units:
             if conditional_warning(unit.text):
                 collector.item("warning_signs", unit.text, unit)
+            elif planned_follow_up(unit.text):
+                collector.item("follow_up", unit.text, unit)
 
 
 def _medication_section(section: Section, units: list[Unit], collector: Collector) -> None:
