@@ -420,6 +420,8 @@ def test_warning_signs_from_instructions_and_section():
     ("Impression: migraine.\nRTED worst headache, stiff neck.\n", "RTED worst headache, stiff neck."),
     ("| Advice | Detail |\n|---|---|\n| When to return | Sudden loss of vision |\n", "When to return"),
     ("Plan:\nd/c home. retrun to ED if vomitting or fevr.\n", "retrun to ED if vomitting or fevr."),
+    ("Instructions:\nCome back for bleeding or fainting in the next 2 days.\n",
+     "Come back for bleeding or fainting in the next 2 days."),
 ])
 def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     assert any(sign in item.text for item in plan_of(summary).warning_signs)
@@ -435,6 +437,7 @@ def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     "Follow-up:\nReturn to fracture clinic in 1 week for cast check or removal.\n",
     "Instructions:\nGo to the pharmacy for your tablets, which should be ready tomorrow.\n",
     "Instructions:\nThe GP will contact you if your blood results are abnormal.\n",
+    "Findings:\nCallus forming at the fracture site.\n",
 ])
 def test_a_planned_visit_a_history_or_a_pill_if_needed_is_no_warning_sign(summary):
     assert plan_of(summary).warning_signs == ()
@@ -449,7 +452,11 @@ def test_a_signature_under_the_follow_up_is_no_appointment():
     ("Disposition:\nHome with his wife. He will follow up with Dr. Osei in 10 days.\n",
      "He will follow up with Dr. Osei in 10 days."),
     ("Plan:\n- Home on oral antibiotics\n- Review in Surgery OPD after 5 days\n", "Review in Surgery OPD after 5 days"),
-    ("Follow up:\nReturn to the ED in 48 hours for a wound check.\n", "Return to the ED in 48 hours for a wound check."),
+    ("Follow up:\nReturn to the ED in 2 days for a wound check.\n", "Return to the ED in 2 days for a wound check."),
+    ("Follow-up:\nFollow up with Dr. Lee in 1 week, do not miss this appointment.\n",
+     "Follow up with Dr. Lee in 1 week, do not miss this appointment."),
+    ("Plan:\nIf not improving, follow up with GP in 1 week.\n", "If not improving, follow up with GP in 1 week."),
+    ("Follow-up:\nFollow up with cardiology PA\n", "Follow up with cardiology PA"),
 ])
 def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appointment):
     assert appointment in texts(plan_of(summary).follow_up)

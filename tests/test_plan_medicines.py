@@ -175,6 +175,13 @@ def test_do_not_stop_means_keep_taking_it(summary):
     assert [status for name, status in found.items() if "clopidogrel" in name.lower()] == ["continued"]
 
 
+def test_a_do_not_of_something_else_leaves_a_stop_alone():
+    assert names(plan_of("DISCHARGE MEDICATIONS:\n1. Metoprolol 25 mg BID - STOPPED due to a slow pulse, do not skip "
+                         "your follow-up\n")) == {"Metoprolol": "stopped"}
+    both = names(plan_of("DISCHARGE INSTRUCTIONS:\nStop clopidogrel 5 days before surgery, do not stop aspirin.\n"))
+    assert both == {"clopidogrel": "stopped", "aspirin": "continued"}
+
+
 def test_an_over_the_counter_medicine_is_one_to_take():
     plan = plan_of("DISCHARGE INSTRUCTIONS:\nHe can be managed with some antihistamine over-the-counter.\n")
     assert any("antihistamine" in name.lower() for name in names(plan))

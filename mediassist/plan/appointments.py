@@ -18,7 +18,7 @@ _DATE = (rf"(?:(?:{_WEEKDAY}),?\s+(?:the\s+)?)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|r
          rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-[A-Z][a-z]{{2}}-\d{{4}})")
 _RELATIVE = (r"(?:in|within|after)\s+(?:about\s+|approximately\s+|roughly\s+|the\s+next\s+|another\s+)?"
              r"(?:\d+(?:\s*(?:-|–|to)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
-             r"a|an|a few|several|1-2|one to two|two to three)\s+(?:hours?|days?|weeks?|months?|years?)"
+             r"a|an|a few|several|1-2|one to two|two to three)\s+(?:days?|weeks?|months?|years?)"
              r"(?:\s+and\s+a\s+half)?(?:['’]s?\s+time)?")
 WHEN = re.compile(
     rf"(?:(?:starting|from|beginning|on|next)\s+)?{_DATE}{_TIME}?"

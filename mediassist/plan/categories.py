@@ -36,7 +36,7 @@ _FOLLOW_UP = re.compile(
     r"|\bbe seen\b|\breferr(?:al|ed)\b|\bwill see\b"
     r"|\b(?:review|rvw)\s+(?:in|at|after|on|with|by)\b|\b(?-i:OPD|OPA|RTC|TCI)\b",   # "Review in OPD", "RTC 6/52"
     re.IGNORECASE)
-_CLINIC = re.compile(r"\b(?:clinic|office|OPD|outpatients?|practice)\b", re.IGNORECASE)
+_CLINIC = re.compile(r"\b(?:clinic|office|OPD)\b", re.IGNORECASE)
 _TESTS = re.compile(
     r"\b(?:blood tests?|blood work|bloods|labs?|lab work|laboratory|tests?|x-?rays?|scans?|"
     r"(?-i:CXR|CT|MRI|ECG|EKG|INR|CBC|BMP|CMP|UA|DXA|DEXA|PFTs?)|"
@@ -92,13 +92,15 @@ PLAN_MOOD = re.compile(
 # Reports of agreement ("He understands and agreed"), and items that say there is nothing to do.
 CONSENT = re.compile(r"\b(?:understands|understood|agreed|in agreement|questions were answered|"
                      r"verbali[sz]ed understanding)\b", re.IGNORECASE)
-# A signature, not a plan: "Dr. A. Vance, MD", "Electronically signed by J. Smith, RN".
+# A signature, not a plan: "Dr. A. Vance, MD", "Electronically signed by J. Smith, RN": a line that is only a
+# capitalised name and credentials (case matters: "cardiology PA" is a clinic, not a signature).
 _CREDENTIAL = r"(?:MD|DO|DM|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD|FY[12]|ST\d)"
-SIGNATURE = re.compile(r"^(?:electronically\s+)?(?:signed|dictated|authori[sz]ed|reviewed)\s+by\b"
-                       r"|^(?:(?:consultant|physician|attending|registrar|author|clinician)\s*:\s*)?"
+SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]ed)\s+by\b"
+                       r"|^(?:(?i:consultant|physician|attending|registrar|author|clinician)\s*:\s*)?"
                        r"(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*"
-                       rf"(?:,?\s+{_CREDENTIAL}\.?)+(?:\s+to\s+.{{0,40}})?$", re.IGNORECASE)
-# "No follow-up required", "hospital follow-up not arranged", "declined follow-up": there is no appointment.
+                       rf"(?:,?\s+{_CREDENTIAL}\.?)+$")
+# "No follow-up required", "hospital follow-up not arranged", "declined follow-up": there is no appointment
+# (not_an_appointment reads it so only when the line names no one to see and no time).
 NO_FOLLOW_UP = re.compile(r"\b(?:no|not|declined|without)\b[^.;]{0,30}\b(?:follow[\s-]*up|f/u|appointments?|review)\b"
                           r"|\b(?:follow[\s-]*up|f/u)\b[^.;]{0,25}\b(?:not (?:required|needed|arranged|necessary)|"
                           r"none|declined)\b", re.IGNORECASE)
@@ -109,6 +111,7 @@ NONE_ITEM = re.compile(
 
 _CLAUSE_SPLIT = re.compile(r"(?:,|;)\s+(?:but\s+|and\s+)?")
 _CONDITION = re.compile(r"\b(?:if|should|in case|unless|sos|as needed|prn)\b", re.IGNORECASE)
+_TRIGGERED = re.compile(r"\b(?:if|should|in case|unless|sos)\b", re.IGNORECASE)
 _SPAN_OF_TIME = re.compile(r"\b\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:days?|weeks?|wks?|months?)\b|\bnext (?:week|month)\b|"
                            r"\btomorrow\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 
@@ -134,7 +137,7 @@ def _hits(text: str) -> dict[str, int]:
 
 
 def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | None:
-    planned = WHEN.search(text) and not _CONDITION.search(text)   # "Return to ED in 48 hours for wound check"
+    planned = bool(WHEN.search(text)) and not _CONDITION.search(text)   # "Return to ED in 2 days for wound check"
     if hits["warning_signs"] and not (hits["follow_up"] and has_who) and not planned:
         return "warning_signs"
     if hits["tests"] and not has_who:
@@ -224,13 +227,13 @@ SEEK_CARE_IF = re.compile(
     r"|\bdanger signs?\b|\bwarning signs?\b",
     re.IGNORECASE)
 # "Return for numbness, loss of bladder control or weakness": a list of what should bring the patient back. Not
-# when the line names a time: "return to clinic in 1 week for cast check or removal" is a visit.
-SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}{_SENTENCE}{{0,80}}?\bfor\s+{_SENTENCE}{{0,120}}?\bor\b",
+# when a time comes before the "for": "return to clinic in 1 week for cast check or removal" is a visit.
+SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}(?P<before>{_SENTENCE}{{0,80}}?)\bfor\s+{_SENTENCE}{{0,120}}?\bor\b",
                                   re.IGNORECASE)
 
 
 _CARE_WORDS = ("return", "back", "come", "call", "phone", "attend", "seek", "bring", "contact", "consult")
-_CARE_SPELLING_CUTOFF = 80   # rapidfuzz ratio: "retrun" -> "return", "bak" -> "back"
+_CARE_SPELLING_CUTOFF = 83   # rapidfuzz ratio: "retrun" (83.3) -> "return", "bak" -> "back"; "callus" (80) stays
 
 
 def seeks_care_if(text: str) -> bool:
@@ -240,7 +243,8 @@ def seeks_care_if(text: str) -> bool:
 
 
 def _seeks_care(text: str) -> bool:
-    return bool(SEEK_CARE_IF.search(text) or (SEEK_CARE_FOR_A_LIST.search(text) and not WHEN.search(text)))
+    listed = SEEK_CARE_FOR_A_LIST.search(text)
+    return bool(SEEK_CARE_IF.search(text) or (listed and not WHEN.search(listed.group("before"))))
 
 
 def _care_words_spelt(text: str) -> str:
@@ -252,7 +256,9 @@ def _care_words_spelt(text: str) -> str:
         if word.lower() in english:
             return word
         best = process.extractOne(word.lower(), _CARE_WORDS, scorer=fuzz.ratio, score_cutoff=_CARE_SPELLING_CUTOFF)
-        return best[0] if best else word
+        if not best or word.lower().startswith(best[0]):   # "phoned", "consults": a form of the word, not a slip
+            return word
+        return best[0]
     return re.sub(r"[A-Za-z]{3,}", fixed, text)
 
 
@@ -266,7 +272,9 @@ def not_an_appointment(text: str) -> bool:
     has_who, when = WHO_WORD.search(text), WHEN.search(text)
     as_needed = re.search(r"\b(?:as needed|as required|prn|if needed)\b", text, re.IGNORECASE)
     label = len(text.split()) <= 3 and not when and not has_who
-    return bool(NO_FOLLOW_UP.search(text) or (as_needed and not has_who) or label)
+    none = NO_FOLLOW_UP.search(text) and not (has_who or when)
+    warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
+    return bool(none or (as_needed and not has_who) or label or warning)
 
 
 def planned_follow_up(text: str) -> bool:

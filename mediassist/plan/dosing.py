@@ -83,7 +83,8 @@ _EXPLICIT_STATUS = re.compile(
     re.IGNORECASE)
 # "Do not stop taking clopidogrel", "never miss a dose": an order to keep taking it, whatever "stop" says.
 KEEP_TAKING = re.compile(r"\b(?:do not|don'?t|never|must not|should not|shouldn'?t|not to)\s+(?:\w+\s+)?"
-                         r"(?:stop|discontinue|cease|miss|skip)\w*", re.IGNORECASE)
+                         r"(?:(?:stop|discontinue|cease)\w*|(?:miss|skip)\w*\s+(?:a\s+|any\s+|your\s+)?dos(?:e|es))\b",
+                         re.IGNORECASE)
 _WEAK_STOPPED = re.compile(r"\b(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|do not take|don't take|"
                            r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b)", re.IGNORECASE)
 _WEAK_CHANGED = re.compile(r"\b(?:increased?|decreased?|reduced?|changed?|adjusted)\s+(?:to|from|dose)\b"
@@ -149,14 +150,15 @@ def _balanced(text: str, begin: int, end: int) -> str:
 
 def read_status(text: str, default: str | None) -> str | None:
     """An explicit status word ("(NEW)", "- STOPPED") wins; else stopped or changed, else default, else weaker words."""
-    if KEEP_TAKING.search(text):
-        return "continued"
     explicit = _EXPLICIT_STATUS.search(text)
-    if explicit:
+    keep = KEEP_TAKING.search(text)
+    if explicit and not (keep and keep.start() <= explicit.start() < keep.end()):   # "- do not stop" negates it
         word = next(group for group in explicit.groups() if group).lower()
         return STATUS_WORDS.get(word, STATUS_WORDS.get(word.rstrip("d"), default))
     clause_end = re.search(r"[,;]|\s+and\s+to\s", text)   # weak words count only in the drug's own clause
     text = text[:clause_end.start()] if clause_end else text
+    if KEEP_TAKING.search(text):
+        return "continued"
     if _WEAK_STOPPED.search(text):
         return "stopped"
     if _WEAK_CHANGED.search(text):

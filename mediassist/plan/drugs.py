@@ -30,8 +30,8 @@ NOT_A_DRUG_FORM = re.compile(r"(?:a?emia|itis|osis|algia|ectomy|otomy|ostomy|pla
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’+]*")
 # "Tab. Pan-D 1-0-0", "Inj. Monocef 1 g", "Syp. Ascoril": the form written before a name says it is a drug, even a
 # local brand that no vocabulary holds.
-FORM_PREFIX = frozenset({"tab", "tabs", "tablet", "cap", "caps", "capsule", "inj", "syp", "syr", "susp", "oint",
-                         "gtt", "neb", "inh"})
+FORM_ABBREVIATIONS = ("tab", "tabs", "cap", "caps", "inj", "syp", "syr", "susp", "oint", "gtt")
+FORM_PREFIX = frozenset(FORM_ABBREVIATIONS) | {"tablet", "capsule", "neb", "inh"}
 FORM_NAMED = re.compile(r"[A-Z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*"
                         r"(?:\s+(?:[A-Z][A-Z0-9]{0,3}|[A-Z][a-z]+)(?:[-/][A-Za-z0-9]+)*)?")
 

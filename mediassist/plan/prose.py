@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .dosing import DURATION, KEEP_TAKING, find_dose, find_frequency
-from .drugs import DrugVocabulary, Mention
+from .drugs import FORM_ABBREVIATIONS, DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
 HISTORY = frozenset({"Chief Complaint", "History of Present Illness", "Past Medical History", "Social History",
@@ -54,9 +54,8 @@ DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|aft
                        r"outpatient|continue|resume)\b", _I)
 # "She takes gabapentin 300 TID", "has been taking Aleve", "prior to admission he was on": what the patient took
 # before, which says nothing of after discharge.
-HABITUAL = re.compile(r"\b(?:takes|uses|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
-                      r"(?:is|are) currently (?:taking|using|on)|(?:prior to|before) (?:this )?admission|"
-                      r"per (?:the )?patient)\b", _I)
+HABITUAL = re.compile(r"\b(?:takes|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
+                      r"(?:is|are) currently (?:taking|using|on)|(?:prior to|before) (?:this )?admission)\b", _I)
 # "She will complete the taper at home", "to finish at home": the course goes on after discharge.
 GOES_ON = re.compile(r"\b(?:will|should) (?:\w+ )?(?:take|continue|complete|finish)\b|\bto (?:complete|finish)\b", _I)
 # "Use saline nose drops if...": an instruction to the patient, even under a heading about the stay. Only where a
@@ -68,9 +67,10 @@ TURN = (r"(?:then|now|transitioned|switched|changed|narrowed|bridged|converted|s
         r"discharged|sent home|will|advised|start\w*|continue|resume|hold|stop|discontinue)\b")
 # Never between a negation and its verb ("do not | resume warfarin"), and once per run of spaces.
 _NOT_AFTER = r"(?<![\s,])(?<!\bnot)(?<!\bnever)(?<!\blonger)(?<!\bto)(?<!n't)(?<!\bdont)"
-_NOT_AFTER_A_FORM = r"(?<!\btab)(?<!\bcap)(?<!\binj)(?<!\bsyp)(?<!\bsyr)"   # "Tab. Pan-D" is one clause
-CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|\s+but\s+|"
-                    rf"{_NOT_AFTER},?\s+(?={TURN})", _I)
+_NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS)   # "Tab. Pan-D" is one clause
+# "Stop clopidogrel before surgery, do not stop aspirin": a negation after a comma opens a clause of its own.
+CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
+                    rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
@@ -133,7 +133,7 @@ def _before_any_precaution(clause: str, mentions: list[Mention]) -> list[Mention
 
 
 # "Tab. Pan-D 1-0-0": the form written before the name stands in for the dose.
-FORM_WRITTEN = re.compile(r"\b(?:tab|tabs|cap|caps|inj|syp|syr|susp|oint|gtt)\b\.?\s*[A-Z]", _I)
+FORM_WRITTEN = re.compile(rf"\b(?:{'|'.join(FORM_ABBREVIATIONS)})\b\.?\s*[A-Z]", _I)
 
 
 def _prescription_form(text: str) -> bool:
@@ -146,7 +146,7 @@ def _prescription_form(text: str) -> bool:
 
 def _bare_strength(before_frequency: str) -> bool:
     """UK shorthand: "doxy 100 BD", "Pred 40 OD": a number right before how often is the dose in mg."""
-    return bool(re.search(r"[A-Za-z]\w*\s+\d+(?:\.\d+)?\s*$", before_frequency))
+    return bool(re.search(r"\b[A-Za-z]\w*\s+\d+(?:\.\d+)?\s*$", before_frequency[-40:]))
 
 
 def _opens_sentence(before: str) -> bool:
@@ -195,10 +195,13 @@ def given_in_hospital_only(text: str, section: str) -> bool:
 
 
 def taken_before_only(text: str, section: str) -> bool:
-    """A line outside the discharge list that tells what the patient took before ("she takes sertraline 50 mg
-    daily") and nothing about after discharge."""
-    return section not in LISTS and bool(HABITUAL.search(text)) and not (
-        DISCHARGE.search(text) or GOES_ON.search(text) or IMPERATIVE.search(text))
+    """A line outside any medication list that tells what the patient took before ("she takes sertraline 50 mg
+    daily") and nothing about after discharge, not even that it stopped. A generic "Medications" list is left
+    alone: in a discharge summary it is most often the discharge list, and hiding it is the worse mistake."""
+    if section in LISTS or section == "Medications":
+        return False
+    return bool(HABITUAL.search(text)) and not (DISCHARGE.search(text) or GOES_ON.search(text) or
+                                                 IMPERATIVE.search(text) or STOPPED.search(text) or HELD.search(text))
 
 
 def _ward_order(text: str) -> bool:
