@@ -444,7 +444,8 @@ def test_a_planned_visit_a_history_or_a_pill_if_needed_is_no_warning_sign(summar
 
 
 def test_a_signature_under_the_follow_up_is_no_appointment():
-    plan = plan_of("FOLLOW-UP:\n- Neurology clinic in 4 weeks\n- Dr. B. Okafor, MD\nElectronically signed by C. Lin, RN\n")
+    plan = plan_of("FOLLOW-UP:\n- Neurology clinic in 4 weeks\n- Dr. B. Okafor, MD\n"
+                   "Electronically signed by C. Lin, RN\n")
     assert texts(plan.follow_up) == ["Neurology clinic in 4 weeks"]
 
 
