@@ -471,6 +471,12 @@ def test_a_line_that_names_no_appointment_is_no_follow_up_row(line):
     assert plan_of(f"Follow-up:\n{line}\n").follow_up == ()
 
 
+def test_an_unknown_label_ends_the_follow_up_topic():
+    plan = plan_of("FOLLOW-UP:\n- Neurology clinic in 4 weeks\n\nPATIENT COUNSELED ON:\n- Stroke prevention\n"
+                   "- Continued rehabilitation\n")
+    assert texts(plan.follow_up) == ["Neurology clinic in 4 weeks"]
+
+
 def test_summary_without_plan_content_gives_empty_lists():
     plan = plan_of("Chief Complaint:\nCough.\n\nHistory of Present Illness:\nThree days of cough and fever.\n\n"
                    "Physical Examination:\nCrackles at the right base.\n")

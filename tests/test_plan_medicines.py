@@ -182,6 +182,12 @@ def test_a_do_not_of_something_else_leaves_a_stop_alone():
     assert both == {"clopidogrel": "stopped", "aspirin": "continued"}
 
 
+def test_a_drug_switched_to_another_is_stopped_but_a_new_dose_is_not():
+    switched = names(plan_of("MEDICATION CHANGES:\nPravastatin switched to rosuvastatin 10mg ON.\n"))
+    assert switched["Pravastatin"] == "stopped"
+    assert names(plan_of("DISCHARGE MEDICATIONS:\nFurosemide changed to 20 mg daily.\n"))["Furosemide"] != "stopped"
+
+
 def test_an_over_the_counter_medicine_is_one_to_take():
     plan = plan_of("DISCHARGE INSTRUCTIONS:\nHe can be managed with some antihistamine over-the-counter.\n")
     assert any("antihistamine" in name.lower() for name in names(plan))

@@ -52,6 +52,10 @@ from .units import Unit, units_of
 from .words import DEDICATED_SECTIONS, HISTORY_SECTIONS, NARRATIVE_SECTIONS
 
 
+# A label line of capitals that names no known section ("PATIENT COUNSELED ON:") ends a dedicated section's topic.
+OTHER_LABEL = re.compile(r"[A-Z][A-Z /&'()-]{2,50}:")
+
+
 def listed_plan(document: Document) -> DischargePlan:
     """The discharge plan as the summary lists it (see the module docstring for where each part comes from)."""
     collector = Collector()
@@ -84,10 +88,14 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
     if is_medication_list:
         _medication_section(section, units, collector)
     elif section.name in DEDICATED_SECTIONS:
+        origin: str | None = DEDICATED_SECTIONS[section.name]
         for unit in units:
             if unit.text.endswith(":") and MED_WORD.search(unit.text) and not WARNING.search(unit.text):
                 continue
-            collector.item(category_of(unit.text, DEDICATED_SECTIONS[section.name]), unit.text, unit)
+            if OTHER_LABEL.fullmatch(unit.text):
+                origin = None   # "PATIENT COUNSELED ON:": what follows is another topic, read as instructions
+                continue
+            collector.item(category_of(unit.text, origin), unit.text, unit)
     elif section.name == "Discharge Instructions":
         _instruction_section(units, collector)
     elif section.name == "Hospital Course":

@@ -40,7 +40,26 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
     medications += _unnamed_home_medicines(units)
     if not medications:
         medications = _as_written(units)
-    return replace(plan, medications=tuple(medications))
+    return replace(plan, medications=tuple(_switched_from(m, drugs) for m in medications))
+
+
+# "Simvastatin switched to atorvastatin", "lisinopril was changed to losartan": the first drug is stopped. Only
+# when a drug follows the "to" ("furosemide changed to 20 mg" is a new dose of the same drug).
+SWITCHED = re.compile(r"(?:\s+(?:was|has been|is|been))?\s+(?:switched|changed|converted|swapped)\s+(?:over\s+)?"
+                      r"(?:to|for)\s+(?P<to>.{1,40})", re.IGNORECASE)
+
+
+def _switched_from(medication: Medication, drugs: DrugVocabulary) -> Medication:
+    if medication.as_written or medication.status in ("stopped", "held"):
+        return medication
+    own = drugs.mentions(medication.name)
+    switch = SWITCHED.search(medication.text)
+    if not own or not switch or not drugs.mentions(switch.group("to")):
+        return medication
+    before = medication.text[:switch.start()]
+    if not before.rstrip().lower().endswith(own[0].text.lower()):
+        return medication
+    return replace(medication, name=own[0].text, status="stopped")
 
 
 def _as_read(medication: Medication, drugs: DrugVocabulary) -> Medication | None:
