@@ -115,6 +115,8 @@ def test_an_instruction_to_the_patient_counts_under_a_treatment_heading():
      "prednisone", "methylprednisolone"),
     ("TREATMENT:\nNebulised ipratropium given twice, discharged on a tiotropium inhaler once daily.\n",
      "tiotropium", "ipratropium"),
+    ("HOSPITAL COURSE:\nShe was treated with IV heparin and transitioned to apixaban 5 mg twice daily at discharge.\n",
+     "apixaban", "heparin"),
     ("DISCHARGE INSTRUCTIONS:\nStop the nitrofurantoin and start cefalexin 500 mg three times a day.\n",
      "cefalexin", "nitrofurantoin"),
 ])

@@ -29,7 +29,7 @@ HOME = re.compile(
     r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu(?:e|es|ed|ing)|resum\w*|"
     r"restart\w*|over[- ]the[- ]counter|otc|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
-    r"when needed|p\.?r\.?n|sos|until|after discharge|on discharge|upon discharge|new medications?)\b", _I)
+    r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?)\b", _I)
 STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|do not (?:take|use|restart|resume)|don'?t (?:take|use)|"
                      r"no longer (?:take|use|need)|cease\w*|avoid)\b", _I)
 HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
