@@ -477,6 +477,12 @@ def test_an_unknown_label_ends_the_follow_up_topic():
     assert texts(plan.follow_up) == ["Neurology clinic in 4 weeks"]
 
 
+def test_a_conditional_follow_up_is_one_appointment_and_one_warning_sign():
+    plan = plan_of("Follow-up:\nReturn to clinic in 5 days if the fever comes back.\n")
+    assert len(plan.follow_up) == 1
+    assert texts(plan.warning_signs) == ["Return to clinic in 5 days if the fever comes back."]
+
+
 def test_summary_without_plan_content_gives_empty_lists():
     plan = plan_of("Chief Complaint:\nCough.\n\nHistory of Present Illness:\nThree days of cough and fever.\n\n"
                    "Physical Examination:\nCrackles at the right base.\n")

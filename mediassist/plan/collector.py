@@ -38,27 +38,31 @@ class Collector:
         if not re.search(r"[A-Za-z]{2}", text) or NONE_ITEM.match(text) or CONSENT.search(text) \
                 or SIGNATURE.search(text):
             return
-        key = (category, text.lower())
-        if key in self._seen:
+        if not self._first_time(category, text):
             return
-        self._seen.add(key)
         if category == "follow_up":
             who, when, purpose = read_appointment(text)
             self.items[category].append(Appointment(who=who, when=when, purpose=purpose, text=text,
                                                     section=unit.section.name, page=unit.page))
             if conditional_warning(text):   # "return to clinic in 5 days if the fever comes back": both
-                self.items["warning_signs"].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
+                self.warning(unit, text)
         else:
             self.items[category].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
 
-    def warning(self, unit: Unit) -> None:
+    def warning(self, unit: Unit, text: str | None = None) -> None:
         """A sentence that says when to seek care, wherever it is and whoever it was taught to ("the parents
-        know to bring her back if she stops drinking")."""
-        key = ("warning_signs", unit.text.strip().lower())
-        if key not in self._seen:
-            self._seen.add(key)
-            self.items["warning_signs"].append(PlanItem(text=unit.text.strip(), section=unit.section.name,
-                                                        page=unit.page))
+        know to bring her back if she stops drinking"); text: the part of the unit that says it."""
+        text = (text or unit.text).strip()
+        if self._first_time("warning_signs", text):
+            self.items["warning_signs"].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
+
+    def _first_time(self, category: str, text: str) -> bool:
+        """Each item once in its category, however many readings of the summary find it."""
+        key = (category, text.lower())
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
 
     def free_text(self, unit: Unit) -> None:
         for category, text in free_text_items(unit.text):
