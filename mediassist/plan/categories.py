@@ -110,8 +110,8 @@ NONE_ITEM = re.compile(
     re.IGNORECASE)
 
 _CLAUSE_SPLIT = re.compile(r"(?:,|;)\s+(?:but\s+|and\s+)?")
-_CONDITION = re.compile(r"\b(?:if|should|in case|unless|sos|as needed|prn)\b", re.IGNORECASE)
 _TRIGGERED = re.compile(r"\b(?:if|should|in case|unless|sos)\b", re.IGNORECASE)
+_AS_NEEDED = re.compile(r"\b(?:as needed|as required|prn|if needed)\b", re.IGNORECASE)
 _SPAN_OF_TIME = re.compile(r"\b\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:days?|weeks?|wks?|months?)\b|\bnext (?:week|month)\b|"
                            r"\btomorrow\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 
@@ -137,7 +137,8 @@ def _hits(text: str) -> dict[str, int]:
 
 
 def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | None:
-    planned = bool(WHEN.search(text)) and not _CONDITION.search(text)   # "Return to ED in 2 days for wound check"
+    # "Return to ED in 2 days for a wound check": a visit with a time and no condition is planned, not a warning
+    planned = bool(WHEN.search(text)) and not (_TRIGGERED.search(text) or _AS_NEEDED.search(text))
     if hits["warning_signs"] and not (hits["follow_up"] and has_who) and not planned:
         return "warning_signs"
     if hits["tests"] and not has_who:
@@ -270,7 +271,7 @@ def not_an_appointment(text: str) -> bool:
     """A follow-up line that names none: "No follow-up required", "Follow up as needed" with no one to see,
     or a bare label ("Follow-up arrangements")."""
     has_who, when = WHO_WORD.search(text), WHEN.search(text)
-    as_needed = re.search(r"\b(?:as needed|as required|prn|if needed)\b", text, re.IGNORECASE)
+    as_needed = _AS_NEEDED.search(text)
     label = len(text.split()) <= 3 and not when and not has_who
     none = NO_FOLLOW_UP.search(text) and not (has_who or when)
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
