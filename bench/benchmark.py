@@ -249,10 +249,12 @@ def bench_emergency() -> dict:
     """What emergency detection adds to each question, timed one at a time: on the patient questions of the
     evaluation set (what patients ask) and on the labelled emergency messages (longer, many of them urgent)."""
     from mediassist.emergency import shared_detector
+    from training.evaluate import QUESTION_FILES
+    from training.evaluate_followups import FOLLOWUP_FILE
     from training.fit_emergency import load_examples
     detector = shared_detector()
-    rows = [json.loads(line) for path in sorted((ROOT / "training" / "data").glob("**/*.jsonl"))
-            if "emergency" not in path.parts for line in path.read_text().splitlines() if line.strip()]
+    rows = [json.loads(line) for path in (*QUESTION_FILES, FOLLOWUP_FILE)
+            for line in path.read_text().splitlines() if line.strip()]
     questions = [turn["question"] for row in rows for turn in row.get("turns", [row])]   # two-turn rows: both
     result = {}
     for label, messages in (("patient_questions", questions or list(QUESTIONS)),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -36,11 +37,32 @@ def load_embedder(model_path: str, dtype: str = "float32"):
     return model
 
 
+@functools.lru_cache(maxsize=None)
+def traced_transformer(model_path: str, dtype: str):
+    """The transformer of a mean-pooled model as a TorchScript graph: the same arithmetic without the Python of
+    its modules on every call, about a quarter of a short question's time on two cores. Traced on two texts of
+    different lengths, so the attention mask of a padded batch is part of the graph. None if it cannot be
+    traced (the eager model is used then)."""
+    import torch
+    model = load_embedder(model_path, dtype)
+    example = model.tokenizer(["warm-up", "a second and longer warm-up text"], padding=True, return_tensors="pt")
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # the tracer's notes on shape checks that are constant for an encoder
+            return torch.jit.trace(model[0].auto_model, tuple(example[name] for name in TRACED_INPUTS), strict=False)
+    except Exception:   # an architecture the tracer does not follow: stay with the eager model
+        return None
+
+
+TRACED_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
 class Embedder:
     def __init__(self, model_path: str, dtype: str = "float32"):
         self.dtype = resolve_dtype(dtype)
         self.model = load_embedder(model_path, self.dtype)
         self._mean_pooled = _is_mean_pooled(self.model)
+        self._traced = traced_transformer(model_path, self.dtype) if self._mean_pooled else None
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit vectors in float32 (normalised after the cast: bfloat16 norms are only roughly 1)."""
@@ -59,13 +81,16 @@ class Embedder:
 
     def _forward(self, texts: list[str]) -> np.ndarray:
         """The same vectors as encode() for a question or two, without its per-call bookkeeping (about 4 ms of
-        the 11 ms a short question costs on two cores): tokenise, run the transformer, mean-pool."""
+        the 11 ms a short question costs on two cores, before tracing): tokenise, run the transformer, mean-pool."""
         import torch
         transformer = self.model[0]
         with torch.inference_mode():
             features = self.model.tokenizer(texts, padding=True, truncation=True,
                                             max_length=transformer.max_seq_length, return_tensors="pt")
-            hidden = transformer.auto_model(**features).last_hidden_state
+            if self._traced is not None and all(name in features for name in TRACED_INPUTS):
+                hidden = self._traced(*(features[name] for name in TRACED_INPUTS))["last_hidden_state"]
+            else:
+                hidden = transformer.auto_model(**features).last_hidden_state
             mask = features["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             return ((hidden * mask).sum(dim=1) / mask.sum(dim=1)).float().numpy()
 
