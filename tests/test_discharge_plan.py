@@ -463,6 +463,36 @@ def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appoi
     assert appointment in texts(plan_of(summary).follow_up)
 
 
+@pytest.mark.parametrize("summary, appointment", [
+    ("Going home:\nThe stoma nurse will ring you on Thursday.\n", "The stoma nurse will ring you on Thursday."),
+    ("Community care:\n- Midwife home visit on day 5\n", "Midwife home visit on day 5"),
+    ("Notes:\nPodiatry to review the foot ulcer within 10 working days.\n",
+     "Podiatry to review the foot ulcer within 10 working days."),
+    ("Arrangements:\nWound check with the practice nurse in 72 hours.\n",
+     "Wound check with the practice nurse in 72 hours."),
+    ("Plan:\n- Anticoagulation clinic 2/52 for INR\n", "Anticoagulation clinic 2/52 for INR"),
+    ("Plan:\nPhysiotherapy outpatients twice weekly, starting next week.\n",
+     "Physiotherapy outpatients twice weekly, starting next week."),
+    ("Plan:\nHand clinic in 6 weeks, sooner if needed.\n", "Hand clinic in 6 weeks, sooner if needed."),
+])
+def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointment):
+    """Someone who cares for the patient and a time, or their promise to make contact: an appointment, whatever
+    the heading above it is called."""
+    assert appointment in texts(plan_of(summary).follow_up)
+
+
+@pytest.mark.parametrize("summary", [
+    "Plan:\nSeen by the diabetes team on day 3 of the admission.\n",
+    "Plan:\nHip replacement performed on 02/05/2031 by the orthopaedic team.\n",
+    "Plan:\nCall the clinic if the swelling gets worse in the next 2 days.\n",
+    "Plan:\nDietitian referral declined by the patient.\n",
+    "Plan:\nNo follow-up with the GP required.\n",
+    "Plan:\nInsulin glargine 12 units nightly, the diabetes nurse adjusts the dose.\n",
+])
+def test_what_was_done_declined_or_conditional_is_no_appointment(summary):
+    assert plan_of(summary).follow_up == ()
+
+
 @pytest.mark.parametrize("line", [
     "No hospital follow-up required.", "Follow up as needed.", "Patient declined a follow-up appointment.",
     "Consultant: Dr. V. Rao, MD, DM",

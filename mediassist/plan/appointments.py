@@ -18,15 +18,21 @@ _DATE = (rf"(?:(?:{_WEEKDAY}),?\s+(?:the\s+)?)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|r
          rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-[A-Z][a-z]{{2}}-\d{{4}})")
 _RELATIVE = (r"(?:in|within|after)\s+(?:about\s+|approximately\s+|roughly\s+|the\s+next\s+|another\s+)?"
              r"(?:\d+(?:\s*(?:-|–|to)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
-             r"a|an|a few|several|1-2|one to two|two to three)\s+(?:days?|weeks?|months?|years?)"
+             r"a|an|a few|several|1-2|one to two|two to three)\s+(?:(?:working|business|calendar)\s+)?"
+             r"(?:days?|weeks?|months?|years?|hours?|hrs?)"
              r"(?:\s+and\s+a\s+half)?(?:['’]s?\s+time)?")
+# UK and Indian shorthand and schedules: "4/52" (weeks), "day 3", "a 6-week check", "twice weekly", "Mon 09:00".
+_SHORTHAND = (r"\b\d{1,2}/52\b|\bday\s+\d{1,2}\b|\b\d{1,2}[- ](?:day|week|month)\b(?!s)"
+              r"|\b(?:once|twice|three times|\d+\s*x)\s*(?:a\s+|per\s+|/\s*)?(?:week|weekly|month)\b"
+              r"|\b(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b\.?\s+\d{1,2}[:.]\d{2}\b")
 WHEN = re.compile(
     rf"(?:(?:starting|from|beginning|on|next)\s+)?{_DATE}{_TIME}?"
     rf"|(?:on\s+)?{_WEEKDAY}{_TIME}?"
     rf"|{_RELATIVE}"
     r"|\b(?:tomorrow|today|next week|next month|this week)\b"
     r"|^\d+(?:\s*(?:-|–|to)\s*\d+)?\s+(?:days?|weeks?|months?)(?=\s*[-–—:])"
-    r"|\b\d+\s*(?:x|times)\s*(?:/|a|per)\s*week(?:\s+for\s+\d+\s+weeks?)?",
+    r"|\b\d+\s*(?:x|times)\s*(?:/|a|per)\s*week(?:\s+for\s+\d+\s+weeks?)?"
+    rf"|{_SHORTHAND}",
     re.IGNORECASE)
 _DOCTOR = re.compile(r"\b(?:Dr|Doctor)\.?\s+(?:[A-Z][\w'’-]*\.?(?:\s+|$)){1,3}(?:\([^()]{2,40}\))?")
 _WITH_WHO = re.compile(
@@ -58,7 +64,9 @@ WHO_WORD = re.compile(
     r"|\b(?i:clinic|provider|physician|doctor|surgeon|specialist|nurse|therap(?:y|ist)|physio\w*|educator|"
     r"referral|rehab\w*|program|programme|team|office|consultant|cardiology|neurology|oncology|hematology|"
     r"haematology|urology|endocrinology|ophthalmology|orthopa?edics|gastroenterology|pulmonology|nephrology|"
-    r"dermatology|psychiatry|primary care|surgery)\b")
+    r"dermatology|psychiatry|primary care|surgery|midwi(?:fe|ves)|matron|health visitor|hospice|podiatr\w*|"
+    r"p(?:a)?ediatrician|therapies|counsel(?:l)?ors?|dietitian|dietician|social worker|care coordinator|"
+    r"(?:GP|general) practice)\b")
 
 
 def read_appointment(text: str) -> tuple[str | None, str | None, str | None]:

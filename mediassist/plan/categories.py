@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 from mediassist.index.embedder import known_words
 
 from .appointments import WHEN, WHO_WORD
+from .dosing import find_dose
 
 WARNING = re.compile(
     r"\bemergency\s+(?:room|department|services|number|care|unit)\b|\b(?:call|dial|phone)\s+(?:9-?1-?1|999|112)\b"
@@ -101,9 +102,10 @@ SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]
                        rf"(?:,?\s+{_CREDENTIAL}\.?)+$")
 # "No follow-up required", "hospital follow-up not arranged", "declined follow-up": there is no appointment
 # (not_an_appointment reads it so only when the line names no one to see and no time).
-NO_FOLLOW_UP = re.compile(r"\b(?:no|not|declined|without)\b[^.;]{0,30}\b(?:follow[\s-]*up|f/u|appointments?|review)\b"
-                          r"|\b(?:follow[\s-]*up|f/u)\b[^.;]{0,25}\b(?:not (?:required|needed|arranged|necessary)|"
-                          r"none|declined)\b", re.IGNORECASE)
+NO_FOLLOW_UP = re.compile(r"\b(?:no|not|declined|without)\b[^.;]{0,30}\b(?:follow[\s-]*up|f/u|appointments?|review|"
+                          r"referrals?)\b"
+                          r"|\b(?:follow[\s-]*up|f/u|referrals?)\b[^.;]{0,25}\b"
+                          r"(?:not (?:required|needed|arranged|necessary)|none|declined)\b", re.IGNORECASE)
 NONE_ITEM = re.compile(
     r"^(?:none|nil|n/?a|not applicable|nil relevant|none (?:given|required|arranged|planned)|not required|"
     r"no|nothing)\.?$|^(?:\w+\s+){0,3}no\s+(?:\w+\s+){0,2}(?:requested|required|arranged|planned|needed)\.?$",
@@ -155,6 +157,8 @@ def _in_instructions(text: str, hits: dict[str, int], has_who: bool) -> str | No
     """Free text (instructions): the most specific category with a match."""
     if hits["warning_signs"]:
         return "warning_signs"
+    if arranged_visit(text):
+        return "follow_up"
     when = WHEN.search(text)
     if hits["follow_up"] or (_CLINIC.search(text) and when):
         if has_who or when or not hits["tests"]:
@@ -267,15 +271,38 @@ _PAST = re.compile(r"\b(?:was|were|had|has been|have been|previously|saw|attende
                    r"during (?:this|the|her|his) (?:admission|stay)|last (?:week|month|year))\b", re.IGNORECASE)
 
 
+# Someone will contact the patient: "the heart failure nurse to telephone", "they will call to schedule".
+_CONTACT_ACT = re.compile(r"\b(?:will|to|shall)\s+(?:\w+\s+)?(?:visit|see|review|call|telephone|phone|ring|contact)\b",
+                          re.IGNORECASE)
+
+
+def arranged_visit(text: str) -> bool:
+    """The form of an appointment, whatever the heading: someone who cares for the patient, and a time or their
+    act of contacting the patient ("Community matron to review within 1 week", "Hospice nurse home visit
+    tomorrow", "Outpatient OT at Mercy Rehab, they will call to schedule"). Not when it is conditional, past,
+    declined or a medicine's line."""
+    if not WHO_WORD.search(text) or _TRIGGERED.search(text) or _AS_NEEDED.search(text) or _PAST.search(text):
+        return False
+    if NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text) or _DONE.search(text) or find_dose(text):
+        return False
+    return bool(WHEN.search(text) or _CONTACT_ACT.search(text))
+
+
+_NOT_REQUIRED = re.compile(r"\b(?:not (?:required|needed|necessary|arranged)|declined|none)\b", re.IGNORECASE)
+# Clinical shorthand for what was done: "Seen by the respiratory team on day 2", "Cataract surgery done on 12/01".
+_DONE = re.compile(r"^\W*(?:seen|reviewed|assessed|examined|treated|discussed|admitted)\b"
+                   r"|\b(?:done|performed|completed|carried out)\b", re.IGNORECASE)
+
+
 def not_an_appointment(text: str) -> bool:
     """A follow-up line that names none: "No follow-up required", "Follow up as needed" with no one to see,
     or a bare label ("Follow-up arrangements")."""
     has_who, when = WHO_WORD.search(text), WHEN.search(text)
     as_needed = _AS_NEEDED.search(text)
     label = len(text.split()) <= 3 and not when and not has_who
-    none = NO_FOLLOW_UP.search(text) and not (has_who or when)
+    none = NO_FOLLOW_UP.search(text) and not when
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
-    return bool(none or (as_needed and not has_who) or label or warning)
+    return bool(none or (as_needed and not (has_who or when)) or label or warning)
 
 
 def planned_follow_up(text: str) -> bool:
