@@ -167,6 +167,25 @@ def test_a_negation_stays_with_its_verb_and_home_injections_stay_on_the_list(sum
     assert any(drug in name for name in taken) == to_take
 
 
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("HOSPITAL COURSE:\nHis lisinopril was held for low blood pressure and resumed at discharge.\n", "lisinopril",
+     True),
+    ("HOSPITAL COURSE:\nSertraline was paused on admission but restarted it before he went home.\n", "sertraline",
+     True),
+    ("HOSPITAL COURSE:\nGlargine was increased to 20 units nightly and she was discharged on this dose.\n",
+     "glargine", True),
+    ("DISCHARGE MEDICATIONS:\nClopidogrel was held for surgery and should be resumed only when the surgeons agree.\n",
+     "clopidogrel", False),
+    ("HOSPITAL COURSE:\nIV vancomycin was given for two days; discharged home in good condition.\n", "vancomycin",
+     False),
+])
+def test_a_clause_that_names_no_drug_speaks_of_the_drug_before_it(summary, drug, to_take):
+    """ "... held, and resumed at discharge": the last word on a drug stands, even when the clause that says it
+    only points back; a condition ("only when") or a clause about the patient does not."""
+    taken = {name.lower() for name, status in names(plan_of(summary)).items() if status not in ("stopped", "held")}
+    assert any(drug in name for name in taken) == to_take
+
+
 @pytest.mark.parametrize("summary", [
     "DISCHARGE INSTRUCTIONS:\nDo not stop taking clopidogrel unless your heart doctor tells you to.\n",
     "DISCHARGE MEDICATIONS:\n1. Clopidogrel 75 mg daily - do not stop\n",

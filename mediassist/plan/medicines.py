@@ -85,7 +85,7 @@ def _medication(found: ProseMedicine, unit: Unit) -> Medication:
     after = re.split(r",\s|\s+and\s+(?=[A-Z])", after, maxsplit=1)[0] if not find_dose(after[:30]) else after
     dose, route, frequency = find_dose(after), first_match(ROUTE, clause), find_frequency(after, 0)
     duration = DURATION.search(after)
-    status = {"stopped": "stopped", "held": "held"}.get(found.status) or read_status(clause, None)
+    status = {"stopped": "stopped", "held": "held"}.get(found.status) or read_status(found.said_in or clause, None)
     return Medication(name=found.mention.text, dose=dose[2] if dose else None,
                       route=clean_field(route.group()) if route else None,
                       frequency=frequency[1] if frequency else None,

@@ -64,9 +64,11 @@ IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:take|use|apply|give|continue|resu
 # A clause ends where the sentence turns from one drug to the next: "IV furosemide, transitioned to torsemide at
 # discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid".
 TURN = (r"(?:then|now|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|instead|"
-        r"discharged|sent home|will|advised|start\w*|continue|resume|hold|stop|discontinue)\b")
-# Never between a negation and its verb ("do not | resume warfarin"), and once per run of spaces.
-_NOT_AFTER = r"(?<![\s,])(?<!\bnot)(?<!\bnever)(?<!\blonger)(?<!\bto)(?<!n't)(?<!\bdont)"
+        r"discharged|sent home|will|advised|start\w*|continu\w*|resum\w*|restart\w*|hold|stop|discontinue)\b")
+# Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
+# resumed"), a preposition and its noun ("admit him for | continued Toradol"), and once per run of spaces.
+_KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "for", "with", "of", "dont")
+_NOT_AFTER = "".join(rf"(?<!\b{word})" for word in _KEPT_WITH_WHAT_FOLLOWS) + r"(?<![\s,])(?<!n't)"
 _NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS)   # "Tab. Pan-D" is one clause
 # "Stop clopidogrel before surgery, do not stop aspirin": a negation after a comma opens a clause of its own.
 CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
@@ -84,6 +86,7 @@ class ProseMedicine:
     mention: Mention
     status: str          # "home" | "stopped" | "held"
     clause: str          # the words it was named in, for the dose, route and frequency
+    said_in: str = ""    # the later clause that says what becomes of it ("... and resumed at discharge"), if any
 
 
 def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, is_item: bool = False,
@@ -97,18 +100,34 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         section = "Discharge Medications"
     elif section in COURSE and near_discharge:
         section = "Discharge Instructions"
-    found = []
+    found: list[ProseMedicine] = []
     offset = 0
+    named: list[ProseMedicine] = []   # the drugs of the last clause that named any, whatever it said of them
     for clause in CLAUSE.split(text):
         start = text.find(clause, offset)
         offset = start + len(clause)
         status = clause_status(clause, section, opens_sentence=_opens_sentence(text[:start]))
-        if status is None:
-            continue
-        for mention in _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause))):
-            moved = Mention(mention.start + start, mention.end + start, mention.text, mention.generic)
-            found.append(ProseMedicine(moved, status, clause))
+        mentions = _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause)))
+        if mentions:
+            named = [ProseMedicine(Mention(m.start + start, m.end + start, m.text, m.generic), status or "", clause)
+                     for m in mentions]
+            found += [medicine for medicine in named if status]
+        elif status and named and REFERS_BACK.search(clause) and not ON_A_CONDITION.search(clause):
+            earlier = {medicine.mention for medicine in named}
+            found = [medicine for medicine in found if medicine.mention not in earlier]   # the later word stands
+            found += [ProseMedicine(medicine.mention, status, medicine.clause, clause) for medicine in named]
     return found
+
+
+# A clause that names no drug and takes up the drugs of the clause before: "His metformin was held and | resumed
+# at discharge", "uptitrated to 22 units nightly and she was | discharged on this dose", "but restarted it".
+REFERS_BACK = re.compile(
+    r"^\W*(?:and\s+|but\s+|then\s+)?(?:(?:was|were|is|are|has been|have been)\s+)?"
+    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
+    r"|\b(?:on|with|at)\s+(?:this|that|these|those|the same|the new|the usual)\s+(?:dose|doses|regimen|medications?)\b"
+    r"|\b(?:restart\w*|resum\w*|continu\w*|stop\w*|discontinu\w*|hold|held|withh\w*)\s+(?:it|them)\b", _I)
+# "... and should be resumed only when the surgical team agrees": not yet.
+ON_A_CONDITION = re.compile(r"\b(?:only|if|once|when|unless|until|after)\b", _I)
 
 
 # Between two drugs of a list: ", ", " and ", "; ", " or ", "/". Anything else ("Latanoprost 50 micrograms/ml eye
