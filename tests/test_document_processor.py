@@ -330,6 +330,10 @@ def test_run_together_headings_and_sub_labels():
     ("WARNING SIGNS\nFever\nDIET\nLow salt", ["Warning Signs", "Diet"]),
     ("his medication on discharge was:\n- Aspirin", ["Overview"]),
     ("He should slowly return to normal\nActivity.\nHe agreed.", ["Overview"]),
+    # words before a known heading narrow it; the document's own title is no section
+    ("Community follow-up:\nDistrict nurse on Monday.\nPost-natal plan:\nRest.",
+     ["Follow-up", "Discharge Instructions"]),
+    ("Discharge summary\nName: Test\nKey interventions:\nChest drain.", ["Overview", "Procedures"]),
 ])
 def test_heading_detection(text, expected):
     assert names(text) == expected

@@ -55,9 +55,34 @@ def canonical_section_name(label: str, fuzzy: bool = True) -> str | None:
 
 
 def _known_heading(key: str) -> str | None:
+    """A heading of the table, with qualifiers after it ("Follow-up arranged") or, failing that, words that
+    narrow it before it: English puts the head of a heading last ("Post-operative instructions",
+    "Community follow-up", "Postnatal plan")."""
+    words = key.split()
+    for start in range(min(len(words), 1 + MAX_MODIFIER_WORDS)):
+        if start and (words[start] in _TITLE_WORDS or _glued_heading(words[start - 1])):
+            break   # "Discharge summary", "Clinic letter": the document's own title, not one of its sections;
+                    # "DISPOSITIONDISCHARGE INSTRUCTIONS": two headings whose line break was lost
+        found = _with_qualifiers(words[start:])
+        if found:
+            return found
+    return None
+
+
+MAX_MODIFIER_WORDS = 2
+
+
+def _glued_heading(word: str) -> bool:
+    from mediassist.index.embedder import known_words   # "postoperative" is a word, not two headings
+    return word not in known_words() and any(word.startswith(known) or word.endswith(known)
+                                             for known in _LONG_HEADING_WORDS if word != known)
+_TITLE_WORDS = frozenset({"summary", "note", "report", "letter", "record"})
+
+
+def _with_qualifiers(words: list[str]) -> str | None:
+    key = " ".join(words)
     if key in _HEADING_INDEX:
         return _HEADING_INDEX[key]
-    words = key.split()
     for size in range(len(words) - 1, 0, -1):
         head = " ".join(words[:size])
         if head in _HEADING_INDEX and all(word in _QUALIFIER_WORDS for word in words[size:]):
@@ -66,6 +91,7 @@ def _known_heading(key: str) -> str | None:
 
 
 _HEADING_WORDS = sorted({word for key in _HEADING_INDEX for word in key.split()} | _QUALIFIER_WORDS)
+_LONG_HEADING_WORDS = tuple(word for word in _HEADING_WORDS if len(word) >= 6)
 _HEADING_SPELLING_CUTOFF = 80   # rapidfuzz ratio; "medicaitons" -> "medication" scores 86
 
 
