@@ -422,6 +422,9 @@ def test_warning_signs_from_instructions_and_section():
     ("Plan:\nd/c home. retrun to ED if vomitting or fevr.\n", "retrun to ED if vomitting or fevr."),
     ("Instructions:\nCome back for bleeding or fainting in the next 2 days.\n",
      "Come back for bleeding or fainting in the next 2 days."),
+    ("Advice:\nSyp. Ambrodil 5 ml TDS.\nReview SOS if breathing is fast.\n", "Review SOS if breathing is fast."),
+    ("Nursing note:\nWent over the signs of a wound infection to report with his wife.\n",
+     "Went over the signs of a wound infection to report with his wife."),
 ])
 def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     assert any(sign in item.text for item in plan_of(summary).warning_signs)
@@ -438,6 +441,7 @@ def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     "Instructions:\nGo to the pharmacy for your tablets, which should be ready tomorrow.\n",
     "Instructions:\nThe GP will contact you if your blood results are abnormal.\n",
     "Findings:\nCallus forming at the fracture site.\n",
+    "GP actions:\nPlease review her renal function and stop ramipril if the creatinine rises.\n",
 ])
 def test_a_planned_visit_a_history_or_a_pill_if_needed_is_no_warning_sign(summary):
     assert plan_of(summary).warning_signs == ()
@@ -471,8 +475,9 @@ def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appoi
     ("Arrangements:\nWound check with the practice nurse in 72 hours.\n",
      "Wound check with the practice nurse in 72 hours."),
     ("Plan:\n- Anticoagulation clinic 2/52 for INR\n", "Anticoagulation clinic 2/52 for INR"),
-    ("Plan:\nPhysiotherapy outpatients twice weekly, starting next week.\n",
-     "Physiotherapy outpatients twice weekly, starting next week."),
+    ("Plan:\nPhysiotherapist to visit at home twice weekly.\n", "Physiotherapist to visit at home twice weekly."),
+    ("Follow-up:\nSee Dr Lee at the hand clinic - please do not miss this appointment.\n",
+     "See Dr Lee at the hand clinic - please do not miss this appointment."),
     ("Plan:\nHand clinic in 6 weeks, sooner if needed.\n", "Hand clinic in 6 weeks, sooner if needed."),
 ])
 def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointment):
@@ -486,11 +491,23 @@ def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointm
     "Plan:\nHip replacement performed on 02/05/2031 by the orthopaedic team.\n",
     "Plan:\nCall the clinic if the swelling gets worse in the next 2 days.\n",
     "Plan:\nDietitian referral declined by the patient.\n",
-    "Plan:\nNo follow-up with the GP required.\n",
     "Plan:\nInsulin glargine 12 units nightly, the diabetes nurse adjusts the dose.\n",
+    "Discharge Instructions:\nAvoid heavy lifting for a 6-week period after surgery.\n",
+    "Plan:\nComplete a 7-day course of antibiotics as advised by the GP.\n",
+    "Plan:\nAlendronic acid once weekly, as advised by the endocrinology team.\n",
+    "Plan:\nBP 120/52, cardiology happy.\n",
+    "Instructions:\nYour GP practice is open Mon 08:00 to Fri 18:00.\n",
+    "Instructions:\nThe nurse will teach you to inject insulin before you leave today.\n",
 ])
 def test_what_was_done_declined_or_conditional_is_no_appointment(summary):
     assert plan_of(summary).follow_up == ()
+
+
+@pytest.mark.parametrize("line", ["Call 999 for chest pain in the next 24 hours.",
+                                  "Any bleeding within 24 hours: go to A&E."])
+def test_a_time_in_a_warning_under_the_follow_up_does_not_make_it_a_visit(line):
+    plan = plan_of(f"Follow-up:\n{line}\n")
+    assert texts(plan.warning_signs) == [line] and plan.follow_up == ()
 
 
 @pytest.mark.parametrize("line", [

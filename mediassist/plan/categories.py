@@ -15,6 +15,7 @@ from mediassist.index.embedder import known_words
 
 from .appointments import WHEN, WHO_WORD
 from .dosing import find_dose
+from .drugs import vocabulary
 
 WARNING = re.compile(
     r"\bemergency\s+(?:room|department|services|number|care|unit)\b|\b(?:call|dial|phone)\s+(?:9-?1-?1|999|112)\b"
@@ -103,9 +104,11 @@ SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]
 # "No follow-up required", "hospital follow-up not arranged", "declined follow-up": there is no appointment
 # (not_an_appointment reads it so only when the line names no one to see and no time).
 NO_FOLLOW_UP = re.compile(r"\b(?:no|not|declined|without)\b[^.;]{0,30}\b(?:follow[\s-]*up|f/u|appointments?|review|"
-                          r"referrals?)\b"
-                          r"|\b(?:follow[\s-]*up|f/u|referrals?)\b[^.;]{0,25}\b"
-                          r"(?:not (?:required|needed|arranged|necessary)|none|declined)\b", re.IGNORECASE)
+                          r"referrals?)\b", re.IGNORECASE)
+# ... and said of the follow-up itself ("Cardiology follow-up not required", "dietitian referral declined"): none,
+# even with a name in it.
+FOLLOW_UP_DECLINED = re.compile(r"\b(?:follow[\s-]*up|f/u|referrals?)\b[^.;]{0,25}\b"
+                                r"(?:not (?:required|needed|arranged|necessary)|none|declined)\b", re.IGNORECASE)
 NONE_ITEM = re.compile(
     r"^(?:none|nil|n/?a|not applicable|nil relevant|none (?:given|required|arranged|planned)|not required|"
     r"no|nothing)\.?$|^(?:\w+\s+){0,3}no\s+(?:\w+\s+){0,2}(?:requested|required|arranged|planned|needed)\.?$",
@@ -140,7 +143,9 @@ def _hits(text: str) -> dict[str, int]:
 
 def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | None:
     # "Return to ED in 2 days for a wound check": a visit with a time and no condition is planned, not a warning
-    planned = bool(WHEN.search(text)) and not (_TRIGGERED.search(text) or _AS_NEEDED.search(text))
+    # ("Call 999 for chest pain in the next 24 hours" names a time but no visit)
+    planned = bool(WHEN.search(text) and _VISIT.search(text)) and not (_TRIGGERED.search(text) or
+                                                                       _AS_NEEDED.search(text))
     if hits["warning_signs"] and not (hits["follow_up"] and has_who) and not planned:
         return "warning_signs"
     if hits["tests"] and not has_who:
@@ -155,10 +160,10 @@ def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | No
 
 def _in_instructions(text: str, hits: dict[str, int], has_who: bool) -> str | None:
     """Free text (instructions): the most specific category with a match."""
+    if arranged_visit(text):   # never conditional: "ED review clinic tomorrow 08:30" is a visit, not a warning
+        return "follow_up"
     if hits["warning_signs"]:
         return "warning_signs"
-    if arranged_visit(text):
-        return "follow_up"
     when = WHEN.search(text)
     if hits["follow_up"] or (_CLINIC.search(text) and when):
         if has_who or when or not hits["tests"]:
@@ -229,7 +234,10 @@ SEEK_CARE_IF = re.compile(
     rf"{_SEEK_CARE}{_SENTENCE}{{0,80}}?(?:{_TRIGGER})"
     r"|\bRT(?:ER|ED|A&E)\b|\bSOS\b[^.;]{0,20}\b(?:casualty|emergency|hospital|ER|ED|A&E)\b"
     r"|\bwhen to (?:return|call|seek|come back|go)\b|\breturn precautions\b|(?<!no )\bred flags?\b"
-    r"|\bdanger signs?\b|\bwarning signs?\b",
+    r"|\bdanger signs?\b|\bwarning signs?\b"
+    # UK and Indian "Review SOS if fever persists"; "signs of infection to report"
+    r"|\breview\s+(?:sos|if|in case|immediately|urgently)\b|\bsos\s+review\b"
+    r"|\bsigns?\s+(?:of\s+[\w ]{1,30}?\s+)?to\s+(?:report|watch\s+for|look\s+out\s+for)\b",
     re.IGNORECASE)
 # "Return for numbness, loss of bladder control or weakness": a list of what should bring the patient back. Not
 # when a time comes before the "for": "return to clinic in 1 week for cast check or removal" is a visit.
@@ -281,11 +289,22 @@ def arranged_visit(text: str) -> bool:
     act of contacting the patient ("Community matron to review within 1 week", "Hospice nurse home visit
     tomorrow", "Outpatient OT at Mercy Rehab, they will call to schedule"). Not when it is conditional, past,
     declined or a medicine's line."""
-    if not WHO_WORD.search(text) or _TRIGGERED.search(text) or _AS_NEEDED.search(text) or _PAST.search(text):
+    carers = {match.lower() for match in WHO_WORD.findall(text)} - _NOT_A_CARER
+    if not carers or not (_VISIT.search(text) or _CONTACT_ACT.search(text)) or _TRIGGERED.search(text) \
+            or _AS_NEEDED.search(text):
         return False
-    if NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text) or _DONE.search(text) or find_dose(text):
+    if _PAST.search(text) or _DONE.search(text) or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text):
         return False
+    if find_dose(text) or vocabulary().mentions(text):
+        return False   # a medicine's line, whoever advised it
     return bool(WHEN.search(text) or _CONTACT_ACT.search(text))
+
+
+# Words of WHO_WORD that name a treatment or a place rather than someone the patient will see.
+_NOT_A_CARER = frozenset({"surgery", "rehab", "rehabilitation", "therapy", "therapies", "physiotherapy", "physio",
+                          "program", "programme", "referral"})
+_VISIT = re.compile(r"\b(?:visits?|review\w*|rvw|appointments?|appt|check|recheck|clinic|OPD|see|seen|"
+                    r"follow[\s-]*up|f/u|assessment|evaluation|session|intake|scheduled|booked)\b", re.IGNORECASE)
 
 
 _NOT_REQUIRED = re.compile(r"\b(?:not (?:required|needed|necessary|arranged)|declined|none)\b", re.IGNORECASE)
@@ -300,7 +319,7 @@ def not_an_appointment(text: str) -> bool:
     has_who, when = WHO_WORD.search(text), WHEN.search(text)
     as_needed = _AS_NEEDED.search(text)
     label = len(text.split()) <= 3 and not when and not has_who
-    none = NO_FOLLOW_UP.search(text) and not when
+    none = (NO_FOLLOW_UP.search(text) and not (has_who or when)) or (FOLLOW_UP_DECLINED.search(text) and not when)
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
     return bool(none or (as_needed and not (has_who or when)) or label or warning)
 
