@@ -479,6 +479,9 @@ def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appoi
     ("Follow-up:\nSee Dr Lee at the hand clinic - please do not miss this appointment.\n",
      "See Dr Lee at the hand clinic - please do not miss this appointment."),
     ("Plan:\nHand clinic in 6 weeks, sooner if needed.\n", "Hand clinic in 6 weeks, sooner if needed."),
+    ("GP actions:\nPlease could the practice see him in 2 weeks to recheck his potassium.\n",
+     "Please could the practice see him in 2 weeks to recheck his potassium."),
+    ("GP actions:\nPlease arrange a foot check with podiatry.\n", "Please arrange a foot check with podiatry."),
 ])
 def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointment):
     """Someone who cares for the patient and a time, or their promise to make contact: an appointment, whatever

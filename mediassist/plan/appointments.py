@@ -15,16 +15,16 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 _TIME = r"(?:,?\s*(?:at|@)\s*\d{1,2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?|AM|PM)?|\s+\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|AM|PM)?)"
 _DATE = (rf"(?:(?:{_WEEKDAY}),?\s+(?:the\s+)?)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
          rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
-         rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-[A-Z][a-z]{{2}}-\d{{4}})")
+         rf"|(?<!\d)\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?(?![\d/])|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-[A-Z][a-z]{{2}}-\d{{4}})")
 _RELATIVE = (r"(?:in|within|after)\s+(?:about\s+|approximately\s+|roughly\s+|the\s+next\s+|another\s+)?"
              r"(?:\d+(?:\s*(?:-|–|to)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
              r"a|an|a few|several|1-2|one to two|two to three)\s+(?:(?:working|business|calendar)\s+)?"
              r"(?:days?|weeks?|months?|years?|hours?|hrs?)"
              r"(?:\s+and\s+a\s+half)?(?:['’]s?\s+time)?")
-# UK and Indian shorthand and schedules: "4/52" (weeks), "day 3", "a 6-week check", "twice weekly", "Mon 09:00".
-_SHORTHAND = (r"\b\d{1,2}/52\b|\bday\s+\d{1,2}\b|\b\d{1,2}[- ](?:day|week|month)\b(?!s)"
-              r"|\b(?:once|twice|three times|\d+\s*x)\s*(?:a\s+|per\s+|/\s*)?(?:week|weekly|month)\b"
-              r"|\b(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b\.?\s+\d{1,2}[:.]\d{2}\b")
+# UK and Indian shorthand: "4/52" (weeks), "day 3", "a 6-week postnatal check", "Mon 09:00".
+_SHORTHAND = (r"\b\d{1,2}/52\b|\bday\s+\d{1,2}\b"
+              r"|\b\d{1,2}[- ](?:day|week|month)\s+(?:\w+\s+)?(?:check|review|visit|appointment|follow[\s-]*up)\b"
+              r"|\b(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b\.?\s+\d{1,2}:\d{2}\b")
 WHEN = re.compile(
     rf"(?:(?:starting|from|beginning|on|next)\s+)?{_DATE}{_TIME}?"
     rf"|(?:on\s+)?{_WEEKDAY}{_TIME}?"

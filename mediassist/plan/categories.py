@@ -290,16 +290,19 @@ def arranged_visit(text: str) -> bool:
     tomorrow", "Outpatient OT at Mercy Rehab, they will call to schedule"). Not when it is conditional, past,
     declined or a medicine's line."""
     carers = {match.lower() for match in WHO_WORD.findall(text)} - _NOT_A_CARER
-    if not carers or not (_VISIT.search(text) or _CONTACT_ACT.search(text)) or _TRIGGERED.search(text) \
-            or _AS_NEEDED.search(text):
+    if not (carers or _REQUEST.search(text)) or not (_VISIT.search(text) or _CONTACT_ACT.search(text)) \
+            or _TRIGGERED.search(text) or _AS_NEEDED.search(text):
         return False
     if _PAST.search(text) or _DONE.search(text) or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text):
         return False
     if find_dose(text) or vocabulary().mentions(text):
         return False   # a medicine's line, whoever advised it
-    return bool(WHEN.search(text) or _CONTACT_ACT.search(text))
+    return bool(WHEN.search(text) or _CONTACT_ACT.search(text) or _ARRANGE.search(text))
 
 
+# A letter's request to the GP who reads it: "Please could the practice see her in 1-2 weeks".
+_REQUEST = re.compile(r"^\W*(?:please|kindly|(?:we|i) would be grateful if|could you)\b", re.IGNORECASE)
+_ARRANGE = re.compile(r"\b(?:please|kindly)\s+(?:\w+\s+)?(?:arrange|book)\b", re.IGNORECASE)
 # Words of WHO_WORD that name a treatment or a place rather than someone the patient will see.
 _NOT_A_CARER = frozenset({"surgery", "rehab", "rehabilitation", "therapy", "therapies", "physiotherapy", "physio",
                           "program", "programme", "referral"})
