@@ -46,12 +46,19 @@ def traced_transformer(model_path: str, dtype: str):
     import torch
     model = load_embedder(model_path, dtype)
     example = model.tokenizer(["warm-up", "a second and longer warm-up text"], padding=True, return_tensors="pt")
+    inputs = tuple(example[name] for name in TRACED_INPUTS)
     try:
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")   # the tracer's notes on shape checks that are constant for an encoder
-            return torch.jit.trace(model[0].auto_model, tuple(example[name] for name in TRACED_INPUTS), strict=False)
+            traced = torch.jit.trace(model[0].auto_model, inputs, strict=False)
+            for _ in range(GRAPH_WARM_UP_RUNS):   # TorchScript optimises the graph over its first runs
+                traced(*inputs)
+            return traced
     except Exception:   # an architecture the tracer does not follow: stay with the eager model
         return None
+
+
+GRAPH_WARM_UP_RUNS = 4
 
 
 TRACED_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
