@@ -178,6 +178,12 @@ def test_a_negation_stays_with_its_verb_and_home_injections_stay_on_the_list(sum
      "clopidogrel", False),
     ("HOSPITAL COURSE:\nIV vancomycin was given for two days; discharged home in good condition.\n", "vancomycin",
      False),
+    ("DISCHARGE INSTRUCTIONS:\nAmiodarone was held for bradycardia; please don't resume it.\n", "amiodarone", False),
+    ("DISCHARGE INSTRUCTIONS:\nAvoid ibuprofen, continued use may harm the kidneys.\n", "ibuprofen", False),
+    ("HOSPITAL COURSE:\nHome amlodipine was continued.\n", "amlodipine", True),
+    ("HOSPITAL COURSE:\nIV labetalol given in ED; discharged on the new medications.\n", "labetalol", False),
+    ("HOSPITAL COURSE:\nHeparin was stopped and warfarin started; restarted it at discharge.\n", "heparin", False),
+    ("DISCHARGE INSTRUCTIONS:\nHold warfarin for 2 days, then resume at the same dose.\n", "warfarin", False),
 ])
 def test_a_clause_that_names_no_drug_speaks_of_the_drug_before_it(summary, drug, to_take):
     """ "... held, and resumed at discharge": the last word on a drug stands, even when the clause that says it

@@ -64,7 +64,7 @@ IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:take|use|apply|give|continue|resu
 # A clause ends where the sentence turns from one drug to the next: "IV furosemide, transitioned to torsemide at
 # discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid".
 TURN = (r"(?:then|now|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|instead|"
-        r"discharged|sent home|will|advised|start\w*|continu\w*|resum\w*|restart\w*|hold|stop|discontinue)\b")
+        r"discharged|sent home|will|advised|start\w*|continue|resume|hold|stop|discontinue)\b")
 # Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
 # resumed"), a preposition and its noun ("admit him for | continued Toradol"), and once per run of spaces.
 _KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "for", "with", "of", "dont")
@@ -72,7 +72,8 @@ _NOT_AFTER = "".join(rf"(?<!\b{word})" for word in _KEPT_WITH_WHAT_FOLLOWS) + r"
 _NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS)   # "Tab. Pan-D" is one clause
 # "Stop clopidogrel before surgery, do not stop aspirin": a negation after a comma opens a clause of its own.
 CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
-                    rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)", _I)
+                    rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)"
+                    r"|\s+and\s+(?=(?:resumed|restarted|continued)\b)", _I)   # "held, and | resumed at discharge"
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
@@ -103,6 +104,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
     found: list[ProseMedicine] = []
     offset = 0
     named: list[ProseMedicine] = []   # the drugs of the last clause that named any, whatever it said of them
+    since_named = ""
     for clause in CLAUSE.split(text):
         start = text.find(clause, offset)
         offset = start + len(clause)
@@ -112,22 +114,37 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
             named = [ProseMedicine(Mention(m.start + start, m.end + start, m.text, m.generic), status or "", clause)
                      for m in mentions]
             found += [medicine for medicine in named if status]
-        elif status and named and REFERS_BACK.search(clause) and not ON_A_CONDITION.search(clause):
-            earlier = {medicine.mention for medicine in named}
+            since_named = ""
+            continue
+        since_named += " " + clause   # "hold it for 2 days, | then | resume": the "then" is said on the way
+        if status and named and _points_back(clause, since_named):
+            meant = named[-1:] if ONE_THING.search(clause) else named   # "it": the last drug named
+            earlier = {medicine.mention for medicine in meant}
             found = [medicine for medicine in found if medicine.mention not in earlier]   # the later word stands
-            found += [ProseMedicine(medicine.mention, status, medicine.clause, clause) for medicine in named]
+            found += [ProseMedicine(medicine.mention, status, medicine.clause, clause) for medicine in meant]
     return found
+
+
+def _points_back(clause: str, since_named: str) -> bool:
+    """A clause about the drug(s) just named, said plainly: not denied, not on a condition, not later on (in it or
+    in the words since the drugs were named)."""
+    return bool(REFERS_BACK.search(clause)) and not (ON_A_CONDITION.search(since_named) or
+                                                     DENIED.search(since_named))
 
 
 # A clause that names no drug and takes up the drugs of the clause before: "His metformin was held and | resumed
 # at discharge", "uptitrated to 22 units nightly and she was | discharged on this dose", "but restarted it".
 REFERS_BACK = re.compile(
-    r"^\W*(?:and\s+|but\s+|then\s+)?(?:(?:was|were|is|are|has been|have been)\s+)?"
+    r"^\W*(?:and\s+|but\s+)?(?:(?:was|were|is|are|has been|have been)\s+)?"
     r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
-    r"|\b(?:on|with|at)\s+(?:this|that|these|those|the same|the new|the usual)\s+(?:dose|doses|regimen|medications?)\b"
+    r"(?=\s+(?:at|on|upon|before|from|in|during|throughout|with|for)\b|\s*[.;,]|\s*$)"   # not "continued use"
+    r"|\b(?:on|at)\s+(?:this|that|the same)\s+doses?\b"
     r"|\b(?:restart\w*|resum\w*|continu\w*|stop\w*|discontinu\w*|hold|held|withh\w*)\s+(?:it|them)\b", _I)
-# "... and should be resumed only when the surgical team agrees": not yet.
-ON_A_CONDITION = re.compile(r"\b(?:only|if|once|when|unless|until|after)\b", _I)
+ONE_THING = re.compile(r"\b(?:it|this dose|that dose|the same dose)\b", _I)
+# "... should be resumed only when the surgical team agrees", "hold for 2 days, then restart it": not yet.
+ON_A_CONDITION = re.compile(r"\b(?:only|if|once|when|unless|until|after|then|afterwards|later|tomorrow|next|"
+                            r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", _I)
+DENIED = re.compile(r"\b(?:not|no|never|don'?t|dont|shouldn'?t|avoid)\b", _I)
 
 
 # Between two drugs of a list: ", ", " and ", "; ", " or ", "/". Anything else ("Latanoprost 50 micrograms/ml eye
