@@ -334,6 +334,10 @@ def test_run_together_headings_and_sub_labels():
     ("Community follow-up:\nDistrict nurse on Monday.\nPost-natal plan:\nRest.",
      ["Follow-up", "Discharge Instructions"]),
     ("Discharge summary\nName: Test\nKey interventions:\nChest drain.", ["Overview", "Procedures"]),
+    # ... only in a label, and not words that deny it or move it before this discharge
+    ("DISCHARGE INSTRUCTIONS:\nResume home medications\nNo driving\n", ["Discharge Instructions"]),
+    ("PAST MEDICAL HISTORY:\nAF\nPrevious discharge medications:\nWarfarin 5 mg daily\n", ["Past Medical History"]),
+    ("Declined follow-up:\nPhysiotherapy on Monday.\nPossible complications:\nBleeding.", ["Overview"]),
 ])
 def test_heading_detection(text, expected):
     assert names(text) == expected

@@ -45,21 +45,24 @@ def _heading_index() -> dict[str, str]:
 _HEADING_INDEX = _heading_index()
 
 
-def canonical_section_name(label: str, fuzzy: bool = True) -> str | None:
+def canonical_section_name(label: str, fuzzy: bool = True, labelled: bool = False) -> str | None:
     """The CANONICAL_SECTION_NAMES entry a heading such as 'MEDICATIONS ON DISCHARGE' stands for, or None. A word
     misspelt by a letter or two ("Medicaitons", "Follwo") is read as the heading word it is closest to."""
     key = _normalise_label(label)
     if not key or len(key) > 80:
         return None
-    return _known_heading(key) or (_known_heading(_spelling_fixed(key)) if fuzzy else None)
+    return _known_heading(key, labelled) or (_known_heading(_spelling_fixed(key), labelled) if fuzzy else None)
 
 
-def _known_heading(key: str) -> str | None:
-    """A heading of the table, with qualifiers after it ("Follow-up arranged") or, failing that, words that
-    narrow it before it: English puts the head of a heading last ("Post-operative instructions",
-    "Community follow-up", "Postnatal plan")."""
+def _known_heading(key: str, labelled: bool = False) -> str | None:
+    """A heading of the table, with qualifiers after it ("Follow-up arranged") or, in a label (a colon after it,
+    or capitals), words that narrow it before it: English puts the head of a heading last ("Post-operative
+    instructions:", "Community follow-up:", "Postnatal plan:"). Not words that deny it or move it before this
+    discharge ("Declined follow-up:", "Previous discharge medications:"): those stay unknown labels."""
     words = key.split()
-    for start in range(min(len(words), 1 + MAX_MODIFIER_WORDS)):
+    for start in range(min(len(words), 1 + (MAX_MODIFIER_WORDS if labelled else 0))):
+        if start and words[start - 1] in _NOT_NARROWING:
+            break
         if start and (words[start] in _TITLE_WORDS or _glued_heading(words[start - 1])):
             break   # "Discharge summary", "Clinic letter": the document's own title, not one of its sections;
                     # "DISPOSITIONDISCHARGE INSTRUCTIONS": two headings whose line break was lost
@@ -77,6 +80,7 @@ def _glued_heading(word: str) -> bool:
     return word not in known_words() and any(word.startswith(known) or word.endswith(known)
                                              for known in _LONG_HEADING_WORDS if word != known)
 _TITLE_WORDS = frozenset({"summary", "note", "report", "letter", "record"})
+_NOT_NARROWING = frozenset(_VOCABULARY["modifiers"]["not_narrowing"])
 
 
 def _with_qualifiers(words: list[str]) -> str | None:
@@ -156,10 +160,10 @@ def _line_headings(text: str) -> list[_Heading]:
             headings.append(_Heading(content_start, line.end(), canonical_section_name(whole), whole))
             continue
         labelled = _LINE_LABEL.match(rest)
-        if labelled and _looks_like_heading(labelled.group("label")):
+        if labelled and _looks_like_heading(labelled.group("label"), labelled=True):
             label = labelled.group("label").strip()
             end = content_start + markup + labelled.end()
-            headings.append(_Heading(content_start, end, canonical_section_name(label), label))
+            headings.append(_Heading(content_start, end, canonical_section_name(label, labelled=True), label))
     return headings
 
 
@@ -172,11 +176,11 @@ def _without_trailing_markup(text: str) -> str:
     return text
 
 
-def _looks_like_heading(label: str) -> bool:
+def _looks_like_heading(label: str, labelled: bool = False) -> bool:
     label = label.strip()
     if not label or not label[0].isupper() or label.endswith((".", ",", ";")):
         return False   # a wrapped sentence such as "Activity." is not a heading
-    return canonical_section_name(label) is not None
+    return canonical_section_name(label, labelled=labelled) is not None
 
 
 # An ALL-CAPS label ending in ":" (or running straight into a numbered list: "DIAGNOSES1."),
@@ -195,7 +199,7 @@ def _caps_headings(text: str) -> list[_Heading]:
 
 def _split_caps_label(label: str, start: int, end: int) -> list[_Heading]:
     """Known heading(s) inside one ALL-CAPS run; unknown labels (HEENT:, VITAL SIGNS:) give none."""
-    name = canonical_section_name(label)
+    name = canonical_section_name(label, labelled=True)
     if name:
         return [_Heading(start, end, name, label)]
     for gap in re.finditer(r"[ \t]+", label):   # "ABCD DISCHARGE MEDICATIONS": drop leading words
