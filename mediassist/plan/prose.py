@@ -138,7 +138,7 @@ REFERS_BACK = re.compile(
     r"^\W*(?:and\s+|but\s+)?(?:(?:was|were|is|are|has been|have been)\s+)?"
     r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased|started)\b"
     r"(?=\s+(?:at|on|upon|before|from|in|during|throughout|with|for)\b|\s*[.;,]|\s*$)"   # not "continued use"
-    r"|^\W*(?:will|should)\s+(?:\w+\s+)?(?:take|continue|complete|finish)\b"   # "a taper which she | will complete"
+    r"|^\W*(?:will|should|to)\s+(?:\w+\s+)?(?:take|continue|complete|finish)\b"   # "a taper which she | will complete"
     r"|\b(?:on|at)\s+(?:this|that|the same)\s+doses?\b"
     r"|\b(?:restart\w*|resum\w*|continu\w*|stop\w*|discontinu\w*|hold|held|withh\w*)\s+(?:it|them)\b", _I)
 ONE_THING = re.compile(r"\b(?:it|this dose|that dose|the same dose)\b", _I)
