@@ -482,6 +482,9 @@ def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appoi
     ("GP actions:\nPlease could the practice see him in 2 weeks to recheck his potassium.\n",
      "Please could the practice see him in 2 weeks to recheck his potassium."),
     ("GP actions:\nPlease arrange a foot check with podiatry.\n", "Please arrange a foot check with podiatry."),
+    ("Disposition:\nPractice nurse for removal of sutures in 10 days.\n",
+     "Practice nurse for removal of sutures in 10 days."),
+    ("Follow-up:\nDischarged home, follow up with Dr. Ray.\n", "Discharged home, follow up with Dr. Ray."),
 ])
 def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointment):
     """Someone who cares for the patient and a time, or their promise to make contact: an appointment, whatever
@@ -515,7 +518,8 @@ def test_a_time_in_a_warning_under_the_follow_up_does_not_make_it_a_visit(line):
 
 @pytest.mark.parametrize("line", [
     "No hospital follow-up required.", "Follow up as needed.", "Patient declined a follow-up appointment.",
-    "Consultant: Dr. V. Rao, MD, DM",
+    "Consultant: Dr. V. Rao, MD, DM", "Seen by the diabetes team during this admission.",
+    "Discharged to the care of her GP.", "Directly observed therapy not required.",
 ])
 def test_a_line_that_names_no_appointment_is_no_follow_up_row(line):
     assert plan_of(f"Follow-up:\n{line}\n").follow_up == ()

@@ -66,7 +66,7 @@ WHO_WORD = re.compile(
     r"haematology|urology|endocrinology|ophthalmology|orthopa?edics|gastroenterology|pulmonology|nephrology|"
     r"dermatology|psychiatry|primary care|surgery|midwi(?:fe|ves)|matron|health visitor|hospice|podiatr\w*|"
     r"p(?:a)?ediatrician|therapies|counsel(?:l)?ors?|dietitian|dietician|social worker|care coordinator|"
-    r"(?:GP|general) practice)\b")
+    r"(?:GP|general) practice|cent(?:er|re))\b")
 
 
 def read_appointment(text: str) -> tuple[str | None, str | None, str | None]:

@@ -306,7 +306,7 @@ _ARRANGE = re.compile(r"\b(?:please|kindly)\s+(?:\w+\s+)?(?:arrange|book)\b", re
 # Words of WHO_WORD that name a treatment or a place rather than someone the patient will see.
 _NOT_A_CARER = frozenset({"surgery", "rehab", "rehabilitation", "therapy", "therapies", "physiotherapy", "physio",
                           "program", "programme", "referral"})
-_VISIT = re.compile(r"\b(?:visits?|review\w*|rvw|appointments?|appt|check|recheck|clinic|OPD|see|seen|"
+_VISIT = re.compile(r"\b(?:visits?|review\w*|rvw|appointments?|appt|check|recheck|clinic|OPD|see|seen|removal|"
                     r"follow[\s-]*up|f/u|assessment|evaluation|session|intake|scheduled|booked)\b", re.IGNORECASE)
 
 
@@ -324,7 +324,14 @@ def not_an_appointment(text: str) -> bool:
     label = len(text.split()) <= 3 and not when and not has_who
     none = (NO_FOLLOW_UP.search(text) and not (has_who or when)) or (FOLLOW_UP_DECLINED.search(text) and not when)
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
-    return bool(none or (as_needed and not (has_who or when)) or label or warning)
+    # what was done, where the patient was discharged to, what is not needed: "Seen by endocrinology during this
+    # admission", "Discharged to the care of the GP", "Directly observed therapy not required"
+    no_visit = not when and (_DONE.search(text) or _DISCHARGED_TO.search(text) or _ENDS_NOT_NEEDED.search(text))
+    return bool(none or (as_needed and not (has_who or when)) or label or warning or no_visit)
+
+
+_DISCHARGED_TO = re.compile(r"\bdischarged\s+(?:back\s+)?(?:home\s+)?(?:in(?:to)?|to)\s+(?!follow)", re.IGNORECASE)
+_ENDS_NOT_NEEDED = re.compile(r"\bnot (?:required|needed|necessary|indicated)\W*$", re.IGNORECASE)
 
 
 def planned_follow_up(text: str) -> bool:
