@@ -36,8 +36,6 @@ HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*
 # "Not prescribed at discharge", "no prescriptions were given", "you do not need at home": not to take.
 NOT_PRESCRIBED = re.compile(r"\b(?:not (?:prescribed|needed|required|continued)|no (?:prescriptions?|scripts?|rx)\b|"
                             r"(?:do|does|will) not need|don'?t need)", _I)
-# "Olanzapine was used PRN on the unit; not prescribed at discharge": in a medication list, not to take.
-NOT_SENT_HOME = re.compile(r"\bnot (?:prescribed|continued|given|sent home)\b(?! (?:until|unless|if)\b)", _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
     r"\b(?:in the (?:er|ed|emergency)|while (?:in|inpatient|admitted)|(?:will|we|to) admit|"
@@ -119,10 +117,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
             since_named = ""
             continue
         since_named += " " + clause   # "hold it for 2 days, | then | resume": the "then" is said on the way
-        if named and NOT_SENT_HOME.search(clause):   # "used PRN on the unit; | not prescribed at discharge"
-            earlier = {medicine.mention for medicine in named}
-            found = [medicine for medicine in found if medicine.mention not in earlier]
-        elif status and named and _points_back(clause, since_named):
+        if status and named and _points_back(clause, since_named):
             meant = named[-1:] if ONE_THING.search(clause) else named   # "it": the last drug named
             earlier = {medicine.mention for medicine in meant}
             found = [medicine for medicine in found if medicine.mention not in earlier]   # the later word stands
@@ -230,8 +225,6 @@ def given_in_hospital_only(text: str, section: str) -> bool:
     """A medication line that says the drug was given in hospital (or its course is over) and nothing about
     taking it after discharge: "Cefazolin 1 g IV x 5 doses post-op", "IV vancomycin (course completed)". In a
     discharge list the route alone is not enough (a patient may go home on IV antibiotics)."""
-    if NOT_SENT_HOME.search(text):
-        return True
     if DISCHARGE.search(text) or STOPPED.search(text):
         return False
     given = IN_HOSPITAL.search(text) or (GIVEN.search(text) and not _prescription_form(text))
