@@ -492,6 +492,15 @@ def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointm
     assert appointment in texts(plan_of(summary).follow_up)
 
 
+@pytest.mark.parametrize("line", [
+    "Seen by physiotherapy, to be reviewed by outpatient physio", "Dressing changes to be done by the district nurse",
+    "Fracture clinic appointment - hospital transport not needed",
+    "Discharged back to GP - please review blood pressure",
+])
+def test_a_row_with_a_visit_still_to_come_stays_an_appointment(line):
+    assert texts(plan_of(f"Follow-up:\n{line}\n").follow_up) == [line]
+
+
 @pytest.mark.parametrize("summary", [
     "Plan:\nSeen by the diabetes team on day 3 of the admission.\n",
     "Plan:\nHip replacement performed on 02/05/2031 by the orthopaedic team.\n",

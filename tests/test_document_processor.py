@@ -338,6 +338,7 @@ def test_run_together_headings_and_sub_labels():
     ("DISCHARGE INSTRUCTIONS:\nResume home medications\nNo driving\n", ["Discharge Instructions"]),
     ("PAST MEDICAL HISTORY:\nAF\nPrevious discharge medications:\nWarfarin 5 mg daily\n", ["Past Medical History"]),
     ("Declined follow-up:\nPhysiotherapy on Monday.\nPossible complications:\nBleeding.", ["Overview"]),
+    ("HOSPITAL COURSE:\nStable.\nWard medications:\nMeropenem 1 g TDS\n", ["Hospital Course"]),
 ])
 def test_heading_detection(text, expected):
     assert names(text) == expected

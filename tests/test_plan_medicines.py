@@ -187,6 +187,10 @@ def test_a_negation_stays_with_its_verb_and_home_injections_stay_on_the_list(sum
     ("HOSPITAL COURSE:\nPlaced on a prednisone taper which she will complete at home.\n", "prednisone", True),
     ("HOSPITAL COURSE:\nShe was given IV Zosyn which she will not continue at home.\n", "zosyn", False),
     ("HOSPITAL COURSE:\nA heparin drip was started and she was discharged home.\n", "heparin", False),
+    ("DISCHARGE INSTRUCTIONS:\nStop warfarin, will continue to monitor INR at clinic.\n", "warfarin", False),
+    ("PLAN:\nIV heparin started.\n", "heparin", False),
+    ("DISCHARGE MEDICATIONS:\nSalbutamol inhaler 2 puffs PRN - not prescribed, patient has own supply\n", "salbutamol",
+     True),
 ])
 def test_a_clause_that_names_no_drug_speaks_of_the_drug_before_it(summary, drug, to_take):
     """ "... held, and resumed at discharge": the last word on a drug stands, even when the clause that says it

@@ -324,12 +324,23 @@ def not_an_appointment(text: str) -> bool:
     label = len(text.split()) <= 3 and not when and not has_who
     none = (NO_FOLLOW_UP.search(text) and not (has_who or when)) or (FOLLOW_UP_DECLINED.search(text) and not when)
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
-    # what was done, where the patient was discharged to, what is not needed: "Seen by endocrinology during this
-    # admission", "Discharged to the care of the GP", "Directly observed therapy not required"
-    no_visit = not when and (_DONE.search(text) or _DISCHARGED_TO.search(text) or _ENDS_NOT_NEEDED.search(text))
-    return bool(none or (as_needed and not (has_who or when)) or label or warning or no_visit)
+    return bool(none or (as_needed and not (has_who or when)) or label or warning or _no_visit(text, when))
 
 
+def _no_visit(text: str, when: re.Match | None) -> bool:
+    """What was done, where the patient was discharged to, or what is not needed, with nothing still to come:
+    "Seen by endocrinology during this admission", "Discharged to the care of the GP", "Directly observed therapy
+    not required" (but not "Seen by physio, to be reviewed by outpatient physio", "... transport not needed" of a
+    clinic appointment)."""
+    if when or _STILL_TO_COME.search(text):
+        return False
+    if _SEEN_OR_DONE.search(text):
+        return True
+    return bool((_DISCHARGED_TO.search(text) or _ENDS_NOT_NEEDED.search(text)) and not _VISIT.search(text))
+
+
+_SEEN_OR_DONE = re.compile(r"^\W*(?:seen|reviewed|assessed|examined|treated|discussed|admitted)\b", re.IGNORECASE)
+_STILL_TO_COME = re.compile(r"\b(?:to be|will|to (?:visit|see|review|call|arrange|book))\b|\bwho\b", re.IGNORECASE)
 _DISCHARGED_TO = re.compile(r"\bdischarged\s+(?:back\s+)?(?:home\s+)?(?:in(?:to)?|to)\s+(?!follow)", re.IGNORECASE)
 _ENDS_NOT_NEEDED = re.compile(r"\bnot (?:required|needed|necessary|indicated)\W*$", re.IGNORECASE)
 

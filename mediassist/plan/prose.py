@@ -27,7 +27,7 @@ _I = re.IGNORECASE
 HOME = re.compile(
     r"\b(?:prescri\w*|rx|script|discharg\w*(?: \w+){0,3} (?:on|with)|sent (?:\w+ )?(?:home|out) (?:on|with)|"
     r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu(?:e|es|ed|ing)|resum\w*|"
-    r"restart\w*|started|over[- ]the[- ]counter|otc|"
+    r"restart\w*|over[- ]the[- ]counter|otc|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
     r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?)\b", _I)
 STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|do not (?:take|use|restart|resume)|don'?t (?:take|use)|"
@@ -67,7 +67,7 @@ TURN = (r"(?:then|now|transitioned|switched|changed|narrowed|bridged|converted|s
         r"discharged|sent home|will|advised|start\w*|continue|resume|hold|stop|discontinue)\b")
 # Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
 # resumed"), a preposition and its noun ("admit him for | continued Toradol"), and once per run of spaces.
-_KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "will", "should", "for", "with", "of", "dont")
+_KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "for", "with", "of", "dont")
 _NOT_AFTER = "".join(rf"(?<!\b{word})" for word in _KEPT_WITH_WHAT_FOLLOWS) + r"(?<![\s,])(?<!n't)"
 _NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS)   # "Tab. Pan-D" is one clause
 # "Stop clopidogrel before surgery, do not stop aspirin": a negation after a comma opens a clause of its own.
@@ -136,11 +136,14 @@ def _points_back(clause: str, since_named: str) -> bool:
 # at discharge", "uptitrated to 22 units nightly and she was | discharged on this dose", "but restarted it".
 REFERS_BACK = re.compile(
     r"^\W*(?:and\s+|but\s+)?(?:(?:was|were|is|are|has been|have been)\s+)?"
-    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased|started)\b"
+    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
     r"(?=\s+(?:at|on|upon|before|from|in|during|throughout|with|for)\b|\s*[.;,]|\s*$)"   # not "continued use"
-    r"|^\W*(?:will|should|to)\s+(?:\w+\s+)?(?:take|continue|complete|finish)\b"   # "a taper which she | will complete"
+    # "a taper which she | will complete at home": the verb's object is the drug before, not "to monitor"
+    r"|^\W*(?:will|should|to)\s+(?:\w+\s+)?(?:take|continue|complete|finish)\s+(?:it|them|at home|the (?:course|taper|"
+    r"rest|remaining\s+\w+)|for\s+(?:another|a further|\d+)|until)\b"
     r"|\b(?:on|at)\s+(?:this|that|the same)\s+doses?\b"
-    r"|\b(?:restart\w*|resum\w*|continu\w*|stop\w*|discontinu\w*|hold|held|withh\w*)\s+(?:it|them)\b", _I)
+    r"|\b(?:restart\w*|resum\w*|continu\w*|stop\w*|discontinu\w*|hold|held|withh\w*|take|use|give)\s+(?:it|them)\b",
+    _I)
 ONE_THING = re.compile(r"\b(?:it|this dose|that dose|the same dose)\b", _I)
 # "... should be resumed only when the surgical team agrees", "hold for 2 days, then restart it": not yet.
 ON_A_CONDITION = re.compile(r"\b(?:only|if|once|when|unless|until|after|then|afterwards|later|tomorrow|next|"
