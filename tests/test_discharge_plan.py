@@ -496,6 +496,9 @@ def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointm
     "Seen by physiotherapy, to be reviewed by outpatient physio", "Dressing changes to be done by the district nurse",
     "Fracture clinic appointment - hospital transport not needed",
     "Discharged back to GP - please review blood pressure",
+    "Seen by diabetes team, follow up in diabetes clinic.",
+    "Neurology follow-up not arranged yet, clinic will send appointment letter.",
+    "Attend the emergency department tomorrow at 9am for IV antibiotics.",
 ])
 def test_a_row_with_a_visit_still_to_come_stays_an_appointment(line):
     assert texts(plan_of(f"Follow-up:\n{line}\n").follow_up) == [line]

@@ -333,7 +333,8 @@ def test_run_together_headings_and_sub_labels():
     # words before a known heading narrow it; the document's own title is no section
     ("Community follow-up:\nDistrict nurse on Monday.\nPost-natal plan:\nRest.",
      ["Follow-up", "Discharge Instructions"]),
-    ("Discharge summary\nName: Test\nKey interventions:\nChest drain.", ["Overview", "Procedures"]),
+    ("Discharge summary\nName: Test\nStoma care instructions:\nEmpty the bag.", ["Overview", "Discharge Instructions"]),
+    ("Given medications:\nPrednisolone 40 mg\nOngoing treatment:\nTelmisartan", ["Overview"]),   # advice only
     # ... only in a label, and not words that deny it or move it before this discharge
     ("DISCHARGE INSTRUCTIONS:\nResume home medications\nNo driving\n", ["Discharge Instructions"]),
     ("PAST MEDICAL HISTORY:\nAF\nPrevious discharge medications:\nWarfarin 5 mg daily\n", ["Past Medical History"]),

@@ -189,6 +189,8 @@ def test_a_negation_stays_with_its_verb_and_home_injections_stay_on_the_list(sum
     ("HOSPITAL COURSE:\nA heparin drip was started and she was discharged home.\n", "heparin", False),
     ("DISCHARGE INSTRUCTIONS:\nStop warfarin, will continue to monitor INR at clinic.\n", "warfarin", False),
     ("PLAN:\nIV heparin started.\n", "heparin", False),
+    ("DISCHARGE INSTRUCTIONS:\nAspirin was held for the bleed, and resumed in 2 weeks by the GP.\n", "aspirin", False),
+    ("PLAN:\nHeparin infusion was held for the procedure and restarted on the ward.\n", "heparin", False),
     ("DISCHARGE MEDICATIONS:\nSalbutamol inhaler 2 puffs PRN - not prescribed, patient has own supply\n", "salbutamol",
      True),
 ])

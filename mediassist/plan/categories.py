@@ -144,8 +144,8 @@ def _hits(text: str) -> dict[str, int]:
 def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | None:
     # "Return to ED in 2 days for a wound check": a visit with a time and no condition is planned, not a warning
     # ("Call 999 for chest pain in the next 24 hours" names a time but no visit)
-    planned = bool(WHEN.search(text) and _VISIT.search(text)) and not (_TRIGGERED.search(text) or
-                                                                       _AS_NEEDED.search(text))
+    planned = bool(WHEN.search(text) and (_VISIT.search(text) or _ATTEND.search(text))) and not (
+        _TRIGGERED.search(text) or _AS_NEEDED.search(text))
     if hits["warning_signs"] and not (hits["follow_up"] and has_who) and not planned:
         return "warning_signs"
     if hits["tests"] and not has_who:
@@ -236,7 +236,7 @@ SEEK_CARE_IF = re.compile(
     r"|\bwhen to (?:return|call|seek|come back|go)\b|\breturn precautions\b|(?<!no )\bred flags?\b"
     r"|\bdanger signs?\b|\bwarning signs?\b"
     # UK and Indian "Review SOS if fever persists"; "signs of infection to report"
-    r"|\breview\s+(?:sos|if|in case|immediately|urgently)\b|\bsos\s+review\b"
+    r"|\breview\s+(?:sos|in case)\b|\bsos\s+review\b"
     r"|\bsigns?\s+(?:of\s+[\w ]{1,30}?\s+)?to\s+(?:report|watch\s+for|look\s+out\s+for)\b",
     re.IGNORECASE)
 # "Return for numbness, loss of bladder control or weakness": a list of what should bring the patient back. Not
@@ -304,6 +304,7 @@ def arranged_visit(text: str) -> bool:
 _REQUEST = re.compile(r"^\W*(?:please|kindly|(?:we|i) would be grateful if|could you)\b", re.IGNORECASE)
 _ARRANGE = re.compile(r"\b(?:please|kindly)\s+(?:\w+\s+)?(?:arrange|book)\b", re.IGNORECASE)
 # Words of WHO_WORD that name a treatment or a place rather than someone the patient will see.
+_ATTEND = re.compile(r"\b(?:attend|return|come back|go back|report to)\b", re.IGNORECASE)
 _NOT_A_CARER = frozenset({"surgery", "rehab", "rehabilitation", "therapy", "therapies", "physiotherapy", "physio",
                           "program", "programme", "referral"})
 _VISIT = re.compile(r"\b(?:visits?|review\w*|rvw|appointments?|appt|check|recheck|clinic|OPD|see|seen|removal|"
@@ -322,7 +323,8 @@ def not_an_appointment(text: str) -> bool:
     has_who, when = WHO_WORD.search(text), WHEN.search(text)
     as_needed = _AS_NEEDED.search(text)
     label = len(text.split()) <= 3 and not when and not has_who
-    none = (NO_FOLLOW_UP.search(text) and not (has_who or when)) or (FOLLOW_UP_DECLINED.search(text) and not when)
+    none = (NO_FOLLOW_UP.search(text) and not (has_who or when)) or (
+        FOLLOW_UP_DECLINED.search(text) and not (when or _STILL_TO_COME.search(text)))
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
     return bool(none or (as_needed and not (has_who or when)) or label or warning or _no_visit(text, when))
 
@@ -334,8 +336,9 @@ def _no_visit(text: str, when: re.Match | None) -> bool:
     clinic appointment)."""
     if when or _STILL_TO_COME.search(text):
         return False
-    if _SEEN_OR_DONE.search(text):
-        return True
+    seen = _SEEN_OR_DONE.search(text)
+    if seen:   # "Seen by the diabetes team, follow up in diabetes clinic": a visit still named after it
+        return not _VISIT.search(text, seen.end())
     return bool((_DISCHARGED_TO.search(text) or _ENDS_NOT_NEEDED.search(text)) and not _VISIT.search(text))
 
 

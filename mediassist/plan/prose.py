@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .appointments import WHEN
 from .dosing import DURATION, KEEP_TAKING, find_dose, find_frequency
 from .drugs import FORM_ABBREVIATIONS, DrugVocabulary, Mention
 
@@ -114,6 +115,8 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
             named = [ProseMedicine(Mention(m.start + start, m.end + start, m.text, m.generic), status or "", clause)
                      for m in mentions]
             found += [medicine for medicine in named if status]
+            if _given_here(clause):
+                named = []   # "Heparin infusion was held ... and | restarted on the ward": the ward's drug, not home
             since_named = ""
             continue
         since_named += " " + clause   # "hold it for 2 days, | then | resume": the "then" is said on the way
@@ -127,9 +130,13 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
 
 def _points_back(clause: str, since_named: str) -> bool:
     """A clause about the drug(s) just named, said plainly: not denied, not on a condition, not later on (in it or
-    in the words since the drugs were named)."""
+    in the words since the drugs were named: "resumed in 2 weeks by the GP", "resume it on 12/05")."""
     return bool(REFERS_BACK.search(clause)) and not (ON_A_CONDITION.search(since_named) or
-                                                     DENIED.search(since_named))
+                                                     DENIED.search(since_named) or WHEN.search(since_named))
+
+
+def _given_here(clause: str) -> bool:
+    return bool(HOSPITAL_ROUTE.search(clause) or GIVEN.search(clause))
 
 
 # A clause that names no drug and takes up the drugs of the clause before: "His metformin was held and | resumed
@@ -146,7 +153,7 @@ REFERS_BACK = re.compile(
     _I)
 ONE_THING = re.compile(r"\b(?:it|this dose|that dose|the same dose)\b", _I)
 # "... should be resumed only when the surgical team agrees", "hold for 2 days, then restart it": not yet.
-ON_A_CONDITION = re.compile(r"\b(?:only|if|once|when|unless|until|after|then|afterwards|later|tomorrow|next|"
+ON_A_CONDITION = re.compile(r"\b(?:only|if|once|when|unless|until|after|then|afterwards|later|tomorrow|next|clinic|"
                             r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", _I)
 DENIED = re.compile(r"\b(?:not|no|never|don'?t|dont|shouldn'?t|avoid)\b", _I)
 

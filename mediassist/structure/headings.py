@@ -58,7 +58,9 @@ def _known_heading(key: str, labelled: bool = False) -> str | None:
     """A heading of the table, with qualifiers after it ("Follow-up arranged") or, in a label (a colon after it,
     or capitals), words that narrow it before it: English puts the head of a heading last ("Post-operative
     instructions:", "Community follow-up:", "Postnatal plan:"). Not words that deny it or move it before this
-    discharge ("Declined follow-up:", "Previous discharge medications:"): those stay unknown labels."""
+    discharge ("Declined follow-up:", "Previous discharge medications:"): those stay unknown labels. Only the
+    sections of advice are narrowed so: "Given medications:", "Ongoing treatment:" or "Physio assessment:" would
+    move a list between the stay, the medicines and the diagnosis."""
     words = key.split()
     for start in range(min(len(words), 1 + (MAX_MODIFIER_WORDS if labelled else 0))):
         if start and words[start - 1] in _NOT_NARROWING:
@@ -67,9 +69,13 @@ def _known_heading(key: str, labelled: bool = False) -> str | None:
             break   # "Discharge summary", "Clinic letter": the document's own title, not one of its sections;
                     # "DISPOSITIONDISCHARGE INSTRUCTIONS": two headings whose line break was lost
         found = _with_qualifiers(words[start:])
-        if found:
+        if found and (not start or found in NARROWABLE_SECTIONS):
             return found
     return None
+
+
+NARROWABLE_SECTIONS = frozenset({"Discharge Instructions", "Follow-up", "Warning Signs", "Diet", "Activity",
+                                 "Wound Care"})
 
 
 MAX_MODIFIER_WORDS = 2
