@@ -22,6 +22,12 @@ def plan_of(text: str):
     return extract_plan(load_document(text.encode("utf-8"), "summary.txt"))
 
 
+def listed_to_take(summary: str, drug: str) -> bool:
+    """The plan lists a medicine whose name contains drug, with a status other than stopped or held."""
+    taken = {name.lower() for name, status in names(plan_of(summary)).items() if status not in ("stopped", "held")}
+    return any(drug in name for name in taken)
+
+
 def names(plan) -> dict[str, str | None]:
     return {m.name: m.status for m in plan.medications if not m.as_written}
 
@@ -121,9 +127,8 @@ def test_an_instruction_to_the_patient_counts_under_a_treatment_heading():
      "cefalexin", "nitrofurantoin"),
 ])
 def test_a_sentence_that_turns_from_one_drug_to_the_next_gives_each_its_own_status(summary, home, not_home):
-    taken = {name.lower() for name, status in names(plan_of(summary)).items() if status not in ("stopped", "held")}
-    assert any(home in name for name in taken)
-    assert not any(not_home in name for name in taken)
+    assert listed_to_take(summary, home)
+    assert not listed_to_take(summary, not_home)
 
 
 def test_a_line_in_prescription_form_under_discharge_advice_is_a_medicine_to_take():
@@ -137,8 +142,7 @@ def test_a_line_in_prescription_form_under_discharge_advice_is_a_medicine_to_tak
     ("MEDICATION CHANGES:\nLisinopril withheld because of the kidney injury.\n", "lisinopril"),
 ])
 def test_what_was_taken_before_not_prescribed_or_withheld_is_not_a_medicine_to_take(summary, drug):
-    taken = {name.lower() for name, status in names(plan_of(summary)).items() if status not in ("stopped", "held")}
-    assert not any(drug in name for name in taken)
+    assert not listed_to_take(summary, drug)
 
 
 @pytest.mark.parametrize("line, drug", [
@@ -163,8 +167,7 @@ def test_indian_and_uk_prescription_shorthand_is_a_medicine_to_take(line, drug):
      "furosemide", True),
 ])
 def test_a_negation_stays_with_its_verb_and_home_injections_stay_on_the_list(summary, drug, to_take):
-    taken = {name.lower() for name, status in names(plan_of(summary)).items() if status not in ("stopped", "held")}
-    assert any(drug in name for name in taken) == to_take
+    assert listed_to_take(summary, drug) == to_take
 
 
 @pytest.mark.parametrize("summary, drug, to_take", [
@@ -197,8 +200,7 @@ def test_a_negation_stays_with_its_verb_and_home_injections_stay_on_the_list(sum
 def test_a_clause_that_names_no_drug_speaks_of_the_drug_before_it(summary, drug, to_take):
     """ "... held, and resumed at discharge": the last word on a drug stands, even when the clause that says it
     only points back; a condition ("only when") or a clause about the patient does not."""
-    taken = {name.lower() for name, status in names(plan_of(summary)).items() if status not in ("stopped", "held")}
-    assert any(drug in name for name in taken) == to_take
+    assert listed_to_take(summary, drug) == to_take
 
 
 @pytest.mark.parametrize("summary", [

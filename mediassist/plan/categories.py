@@ -107,8 +107,9 @@ NO_FOLLOW_UP = re.compile(r"\b(?:no|not|declined|without)\b[^.;]{0,30}\b(?:follo
                           r"referrals?)\b", re.IGNORECASE)
 # ... and said of the follow-up itself ("Cardiology follow-up not required", "dietitian referral declined"): none,
 # even with a name in it.
-FOLLOW_UP_DECLINED = re.compile(r"\b(?:follow[\s-]*up|f/u|referrals?)\b[^.;]{0,25}\b"
-                                r"(?:not (?:required|needed|arranged|necessary)|none|declined)\b", re.IGNORECASE)
+_NOT_NEEDED = r"not (?:required|needed|necessary|arranged)"
+FOLLOW_UP_DECLINED = re.compile(rf"\b(?:follow[\s-]*up|f/u|referrals?)\b[^.;]{{0,25}}\b"
+                                rf"(?:{_NOT_NEEDED}|none|declined)\b", re.IGNORECASE)
 NONE_ITEM = re.compile(
     r"^(?:none|nil|n/?a|not applicable|nil relevant|none (?:given|required|arranged|planned)|not required|"
     r"no|nothing)\.?$|^(?:\w+\s+){0,3}no\s+(?:\w+\s+){0,2}(?:requested|required|arranged|planned|needed)\.?$",
@@ -117,6 +118,12 @@ NONE_ITEM = re.compile(
 _CLAUSE_SPLIT = re.compile(r"(?:,|;)\s+(?:but\s+|and\s+)?")
 _TRIGGERED = re.compile(r"\b(?:if|should|in case|unless|sos)\b", re.IGNORECASE)
 _AS_NEEDED = re.compile(r"\b(?:as needed|as required|prn|if needed)\b", re.IGNORECASE)
+
+
+def _conditional(text: str) -> bool:
+    return bool(_TRIGGERED.search(text) or _AS_NEEDED.search(text))
+
+
 _SPAN_OF_TIME = re.compile(r"\b\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:days?|weeks?|wks?|months?)\b|\bnext (?:week|month)\b|"
                            r"\btomorrow\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 
@@ -144,8 +151,7 @@ def _hits(text: str) -> dict[str, int]:
 def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | None:
     # "Return to ED in 2 days for a wound check": a visit with a time and no condition is planned, not a warning
     # ("Call 999 for chest pain in the next 24 hours" names a time but no visit)
-    planned = bool(WHEN.search(text) and (_VISIT.search(text) or _ATTEND.search(text))) and not (
-        _TRIGGERED.search(text) or _AS_NEEDED.search(text))
+    planned = bool(WHEN.search(text) and (_VISIT.search(text) or _ATTEND.search(text))) and not _conditional(text)
     if hits["warning_signs"] and not (hits["follow_up"] and has_who) and not planned:
         return "warning_signs"
     if hits["tests"] and not has_who:
@@ -291,7 +297,7 @@ def arranged_visit(text: str) -> bool:
     declined or a medicine's line."""
     carers = {match.lower() for match in WHO_WORD.findall(text)} - _NOT_A_CARER
     if not (carers or _REQUEST.search(text)) or not (_VISIT.search(text) or _CONTACT_ACT.search(text)) \
-            or _TRIGGERED.search(text) or _AS_NEEDED.search(text):
+            or _conditional(text):
         return False
     if _PAST.search(text) or _DONE.search(text) or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text):
         return False
@@ -303,18 +309,18 @@ def arranged_visit(text: str) -> bool:
 # A letter's request to the GP who reads it: "Please could the practice see her in 1-2 weeks".
 _REQUEST = re.compile(r"^\W*(?:please|kindly|(?:we|i) would be grateful if|could you)\b", re.IGNORECASE)
 _ARRANGE = re.compile(r"\b(?:please|kindly)\s+(?:\w+\s+)?(?:arrange|book)\b", re.IGNORECASE)
-# Words of WHO_WORD that name a treatment or a place rather than someone the patient will see.
 _ATTEND = re.compile(r"\b(?:attend|return|come back|go back|report to)\b", re.IGNORECASE)
+# Words of WHO_WORD that name a treatment or a place rather than someone the patient will see.
 _NOT_A_CARER = frozenset({"surgery", "rehab", "rehabilitation", "therapy", "therapies", "physiotherapy", "physio",
                           "program", "programme", "referral"})
 _VISIT = re.compile(r"\b(?:visits?|review\w*|rvw|appointments?|appt|check|recheck|clinic|OPD|see|seen|removal|"
                     r"follow[\s-]*up|f/u|assessment|evaluation|session|intake|scheduled|booked)\b", re.IGNORECASE)
 
 
-_NOT_REQUIRED = re.compile(r"\b(?:not (?:required|needed|necessary|arranged)|declined|none)\b", re.IGNORECASE)
+_NOT_REQUIRED = re.compile(rf"\b(?:{_NOT_NEEDED}|declined|none)\b", re.IGNORECASE)
 # Clinical shorthand for what was done: "Seen by the respiratory team on day 2", "Cataract surgery done on 12/01".
-_DONE = re.compile(r"^\W*(?:seen|reviewed|assessed|examined|treated|discussed|admitted)\b"
-                   r"|\b(?:done|performed|completed|carried out)\b", re.IGNORECASE)
+_SEEN_OR_DONE = re.compile(r"^\W*(?:seen|reviewed|assessed|examined|treated|discussed|admitted)\b", re.IGNORECASE)
+_DONE = re.compile(rf"{_SEEN_OR_DONE.pattern}|\b(?:done|performed|completed|carried out)\b", re.IGNORECASE)
 
 
 def not_an_appointment(text: str) -> bool:
@@ -342,7 +348,6 @@ def _no_visit(text: str, when: re.Match | None) -> bool:
     return bool((_DISCHARGED_TO.search(text) or _ENDS_NOT_NEEDED.search(text)) and not _VISIT.search(text))
 
 
-_SEEN_OR_DONE = re.compile(r"^\W*(?:seen|reviewed|assessed|examined|treated|discussed|admitted)\b", re.IGNORECASE)
 _STILL_TO_COME = re.compile(r"\b(?:to be|will|to (?:visit|see|review|call|arrange|book))\b|\bwho\b", re.IGNORECASE)
 _DISCHARGED_TO = re.compile(r"\bdischarged\s+(?:back\s+)?(?:home\s+)?(?:in(?:to)?|to)\s+(?!follow)", re.IGNORECASE)
 _ENDS_NOT_NEEDED = re.compile(r"\bnot (?:required|needed|necessary|indicated)\W*$", re.IGNORECASE)

@@ -162,14 +162,16 @@ def _line_headings(text: str) -> list[_Heading]:
         markup = _MARKUP_PREFIX.match(stripped).end()
         rest = stripped[markup:]
         whole = _without_trailing_markup(rest)
-        if ":" not in whole and _looks_like_heading(whole):
-            headings.append(_Heading(content_start, line.end(), canonical_section_name(whole), whole))
+        name = _heading_name(whole) if ":" not in whole else None
+        if name:
+            headings.append(_Heading(content_start, line.end(), name, whole))
             continue
         labelled = _LINE_LABEL.match(rest)
-        if labelled and _looks_like_heading(labelled.group("label"), labelled=True):
+        name = _heading_name(labelled.group("label"), labelled=True) if labelled else None
+        if name:
             label = labelled.group("label").strip()
             end = content_start + markup + labelled.end()
-            headings.append(_Heading(content_start, end, canonical_section_name(label, labelled=True), label))
+            headings.append(_Heading(content_start, end, name, label))
     return headings
 
 
@@ -182,11 +184,12 @@ def _without_trailing_markup(text: str) -> str:
     return text
 
 
-def _looks_like_heading(label: str, labelled: bool = False) -> bool:
+def _heading_name(label: str, labelled: bool = False) -> str | None:
+    """The section a line's label names, if it reads as a heading."""
     label = label.strip()
     if not label or not label[0].isupper() or label.endswith((".", ",", ";")):
-        return False   # a wrapped sentence such as "Activity." is not a heading
-    return canonical_section_name(label, labelled=labelled) is not None
+        return None   # a wrapped sentence such as "Activity." is not a heading
+    return canonical_section_name(label, labelled=labelled)
 
 
 # An ALL-CAPS label ending in ":" (or running straight into a numbered list: "DIAGNOSES1."),
