@@ -301,7 +301,8 @@ class QuestionAnalysis:
 
 
 def analyse(question: str) -> QuestionAnalysis:
-    lowered = " ".join(w for w in question.lower().split() if w.strip("?!.,") not in FALSE_FRIENDS)
+    lowered = " ".join(w for w in FALSE_PHRASES.sub(" ", question.lower()).split()
+                       if w.strip("?!.,") not in FALSE_FRIENDS)
     topics = _without_overridden([t for t in ALL_TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)])
     sections: list[str] = []
     for section in [s for t in topics for s in t.primary] + [s for t in topics for s in t.secondary]:
@@ -372,7 +373,8 @@ def _forms(term: str) -> frozenset[str]:
 
 # Words that start with a topic stem but are about something else.
 FALSE_FRIENDS = frozenset({"bathroom", "bathrooms", "career", "dryness"})
-FALSE_PHRASES = re.compile(r"\bsocial work(ers?)?\b|\bwork[- ]?ups?\b")
+# Phrases whose words belong to a topic but which mean something else: "carry on" is to continue.
+FALSE_PHRASES = re.compile(r"\bsocial work(ers?)?\b|\bwork[- ]?ups?\b|\bcarr(?:y|ies|ying) on\b")
 
 
 def _word_matches(word: str, term: str) -> bool:

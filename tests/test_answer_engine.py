@@ -9,6 +9,7 @@ import pytest
 
 from mediassist.answering.asks import asked_details, gives
 from mediassist.answering.composer import NO_CLEAR_ANSWER, compose
+from mediassist.answering.lines import lines_of
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer
 from mediassist.index.embedder import Embedder, default_embedding_model
 from patient_language import analyse
@@ -74,6 +75,14 @@ def test_a_heading_comes_with_the_list_under_it(scorer):
     ("how much metoprolol?", ("dose",)), ("how many times a day?", ("frequency",)),
     ("how long do I take it?", ("duration",)), ("when is my follow up?", ("date",)),
     ("when should I go back to the ER?", ()), ("who do I see?", ("who",)), ("can I drive?", ()),
+    ("when and where are her follow up appointments?", ("date", "place")),
+    ("what's the exact date of my appointment with the surgeon?", ("date",)),
+    ("how many more weeks of the antibiotic?", ("span",)), ("what's the phone number for the clinic?", ("phone",)),
+    ("what temperature counts as a fever?", ("measure",)), ("where is mum bleeding from?", ()),
+    ("where should I go if the pain gets worse?", ()), ("when she gets wheezy what do I do?", ()),
+    # forms that look like these but ask something else: no "your summary does not give ..." for them
+    ("When taking warfarin can I drink alcohol?", ()), ("Are her vaccines up to date?", ()),
+    ("what number is her INR meant to be?", ()), ("where is my stent?", ()), ("How high should I keep my leg?", ()),
 ])
 def test_what_a_question_asks_for(question, details):
     assert asked_details(question) == details
@@ -83,6 +92,51 @@ def test_lines_that_give_a_detail_are_recognised_by_their_form():
     assert gives("Cephalexin 500 mg p.o. q.i.d.", "dose") and gives("2 puffs every 6 hours", "frequency")
     assert gives("continue over the next 10 to 14 days", "duration")
     assert gives("see the dentist in three to five days", "date") and not gives("Motrin as needed", "dose")
+    assert gives("Clopidogrel: 75 mg, once daily, 12 months", "duration") and gives("Duration: 7 days", "duration")
+    assert gives("Neurology: 4 weeks", "date") and not gives("Onset: 3 days ago", "date")
+    assert gives("Speech therapy 2x/week", "frequency") and gives("Oxygen 2 L by nasal cannula", "dose")
+    assert gives("Ring the ward on 0161 234 5678", "phone") and gives("Poison Control: 1-800-222-1222", "phone")
+    assert gives("Ward 5B on +91 98765 43210", "phone") and not gives("BP 120/80, pulse 72", "phone")
+    assert gives("hip replacement on 03-Mar-2025", "date") and gives("Right hemicolectomy, 12th of March.", "date")
+    assert gives("TAB AUGMENTIN 625 MG 1-0-1 X 5 DAYS", "span") and gives("Cefuroxime 500 mg BD for 5 Days", "span")
+    assert gives("Return if fever over 38.5 C", "measure") and not gives("Return for a high fever", "measure")
+
+
+def test_a_quoted_line_keeps_its_own_label_but_not_the_section_heading():
+    """"Acetaminophen: 500 mg every 6 hours" quoted without its label would be a dose of no named drug."""
+    text = "Discharge Medications: Aspirin 81 mg daily\n*   **Acetaminophen:** 500 mg every 6 hours\nDuration: 7 days"
+    quoted = [line.text for line in lines_of(passage("Discharge Medications", text))]
+    assert quoted == ["Aspirin 81 mg daily", "Acetaminophen: 500 mg every 6 hours", "Duration: 7 days"]
+    earlier = lines_of(passage("Discharge Medications", "Previous medications: Warfarin 5 mg daily"))
+    assert [line.text for line in earlier] == ["Previous medications: Warfarin 5 mg daily"]
+
+
+def test_a_brand_product_answers_for_the_drug_it_contains(scorer):
+    insulin = passage("Discharge Medications", "Discharge Medications:\n1. Novolin 70/30, 15 units b.i.d.\n"
+                                                "2. Metoprolol 25 mg by mouth twice daily.")
+    result = answer(scorer, "how much of the 70/30 insulin does he take?", insulin, DIET)
+    assert result.found and "15 units" in result.text
+
+
+def test_a_combination_product_does_not_answer_for_one_of_its_drugs(scorer):
+    """Excedrin contains aspirin, but its dose is no answer to how much aspirin to take for the heart."""
+    meds = passage("Discharge Medications", "Discharge Medications:\n1. Clopidogrel 75 mg daily.\n"
+                                            "2. Excedrin 2 tablets as needed for headache.")
+    result = answer(scorer, "how much aspirin should he take for his heart?", meds, DIET)
+    assert not result.found and "Excedrin" not in result.text
+
+
+def test_a_missing_phone_number_is_said_plainly(scorer):
+    notes = passage("Discharge Instructions", "Discharge Instructions:\nProvided with post-operative care "
+                                              "instructions and contact information for the surgical team.\n"
+                                              "Follow up with the surgical clinic in 2 weeks.")
+    result = answer(scorer, "what's the phone number for the surgical team?", notes, DIET)
+    assert not result.found and "does not give a phone number" in result.text
+
+
+def test_carry_on_asks_whether_to_continue_not_about_lifting():
+    assert not analyse("does she carry on with her preventer (the fluticasone)?").specific_stems
+    assert "lift" in analyse("can she carry the shopping?").specific_stems
 
 
 def test_the_calibration_was_fitted_for_these_features():

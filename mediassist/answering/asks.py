@@ -1,4 +1,5 @@
-"""What a question asks for (a dose, how often, how long, when, who, yes or no), and whether a line gives it.
+"""What a question asks for (a dose, how often, how long, when, who, where, a phone number, a reading), and
+whether a line gives it.
 
 These are patterns of form: "how much" asks for an amount, and "500 mg", "2 puffs" are amounts, whatever the
 drug. A line that names what was asked about but lacks the detail asked for lets the answer say so plainly.
@@ -9,54 +10,91 @@ import re
 
 _I = re.IGNORECASE
 _N = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|a|a few|several)"
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "half", "dozen")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?(?:days?|weeks?|months?|doses?)"
 # "When should I come back?" asks on what condition, not for a date.
 ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+) (?:right |straight )?back\b|\bto the (?:er|ed|a&e|"
                               r"emergency)\b|\bserious\b|\bworr(?:y|ied)\b|\bcall\b|\bworse\b|\bemergency\b", _I)
 
+# Each pattern is narrow on purpose: a question read as asking for a detail the lines lack is told "your summary
+# does not give ...", so a form that may mean something else ("when taking warfarin", "where is my stent",
+# "what number should her sugar be") is left to the lines alone.
 ASKS = {
-    "dose": re.compile(r"\bhow much\b|\bhow many\b(?! (?:times|days|weeks|months|hours|more days|more weeks)\b)|"
+    "dose": re.compile(r"\bhow much\b|\bhow many\b(?! (?:more )?(?:times|days|weeks|months|hours)\b)|"
                        r"\bdose\b|\bdosage\b|\bstrength\b|\bwhat (?:amount|mg)\b|\bhow strong\b", _I),
     "frequency": re.compile(r"\bhow (?:often|many times)\b|\bwhat time|\bwhen (?:do|should) (?:i|we|he|she) "
-                            r"(?:take|give|use)\b|\btimes a day\b|\bmorning or\b|\bat night\b", _I),
-    "duration": re.compile(r"\bhow long\b|\bfor how many (?:days|weeks)\b|\buntil when\b|\bwhen (?:can|do|should) "
-                           r"(?:i|we|he|she) stop\b|\bhow many (?:more )?days\b", _I),
-    "date": re.compile(r"\bwhen (?:is|are|will|do|should|can)\b|\bwhat (?:day|date)\b|\bhow soon\b|\bwhich day\b", _I),
+                            r"(?:take|give|use)\b|\btimes a (?:day|week)\b|\bmorning or\b|\bat night\b", _I),
+    "duration": re.compile(r"\bhow long\b|\bfor how many (?:days|weeks)\b|\b(?:until|till) when\b|"
+                           r"\bwhen (?:can|do|should) (?:i|we|he|she) stop\b", _I),
+    "span": re.compile(r"\bhow many (?:more )?(?:days|weeks|months)\b", _I),
+    "date": re.compile(r"\bwhen (?:and where )?(?:is|are|will|do|should|can)\b|\bwhat (?:day|date)\b|\bhow soon\b|"
+                       r"\bwhich day\b|\b(?:exact )?date (?:of|for) (?:my|the|her|his|their|our)\b", _I),
     "who": re.compile(r"\bwho\b|\bwhich (?:doctor|clinic|specialist)\b|\bwhat (?:doctor|clinic)\b", _I),
+    # where to go or be seen, not "where is my stent" nor "where is she bleeding from"
+    "place": re.compile(r"\bwhere (?:do|should|will|can|must) (?:i|we|he|she|they) (?:go|attend|be seen)\b|"
+                        r"\bwhere (?:is|are) (?:he|she|they|mum|mom|dad) going\b|"
+                        r"\bwhere (?:is|are) (?:the|my|her|his|their|our) (?:\w+ )?(?:appointments?|clinic|"
+                        r"follow[- ]?ups?|visits?|rehab\w*|therapy|review|class(?:es)?|sessions?)\b|"
+                        r"\bwhat address\b", _I),
+    "phone": re.compile(r"\b(?:phone|telephone|contact) (?:number|no)\b|"
+                        r"\b(?:what )?number (?:to|do \w+|should \w+|can \w+) (?:call|ring|phone|dial)\b", _I),
+    "measure": re.compile(r"\bwhat (?:temperature|temp)\b", _I),
 }
 
 GIVES = {
     "dose": re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|gm|grams?|ml|mL|cc|units?|iu|mmol|meq|%|"
-                       r"tablets?|tabs?|capsules?|caps?|puffs?|drops?|sprays?|patch(?:es)?|sachets?|teaspoons?|tsp)\b"
+                       r"tablets?|tabs?|capsules?|caps?|puffs?|drops?|sprays?|patch(?:es)?|sachets?|teaspoons?|tsp|"
+                       r"l|litres?|liters?|lpm|l/min)\b"
                        r"|\b(?:one|two|three|half|1/2)\s+(?:tablets?|tabs?|capsules?|puffs?|drops?)\b", _I),
     "frequency": re.compile(r"\b(?:once|twice|three times|four times|\d+\s*times)\b|\b(?:daily|nightly|weekly|"
                             r"hourly|every|each)\b|\b(?:b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|h\.?s|prn|"
                             r"p\.?r\.?n|od|bd|tds|qds|mane|nocte|sos|stat)\b|\bq\.?\s?\d+\s*h|\bat (?:bedtime|night)\b|"
-                            r"\b\d-\d-\d\b|\bin the (?:morning|evening)\b|\bas needed\b|\bwith meals\b", _I),
+                            r"\b\d-\d-\d\b|\bin the (?:morning|evening)\b|\bas needed\b|\bwith meals\b|"
+                            r"\b\d+\s*x\s*(?:/|a |per )\s*(?:day|d|week|wk|month)\b", _I),
     "duration": re.compile(rf"\b(?:for|over) (?:the (?:next|following) |another |a total of )?{_SPAN}\b"
                            r"|\bx\s*\d+\s*(?:days?|d|weeks?)\b"
                            r"|\buntil\b|\b(?:\d+|one|two|three|four|five|six|seven|ten)[- ]day course\b|\blifelong\b|"
-                           r"\bindefinitely\b|\bcomplete the course\b|\btotal of\b", _I),
+                           r"\bindefinitely\b|\bcomplete the course\b|\btotal of\b"
+                           rf"|[,:]\s*{_SPAN}\b(?! ago)", _I),   # "Clopidogrel: 75 mg, once daily, 12 months"
+    "span": re.compile(rf"\b{_SPAN}\b|\bfortnight\b|\b\d+\s*/\s*(?:7|52|12)\b|\b\d+\s*(?:hours?|hrs?)\b", _I),
     "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"
-                       r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
+                       rf"|\b{_MONTH}\.?\s+\d|\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\b"
+                       r"|\bfortnight\b"
                        r"|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
-                       r"\btomorrow\b|\bnext week\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", _I),
+                       r"\btomorrow\b|\bnext week\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
+                       rf"|:\s*{_SPAN}\b(?! ago)", _I),   # "Neurology: 4 weeks"
     "who": re.compile(r"\b(?:dr|doctor)\b\.?|\bclinic\b|\b[a-z]+ology\b|\b(?:pcp|gp|surgeon|specialist|team|"
                       r"physician|nurse|dentist|therapist|cardiolog\w*|neurolog\w*|oncolog\w*|urolog\w*|orthop\w*|"
                       r"notify me|call me|tell me|let us know|(?-i:with [A-Z][A-Za-z]+))\b", _I),
+    "place": re.compile(r"\b(?:clinic|hospital|centre|center|surgery|practice|office|department|dept|unit|ward|"
+                        r"suite|room|floor|building|pharmacy|laborator(?:y|ies)|lab|street|road|avenue|address|"
+                        r"home|rehab\w*|facility|hospice|emergency|ambulance|911|999|112)\b"
+                        r"|(?-i:\b(?:at|in) (?:the )?[A-Z][a-z]+|\b(?:ER|ED|A&E)\b)", _I),
+    # generous on purpose: seven or more digits in groups (an ID number too) count, so a number is never missed
+    "phone": re.compile(r"\+?\(?\d(?:[ ().-]{0,2}\d){6,}"),
+    "measure": re.compile(rf"\d|\b(?:{'|'.join(_NUMBER_WORDS)})\b", _I),
 }
 
 DETAIL_WORDS = {"dose": "a dose", "frequency": "how often to take it", "duration": "how long to take it",
-                "date": "a date or time", "who": "who to see"}
+                "span": "how long", "date": "a date or time", "who": "who to see", "place": "where to go",
+                "phone": "a phone number", "measure": "the number asked for"}
 
 
 def asked_details(question: str) -> tuple[str, ...]:
     """The details a question asks for, most specific first ("how much and how often" -> dose, frequency)."""
     asked = [kind for kind, pattern in ASKS.items() if pattern.search(question)]
-    if "date" in asked and ("frequency" in asked or "duration" in asked or ASKS_A_CONDITION.search(question)):
+    if "date" in asked and ({"frequency", "duration", "span"} & set(asked) or ASKS_A_CONDITION.search(question)):
         asked.remove("date")   # "when should I take it" asks how often; "when should I come back" asks on what sign
+    if "place" in asked and (ASKS_A_CONDITION.search(question) or re.search(r"\bif\b", question, _I)):
+        asked.remove("place")  # "where do we go if he has another fit" asks on what sign, not for an address
     return tuple(asked)
 
 
+# "How many more days?" is answered by "for 5 days", "x5d", "until Friday" or "within 1 week" alike.
+SATISFIED_BY = {"span": ("span", "duration", "date")}
+
+
 def gives(line: str, detail: str) -> bool:
-    return bool(GIVES[detail].search(line))
+    return any(GIVES[kind].search(line) for kind in SATISFIED_BY.get(detail, (detail,)))

@@ -93,7 +93,7 @@ def _drug_not_named(question: str, lines: list[Line]) -> str | None:
         return None
     named = {m.generic for line in lines for m in drugs.mentions(line.text)}
     words = " ".join(line.text for line in lines).lower()
-    missing = [m for m in asked if m.generic not in named and m.text.lower() not in words]
+    missing = [m for m in asked if not _is_named(m.generic, named) and m.text.lower() not in words]
     return missing[0].text if len(missing) == len(asked) else None
 
 
@@ -103,7 +103,16 @@ def _asked_drugs(question: str) -> set[str]:
 
 
 def _names(line: Line, generics: set[str]) -> bool:
-    return any(m.generic in generics for m in vocabulary().mentions(line.text))
+    named = {m.generic for m in vocabulary().mentions(line.text)}
+    return any(_is_named(generic, named) for generic in generics)
+
+
+def _is_named(asked: str, named: set[str]) -> bool:
+    """The drug asked about is among those named, alone or as a product of that drug only: "insulin" is named by
+    Novolin 70/30 (insulin isophane/insulin regular), "aspirin" is not by Excedrin (acetaminophen/aspirin/caffeine),
+    whose dose is no answer to how much aspirin to take."""
+    return any(asked == generic or all(asked in re.findall(r"[a-z0-9-]+", part) for part in generic.split("/"))
+               for generic in named)
 
 
 def _about_the_drug_asked(question: str, chosen: list[Line], ranked: list[Line]) -> list[Line]:
@@ -123,8 +132,7 @@ def _about(line: Line, asked: set[str], every: list[Line]) -> bool:
         return True
     if vocabulary().mentions(line.text):
         return False
-    return any(other.passage.chunk_id == line.passage.chunk_id and 0 < line.index - other.index <= DETAIL_FOLLOWS
-               and _names(other, asked) for other in every)
+    return any(_follows(line, other) and _names(other, asked) for other in every)
 
 
 def _one_drug(generic: str) -> bool:
@@ -133,7 +141,9 @@ def _one_drug(generic: str) -> bool:
 
 
 def _detail_lines(question: str, best: list[Line], chosen: list[Line]) -> list[Line]:
-    """For "how much?" or "how long?", the best-scored line that gives the detail, if it was not chosen."""
+    """For "how much?" or "how long?", the best-scored line that gives the detail, if it was not chosen. Only
+    the drug asked about is held to its own lines: a lay question ("what calmed her down?") seldom shares a word
+    with the line that answers it ("given 0.5 mg of Ativan for agitation")."""
     asked = _asked_drugs(question)
     if asked:
         best = [line for line in best if _about(line, asked, best)]   # another drug's dose is no answer
@@ -142,6 +152,10 @@ def _detail_lines(question: str, best: list[Line], chosen: list[Line]) -> list[L
         if not any(gives(line.text, detail) for line in chosen + extra):
             extra += [line for line in best if gives(line.text, detail)][:1]
     return [line for line in extra if line not in chosen]
+
+
+def _follows(line: Line, other: Line) -> bool:
+    return other.passage.chunk_id == line.passage.chunk_id and 0 < line.index - other.index <= DETAIL_FOLLOWS
 
 
 def _missing_detail(question: str, chosen: list[Line]) -> str | None:

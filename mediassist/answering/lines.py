@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mediassist.structure.headings import canonical_section_name
 from mediassist.structure.markers import tidy_line
 from mediassist.structure.units import split_units
 from prompting import Passage
@@ -20,7 +21,7 @@ class Line:
 
 
 def lines_of(passage: Passage) -> list[Line]:
-    tidied = [tidy(passage.text[a:b]) for a, b in split_units(passage.text)]
+    tidied = [tidy(passage.text[a:b], passage.section) for a, b in split_units(passage.text)]
     tidied = [text for text in tidied if text]
     return [Line(passage, i, text, text.endswith(":")) for i, text in enumerate(tidied)]
 
@@ -30,11 +31,14 @@ def passages_of(lines: list[Line]) -> list[Passage]:
     return list({line.passage.chunk_id: line.passage for line in lines}.values())
 
 
-def tidy(unit: str) -> str:
-    """One quoted line: no heading prefix, list marker or markdown, whitespace folded."""
+def tidy(unit: str, section: str) -> str:
+    """One quoted line: no list marker or markdown, whitespace folded, and no label that only repeats the section
+    the line is quoted under. Any other label stays: "Acetaminophen: 500 mg every 6 hours" must not lose its
+    drug, "Duration: 7 days" what its number means, nor "Previous medications: warfarin" that it was before."""
     text = unit.strip()
     heading = _LEADING_HEADING.match(text)
-    if heading and (heading.group(1).isupper() or len(heading.group(1).split()) <= 4) and text[heading.end():].strip():
+    if heading and canonical_section_name(heading.group(1), fuzzy=False) == section \
+            and text[heading.end():].strip():
         text = text[heading.end():]
     text = tidy_line(text)
     return text if re.search(r"[A-Za-z]{2}", text) else ""
