@@ -273,3 +273,23 @@ def test_the_generated_vocabulary_knows_brands_and_generics():
     for written, generic in (("Lasix", "furosemide"), ("Keflex", "cephalexin"), ("paracetamol", "acetaminophen"),
                              ("Pepto Bismol", "bismuth subsalicylate")):
         assert drugs.generic(written) == generic, written
+
+
+@pytest.mark.parametrize("heading", ["Suspended medications:", "Medications held:", "Omitted medications:",
+                                     "Withheld medicines:"])
+def test_a_heading_that_suspends_its_medicines_does_not_list_them_to_take(heading):
+    summary = f"Discharge Medications:\nAmlodipine 5 mg OD\n\n{heading}\nRamipril 10 mg OD - due to AKI"
+    assert listed_to_take(summary, "amlodipine") and not listed_to_take(summary, "ramipril")
+
+
+def test_suspended_and_ceased_stop_a_drug_but_an_order_to_skip_a_dose_does_not():
+    summary = ("Discharge Medications:\nRamipril 10 mg OD - suspended (AKI)\nAtorvastatin 40 mg ON - ceased\n"
+               "Metoprolol 25 mg BD (withheld if HR < 60)")
+    assert not listed_to_take(summary, "ramipril") and not listed_to_take(summary, "atorvastatin")
+    assert listed_to_take(summary, "metoprolol")
+
+
+def test_a_blood_result_is_not_a_medicine():
+    plan = plan_of("Discharge Medications:\n1. Metformin 500 mg twice daily.\n\nHospital Course:\n"
+                   "Creatinine was 1.4 on discharge. Triglycerides 2.1. Cortisol was low.")
+    assert set(names(plan)) == {"Metformin"}

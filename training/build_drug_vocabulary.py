@@ -17,9 +17,11 @@ import importlib.util
 import pickle
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "mediassist" / "plan" / "data" / "drugs.tsv.gz"
+PLAN_WORDS = OUT.parent / "plan_words.toml"
 MAX_WORDS = 5
 SHORT = 4   # names this short are kept only for drugs MedlinePlus describes to patients ("hctz", "apap")
 
@@ -34,6 +36,8 @@ oregano paps pecans peroxides psychedelic psychedelics pulsar reagents sits snar
 sunscreens antiperspirant antiperspirants watercress wormwood yeasts lactates nitrates phosphates sulfates
 fluorides antitoxins antibodies interleukin
 """.split())
+# Blood results named like substances ("creatinine was 1.4"): the reviewed list the app also uses at run time.
+LAB_ANALYTES = frozenset(tomllib.loads(PLAN_WORDS.read_text(encoding="utf-8"))["drug_names"]["lab_analytes"])
 
 
 def load_source() -> dict:
@@ -48,7 +52,7 @@ def load_source() -> dict:
 def keep(variant: str, generics: list[str], consumer: set[str]) -> bool:
     if not re.fullmatch(r"[a-z0-9][a-z0-9 .'/+&-]*[a-z0-9)]", variant) or not re.search(r"[a-z]{3}", variant):
         return False
-    if len(variant.split()) > MAX_WORDS or variant in NOT_MEDICINES:
+    if len(variant.split()) > MAX_WORDS or variant in NOT_MEDICINES | LAB_ANALYTES:
         return False
     return len(variant) > SHORT or any(g in consumer for g in generics)
 

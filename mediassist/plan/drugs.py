@@ -20,6 +20,8 @@ from rapidfuzz import fuzz, process
 
 from mediassist.index.embedder import known_words
 
+from .words import LAB_ANALYTES
+
 DATA = Path(__file__).parent / "data"
 MAX_WORDS = 5
 FUZZY_MIN_LENGTH = 6
@@ -98,7 +100,8 @@ class DrugVocabulary:
         return key not in self.capitalised_only or written[:1].isupper()
 
     def _fuzzy(self, word: str) -> str | None:
-        if len(word) < FUZZY_MIN_LENGTH or not word.isalpha() or word in self.english or NOT_A_DRUG_FORM.search(word):
+        if len(word) < FUZZY_MIN_LENGTH or not word.isalpha() or word in self.english or word in LAB_ANALYTES \
+                or NOT_A_DRUG_FORM.search(word):
             return None
         choices = [n for size in (len(word) - 1, len(word), len(word) + 1)
                    for n in self.by_initial.get((word[0], size), ())]

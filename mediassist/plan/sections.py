@@ -16,11 +16,13 @@ _ADMISSION_WORD = re.compile(r"\b(?:on|at|before|prior to|upon)\s+admission\b|\b
 _DISCHARGE_WORD = re.compile(r"\bdischarg\w*|\bsent home\b|\bgo(?:ing)? home\b|\btake home\b|\bat home\b",
                              re.IGNORECASE)
 # A heading that gives its medicines one status: "New medications:", "Medications to stop", "Start taking these
-# medicines:".
+# medicines:", "Suspended medications:" (UK), "Medications held:".
 STATUS_HEADING = re.compile(
-    r"(?:(?P<word>new|changed?|stop(?:ped)?|discontinued|continued?|resumed?|unchanged|held|hold|start(?:ed)?)"
+    r"(?:(?P<word>new|changed?|stop(?:ped)?|discontinued|continued?|resumed?|unchanged|held|hold|start(?:ed)?|"
+    r"suspended|withheld|omitted|ceased)"
     r"(?:\s+(?:medications?|medicines?|meds|prescriptions?|drugs?))?"
-    r"|(?:medications?|medicines?|meds)\s+(?:to\s+)?(?P<word2>stop|start|continue|change|hold|resume)"
+    r"|(?:medications?|medicines?|meds)\s+(?:to\s+)?(?P<word2>stop|start|continue|change|hold|resume|held|stopped|"
+    r"suspended|withheld|omitted|ceased|discontinued)"
     r"|(?P<word3>start|stop|continue|change|resume)\s+(?:taking|how you take)\s+(?:these|the following)"
     r"\s+(?:medications?|medicines?))\s*:?",
     re.IGNORECASE)
