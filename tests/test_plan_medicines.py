@@ -276,17 +276,26 @@ def test_the_generated_vocabulary_knows_brands_and_generics():
 
 
 @pytest.mark.parametrize("heading", ["Suspended medications:", "Medications held:", "Omitted medications:",
-                                     "Withheld medicines:"])
+                                     "Withheld medicines:", "Medications temporarily suspended:",
+                                     "Suspended medications (GP to review):", "Stopped / suspended medicines:",
+                                     "Medications on hold:", "MEDICATION CEASED"])
 def test_a_heading_that_suspends_its_medicines_does_not_list_them_to_take(heading):
     summary = f"Discharge Medications:\nAmlodipine 5 mg OD\n\n{heading}\nRamipril 10 mg OD - due to AKI"
     assert listed_to_take(summary, "amlodipine") and not listed_to_take(summary, "ramipril")
 
 
-def test_suspended_and_ceased_stop_a_drug_but_an_order_to_skip_a_dose_does_not():
-    summary = ("Discharge Medications:\nRamipril 10 mg OD - suspended (AKI)\nAtorvastatin 40 mg ON - ceased\n"
-               "Metoprolol 25 mg BD (withheld if HR < 60)")
-    assert not listed_to_take(summary, "ramipril") and not listed_to_take(summary, "atorvastatin")
-    assert listed_to_take(summary, "metoprolol")
+def test_a_heading_that_only_mentions_a_hold_is_no_group_status():
+    summary = ("Discharge Medications:\nAmlodipine 5 mg OD\n\nMedications held on admission, restarted on discharge:\n"
+               "Ramipril 10 mg OD\nAtorvastatin 40 mg ON\nSuspended\nBisoprolol 2.5 mg OD")
+    assert all(listed_to_take(summary, drug) for drug in ("ramipril", "atorvastatin", "bisoprolol"))
+
+
+def test_an_order_about_a_dose_does_not_stop_the_drug():
+    """"Doses must not be omitted", "withheld for pulse < 60", "suspended in water": the drug is still taken."""
+    summary = ("Discharge Medications:\nLevetiracetam 500 mg BD - doses must not be omitted\n"
+               "Digoxin 125 mcg OD (withheld for pulse < 60)\n"
+               "Movicol 1 sachet twice daily suspended in half a glass of water")
+    assert all(listed_to_take(summary, drug) for drug in ("levetiracetam", "digoxin", "movicol"))
 
 
 def test_a_blood_result_is_not_a_medicine():

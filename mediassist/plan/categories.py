@@ -332,15 +332,7 @@ def not_an_appointment(text: str) -> bool:
     none = (NO_FOLLOW_UP.search(text) and not (has_who or when)) or (
         FOLLOW_UP_DECLINED.search(text) and not (when or _STILL_TO_COME.search(text)))
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
-    missed = _MISSED.search(text) and not (_REBOOKED.search(text) or _STILL_TO_COME.search(text))
-    return bool(none or (as_needed and not (has_who or when)) or label or warning or missed
-                or _no_visit(text, when))
-
-
-# An appointment that will not happen: "Diabetes clinic 12/01/2025 - did not attend", "cancelled", unless one is
-# still to come in the line ("rebook the missed clinic appointment", "clinic cancelled; GP to review in 10 days").
-_MISSED = re.compile(r"\b(?:did not attend|didn'?t attend|DNA'?d|missed|cancell?ed|no[- ]show)\b", re.IGNORECASE)
-_REBOOKED = re.compile(r"\b(?:re-?book\w*|re-?schedul\w*|re-?arrang\w*|new (?:date|appointment))\b", re.IGNORECASE)
+    return bool(none or (as_needed and not (has_who or when)) or label or warning or _no_visit(text, when))
 
 
 def _no_visit(text: str, when: re.Match | None) -> bool:

@@ -85,12 +85,8 @@ _EXPLICIT_STATUS = re.compile(
 KEEP_TAKING = re.compile(r"\b(?:do not|don'?t|never|must not|should not|shouldn'?t|not to)\s+(?:\w+\s+)?"
                          r"(?:(?:stop|discontinue|cease)\w*|(?:miss|skip)\w*\s+(?:a\s+|any\s+|your\s+)?dos(?:e|es))\b",
                          re.IGNORECASE)
-# "suspended", "withheld", "omitted", "ceased" (UK and Australian usage) stop a drug, but not in an order for
-# when to skip a dose: "withheld if systolic below 100".
 _WEAK_STOPPED = re.compile(r"\b(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|do not take|don't take|"
-                           r"no longer take|on hold|held|hold (?:off|until|this|your|the)|"
-                           r"(?:suspended|withheld|omitted|ceased)(?!\s+(?:if|when|unless|for (?:sbp|hr|bp|systolic)))"
-                           r")\b", re.IGNORECASE)
+                           r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b)", re.IGNORECASE)
 _WEAK_CHANGED = re.compile(r"\b(?:increased?|decreased?|reduced?|changed?|adjusted)\s+(?:to|from|dose)\b"
                            r"|\bdose (?:increased|decreased|reduced|changed|adjusted)\b", re.IGNORECASE)
 _WEAK_NEW = re.compile(r"\b(?:newly (?:started|prescribed)|start(?:ed)? (?:taking|on)|added|new prescription)\b",

@@ -16,15 +16,24 @@ _ADMISSION_WORD = re.compile(r"\b(?:on|at|before|prior to|upon)\s+admission\b|\b
 _DISCHARGE_WORD = re.compile(r"\bdischarg\w*|\bsent home\b|\bgo(?:ing)? home\b|\btake home\b|\bat home\b",
                              re.IGNORECASE)
 # A heading that gives its medicines one status: "New medications:", "Medications to stop", "Start taking these
-# medicines:", "Suspended medications:" (UK), "Medications held:".
+# medicines:", "Suspended medications (GP to review):", "Stopped / suspended medicines:", "Medications on hold:",
+# "Medicines temporarily withheld:". Only a whole heading: "Medications held on admission, restarted on discharge:"
+# is none.
+_STATUS = r"new|changed?|stop(?:ped)?|discontinued|continued?|resumed?|unchanged|held|hold|start(?:ed)?"
+# UK and Australian words of stopping; alone on a line they may be a note on the drug above, so they head a group
+# only beside a word for medicines ("Suspended medications", "Medicines withheld").
+_SUSPENDED = r"suspended|withheld|omitted|ceased"
+_AFTER_MEDS = r"stop|start|continue|change|hold|resume|held|stopped|suspended|withheld|omitted|ceased|discontinued"
+_STOPPING = rf"stop(?:ped)?|discontinued|held|hold|{_SUSPENDED}"
+_MEDS = r"(?:medications?|medicines?|meds|prescriptions?|drugs?)"
+_MEDS_BE = rf"{_MEDS}\s+(?:to\s+be\s+|to\s+)?(?:temporarily\s+)?"
+_OR = r"\s*(?:/|&|\bor\b|\band\b)\s*"   # only two words of stopping are joined: "Stopped / suspended medicines"
 STATUS_HEADING = re.compile(
-    r"(?:(?P<word>new|changed?|stop(?:ped)?|discontinued|continued?|resumed?|unchanged|held|hold|start(?:ed)?|"
-    r"suspended|withheld|omitted|ceased)"
-    r"(?:\s+(?:medications?|medicines?|meds|prescriptions?|drugs?))?"
-    r"|(?:medications?|medicines?|meds)\s+(?:to\s+)?(?P<word2>stop|start|continue|change|hold|resume|held|stopped|"
-    r"suspended|withheld|omitted|ceased|discontinued)"
+    rf"(?:(?P<word>{_STATUS})(?:\s+{_MEDS})?|(?P<word5>{_SUSPENDED})\s+{_MEDS}|(?P<pair>{_STOPPING}){_OR}(?:{_STOPPING})(?:\s+{_MEDS})?"
+    rf"|{_MEDS_BE}(?P<word2>{_AFTER_MEDS})|{_MEDS_BE}(?P<pair2>{_STOPPING}){_OR}(?:{_STOPPING})"
+    rf"|{_MEDS}\s+(?:temporarily\s+)?on\s+(?P<word4>hold)"
     r"|(?P<word3>start|stop|continue|change|resume)\s+(?:taking|how you take)\s+(?:these|the following)"
-    r"\s+(?:medications?|medicines?))\s*:?",
+    r"\s+(?:medications?|medicines?))(?:\s*\([^()]{1,40}\))?\s*:?",
     re.IGNORECASE)
 
 
@@ -54,7 +63,7 @@ def section_status(section: Section) -> str | None:
 
 def heading_status(match: re.Match) -> str | None:
     """The status of a STATUS_HEADING match."""
-    word = (match.group("word") or match.group("word2") or match.group("word3") or "").lower()
+    word = next((found for found in match.groupdict().values() if found), "").lower()
     if word in ("start", "started"):
         return "new"
     return STATUS_WORDS.get(word) or STATUS_WORDS.get(word + "d")
