@@ -99,6 +99,13 @@ def test_lines_that_give_a_detail_are_recognised_by_their_form():
     assert gives("Ward 5B on +91 98765 43210", "phone") and not gives("BP 120/80, pulse 72", "phone")
     assert gives("hip replacement on 03-Mar-2025", "date") and gives("Right hemicolectomy, 12th of March.", "date")
     assert gives("TAB AUGMENTIN 625 MG 1-0-1 X 5 DAYS", "span") and gives("Cefuroxime 500 mg BD for 5 Days", "span")
+    assert gives("continue for 1 year", "span") and gives("aspirin for life", "span")
+    assert gives("You may shower 48 hours after surgery.", "span")
+    assert not gives("Amoxicillin 500 mg three times a day", "span") and not gives("every 6 hours", "span")
+    assert not gives("Paracetamol, 1 g, 4 doses daily max", "duration")
+    assert gives("Call 911 if you have chest pain", "phone") and gives("ward ext. 4521", "phone")
+    assert gives("Review in OPD after 1 week", "place") and gives("District nurses to visit", "place")
+    assert gives("Bedtime: Simvastatin 40 mg", "frequency")
     assert gives("Return if fever over 38.5 C", "measure") and not gives("Return for a high fever", "measure")
 
 
@@ -107,8 +114,10 @@ def test_a_quoted_line_keeps_its_own_label_but_not_the_section_heading():
     text = "Discharge Medications: Aspirin 81 mg daily\n*   **Acetaminophen:** 500 mg every 6 hours\nDuration: 7 days"
     quoted = [line.text for line in lines_of(passage("Discharge Medications", text))]
     assert quoted == ["Aspirin 81 mg daily", "Acetaminophen: 500 mg every 6 hours", "Duration: 7 days"]
-    earlier = lines_of(passage("Discharge Medications", "Previous medications: Warfarin 5 mg daily"))
-    assert [line.text for line in earlier] == ["Previous medications: Warfarin 5 mg daily"]
+    earlier = lines_of(passage("Discharge Medications", "Previous medications: Warfarin 5 mg daily\n"
+                                                        "Discharge medications (stopped): Bisoprolol 5 mg"))
+    assert [line.text for line in earlier] == ["Previous medications: Warfarin 5 mg daily",
+                                               "Discharge medications (stopped): Bisoprolol 5 mg"]
 
 
 def test_a_brand_product_answers_for_the_drug_it_contains(scorer):
@@ -123,7 +132,20 @@ def test_a_combination_product_does_not_answer_for_one_of_its_drugs(scorer):
     meds = passage("Discharge Medications", "Discharge Medications:\n1. Clopidogrel 75 mg daily.\n"
                                             "2. Excedrin 2 tablets as needed for headache.")
     result = answer(scorer, "how much aspirin should he take for his heart?", meds, DIET)
-    assert not result.found and "Excedrin" not in result.text
+    assert not result.found and "does not name aspirin on its own" in result.text
+    assert "names Excedrin, which contains aspirin" in result.text and "Clopidogrel" not in result.text
+
+
+def test_a_summary_that_names_a_drug_inside_a_product_is_never_said_not_to_mention_it(scorer):
+    meds = passage("Discharge Medications", "Discharge Medications:\n1. Augmentin 625 mg three times a day for 5 days.")
+    result = answer(scorer, "how long do I take amoxicillin?", meds, DIET)
+    assert "does not mention" not in result.text and "Augmentin 625 mg" in result.text
+
+
+def test_a_drug_with_two_names_is_one_drug(scorer):
+    meds = passage("Discharge Medications", "Discharge Medications:\nTab Dolo 650 1-1-1 x 3 days")
+    result = answer(scorer, "how often can I take paracetamol?", meds, DIET)
+    assert result.found and "Dolo 650 1-1-1" in result.text
 
 
 def test_a_missing_phone_number_is_said_plainly(scorer):

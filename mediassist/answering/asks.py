@@ -13,7 +13,9 @@ _N = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|a
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                  "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "half", "dozen")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-_SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?(?:days?|weeks?|months?|doses?)"
+_UNITS = r"(?:days?|weeks?|wks?|months?|mos?|years?|yrs?)"
+_SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?(?:{_UNITS}|doses?)"
+_TIME_SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?{_UNITS}\b(?!\s*(?:ago|daily|a day|per|max))"
 # "When should I come back?" asks on what condition, not for a date.
 ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+) (?:right |straight )?back\b|\bto the (?:er|ed|a&e|"
                               r"emergency)\b|\bserious\b|\bworr(?:y|ied)\b|\bcall\b|\bworse\b|\bemergency\b", _I)
@@ -52,28 +54,38 @@ GIVES = {
                             r"hourly|every|each)\b|\b(?:b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|h\.?s|prn|"
                             r"p\.?r\.?n|od|bd|tds|qds|mane|nocte|sos|stat)\b|\bq\.?\s?\d+\s*h|\bat (?:bedtime|night)\b|"
                             r"\b\d-\d-\d\b|\bin the (?:morning|evening)\b|\bas needed\b|\bwith meals\b|"
-                            r"\b\d+\s*x\s*(?:/|a |per )\s*(?:day|d|week|wk|month)\b", _I),
+                            r"\b\d+\s*x\s*(?:/|a |per )\s*(?:day|d|week|wk|month)\b|"
+                            r"^\W*(?:morning|night|bedtime|evening|lunch(?:time)?|noon|midday|breakfast|dinner|supper)"
+                            r"\s*:", _I),
     "duration": re.compile(rf"\b(?:for|over) (?:the (?:next|following) |another |a total of )?{_SPAN}\b"
                            r"|\bx\s*\d+\s*(?:days?|d|weeks?)\b"
                            r"|\buntil\b|\b(?:\d+|one|two|three|four|five|six|seven|ten)[- ]day course\b|\blifelong\b|"
-                           r"\bindefinitely\b|\bcomplete the course\b|\btotal of\b"
-                           rf"|[,:]\s*{_SPAN}\b(?! ago)", _I),   # "Clopidogrel: 75 mg, once daily, 12 months"
-    "span": re.compile(rf"\b{_SPAN}\b|\bfortnight\b|\b\d+\s*/\s*(?:7|52|12)\b|\b\d+\s*(?:hours?|hrs?)\b", _I),
+                           r"\bindefinitely\b|\bcomplete the course\b|\btotal of\b|\bfor life\b|\blong[- ]term\b|"
+                           r"\bpermanently\b"
+                           rf"|[,:]\s*{_TIME_SPAN}", _I),   # "Clopidogrel: 75 mg, once daily, 12 months"
+    # a stretch of time after a word that measures one: not the "a day" of "three times a day"
+    "span": re.compile(rf"\b(?:for|x|within|in|over|until|after|next|another|of)\s+(?:the (?:next|following) )?"
+                       rf"{_TIME_SPAN}|\bfortnight\b|\b\d+\s*/\s*(?:7|52|12)\b|"
+                       r"\b(?:for|within|in|after)\s+\d+\s*(?:hours?|hrs?)\b|"
+                       rf"\b(?:\d+\s*(?:hours?|hrs?)|{_TIME_SPAN})\s+(?:after|before|post|from)\b", _I),
     "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"
                        rf"|\b{_MONTH}\.?\s+\d|\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\b"
                        r"|\bfortnight\b"
                        r"|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                        r"\btomorrow\b|\bnext week\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
-                       rf"|:\s*{_SPAN}\b(?! ago)", _I),   # "Neurology: 4 weeks"
-    "who": re.compile(r"\b(?:dr|doctor)\b\.?|\bclinic\b|\b[a-z]+ology\b|\b(?:pcp|gp|surgeon|specialist|team|"
-                      r"physician|nurse|dentist|therapist|cardiolog\w*|neurolog\w*|oncolog\w*|urolog\w*|orthop\w*|"
+                       rf"|:\s*{_TIME_SPAN}", _I),   # "Neurology: 4 weeks"
+    "who": re.compile(r"\b(?:dr|doctor)\b\.?|\bclinic\b|\b[a-z]+ology\b|\b(?:pcp|gp|surgeons?|specialists?|teams?|"
+                      r"physicians?|nurses?|dentists?|therapists?|cardiolog\w*|neurolog\w*|oncolog\w*|urolog\w*|"
+                      r"orthop\w*|"
                       r"notify me|call me|tell me|let us know|(?-i:with [A-Z][A-Za-z]+))\b", _I),
     "place": re.compile(r"\b(?:clinic|hospital|centre|center|surgery|practice|office|department|dept|unit|ward|"
                         r"suite|room|floor|building|pharmacy|laborator(?:y|ies)|lab|street|road|avenue|address|"
-                        r"home|rehab\w*|facility|hospice|emergency|ambulance|911|999|112)\b"
-                        r"|(?-i:\b(?:at|in) (?:the )?[A-Z][a-z]+|\b(?:ER|ED|A&E)\b)", _I),
-    # generous on purpose: seven or more digits in groups (an ID number too) count, so a number is never missed
-    "phone": re.compile(r"\+?\(?\d(?:[ ().-]{0,2}\d){6,}"),
+                        r"home|rehab\w*|facility|hospice|emergency|ambulance|911|999|112|opd|outpatients?|"
+                        r"out-patients?|casualty|gp)\b"
+                        r"|(?-i:\b(?:at|in) (?:the )?(?:[A-Z][a-z]+|[A-Z]{2,})|\b(?:ER|ED|A&E)\b)", _I),
+    # generous on purpose (an ID number counts too): a number is never said to be missing when a line has one
+    "phone": re.compile(r"\+?\(?\d(?:[ ().-]{0,2}\d){6,}|\b(?:ext|extension|bleep|pager|tel)\b|"
+                        r"\b(?:call|ring|dial|phone|on)\s*:?\s*\d{3,}|\b(?:911|999|111|112|108|000)\b", _I),
     "measure": re.compile(rf"\d|\b(?:{'|'.join(_NUMBER_WORDS)})\b", _I),
 }
 
@@ -93,7 +105,8 @@ def asked_details(question: str) -> tuple[str, ...]:
 
 
 # "How many more days?" is answered by "for 5 days", "x5d", "until Friday" or "within 1 week" alike.
-SATISFIED_BY = {"span": ("span", "duration", "date")}
+SATISFIED_BY = {"span": ("span", "duration", "date"),
+                "place": ("place", "who")}   # a clinic, a team or the GP named says where as well as who
 
 
 def gives(line: str, detail: str) -> bool:

@@ -51,6 +51,13 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     if absent_drug:
         return ExtractiveAnswer(f"{notice}\n\nYour discharge summary does not mention {absent_drug}. "
                                 f"{NOT_IN_SUMMARY}", False, [])
+    in_a_product = _only_in_a_product(analysis.question, lines)
+    if in_a_product:
+        asked, line = in_a_product
+        product = next(m.text for m in vocabulary().mentions(line.text) if _is_part_of(asked.generic, {m.generic}))
+        return ExtractiveAnswer(f"{notice}\n\nYour summary does not name {asked.text} on its own. It names {product}, "
+                                f"which contains {asked.text}. Ask your pharmacist before you take more "
+                                f"{asked.text}.\n\n{format_quotes([line])}", False, passages_of([line]))
     features = scorer.features(analysis, lines)
     probabilities = calibration.probabilities(features)
     signals = answer_signals(features, probabilities, calibration.quote_threshold, analysis.topic_found,
@@ -93,8 +100,19 @@ def _drug_not_named(question: str, lines: list[Line]) -> str | None:
         return None
     named = {m.generic for line in lines for m in drugs.mentions(line.text)}
     words = " ".join(line.text for line in lines).lower()
-    missing = [m for m in asked if not _is_named(m.generic, named) and m.text.lower() not in words]
+    missing = [m for m in asked if not _is_part_of(m.generic, named) and m.text.lower() not in words]
     return missing[0].text if len(missing) == len(asked) else None
+
+
+def _only_in_a_product(question: str, lines: list[Line]):
+    """The drug asked about, and the first line naming it, when the summary names it only inside a product of
+    several drugs: Excedrin's "2 tablets" is no dose of aspirin, and taking both could be too much of it."""
+    drugs = vocabulary()
+    asked = [m for m in drugs.mentions(question) if m.generic not in drugs.classes and _one_drug(m.generic)]
+    if len(asked) != 1 or any(_names(line, {asked[0].generic}) for line in lines):
+        return None
+    inside = [line for line in lines if _is_part_of(asked[0].generic, {m.generic for m in drugs.mentions(line.text)})]
+    return (asked[0], inside[0]) if inside else None
 
 
 def _asked_drugs(question: str) -> set[str]:
@@ -111,8 +129,28 @@ def _is_named(asked: str, named: set[str]) -> bool:
     """The drug asked about is among those named, alone or as a product of that drug only: "insulin" is named by
     Novolin 70/30 (insulin isophane/insulin regular), "aspirin" is not by Excedrin (acetaminophen/aspirin/caffeine),
     whose dose is no answer to how much aspirin to take."""
-    return any(asked == generic or all(asked in re.findall(r"[a-z0-9-]+", part) for part in generic.split("/"))
-               for generic in named)
+    asked = _canonical(asked)
+    return any(asked == _canonical(generic) or all(asked in re.findall(r"[a-z0-9-]+", part)
+                                                     for part in _parts(generic)) for generic in named)
+
+
+def _is_part_of(asked: str, named: set[str]) -> bool:
+    """The drug asked about is in one of the products named, alone or with others: the summary that names
+    Augmentin does mention amoxicillin, and must never be said not to."""
+    asked = _canonical(asked)
+    return any(asked == part or asked in re.findall(r"[a-z0-9-]+", part) for generic in named
+               for part in _parts(generic))
+
+
+def _parts(generic: str) -> list[str]:
+    return [_canonical(part) for part in generic.split("/")]
+
+
+def _canonical(generic: str) -> str:
+    """One name for a drug that goes by two ("paracetamol" and "acetaminophen", "colecalciferol" and
+    "cholecalciferol"): the one the vocabulary gives it."""
+    generic = generic.strip()
+    return vocabulary().names.get(generic, generic)
 
 
 def _about_the_drug_asked(question: str, chosen: list[Line], ranked: list[Line]) -> list[Line]:

@@ -34,10 +34,11 @@ def passages_of(lines: list[Line]) -> list[Passage]:
 def tidy(unit: str, section: str) -> str:
     """One quoted line: no list marker or markdown, whitespace folded, and no label that only repeats the section
     the line is quoted under. Any other label stays: "Acetaminophen: 500 mg every 6 hours" must not lose its
-    drug, "Duration: 7 days" what its number means, nor "Previous medications: warfarin" that it was before."""
+    drug, "Duration: 7 days" what its number means, "Previous medications: warfarin" that it was before, nor
+    "Discharge medications (stopped):" what became of them."""
     text = unit.strip()
     heading = _LEADING_HEADING.match(text)
-    if heading and canonical_section_name(heading.group(1), fuzzy=False) == section \
+    if heading and "(" not in heading.group(1) and canonical_section_name(heading.group(1), fuzzy=False) == section \
             and text[heading.end():].strip():
         text = text[heading.end():]
     text = tidy_line(text)
