@@ -302,3 +302,15 @@ def test_a_blood_result_is_not_a_medicine():
     plan = plan_of("Discharge Medications:\n1. Metformin 500 mg twice daily.\n\nHospital Course:\n"
                    "Creatinine was 1.4 on discharge. Triglycerides 2.1. Cortisol was low.")
     assert set(names(plan)) == {"Metformin"}
+
+
+@pytest.mark.parametrize(("summary", "drug", "to_take"), [
+    ("Discharge Instructions:\nResume all home medications except metformin until your kidney test.", "metformin",
+     False),
+    ("Discharge Instructions:\nContinue your usual medicines apart from ibuprofen and naproxen.", "naproxen", False),
+    ("Discharge Instructions:\nStop all your tablets except aspirin.", "aspirin", True),
+    ("Discharge Instructions:\nContinue metformin and lisinopril, except on the day of your scan.", "lisinopril",
+     True),
+])
+def test_a_drug_named_after_except_gets_the_other_status(summary, drug, to_take):
+    assert listed_to_take(summary, drug) is to_take

@@ -112,7 +112,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         status = clause_status(clause, section, opens_sentence=_opens_sentence(text[:start]))
         mentions = _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause)))
         if mentions:
-            named = [ProseMedicine(Mention(m.start + start, m.end + start, m.text, m.generic), status or "", clause)
+            named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, clause, m)
                      for m in mentions]
             found += [medicine for medicine in named if status]
             if _given_here(clause):
@@ -126,6 +126,21 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
             found = [medicine for medicine in found if medicine.mention not in earlier]   # the later word stands
             found += [ProseMedicine(medicine.mention, status, medicine.clause, clause) for medicine in meant]
     return found
+
+
+# "Resume all home medications except metformin": the drugs after the exception get the other status.
+EXCEPT = re.compile(r"\b(?:except(?:\s+for)?|apart from|other than|but not|excluding|with the exception of|"
+                    r"aside from|save for)\b", _I)
+_OTHER_STATUS = {"home": "held", "stopped": "home", "held": "home"}
+
+
+def _named(mention: Mention, status: str | None, clause: str, in_clause: Mention) -> ProseMedicine:
+    """The drug with the status its clause gives it: the clause's own, or the opposite for a drug named after
+    "except" ("Stop all tablets except aspirin": aspirin is still taken), said only in the words after it."""
+    exception = EXCEPT.search(clause)
+    if status and exception and in_clause.start >= exception.end():
+        return ProseMedicine(mention, _OTHER_STATUS.get(status, status), clause, clause[exception.end():])
+    return ProseMedicine(mention, status or "", clause)
 
 
 def _points_back(clause: str, since_named: str) -> bool:
