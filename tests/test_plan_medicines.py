@@ -314,3 +314,10 @@ def test_a_blood_result_is_not_a_medicine():
 ])
 def test_a_drug_named_after_except_gets_the_other_status(summary, drug, to_take):
     assert listed_to_take(summary, drug) is to_take
+
+
+@pytest.mark.parametrize("section", ["Discharge Medications", "Discharge Instructions"])
+def test_each_drug_of_a_sentence_keeps_what_is_said_of_it(section):
+    """"Aspirin will be stopped, clopidogrel will continue": the stop is aspirin's, not clopidogrel's."""
+    plan = plan_of(f"{section}:\nAspirin will be stopped, clopidogrel will continue at 75 mg daily.")
+    assert names(plan) == {"Aspirin": "stopped", "clopidogrel": "continued"}

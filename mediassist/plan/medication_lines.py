@@ -16,9 +16,11 @@ from .words import LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, NOT_A_DRUG_STA
 _SUPPLIES = re.compile(r"^(?:diabetic\s+|medical\s+)?(?:supplies|equipment|devices?|dressings? supplies)\s*:",
                        re.IGNORECASE)
 # Where a drug's name may end before its dose, route or frequency (a dash, a comma, "Sig", a status word).
+# Where a drug's name ends: "Clopidogrel will continue at 75 mg" is named "Clopidogrel".
 _NAME_ANCHOR = re.compile(
-    r"\s[—–-]\s|[,;:]|\bSig\b|\s(?:to|that|which|who|for|x)\s|\b(?:increased|decreased|reduced|changed|"
-    r"stop|stopped|discontinued?|hold|held)\b|\(\s*(?:new|changed?|stop|continued?|hold)\b",
+    r"\s[—–-]\s|[,;:]|\bSig\b|\s(?:to|that|which|who|for|x|will|should|must|is|are|was|were)\s|"
+    r"\b(?:increased|decreased|reduced|changed|stop|stopped|discontinued?|hold|held|continues?|continued|resumed?|"
+    r"restart(?:ed)?)\b|\(\s*(?:new|changed?|stop|continued?|hold)\b",
     re.IGNORECASE)
 
 

@@ -74,7 +74,9 @@ _NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS)   
 # "Stop clopidogrel before surgery, do not stop aspirin": a negation after a comma opens a clause of its own.
 CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
                     rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)"
-                    r"|\s+and\s+(?=(?:resumed|restarted|continued)\b)", _I)   # "held, and | resumed at discharge"
+                    r"|\s+and\s+(?=(?:resumed|restarted|continued)\b)"   # "held, and | resumed at discharge"
+    # "Aspirin will be stopped, | clopidogrel will continue": the next drug says its own
+    r"|,\s+(?=[\w-]+\s+(?:will|should|must|is to|are to)\b)", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
@@ -157,8 +159,8 @@ def _given_here(clause: str) -> bool:
 # A clause that names no drug and takes up the drugs of the clause before: "His metformin was held and | resumed
 # at discharge", "uptitrated to 22 units nightly and she was | discharged on this dose", "but restarted it".
 REFERS_BACK = re.compile(
-    r"^\W*(?:and\s+|but\s+)?(?:(?:was|were|is|are|has been|have been)\s+)?"
-    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
+    r"^\W*(?:and\s+|but\s+)?(?:(?:was|were|is|are|has been|have been|will be|should be|must be|is to be|are to be|"
+    r"to be)\s+)?(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
     r"(?=\s+(?:at|on|upon|before|from|in|during|throughout|with|for)\b|\s*[.;,]|\s*$)"   # not "continued use"
     # "a taper which she | will complete at home": the verb's object is the drug before, not "to monitor"
     r"|^\W*(?:will|should|to)\s+(?:\w+\s+)?(?:take|continue|complete|finish)\s+(?:it|them|at home|the (?:course|taper|"
