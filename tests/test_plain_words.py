@@ -66,7 +66,9 @@ def test_a_roman_numeral_is_not_a_route():
     ("Amoxicillin-Clavulanate 625mg PO BD x 5 days", ["625 mg", "by mouth", "twice a day", "for 5 days"]),
     ("Salbutamol 100mcg inhaler PRN", ["100", "when needed"]),
     ("Tab. Metformin 500 mg 1-0-1 after food", ["500 mg", "morning", "night"]),
-    ("Paracetamol 1 g QDS", ["1 g", "four times a day"]),
+    ("Paracetamol 1 g QDS", ["1 gram four times a day"]),
+    ("Ancef 2 g IV every 8 hours", ["2 grams into a vein"]),
+    ("Salbutamol 1 puff BD, then 2 puffs PRN", ["1 puff from an inhaler", "2 puffs from an inhaler"]),
     ("Repeat HbA1c at 3 months", ["HbA1c (", "3 months"]),
     ("Patient had dyspnea on exertion", ["dyspnea (", "breath"]),
 ])

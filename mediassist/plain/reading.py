@@ -61,10 +61,25 @@ def _rewrite(text: str, found: list[Found]) -> str:
     for hit in found:
         parts.append(text[last:hit.start])
         replaced = hit.entry.kind in REPLACED_KINDS
-        parts.append(_short(hit.entry.plain) if replaced else f"{hit.text} ({hit.entry.plain})")
+        plain = _short(hit.entry.plain)
+        if replaced:   # "1 gram", "2 puffs": the unit agrees with its number
+            plain = _singular(plain) if _ONE_BEFORE.search(text[:hit.start]) else plain.replace("(s)", "s")
+        parts.append(plain if replaced else f"{hit.text} ({hit.entry.plain})")
         last = hit.end
     parts.append(text[last:])
     return "".join(parts)
+
+
+_ONE_BEFORE = re.compile(r"(?<![\d.,/])\b(?:1|one)\s*$", re.IGNORECASE)
+
+
+def _singular(plain: str) -> str:
+    """"1 gram", "1 puff from an inhaler": the plain words of a unit or form after the number one."""
+    first, _, rest = plain.partition(" ")
+    first = first.replace("(s)", "")
+    if first.endswith("s") and not first.endswith("ss"):
+        first = first[:-1]
+    return f"{first} {rest}".strip()
 
 
 def _short(plain: str) -> str:
