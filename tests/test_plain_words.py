@@ -68,6 +68,7 @@ def test_a_roman_numeral_is_not_a_route():
     ("Tab. Metformin 500 mg 1-0-1 after food", ["500 mg", "morning", "night"]),
     ("Paracetamol 1 g QDS", ["1 gram four times a day"]),
     ("Ancef 2 g IV every 8 hours", ["2 grams into a vein"]),
+    ("placed on vancomycin 1 g q.12h after surgery", ["1 gram every 12 hours"]),   # US transcription style
     ("Salbutamol 1 puff BD, then 2 puffs PRN", ["1 puff from an inhaler", "2 puffs from an inhaler"]),
     ("Repeat HbA1c at 3 months", ["HbA1c (", "3 months"]),
     ("Patient had dyspnea on exertion", ["dyspnea (", "breath"]),
