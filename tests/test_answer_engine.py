@@ -106,6 +106,9 @@ def test_lines_that_give_a_detail_are_recognised_by_their_form():
     assert gives("Call 911 if you have chest pain", "phone") and gives("ward ext. 4521", "phone")
     assert gives("Review in OPD after 1 week", "place") and gives("District nurses to visit", "place")
     assert gives("Bedtime: Simvastatin 40 mg", "frequency")
+    assert gives("Crutches - 2 wks", "span") and gives("| Clopidogrel | 75 mg | OD | 12 months |", "span")
+    assert gives("complete a six-week course", "span") and not gives("a 3 month old baby", "span")
+    assert gives("Apixaban 5 mg twice a day till review in clinic", "duration")
     assert gives("Return if fever over 38.5 C", "measure") and not gives("Return for a high fever", "measure")
 
 
@@ -140,6 +143,22 @@ def test_a_summary_that_names_a_drug_inside_a_product_is_never_said_not_to_menti
     meds = passage("Discharge Medications", "Discharge Medications:\n1. Augmentin 625 mg three times a day for 5 days.")
     result = answer(scorer, "how long do I take amoxicillin?", meds, DIET)
     assert "does not mention" not in result.text and "Augmentin 625 mg" in result.text
+
+
+@pytest.mark.parametrize(("question", "line"), [
+    ("How often do I take Augmentin?", "Amoxicillin-clavulanate 875-125 mg twice daily for 7 days"),
+    ("How many Percocet a day?", "Oxycodone-acetaminophen 5-325 mg 1 tablet q6h PRN pain"),
+    ("How much vitamin D3 do I take?", "Vitamin D 50,000 units weekly"),
+])
+def test_a_product_named_by_its_drugs_is_the_product_asked_about(scorer, question, line):
+    result = answer(scorer, question, passage("Discharge Medications", f"Discharge Medications:\n{line}"), DIET)
+    assert "does not mention" not in result.text and "on its own" not in result.text and line in result.text
+
+
+def test_a_where_question_gets_its_lines_never_a_claim_that_the_place_is_missing(scorer):
+    wound = passage("Wound Care", "Wound Care:\nDressing change every 2 days at nearest PHC.")
+    result = answer(scorer, "Where should I go for the dressing?", wound, DIET)
+    assert "does not give where" not in result.text and "nearest PHC" in result.text
 
 
 def test_a_drug_with_two_names_is_one_drug(scorer):

@@ -321,3 +321,30 @@ def test_each_drug_of_a_sentence_keeps_what_is_said_of_it(section):
     """"Aspirin will be stopped, clopidogrel will continue": the stop is aspirin's, not clopidogrel's."""
     plan = plan_of(f"{section}:\nAspirin will be stopped, clopidogrel will continue at 75 mg daily.")
     assert names(plan) == {"Aspirin": "stopped", "clopidogrel": "continued"}
+
+
+@pytest.mark.parametrize(("summary", "stopped", "taken"), [
+    ("Medicines withheld:\nMetformin 1 g BD\nMedicines unchanged:\nAspirin 75 mg OD", "metformin", "aspirin"),
+    ("Medications ceased:\nOmeprazole 20 mg\nMedications commenced:\nPantoprazole 40 mg OD", "omeprazole",
+     "pantoprazole"),
+    ("Stopped / suspended medicines:\nRamipril 5 mg\nOther medicines:\nParacetamol 1 g QDS", "ramipril",
+     "paracetamol"),
+])
+def test_a_stop_heading_ends_where_the_next_group_begins(summary, stopped, taken):
+    summary = f"Discharge Medications:\n{summary}"
+    assert not listed_to_take(summary, stopped) and listed_to_take(summary, taken)
+
+
+@pytest.mark.parametrize(("sentence", "drug", "to_take"), [
+    ("Except on dialysis days, take metformin 500 mg BD.", "metformin", True),
+    ("Continue all meds except lisinopril, which has been increased to 20 mg.", "lisinopril", True),
+    ("Continue all previous medications except: metformin, gliclazide.", "gliclazide", False),
+])
+def test_only_the_drugs_an_exception_lists_are_excepted(sentence, drug, to_take):
+    assert listed_to_take(f"Discharge Instructions:\n{sentence}", drug) is to_take
+
+
+def test_a_person_or_a_blood_result_before_a_dose_is_not_a_medicine():
+    plan = plan_of("Discharge Medications:\nDr Patel will restart ramipril 2.5 mg OD\n"
+                   "Cortisol low; start hydrocortisone 10 mg mane.")
+    assert {name.lower() for name in names(plan)} == {"ramipril", "hydrocortisone"}

@@ -16,6 +16,11 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _UNITS = r"(?:days?|weeks?|wks?|months?|mos?|years?|yrs?)"
 _SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?(?:{_UNITS}|doses?)"
 _TIME_SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?{_UNITS}\b(?!\s*(?:ago|daily|a day|per|max))"
+# A number of days or weeks standing alone ("Crutches - 2 wks", "| 12 months |", "(3 months)", "six-week course"),
+# not after how often ("every 2 days", "three times a day") nor before "ago" or "old".
+_COUNT = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|several)"
+_BARE_SPAN = (rf"(?<![\w/.])(?<!every )(?<!per )(?<!times )(?<!times a )(?<!q){_COUNT}"
+              rf"(?:\s*(?:-|to)\s*{_COUNT})?[\s-]*{_UNITS}\b(?!\s*(?:ago|old|daily|a day|per|max))")
 # "When should I come back?" asks on what condition, not for a date.
 ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+) (?:right |straight )?back\b|\bto the (?:er|ed|a&e|"
                               r"emergency)\b|\bserious\b|\bworr(?:y|ied)\b|\bcall\b|\bworse\b|\bemergency\b", _I)
@@ -59,13 +64,14 @@ GIVES = {
                             r"\s*:", _I),
     "duration": re.compile(rf"\b(?:for|over) (?:the (?:next|following) |another |a total of )?{_SPAN}\b"
                            r"|\bx\s*\d+\s*(?:days?|d|weeks?)\b"
-                           r"|\buntil\b|\b(?:\d+|one|two|three|four|five|six|seven|ten)[- ]day course\b|\blifelong\b|"
+                           r"|\b(?:until|till|til)\b|\b(?:\d+|one|two|three|four|five|six|seven|ten)[- ]day course\b|"
+                           r"\blifelong\b|"
                            r"\bindefinitely\b|\bcomplete the course\b|\btotal of\b|\bfor life\b|\blong[- ]term\b|"
                            r"\bpermanently\b"
                            rf"|[,:]\s*{_TIME_SPAN}", _I),   # "Clopidogrel: 75 mg, once daily, 12 months"
     # a stretch of time after a word that measures one: not the "a day" of "three times a day"
     "span": re.compile(rf"\b(?:for|x|within|in|over|until|after|next|another|of)\s+(?:the (?:next|following) )?"
-                       rf"{_TIME_SPAN}|\bfortnight\b|\b\d+\s*/\s*(?:7|52|12)\b|"
+                       rf"{_TIME_SPAN}|{_BARE_SPAN}|\bfortnight\b|\b\d+\s*/\s*(?:7|52|12)\b|"
                        r"\b(?:for|within|in|after)\s+\d+\s*(?:hours?|hrs?)\b|"
                        rf"\b(?:\d+\s*(?:hours?|hrs?)|{_TIME_SPAN})\s+(?:after|before|post|from)\b", _I),
     "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"
@@ -73,6 +79,7 @@ GIVES = {
                        r"|\bfortnight\b"
                        r"|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                        r"\btomorrow\b|\bnext week\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
+                       r"|\b(?:in|within|after)\s+\d+\s*(?:hours?|hrs?)\b|\b\d+\s*(?:hours?|hrs?)\s+(?:after|before|post)\b"
                        rf"|:\s*{_TIME_SPAN}", _I),   # "Neurology: 4 weeks"
     "who": re.compile(r"\b(?:dr|doctor)\b\.?|\bclinic\b|\b[a-z]+ology\b|\b(?:pcp|gp|surgeons?|specialists?|teams?|"
                       r"physicians?|nurses?|dentists?|therapists?|cardiolog\w*|neurolog\w*|oncolog\w*|urolog\w*|"

@@ -30,6 +30,11 @@ MAX_LINES = 12
 CLOSEST_LINES = 3
 DETAIL_FOLLOWS = 3  # lines after a drug's name that still give its details (a nested list)
 DETAIL_SEARCH = 5   # the best lines among which a line giving the asked detail is looked for
+TAKING_DETAILS = {"dose", "frequency", "duration", "span"}
+NOT_TAKEN_SECTIONS = {"Allergies", "Admission Medications", "Past Medical History"}
+# A place is said in too many ways ("at nearest PHC", "by the district nursing service") to claim it is missing:
+# a "where" question gets its lines, never "your summary does not give where to go".
+CLAIMED_DETAILS = {"dose", "frequency", "duration", "span", "date", "who", "phone", "measure"}
 
 
 @dataclass(frozen=True)
@@ -105,13 +110,16 @@ def _drug_not_named(question: str, lines: list[Line]) -> str | None:
 
 
 def _only_in_a_product(question: str, lines: list[Line]):
-    """The drug asked about, and the first line naming it, when the summary names it only inside a product of
-    several drugs: Excedrin's "2 tablets" is no dose of aspirin, and taking both could be too much of it."""
+    """For a question about how much, how often or how long to take a drug: the drug, and the first line naming
+    it, when the summary names it only inside a product of several drugs. Excedrin's "2 tablets" is no dose of
+    aspirin, and taking both could be too much of it."""
     drugs = vocabulary()
     asked = [m for m in drugs.mentions(question) if m.generic not in drugs.classes and _one_drug(m.generic)]
-    if len(asked) != 1 or any(_names(line, {asked[0].generic}) for line in lines):
+    if len(asked) != 1 or not set(asked_details(question)) & TAKING_DETAILS \
+            or any(_names(line, {asked[0].generic}) for line in lines):
         return None
-    inside = [line for line in lines if _is_part_of(asked[0].generic, {m.generic for m in drugs.mentions(line.text)})]
+    inside = [line for line in lines if line.passage.section not in NOT_TAKEN_SECTIONS
+              and _is_part_of(asked[0].generic, {m.generic for m in drugs.mentions(line.text)})]
     return (asked[0], inside[0]) if inside else None
 
 
@@ -129,21 +137,25 @@ def _is_named(asked: str, named: set[str]) -> bool:
     """The drug asked about is among those named, alone or as a product of that drug only: "insulin" is named by
     Novolin 70/30 (insulin isophane/insulin regular), "aspirin" is not by Excedrin (acetaminophen/aspirin/caffeine),
     whose dose is no answer to how much aspirin to take."""
-    asked = _canonical(asked)
-    return any(asked == _canonical(generic) or all(asked in re.findall(r"[a-z0-9-]+", part)
-                                                     for part in _parts(generic)) for generic in named)
+    wanted = _parts(asked)
+    return any(wanted == _parts(generic) or (len(wanted) == 1 and all(
+        next(iter(wanted)) in re.findall(r"[a-z0-9-]+", part) for part in _parts(generic))) for generic in named)
 
 
 def _is_part_of(asked: str, named: set[str]) -> bool:
-    """The drug asked about is in one of the products named, alone or with others: the summary that names
-    Augmentin does mention amoxicillin, and must never be said not to."""
-    asked = _canonical(asked)
-    return any(asked == part or asked in re.findall(r"[a-z0-9-]+", part) for generic in named
-               for part in _parts(generic))
+    """The drug asked about is in what the summary names, alone, inside a product, or as the drugs of a product
+    named one by one: the summary that names Augmentin does mention amoxicillin, and one that lists
+    "amoxicillin-clavulanate" does mention Augmentin. It must never be said not to."""
+    wanted = _parts(asked)
+    present = {part for generic in named for part in _parts(generic)}
+    words = {word for part in present for word in re.findall(r"[a-z0-9-]+", part)}
+    return wanted <= present or (len(wanted) == 1 and next(iter(wanted)) in words)
 
 
-def _parts(generic: str) -> list[str]:
-    return [_canonical(part) for part in generic.split("/")]
+def _parts(generic: str) -> frozenset[str]:
+    """The drugs of a product by one name each; "vitamin d (cholecalciferol/ergocalciferol)" is one drug with
+    two names, not two drugs."""
+    return frozenset(_canonical(part) for part in re.split(r"/(?![^()]*\))", generic))
 
 
 def _canonical(generic: str) -> str:
@@ -198,6 +210,8 @@ def _follows(line: Line, other: Line) -> bool:
 
 def _missing_detail(question: str, chosen: list[Line]) -> str | None:
     for detail in asked_details(question):
+        if detail not in CLAIMED_DETAILS:
+            continue
         if not any(gives(line.text, detail) for line in chosen):
             return detail
     return None

@@ -85,7 +85,7 @@ def _singular(plain: str) -> str:
 def _short(plain: str) -> str:
     """"once a day (in eye care, OD means right eye)" -> "once a day": a reading reads as a sentence; the
     whole meaning is a tap away on the page."""
-    return re.sub(r"\s*\([^()]*\)$", "", plain)
+    return re.sub(r"\s+\([^()]*\)$", "", plain)   # a remark in brackets, not the "(s)" of "week(s)"
 
 
 def _same(a: str, b: str) -> bool:

@@ -124,6 +124,8 @@ def _medication_section(section: Section, units: list[Unit], collector: Collecto
             collector.form(form.finish(status))
             status = heading_status(heading) or status
             continue
+        if len(text) <= 60 and text.endswith(":") and MED_WORD.search(text):
+            status = section_status(section)   # another group ("Other medicines:"): a stop heading ends here
         field = form_field(text)
         if field:
             if field[0] in FORM_STARTS:

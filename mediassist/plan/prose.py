@@ -76,7 +76,8 @@ CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\
                     rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)"
                     r"|\s+and\s+(?=(?:resumed|restarted|continued)\b)"   # "held, and | resumed at discharge"
     # "Aspirin will be stopped, | clopidogrel will continue": the next drug says its own
-    r"|,\s+(?=[\w-]+\s+(?:will|should|must|is to|are to)\b)", _I)
+    r"|,\s+(?!(?:which|that|who|this|these|those|it|they|both|all|he|she|we|you|i)\b)"
+    r"(?=[\w-]+\s+(?:will|should|must|is to|are to)\b)", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
@@ -114,7 +115,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         status = clause_status(clause, section, opens_sentence=_opens_sentence(text[:start]))
         mentions = _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause)))
         if mentions:
-            named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, clause, m)
+            named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, clause, m, mentions)
                      for m in mentions]
             found += [medicine for medicine in named if status]
             if _given_here(clause):
@@ -130,17 +131,39 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
     return found
 
 
-# "Resume all home medications except metformin": the drugs after the exception get the other status.
+# "Resume all home medications except metformin": the drugs named in the exception itself get the other status.
+# Only an exception to a whole group ("all / your usual medications", "painkillers"), only for the drugs right
+# after it, and only up to where the exception ends (", which ...", "e.g.", "such as"): "except on dialysis days,
+# take metformin" excepts no drug, "other than low dose aspirin, e.g. naproxen" excepts aspirin, not naproxen.
 EXCEPT = re.compile(r"\b(?:except(?:\s+for)?|apart from|other than|but not|excluding|with the exception of|"
                     r"aside from|save for)\b", _I)
+_A_GROUP = re.compile(r"\b(?:medications?|medicines?|meds|tablets?|pills?|drugs|painkillers|analgesics|nsaids|"
+                      r"anti-?inflammatories|blood thinners|anticoagulants|antibiotics|inhalers|injections)\W*$", _I)
+_IN_THE_EXCEPTION = re.compile(r"^(?:\W|\b(?:and|or|for|the|low|dose|your|his|her|their|plain)\b)*$", _I)
 _OTHER_STATUS = {"home": "held", "stopped": "home", "held": "home"}
 
 
-def _named(mention: Mention, status: str | None, clause: str, in_clause: Mention) -> ProseMedicine:
-    """The drug with the status its clause gives it: the clause's own, or the opposite for a drug named after
-    "except" ("Stop all tablets except aspirin": aspirin is still taken), said only in the words after it."""
+def _excepted(clause: str, mention: Mention, mentions: list[Mention]) -> re.Match | None:
+    """The exception that names this drug, if it is one of the drugs the exception itself lists."""
     exception = EXCEPT.search(clause)
-    if status and exception and in_clause.start >= exception.end():
+    if not exception or mention.start < exception.end() or not _A_GROUP.search(clause[:exception.start()]):
+        return None
+    between = clause[exception.end():mention.start]
+    for other in sorted(mentions, key=lambda m: m.start, reverse=True):   # the drugs listed before it
+        if exception.end() <= other.start and other.end <= mention.start:
+            between = between[:other.start - exception.end()] + between[other.end - exception.end():]
+    follows = clause[mention.end:]
+    if not _IN_THE_EXCEPTION.match(between) or re.match(r"\s*,?\s*(?:which|who|that)\b", follows, _I):
+        return None   # past the exception's own list, or a drug with its own news ("..., which is now 40 mg")
+    return exception
+
+
+def _named(mention: Mention, status: str | None, clause: str, in_clause: Mention,
+           mentions: list[Mention]) -> ProseMedicine:
+    """The drug with the status its clause gives it: the clause's own, or the opposite for a drug the clause
+    excepts ("Stop all tablets except aspirin": aspirin is still taken), said only in the words after it."""
+    exception = _excepted(clause, in_clause, mentions) if status else None
+    if exception:
         return ProseMedicine(mention, _OTHER_STATUS.get(status, status), clause, clause[exception.end():])
     return ProseMedicine(mention, status or "", clause)
 
