@@ -139,6 +139,16 @@ def test_a_combination_product_does_not_answer_for_one_of_its_drugs(scorer):
     assert "names Excedrin, which contains aspirin" in result.text and "Clopidogrel" not in result.text
 
 
+@pytest.mark.parametrize(("question", "section", "line", "said"), [
+    ("Can I take aspirin?", "Discharge Medications", "Excedrin 2 tablets as needed", "names Excedrin, which contains"),
+    ("How often do I take amoxicillin?", "Allergies", "Augmentin - diarrhea", "lists Augmentin under allergies"),
+])
+def test_taking_a_drug_that_is_only_inside_a_product_or_an_allergy_is_warned_of(scorer, question, section, line,
+                                                                                said):
+    result = answer(scorer, question, passage(section, f"{section}:\n{line}"), DIET)
+    assert not result.found and said in result.text and line in result.text
+
+
 def test_a_summary_that_names_a_drug_inside_a_product_is_never_said_not_to_mention_it(scorer):
     meds = passage("Discharge Medications", "Discharge Medications:\n1. Augmentin 625 mg three times a day for 5 days.")
     result = answer(scorer, "how long do I take amoxicillin?", meds, DIET)

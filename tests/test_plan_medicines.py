@@ -331,8 +331,15 @@ def test_each_drug_of_a_sentence_keeps_what_is_said_of_it(section):
      "paracetamol"),
 ])
 def test_a_stop_heading_ends_where_the_next_group_begins(summary, stopped, taken):
+    """...but not at a note inside its own group ("Do not take these medications:")."""
     summary = f"Discharge Medications:\n{summary}"
     assert not listed_to_take(summary, stopped) and listed_to_take(summary, taken)
+
+
+@pytest.mark.parametrize("note", ["Do not take these medications:", "Medications for pain:", "Reason for change:"])
+def test_a_note_inside_a_stopped_group_keeps_it_stopped(note):
+    assert not listed_to_take(f"Discharge Medications:\nStopped medications:\n{note}\nTramadol 50 mg q6h prn",
+                              "tramadol")
 
 
 @pytest.mark.parametrize(("sentence", "drug", "to_take"), [
@@ -346,5 +353,6 @@ def test_only_the_drugs_an_exception_lists_are_excepted(sentence, drug, to_take)
 
 def test_a_person_or_a_blood_result_before_a_dose_is_not_a_medicine():
     plan = plan_of("Discharge Medications:\nDr Patel will restart ramipril 2.5 mg OD\n"
-                   "Cortisol low; start hydrocortisone 10 mg mane.")
-    assert {name.lower() for name in names(plan)} == {"ramipril", "hydrocortisone"}
+                   "Cortisol low; start hydrocortisone 10 mg mane.\nUrea 10% cream apply twice daily\n"
+                   "Magic mouthwash is 10 mL swish and spit QID")
+    assert {name.lower() for name in names(plan)} == {"ramipril", "hydrocortisone", "urea", "magic mouthwash"}

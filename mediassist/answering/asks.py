@@ -20,7 +20,8 @@ _TIME_SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?{_UNITS}\b(?!\s*(?:ago
 # not after how often ("every 2 days", "three times a day") nor before "ago" or "old".
 _COUNT = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|several)"
 _BARE_SPAN = (rf"(?<![\w/.])(?<!every )(?<!per )(?<!times )(?<!times a )(?<!q){_COUNT}"
-              rf"(?:\s*(?:-|to)\s*{_COUNT})?[\s-]*{_UNITS}\b(?!\s*(?:ago|old|daily|a day|per|max))")
+              rf"(?:\s*(?:-|to)\s*{_COUNT})?[\s-]*{_UNITS}\b"
+              r"(?!\s*(?:ago|old|daily|a day|per|max|pregnant|gestation|postpartum|post-?op\w*|prior)\b)")
 # "When should I come back?" asks on what condition, not for a date.
 ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+) (?:right |straight )?back\b|\bto the (?:er|ed|a&e|"
                               r"emergency)\b|\bserious\b|\bworr(?:y|ied)\b|\bcall\b|\bworse\b|\bemergency\b", _I)

@@ -31,7 +31,8 @@ CLOSEST_LINES = 3
 DETAIL_FOLLOWS = 3  # lines after a drug's name that still give its details (a nested list)
 DETAIL_SEARCH = 5   # the best lines among which a line giving the asked detail is looked for
 TAKING_DETAILS = {"dose", "frequency", "duration", "span"}
-NOT_TAKEN_SECTIONS = {"Allergies", "Admission Medications", "Past Medical History"}
+ASKS_TO_TAKE = re.compile(r"\b(?:can|could|may|should|do)\s+(?:i|he|she|we|they)\s+(?:still\s+)?"
+                          r"(?:take|have|use|give)\b", re.IGNORECASE)
 # A place is said in too many ways ("at nearest PHC", "by the district nursing service") to claim it is missing:
 # a "where" question gets its lines, never "your summary does not give where to go".
 CLAIMED_DETAILS = {"dose", "frequency", "duration", "span", "date", "who", "phone", "measure"}
@@ -58,11 +59,7 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
                                 f"{NOT_IN_SUMMARY}", False, [])
     in_a_product = _only_in_a_product(analysis.question, lines)
     if in_a_product:
-        asked, line = in_a_product
-        product = next(m.text for m in vocabulary().mentions(line.text) if _is_part_of(asked.generic, {m.generic}))
-        return ExtractiveAnswer(f"{notice}\n\nYour summary does not name {asked.text} on its own. It names {product}, "
-                                f"which contains {asked.text}. Ask your pharmacist before you take more "
-                                f"{asked.text}.\n\n{format_quotes([line])}", False, passages_of([line]))
+        return _in_a_product(notice, *in_a_product)
     features = scorer.features(analysis, lines)
     probabilities = calibration.probabilities(features)
     signals = answer_signals(features, probabilities, calibration.quote_threshold, analysis.topic_found,
@@ -110,17 +107,27 @@ def _drug_not_named(question: str, lines: list[Line]) -> str | None:
 
 
 def _only_in_a_product(question: str, lines: list[Line]):
-    """For a question about how much, how often or how long to take a drug: the drug, and the first line naming
-    it, when the summary names it only inside a product of several drugs. Excedrin's "2 tablets" is no dose of
-    aspirin, and taking both could be too much of it."""
+    """For a question about taking a drug (how much, how often, how long, can I): the drug, and the first line
+    naming it, when the summary names it only inside a product of several drugs or as an allergy to one.
+    Excedrin's "2 tablets" is no dose of aspirin, and taking both could be too much of it."""
     drugs = vocabulary()
     asked = [m for m in drugs.mentions(question) if m.generic not in drugs.classes and _one_drug(m.generic)]
-    if len(asked) != 1 or not set(asked_details(question)) & TAKING_DETAILS \
+    if len(asked) != 1 or not (set(asked_details(question)) & TAKING_DETAILS or ASKS_TO_TAKE.search(question)) \
             or any(_names(line, {asked[0].generic}) for line in lines):
         return None
-    inside = [line for line in lines if line.passage.section not in NOT_TAKEN_SECTIONS
-              and _is_part_of(asked[0].generic, {m.generic for m in drugs.mentions(line.text)})]
+    inside = [line for line in lines if _is_part_of(asked[0].generic, {m.generic for m in drugs.mentions(line.text)})]
     return (asked[0], inside[0]) if inside else None
+
+
+def _in_a_product(notice: str, asked, line: Line) -> ExtractiveAnswer:
+    product = next(m.text for m in vocabulary().mentions(line.text) if _is_part_of(asked.generic, {m.generic}))
+    if line.passage.section == "Allergies":
+        said = (f"Your summary lists {product} under allergies, and {product} contains {asked.text}. Ask your doctor "
+                f"or pharmacist before you take {asked.text}.")
+    else:
+        said = (f"Your summary does not name {asked.text} on its own. It names {product}, which contains "
+                f"{asked.text}. Ask your pharmacist before you take more {asked.text}.")
+    return ExtractiveAnswer(f"{notice}\n\n{said}\n\n{format_quotes([line])}", False, passages_of([line]))
 
 
 def _asked_drugs(question: str) -> set[str]:

@@ -112,6 +112,11 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
                 collector.item("follow_up", unit.text, unit)
 
 
+# A heading of the group beside a status group, not a note inside it ("Do not take these medications:").
+_OTHER_GROUP = re.compile(r"^(?:all\s+)?(?:other|remaining|regular|current|usual|home|ongoing)\s+"
+                          r"(?:medications?|medicines?|meds|tablets|drugs)\s*:$", re.IGNORECASE)
+
+
 def _medication_section(section: Section, units: list[Unit], collector: Collector) -> None:
     """A discharge medication list: status headings, PRSB forms, table rows, lines of drugs; other lines are
     read as instructions."""
@@ -124,8 +129,8 @@ def _medication_section(section: Section, units: list[Unit], collector: Collecto
             collector.form(form.finish(status))
             status = heading_status(heading) or status
             continue
-        if len(text) <= 60 and text.endswith(":") and MED_WORD.search(text):
-            status = section_status(section)   # another group ("Other medicines:"): a stop heading ends here
+        if _OTHER_GROUP.match(text):
+            status = section_status(section)   # "Other medicines:": a stop heading's group ends here
         field = form_field(text)
         if field:
             if field[0] in FORM_STARTS:

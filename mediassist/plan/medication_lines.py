@@ -11,13 +11,15 @@ import re
 from dataclasses import dataclass
 
 from .dosing import DURATION, FREQUENCY, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status
-from .drugs import vocabulary
 from .words import LAB_ANALYTES, LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, NOT_A_DRUG_START, TRAILING_WORDS
 
 _SUPPLIES = re.compile(r"^(?:diabetic\s+|medical\s+)?(?:supplies|equipment|devices?|dressings? supplies)\s*:",
                        re.IGNORECASE)
 # Where a drug's name may end before its dose, route or frequency (a dash, a comma, "Sig", a status word).
 _SUBJECT_VERB = re.compile(r"\s(?:will|should|must|is|are|was|were)\s", re.IGNORECASE)
+_RESULT_WORD = re.compile(r"(?:low|high|raised|elevated|normal|level|levels|was|is|of)\b", re.IGNORECASE)
+_PERSON = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|nurse|gp|mother|mum|mom|father|dad|patient|pt|she|he|they|family|"
+                     r"carer|caregiver|now|then)\b", re.IGNORECASE)
 # Where a drug's name ends: "Clopidogrel will continue at 75 mg" is named "Clopidogrel".
 _NAME_ANCHOR = re.compile(
     r"\s[—–-]\s|[,;:]|\bSig\b|\s(?:to|that|which|who|for|x|will|should|must|is|are|was|were)\s|"
@@ -44,8 +46,8 @@ def _name_ok(name: str, max_words: int) -> bool:
     words = name.split()
     if len(words) > max_words or name.endswith(":"):
         return False
-    if words[0].lower().strip(".,;:()") in LAB_ANALYTES:   # "Cortisol low; start hydrocortisone"
-        return False
+    if words[0].lower().strip(".,;:()") in LAB_ANALYTES and len(words) > 1 and _RESULT_WORD.match(words[1]):
+        return False   # "Cortisol low; start hydrocortisone": a blood result
     return not any(word.lower().strip(".,;:()") in NON_DRUG_WORDS for word in words)
 
 
@@ -82,8 +84,7 @@ def parse_medication(part: str, strict: bool, status_default: str | None,
     name = _clean_name(text[:min(anchors)])
     if strict and not (dose and (route or frequency)):
         return None
-    if anchor and anchor.start() == min(anchors) and _SUBJECT_VERB.match(anchor.group()) \
-            and not vocabulary().mentions(name):
+    if anchor and anchor.start() == min(anchors) and _SUBJECT_VERB.match(anchor.group()) and _PERSON.match(name):
         return None   # "Dr Patel will restart ramipril 2.5 mg": a person; the drug is read from the sentence
     if not _name_ok(name, 4 if strict else 7):
         return None

@@ -115,7 +115,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         status = clause_status(clause, section, opens_sentence=_opens_sentence(text[:start]))
         mentions = _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause)))
         if mentions:
-            named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, clause, m, mentions)
+            named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, clause, m)
                      for m in mentions]
             found += [medicine for medicine in named if status]
             if _given_here(clause):
@@ -132,37 +132,32 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
 
 
 # "Resume all home medications except metformin": the drugs named in the exception itself get the other status.
-# Only an exception to a whole group ("all / your usual medications", "painkillers"), only for the drugs right
-# after it, and only up to where the exception ends (", which ...", "e.g.", "such as"): "except on dialysis days,
-# take metformin" excepts no drug, "other than low dose aspirin, e.g. naproxen" excepts aspirin, not naproxen.
+# Only an exception to a whole group ("all your medications", "everything", "blood thinners"), and only up to where
+# the exception ends (";", ", which", "e.g.", "such as", "including", or a new order: "take", "stop"): "except on
+# dialysis days, take metformin" excepts no drug, "other than low dose aspirin, e.g. naproxen" not naproxen.
 EXCEPT = re.compile(r"\b(?:except(?:\s+for)?|apart from|other than|but not|excluding|with the exception of|"
                     r"aside from|save for)\b", _I)
-_A_GROUP = re.compile(r"\b(?:medications?|medicines?|meds|tablets?|pills?|drugs|painkillers|analgesics|nsaids|"
-                      r"anti-?inflammatories|blood thinners|anticoagulants|antibiotics|inhalers|injections)\W*$", _I)
-_IN_THE_EXCEPTION = re.compile(r"^(?:\W|\b(?:and|or|for|the|low|dose|your|his|her|their|plain)\b)*$", _I)
+_A_GROUP = re.compile(r"\b(?:everything|anything|all|\w{3,}s)\W*$", _I)
+_EXCEPTION_ENDS = re.compile(r";|,\s*(?:which|who|that)\b|\be\.?g\.?|\bsuch as\b|\bincluding\b|\bi\.e\.|"
+                             r"\b(?:take|continue|resume|restart|start|stop|hold|use|give)\b", _I)
 _OTHER_STATUS = {"home": "held", "stopped": "home", "held": "home"}
 
 
-def _excepted(clause: str, mention: Mention, mentions: list[Mention]) -> re.Match | None:
-    """The exception that names this drug, if it is one of the drugs the exception itself lists."""
+def _excepted(clause: str, mention: Mention) -> re.Match | None:
+    """The exception that names this drug, if the drug is inside the exception itself."""
     exception = EXCEPT.search(clause)
     if not exception or mention.start < exception.end() or not _A_GROUP.search(clause[:exception.start()]):
         return None
-    between = clause[exception.end():mention.start]
-    for other in sorted(mentions, key=lambda m: m.start, reverse=True):   # the drugs listed before it
-        if exception.end() <= other.start and other.end <= mention.start:
-            between = between[:other.start - exception.end()] + between[other.end - exception.end():]
-    follows = clause[mention.end:]
-    if not _IN_THE_EXCEPTION.match(between) or re.match(r"\s*,?\s*(?:which|who|that)\b", follows, _I):
-        return None   # past the exception's own list, or a drug with its own news ("..., which is now 40 mg")
+    ends = _EXCEPTION_ENDS.search(clause, exception.end())
+    if ends and mention.start >= ends.start() or re.match(r"\s*,?\s*(?:which|who)\b", clause[mention.end:], _I):
+        return None   # past the exception, or a drug with its own news ("except lisinopril, which is now 20 mg")
     return exception
 
 
-def _named(mention: Mention, status: str | None, clause: str, in_clause: Mention,
-           mentions: list[Mention]) -> ProseMedicine:
+def _named(mention: Mention, status: str | None, clause: str, in_clause: Mention) -> ProseMedicine:
     """The drug with the status its clause gives it: the clause's own, or the opposite for a drug the clause
     excepts ("Stop all tablets except aspirin": aspirin is still taken), said only in the words after it."""
-    exception = _excepted(clause, in_clause, mentions) if status else None
+    exception = _excepted(clause, in_clause) if status else None
     if exception:
         return ProseMedicine(mention, _OTHER_STATUS.get(status, status), clause, clause[exception.end():])
     return ProseMedicine(mention, status or "", clause)
