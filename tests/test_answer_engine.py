@@ -177,12 +177,11 @@ def test_a_drug_with_two_names_is_one_drug(scorer):
     assert result.found and "Dolo 650 1-1-1" in result.text
 
 
-def test_a_missing_phone_number_is_said_plainly(scorer):
-    notes = passage("Discharge Instructions", "Discharge Instructions:\nProvided with post-operative care "
-                                              "instructions and contact information for the surgical team.\n"
-                                              "Follow up with the surgical clinic in 2 weeks.")
-    result = answer(scorer, "what's the phone number for the surgical team?", notes, DIET)
-    assert not result.found and "does not give a phone number" in result.text
+def test_a_phone_number_is_never_claimed_missing(scorer):
+    """Numbers are written in too many ways ("x4521", "13 14 50", "1-800-NURSE-4U") to say one is not there."""
+    notes = passage("Discharge Instructions", "Discharge Instructions:\nIf worried, call the surgical ward on x4521.")
+    result = answer(scorer, "what's the phone number for the surgical ward?", notes, DIET)
+    assert "does not give a phone number" not in result.text and "x4521" in result.text
 
 
 def test_carry_on_asks_whether_to_continue_not_about_lifting():

@@ -356,3 +356,17 @@ def test_a_person_or_a_blood_result_before_a_dose_is_not_a_medicine():
                    "Cortisol low; start hydrocortisone 10 mg mane.\nUrea 10% cream apply twice daily\n"
                    "Magic mouthwash is 10 mL swish and spit QID")
     assert {name.lower() for name in names(plan)} == {"ramipril", "hydrocortisone", "urea", "magic mouthwash"}
+
+
+@pytest.mark.parametrize(("summary", "stopped", "taken"), [
+    ("Discharge Instructions:\nAvoid all painkillers except paracetamol, especially ibuprofen and naproxen.",
+     "naproxen", "paracetamol"),
+    ("Discharge Instructions:\nMetformin, gliclazide should be held until review.", "metformin", None),
+    ("Discharge Instructions:\nContinue aspirin 75 mg, atorvastatin will be increased to 80 mg.", None, "atorvastatin"),
+    ("Discharge Medications:\n- Metformin is withheld\n- Ramipril is suspended\n- Aspirin 75 mg OD", "ramipril",
+     "aspirin"),
+    ("Discharge Medications:\nMedications on hold (restarted today):\nRamipril 5 mg OD", None, "ramipril"),
+])
+def test_what_a_sentence_says_of_each_drug_is_kept(summary, stopped, taken):
+    assert stopped is None or not listed_to_take(summary, stopped)
+    assert taken is None or listed_to_take(summary, taken)

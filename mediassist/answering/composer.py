@@ -33,9 +33,9 @@ DETAIL_SEARCH = 5   # the best lines among which a line giving the asked detail 
 TAKING_DETAILS = {"dose", "frequency", "duration", "span"}
 ASKS_TO_TAKE = re.compile(r"\b(?:can|could|may|should|do)\s+(?:i|he|she|we|they)\s+(?:still\s+)?"
                           r"(?:take|have|use|give)\b", re.IGNORECASE)
-# A place is said in too many ways ("at nearest PHC", "by the district nursing service") to claim it is missing:
-# a "where" question gets its lines, never "your summary does not give where to go".
-CLAIMED_DETAILS = {"dose", "frequency", "duration", "span", "date", "who", "phone", "measure"}
+# A place or a phone number is written in too many ways ("at nearest PHC", "x4521", "13 14 50") to claim it is
+# missing: such a question gets its lines, never "your summary does not give where to go".
+CLAIMED_DETAILS = {"dose", "frequency", "duration", "span", "date", "who", "measure"}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ _SUPPLIES = re.compile(r"^(?:diabetic\s+|medical\s+)?(?:supplies|equipment|devic
                        re.IGNORECASE)
 # Where a drug's name may end before its dose, route or frequency (a dash, a comma, "Sig", a status word).
 _SUBJECT_VERB = re.compile(r"\s(?:will|should|must|is|are|was|were)\s", re.IGNORECASE)
+_STOPPED_AFTER_VERB = re.compile(r"(?:be\s+|been\s+|now\s+)?(?:withheld|suspended|ceased|omitted|stopped|discontinued|"
+                                r"held|on hold)\b(?!\s+(?:if|when|unless|for (?:sbp|hr|bp|pulse|systolic|heart)))",
+                                re.IGNORECASE)
 _RESULT_WORD = re.compile(r"(?:low|high|raised|elevated|normal|level|levels|was|is|of)\b", re.IGNORECASE)
 _PERSON = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|nurse|gp|mother|mum|mom|father|dad|patient|pt|she|he|they|family|"
                      r"carer|caregiver|now|then)\b", re.IGNORECASE)
@@ -84,8 +87,11 @@ def parse_medication(part: str, strict: bool, status_default: str | None,
     name = _clean_name(text[:min(anchors)])
     if strict and not (dose and (route or frequency)):
         return None
-    if anchor and anchor.start() == min(anchors) and _SUBJECT_VERB.match(anchor.group()) and _PERSON.match(name):
+    said_of_it = anchor and anchor.start() == min(anchors) and _SUBJECT_VERB.match(anchor.group())
+    if said_of_it and _PERSON.match(name):
         return None   # "Dr Patel will restart ramipril 2.5 mg": a person; the drug is read from the sentence
+    if said_of_it and _STOPPED_AFTER_VERB.match(text, anchor.end()):
+        status_default = "stopped"   # "- Metformin is withheld", "Ramipril is on hold"
     if not _name_ok(name, 4 if strict else 7):
         return None
     duration = DURATION.search(text, max(text.find(name), 0) + len(name))
@@ -102,6 +108,10 @@ def parse_medication(part: str, strict: bool, status_default: str | None,
 
 def _bare_name(text: str, anchor: re.Match | None, status_default: str | None) -> MedFields | None:
     """A bare name ("Glucagon emergency kit", "Coumadin: resume"), where a list item may be one."""
+    if anchor and _SUBJECT_VERB.match(anchor.group()):
+        if not _STOPPED_AFTER_VERB.match(text, anchor.end()):
+            return None   # a sentence about the drug ("Metformin will be restarted by the GP"): read as a sentence
+        status_default = "stopped"   # "- Metformin is withheld"
     name = _clean_name(text[:anchor.start()] if anchor and anchor.start() > 0 else text.rstrip("."))
     words = name.split()
     if not name or len(words) > 5 or any(w.lower().strip(".,;:()") in NAME_ONLY_STOP for w in words):

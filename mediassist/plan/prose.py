@@ -76,7 +76,11 @@ CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\
                     rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)"
                     r"|\s+and\s+(?=(?:resumed|restarted|continued)\b)"   # "held, and | resumed at discharge"
     # "Aspirin will be stopped, | clopidogrel will continue": the next drug says its own
-    r"|,\s+(?!(?:which|that|who|this|these|those|it|they|both|all|he|she|we|you|i)\b)"
+    # after a status said ("... stopped, | clopidogrel will continue"), not in a list of names ("Metformin, gliclazide
+    # should be held")
+    r"|(?:(?<=stopped)|(?<=held)|(?<=continued)|(?<=discontinued)|(?<=resumed)|(?<=restarted)|(?<=started)|"
+    r"(?<=ceased)|(?<=suspended))"
+    r",\s+(?!(?:which|that|who|this|these|those|it|they|both|all|he|she|we|you|i)\b)"
     r"(?=[\w-]+\s+(?:will|should|must|is to|are to)\b)", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
@@ -112,10 +116,13 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
     for clause in CLAUSE.split(text):
         start = text.find(clause, offset)
         offset = start + len(clause)
-        status = clause_status(clause, section, opens_sentence=_opens_sentence(text[:start]))
+        opens = _opens_sentence(text[:start])
+        status = clause_status(clause, section, opens_sentence=opens)
+        exception = EXCEPT.search(clause)   # "Continue all ... except metformin and avoid ibuprofen": "continue"
+        group_status = clause_status(clause[:exception.start()], section, opens_sentence=opens) if exception else None
         mentions = _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause)))
         if mentions:
-            named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, clause, m)
+            named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, group_status, clause, m)
                      for m in mentions]
             found += [medicine for medicine in named if status]
             if _given_here(clause):
@@ -139,7 +146,10 @@ EXCEPT = re.compile(r"\b(?:except(?:\s+for)?|apart from|other than|but not|exclu
                     r"aside from|save for)\b", _I)
 _A_GROUP = re.compile(r"\b(?:everything|anything|all|\w{3,}s)\W*$", _I)
 _EXCEPTION_ENDS = re.compile(r";|,\s*(?:which|who|that)\b|\be\.?g\.?|\bsuch as\b|\bincluding\b|\bi\.e\.|"
-                             r"\b(?:take|continue|resume|restart|start|stop|hold|use|give)\b", _I)
+                             r"\b(?:especially|in particular|particularly|for example|for instance|like|not|no|"
+                             r"never)\b|"
+                             r"\b(?:take|continue|resume|restart|start|stop|hold|use|give|avoid|discontinue|cease|"
+                             r"withhold)\b", _I)
 _OTHER_STATUS = {"home": "held", "stopped": "home", "held": "home"}
 
 
@@ -154,12 +164,14 @@ def _excepted(clause: str, mention: Mention) -> re.Match | None:
     return exception
 
 
-def _named(mention: Mention, status: str | None, clause: str, in_clause: Mention) -> ProseMedicine:
-    """The drug with the status its clause gives it: the clause's own, or the opposite for a drug the clause
-    excepts ("Stop all tablets except aspirin": aspirin is still taken), said only in the words after it."""
-    exception = _excepted(clause, in_clause) if status else None
+def _named(mention: Mention, status: str | None, group_status: str | None, clause: str,
+           in_clause: Mention) -> ProseMedicine:
+    """The drug with the status its clause gives it: the clause's own, or, for a drug the clause excepts, the
+    opposite of what it says of the group ("Stop all tablets except aspirin": aspirin is still taken), said only
+    in the words after the exception."""
+    exception = _excepted(clause, in_clause) if group_status else None
     if exception:
-        return ProseMedicine(mention, _OTHER_STATUS.get(status, status), clause, clause[exception.end():])
+        return ProseMedicine(mention, _OTHER_STATUS.get(group_status, group_status), clause, clause[exception.end():])
     return ProseMedicine(mention, status or "", clause)
 
 

@@ -34,7 +34,8 @@ STATUS_HEADING = re.compile(
     rf"|{_MEDS_BE}(?P<word2>{_AFTER_MEDS})|{_MEDS_BE}(?P<pair2>{_STOPPING}){_OR}(?:{_STOPPING})"
     rf"|{_MEDS}\s+(?:temporarily\s+)?on\s+(?P<word4>hold)"
     r"|(?P<word3>start|stop|continue|change|resume)\s+(?:taking|how you take)\s+(?:these|the following)"
-    r"\s+(?:medications?|medicines?))(?:\s*\([^()]{1,40}\))?\s*:?",
+    r"\s+(?:medications?|medicines?))"
+    r"(?:\s*\((?![^()]*\b(?:restart|resum|continu|start|now)\w*)[^()]{1,40}\))?\s*:?",   # not "(restarted today)"
     re.IGNORECASE)
 
 
