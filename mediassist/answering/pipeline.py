@@ -99,13 +99,14 @@ class Answerer:
     def retrieve_in_conversation(self, question: str, history: Sequence[Turn], owner: str,
                                  doc_ids: list[str] | None) -> tuple[list[Passage], QuestionAnalysis]:
         """A follow-up is searched as itself and joined to the earlier subject (followup.py); the reading the
-        summary answers more surely (the no-LLM engine's calibrated support) is the one used."""
+        summary answers (rather than one it only names without the detail asked), and of those the one it answers
+        more surely (the no-LLM engine's calibrated support), is the one used."""
         joined_question = standalone_question(question, list(history))
         joined = self.retriever.retrieve(joined_question, owner, doc_ids)
         if joined_question == question:
             return joined
         alone = self.retriever.retrieve(question, owner, doc_ids)
-        return max((joined, alone), key=lambda found: compose(found[1], found[0], self.lines).support)
+        return max((joined, alone), key=lambda found: _how_surely(compose(found[1], found[0], self.lines)))
 
     def warm_in_background(self, uploads: list[PreparedUpload]) -> None:
         """Embed the new summaries' lines in the background, so the first question on one is as quick as the
@@ -170,3 +171,7 @@ class Answerer:
 
 def answered_file_by_file(records: list[DocumentRecord]) -> bool:
     return 1 < len(records) <= MAX_GROUPED_DOCUMENTS
+
+
+def _how_surely(answer) -> tuple[bool, float]:
+    return answer.found, answer.support
