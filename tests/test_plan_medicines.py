@@ -325,18 +325,23 @@ def test_each_drug_of_a_sentence_keeps_what_is_said_of_it(section):
 
 @pytest.mark.parametrize(("summary", "stopped", "taken"), [
     ("Medicines withheld:\nMetformin 1 g BD\nMedicines unchanged:\nAspirin 75 mg OD", "metformin", "aspirin"),
+    ("Ceased medications:\nMontelukast 10 mg\nInhalers:\nSymbicort 200/6 2 puffs BD", "montelukast", "symbicort"),
+    ("Suspended medicines:\nRamipril 5 mg OD\nMedicines to review with GP:\nBisoprolol 2.5 mg OD", "ramipril",
+     "bisoprolol"),
+    ("Ramipril 5 mg OD\nHeld (AKI)\nAspirin 75 mg OD", None, "aspirin"),
     ("Medications ceased:\nOmeprazole 20 mg\nMedications commenced:\nPantoprazole 40 mg OD", "omeprazole",
      "pantoprazole"),
     ("Stopped / suspended medicines:\nRamipril 5 mg\nOther medicines:\nParacetamol 1 g QDS", "ramipril",
      "paracetamol"),
 ])
 def test_a_stop_heading_ends_where_the_next_group_begins(summary, stopped, taken):
-    """...but not at a note inside its own group ("Do not take these medications:")."""
+    """...but not at a note inside its own group ("Do not take these medications:"); and a status word with a
+    reason in brackets ("Held (AKI)") is a note on the drug above, not a heading."""
     summary = f"Discharge Medications:\n{summary}"
-    assert not listed_to_take(summary, stopped) and listed_to_take(summary, taken)
+    assert (stopped is None or not listed_to_take(summary, stopped)) and listed_to_take(summary, taken)
 
 
-@pytest.mark.parametrize("note", ["Do not take these medications:", "Medications for pain:", "Reason for change:"])
+@pytest.mark.parametrize("note", ["Do not take these medications:", "Reason for change:", "Reason stopped:"])
 def test_a_note_inside_a_stopped_group_keeps_it_stopped(note):
     assert not listed_to_take(f"Discharge Medications:\nStopped medications:\n{note}\nTramadol 50 mg q6h prn",
                               "tramadol")
@@ -359,6 +364,13 @@ def test_a_person_or_a_blood_result_before_a_dose_is_not_a_medicine():
 
 
 @pytest.mark.parametrize(("summary", "stopped", "taken"), [
+    ("Discharge Medications:\nDo not continue ibuprofen 400 mg TDS", "ibuprofen", None),
+    ("Plan:\nContinue warfarin 3 mg; to be withheld before colonoscopy as advised.", None, "warfarin"),
+    ("Plan:\nRamipril was omitted for one dose because of low BP, please continue ramipril 2.5 mg daily.", None,
+     "ramipril"),
+    ("Plan:\nAspirin and clopidogrel continued, atorvastatin should be increased to 80 mg.", None, "atorvastatin"),
+    ("Discharge Instructions:\nContinue all home medications except increase furosemide to 40 mg daily.", None,
+     "furosemide"),
     ("Discharge Instructions:\nAvoid all painkillers except paracetamol, especially ibuprofen and naproxen.",
      "naproxen", "paracetamol"),
     ("Discharge Instructions:\nMetformin, gliclazide should be held until review.", "metformin", None),

@@ -113,8 +113,12 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
 
 
 # A heading of the group beside a status group, not a note inside it ("Do not take these medications:").
-_OTHER_GROUP = re.compile(r"^(?:all\s+)?(?:other|remaining|regular|current|usual|home|ongoing)\s+"
-                          r"(?:medications?|medicines?|meds|tablets|drugs)\s*:$", re.IGNORECASE)
+# A heading of another group ends a status group ("Inhalers:", "Other medicines:", "None"), but not a note that
+# belongs to it ("Do not take these medications:", "Reason stopped:").
+_OTHER_GROUP = re.compile(r"^(?!.*\b(?:not|don'?t|never|stop\w*|reason|why|held|withheld|suspended|ceased)\b)"
+                          r"[A-Za-z][A-Za-z /&,()'-]{0,50}:$|^(?:none|nil)\.?$|"
+                          r"^(?:all\s+)?(?:other|remaining)\s+(?:medications?|medicines?|meds|tablets|drugs)\b",
+                          re.IGNORECASE)
 
 
 def _medication_section(section: Section, units: list[Unit], collector: Collector) -> None:
@@ -125,7 +129,7 @@ def _medication_section(section: Section, units: list[Unit], collector: Collecto
     for unit in units:
         text = unit.text
         heading = STATUS_HEADING.fullmatch(text.rstrip(".")) if len(text) <= 60 else None
-        if heading and (text.endswith(":") or not unit.is_item):
+        if heading and (text.endswith(":") or not (unit.is_item or "(" in text)):   # "Held (AKI)" notes a drug
             collector.form(form.finish(status))
             status = heading_status(heading) or status
             continue

@@ -20,6 +20,12 @@ _SUBJECT_VERB = re.compile(r"\s(?:will|should|must|is|are|was|were)\s", re.IGNOR
 _STOPPED_AFTER_VERB = re.compile(r"(?:be\s+|been\s+|now\s+)?(?:withheld|suspended|ceased|omitted|stopped|discontinued|"
                                 r"held|on hold)\b(?!\s+(?:if|when|unless|for (?:sbp|hr|bp|pulse|systolic|heart)))",
                                 re.IGNORECASE)
+def _stopped_now(text: str, verb: re.Match) -> bool:
+    """"Metformin is withheld", not "was omitted for one dose, ... continue" nor "will be withheld before the scan"."""
+    return verb.group().strip().lower() in ("is", "are") and bool(_STOPPED_AFTER_VERB.match(text, verb.end())) \
+        and not re.search(r"\b(?:continue|resume|restart)\w*", text[verb.end():], re.IGNORECASE)
+
+
 _RESULT_WORD = re.compile(r"(?:low|high|raised|elevated|normal|level|levels|was|is|of)\b", re.IGNORECASE)
 _PERSON = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|nurse|gp|mother|mum|mom|father|dad|patient|pt|she|he|they|family|"
                      r"carer|caregiver|now|then)\b", re.IGNORECASE)
@@ -49,6 +55,8 @@ def _name_ok(name: str, max_words: int) -> bool:
     words = name.split()
     if len(words) > max_words or name.endswith(":"):
         return False
+    if words[0].lower().strip(".,;:()'") in ("do", "not", "don't", "never", "please"):
+        return False   # "Do not continue ibuprofen 400 mg TDS": an order about the drug, read as a sentence
     if words[0].lower().strip(".,;:()") in LAB_ANALYTES and len(words) > 1 and _RESULT_WORD.match(words[1]):
         return False   # "Cortisol low; start hydrocortisone": a blood result
     return not any(word.lower().strip(".,;:()") in NON_DRUG_WORDS for word in words)
@@ -90,7 +98,7 @@ def parse_medication(part: str, strict: bool, status_default: str | None,
     said_of_it = anchor and anchor.start() == min(anchors) and _SUBJECT_VERB.match(anchor.group())
     if said_of_it and _PERSON.match(name):
         return None   # "Dr Patel will restart ramipril 2.5 mg": a person; the drug is read from the sentence
-    if said_of_it and _STOPPED_AFTER_VERB.match(text, anchor.end()):
+    if said_of_it and _stopped_now(text, anchor):
         status_default = "stopped"   # "- Metformin is withheld", "Ramipril is on hold"
     if not _name_ok(name, 4 if strict else 7):
         return None
@@ -109,7 +117,7 @@ def parse_medication(part: str, strict: bool, status_default: str | None,
 def _bare_name(text: str, anchor: re.Match | None, status_default: str | None) -> MedFields | None:
     """A bare name ("Glucagon emergency kit", "Coumadin: resume"), where a list item may be one."""
     if anchor and _SUBJECT_VERB.match(anchor.group()):
-        if not _STOPPED_AFTER_VERB.match(text, anchor.end()):
+        if not _stopped_now(text, anchor):
             return None   # a sentence about the drug ("Metformin will be restarted by the GP"): read as a sentence
         status_default = "stopped"   # "- Metformin is withheld"
     name = _clean_name(text[:anchor.start()] if anchor and anchor.start() > 0 else text.rstrip("."))

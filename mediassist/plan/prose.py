@@ -31,7 +31,8 @@ HOME = re.compile(
     r"restart\w*|over[- ]the[- ]counter|otc|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
     r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?)\b", _I)
-STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|do not (?:take|use|restart|resume)|don'?t (?:take|use)|"
+STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|do not (?:take|use|restart|resume|continue)|"
+                     r"don'?t (?:take|use|continue)|"
                      r"no longer (?:take|use|need)|cease\w*|avoid)\b", _I)
 HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
 # "Not prescribed at discharge", "no prescriptions were given", "you do not need at home": not to take.
@@ -81,7 +82,8 @@ CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\
     r"|(?:(?<=stopped)|(?<=held)|(?<=continued)|(?<=discontinued)|(?<=resumed)|(?<=restarted)|(?<=started)|"
     r"(?<=ceased)|(?<=suspended))"
     r",\s+(?!(?:which|that|who|this|these|those|it|they|both|all|he|she|we|you|i)\b)"
-    r"(?=[\w-]+\s+(?:will|should|must|is to|are to)\b)", _I)
+    r"(?=[\w-]+\s+(?:will|should|must|is to|are to)\s+(?:be\s+)?(?:stop|hold|held|continu|start|restart|resum|"
+    r"discontinu|withh|suspend|cease))", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
@@ -122,8 +124,8 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         group_status = clause_status(clause[:exception.start()], section, opens_sentence=opens) if exception else None
         mentions = _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause)))
         if mentions:
-            named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, group_status, clause, m)
-                     for m in mentions]
+            named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, group_status, clause, m,
+                            mentions, text[start + m.end:]) for m in mentions]
             found += [medicine for medicine in named if status]
             if _given_here(clause):
                 named = []   # "Heparin infusion was held ... and | restarted on the ward": the ward's drug, not home
@@ -151,25 +153,34 @@ _EXCEPTION_ENDS = re.compile(r";|,\s*(?:which|who|that)\b|\be\.?g\.?|\bsuch as\b
                              r"\b(?:take|continue|resume|restart|start|stop|hold|use|give|avoid|discontinue|cease|"
                              r"withhold)\b", _I)
 _OTHER_STATUS = {"home": "held", "stopped": "home", "held": "home"}
+# Between the exception and the drug only other drugs and small words; right after it no dose or order of its own.
+_ONLY_NAMES = re.compile(r"^(?:[\s,:;/-]|\b(?:and|or|for|the|your|his|her|their|low|dose|plain)\b)*$", _I)
+_OWN_NEWS = re.compile(r"^[\s,;:()–—-]*(?:to be|should|is to|are to|take|taken|increas|reduc|chang|now|at\b|\d|dose|"
+                       r"per\b|which|who)", _I)
 
 
-def _excepted(clause: str, mention: Mention) -> re.Match | None:
-    """The exception that names this drug, if the drug is inside the exception itself."""
+def _excepted(clause: str, mention: Mention, mentions: list[Mention], after: str) -> re.Match | None:
+    """The exception that names this drug, if the drug is one of the bare names the exception lists (after: the
+    sentence's words after the drug, which may open a clause of their own: "... except metformin | now 500 mg")."""
     exception = EXCEPT.search(clause)
     if not exception or mention.start < exception.end() or not _A_GROUP.search(clause[:exception.start()]):
         return None
     ends = _EXCEPTION_ENDS.search(clause, exception.end())
-    if ends and mention.start >= ends.start() or re.match(r"\s*,?\s*(?:which|who)\b", clause[mention.end:], _I):
-        return None   # past the exception, or a drug with its own news ("except lisinopril, which is now 20 mg")
+    between = clause[exception.end():mention.start]
+    for other in sorted(mentions, key=lambda m: m.start, reverse=True):
+        if exception.end() <= other.start and other.end <= mention.start:
+            between = between[:other.start - exception.end()] + " " + between[other.end - exception.end():]
+    if ends and mention.start >= ends.start() or not _ONLY_NAMES.match(between) or _OWN_NEWS.match(after):
+        return None   # past the exception, or a drug with its own news ("except increase furosemide to 40 mg")
     return exception
 
 
-def _named(mention: Mention, status: str | None, group_status: str | None, clause: str,
-           in_clause: Mention) -> ProseMedicine:
+def _named(mention: Mention, status: str | None, group_status: str | None, clause: str, in_clause: Mention,
+           mentions: list[Mention], after: str) -> ProseMedicine:
     """The drug with the status its clause gives it: the clause's own, or, for a drug the clause excepts, the
     opposite of what it says of the group ("Stop all tablets except aspirin": aspirin is still taken), said only
     in the words after the exception."""
-    exception = _excepted(clause, in_clause) if group_status else None
+    exception = _excepted(clause, in_clause, mentions, after) if group_status else None
     if exception:
         return ProseMedicine(mention, _OTHER_STATUS.get(group_status, group_status), clause, clause[exception.end():])
     return ProseMedicine(mention, status or "", clause)
@@ -189,9 +200,13 @@ def _given_here(clause: str) -> bool:
 # A clause that names no drug and takes up the drugs of the clause before: "His metformin was held and | resumed
 # at discharge", "uptitrated to 22 units nightly and she was | discharged on this dose", "but restarted it".
 REFERS_BACK = re.compile(
-    r"^\W*(?:and\s+|but\s+)?(?:(?:was|were|is|are|has been|have been|will be|should be|must be|is to be|are to be|"
-    r"to be)\s+)?(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
+    r"^\W*(?:and\s+|but\s+)?(?:(?:was|were|is|are|has been|have been)\s+)?"
+    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
     r"(?=\s+(?:at|on|upon|before|from|in|during|throughout|with|for)\b|\s*[.;,]|\s*$)"   # not "continued use"
+    # "will be stopped.", not "to be withheld before colonoscopy": a hold planned for later is no hold now
+    r"|^\W*(?:and\s+|but\s+)?(?:will|should|must|is to|are to|to)\s+be\s+"
+    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
+    r"(?=\s*[.;,]|\s*$|\s+(?:at|upon|from)\s+discharge\b|\s+(?:now|today|permanently|indefinitely)\b)"
     # "a taper which she | will complete at home": the verb's object is the drug before, not "to monitor"
     r"|^\W*(?:will|should|to)\s+(?:\w+\s+)?(?:take|continue|complete|finish)\s+(?:it|them|at home|the (?:course|taper|"
     r"rest|remaining\s+\w+)|for\s+(?:another|a further|\d+)|until)\b"
