@@ -341,7 +341,8 @@ def test_a_stop_heading_ends_where_the_next_group_begins(summary, stopped, taken
     assert (stopped is None or not listed_to_take(summary, stopped)) and listed_to_take(summary, taken)
 
 
-@pytest.mark.parametrize("note", ["Do not take these medications:", "Reason for change:", "Reason stopped:"])
+@pytest.mark.parametrize("note", ["Do not take these medications:", "Reason for change:", "Reason stopped:", "Note:",
+                                  "Cardiac:", "On hold:"])
 def test_a_note_inside_a_stopped_group_keeps_it_stopped(note):
     assert not listed_to_take(f"Discharge Medications:\nStopped medications:\n{note}\nTramadol 50 mg q6h prn",
                               "tramadol")
@@ -382,3 +383,10 @@ def test_a_person_or_a_blood_result_before_a_dose_is_not_a_medicine():
 def test_what_a_sentence_says_of_each_drug_is_kept(summary, stopped, taken):
     assert stopped is None or not listed_to_take(summary, stopped)
     assert taken is None or listed_to_take(summary, taken)
+
+
+def test_a_stop_group_split_by_sub_headings_stays_stopped_to_its_end():
+    summary = ("Discharge Medications:\nStopped medications:\nCardiac:\nAmlodipine 5 mg OD\nDiabetes:\n"
+               "Metformin 500 mg BD\nOther medicines:\nAspirin 75 mg OD")
+    assert not listed_to_take(summary, "amlodipine") and not listed_to_take(summary, "metformin")
+    assert listed_to_take(summary, "aspirin")

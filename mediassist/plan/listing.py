@@ -37,6 +37,7 @@ Where the items come from
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from mediassist.structure.model import Document, Section
 
@@ -112,49 +113,82 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
                 collector.item("follow_up", unit.text, unit)
 
 
-# A heading of the group beside a status group, not a note inside it ("Do not take these medications:").
-# A heading of another group ends a status group ("Inhalers:", "Other medicines:", "None"), but not a note that
-# belongs to it ("Do not take these medications:", "Reason stopped:").
-_OTHER_GROUP = re.compile(r"^(?!.*\b(?:not|don'?t|never|stop\w*|reason|why|held|withheld|suspended|ceased)\b)"
-                          r"[A-Za-z][A-Za-z /&,()'-]{0,50}:$|^(?:none|nil)\.?$|"
-                          r"^(?:all\s+)?(?:other|remaining)\s+(?:medications?|medicines?|meds|tablets|drugs)\b",
-                          re.IGNORECASE)
+# A heading-like line inside a list ("Inhalers:", "Cardiac:", "None"), but not a note or a word of stopping
+# ("Do not take these medications:", "Reason stopped:", "Note:", "On hold:").
+_GROUP_HEADING = re.compile(
+    r"^(?!.*\b(?:not|don'?t|never|no longer|stop\w*|hold|held|omit\w*|discontinu\w*|withh\w*|paus\w*|avoid\w*|"
+    r"ceas\w*|suspend\w*|reason|why|note|comment|indication|date|following|previously|temporarily|permanently|"
+    r"until)\b)(?!(?:dose|route|frequency|quantity|form|status|amendment|directions|medication(?: name)?)\s*:$)"
+    r"[A-Za-z][A-Za-z /&,()'-]{0,50}:$", re.IGNORECASE)
+_NONE = re.compile(r"^(?:none|nil)\.?$", re.IGNORECASE)
+# A heading for the whole rest of the list, which always ends a status group.
+_WHOLE_LIST = re.compile(r"^(?!.*\b(?:stop\w*|hold|held|withh\w*|suspend\w*|ceas\w*|omit\w*|discontinu\w*)\b)"
+                         r"(?:all\s+)?(?:other|remaining|regular|current|usual|home|ongoing|continuing)\s+"
+                         r"(?:medications?|medicines?|meds|tablets|drugs)\b|^(?:discharge prescription|tto)\b",
+                         re.IGNORECASE)
+
+
+@dataclass
+class _Group:
+    """The status a list gives its next lines, and whether the status heading's group is split by sub-headings
+    ("Stopped medications:" / "Cardiac:" / amlodipine / "Diabetes:" / metformin: all stopped)."""
+    status: str | None
+    default: str | None
+    lines: int = 0
+    subheaded: bool = False
+
+    def heading(self, status: str | None) -> None:
+        self.status, self.lines, self.subheaded = status or self.status, 0, False
+
+    def other_heading(self, text: str) -> None:
+        if self.status == self.default:
+            return
+        if _WHOLE_LIST.match(text) or _NONE.match(text):   # "None": the group is empty, what follows is not in it
+            self.status = self.default
+        elif _GROUP_HEADING.match(text):
+            if self.lines == 0:
+                self.subheaded = True        # the status heading's own sub-heading
+            elif not self.subheaded:
+                self.status = self.default   # "Ceased: montelukast" then "Inhalers:": another group
 
 
 def _medication_section(section: Section, units: list[Unit], collector: Collector) -> None:
     """A discharge medication list: status headings, PRSB forms, table rows, lines of drugs; other lines are
     read as instructions."""
-    status = section_status(section)
+    group = _Group(section_status(section), section_status(section))
     form = MedicationForm()
     for unit in units:
         text = unit.text
         heading = STATUS_HEADING.fullmatch(text.rstrip(".")) if len(text) <= 60 else None
         if heading and (text.endswith(":") or not (unit.is_item or "(" in text)):   # "Held (AKI)" notes a drug
-            collector.form(form.finish(status))
-            status = heading_status(heading) or status
+            collector.form(form.finish(group.status))
+            group.heading(heading_status(heading))
             continue
-        if _OTHER_GROUP.match(text):
-            status = section_status(section)   # "Other medicines:": a stop heading's group ends here
         field = form_field(text)
+        if text.endswith(":") and field and field[1].endswith(":"):
+            field = None   # "Dose changes:" is a heading, not a form's dose
         if field:
             if field[0] in FORM_STARTS:
-                collector.form(form.finish(status))
+                collector.form(form.finish(group.status))
             form.add(*field, unit)
             continue
         if form.is_open:
             if OTHER_FORM_LINE.match(text):
                 continue
-            collector.form(form.finish(status))
+            collector.form(form.finish(group.status))
+        group.other_heading(text)
         if unit.is_row:
-            _table_row(unit, status, collector)
+            _table_row(unit, group.status, collector)
+            group.lines += 1
             continue
-        meds = medications_in(text, strict=False, status_default=status, is_item=unit.is_item)
+        meds = medications_in(text, strict=False, status_default=group.status, is_item=unit.is_item)
         if meds:
             for fields in meds:
                 collector.medication(fields, unit)
+            group.lines += 1
         else:
             collector.free_text(unit)
-    collector.form(form.finish(status))
+    collector.form(form.finish(group.status))
 
 
 def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
