@@ -390,3 +390,16 @@ def test_a_stop_group_split_by_sub_headings_stays_stopped_to_its_end():
                "Metformin 500 mg BD\nOther medicines:\nAspirin 75 mg OD")
     assert not listed_to_take(summary, "amlodipine") and not listed_to_take(summary, "metformin")
     assert listed_to_take(summary, "aspirin")
+
+
+@pytest.mark.parametrize(("summary", "stopped", "taken"), [
+    ("STOP taking these medications:\nlisinopril 10 mg daily\nOver-the-counter:\nibuprofen 200 mg as needed\n"
+     "CONTINUE taking these medications:\naspirin 81 mg daily", "ibuprofen", "aspirin"),
+    ("Stopped medications:\nN/A\nContinue these:\nAspirin 75 mg OD", None, "aspirin"),
+    ("Medications on hold:\nRamipril 5 mg OD\nTake the following:\nBisoprolol 2.5 mg OD", "ramipril", "bisoprolol"),
+    ("Stopped medications:\nPreviously taking:\nNaproxen 500 mg BD\nContinue:\nAspirin 75 mg OD", "naproxen",
+     "aspirin"),
+])
+def test_a_stop_group_runs_to_the_heading_that_says_what_to_take(summary, stopped, taken):
+    summary = f"Discharge Medications:\n{summary}"
+    assert (stopped is None or not listed_to_take(summary, stopped)) and listed_to_take(summary, taken)

@@ -120,11 +120,18 @@ _GROUP_HEADING = re.compile(
     r"ceas\w*|suspend\w*|reason|why|note|comment|indication|date|following|previously|temporarily|permanently|"
     r"until)\b)(?!(?:dose|route|frequency|quantity|form|status|amendment|directions|medication(?: name)?)\s*:$)"
     r"[A-Za-z][A-Za-z /&,()'-]{0,50}:$", re.IGNORECASE)
-_NONE = re.compile(r"^(?:none|nil)\.?$", re.IGNORECASE)
+_NONE = re.compile(r"^[-–—(\s]*(?:none|nil|n/?a|not applicable|no changes?|nil \w+|none \w+(?: \w+)?)?[-–—).\s]*$",
+                   re.IGNORECASE)
+# A heading that tells the patient to take what follows ("Continue these:", "Keep taking:", "Rx:", "Advised to
+# continue:") always ends a stop group.
+_TAKE_HEADING = re.compile(r"^(?!.*\b(?:not|don'?t|never|stop\w*|hold|held|withh\w*|suspend\w*|ceas\w*|omit\w*|"
+                           r"discontinu\w*|previously|before|prior|admission|last)\b)"
+                           r".{0,50}\b(?:continue|continuing|keep|carry on|take|taking|start|starting|still|your|"
+                           r"active|prescribed|dispensed|rx|discharge|advised)\b.{0,40}:$", re.IGNORECASE)
 # A heading for the whole rest of the list, which always ends a status group.
 _WHOLE_LIST = re.compile(r"^(?!.*\b(?:stop\w*|hold|held|withh\w*|suspend\w*|ceas\w*|omit\w*|discontinu\w*)\b)"
                          r"(?:all\s+)?(?:other|remaining|regular|current|usual|home|ongoing|continuing)\s+"
-                         r"(?:medications?|medicines?|meds|tablets|drugs)\b|^(?:discharge prescription|tto)\b",
+                         r"(?:medications?|medicines?|meds|tablets|drugs)\b|^(?:discharge prescriptions?|tto)\s*:?$",
                          re.IGNORECASE)
 
 
@@ -136,17 +143,22 @@ class _Group:
     default: str | None
     lines: int = 0
     subheaded: bool = False
+    closed_later: bool = False   # a heading further down ends the group ("CONTINUE taking these medications:")
 
-    def heading(self, status: str | None) -> None:
+    def heading(self, status: str | None, closed_later: bool = False) -> None:
         self.status, self.lines, self.subheaded = status or self.status, 0, False
+        self.closed_later = closed_later
 
     def other_heading(self, text: str) -> None:
         if self.status == self.default:
             return
-        if _WHOLE_LIST.match(text) or _NONE.match(text):   # "None": the group is empty, what follows is not in it
+        if _WHOLE_LIST.match(text) or _TAKE_HEADING.match(text):
             self.status = self.default
+        elif _NONE.match(text):   # "None": an empty group (or, among sub-headings, an empty sub-group)
+            if not self.subheaded:
+                self.status = self.default
         elif _GROUP_HEADING.match(text):
-            if self.lines == 0:
+            if self.lines == 0 or self.closed_later:
                 self.subheaded = True        # the status heading's own sub-heading
             elif not self.subheaded:
                 self.status = self.default   # "Ceased: montelukast" then "Inhalers:": another group
@@ -157,12 +169,13 @@ def _medication_section(section: Section, units: list[Unit], collector: Collecto
     read as instructions."""
     group = _Group(section_status(section), section_status(section))
     form = MedicationForm()
-    for unit in units:
+    closing = [_closes_a_group(unit) for unit in units]
+    for number, unit in enumerate(units):
         text = unit.text
-        heading = STATUS_HEADING.fullmatch(text.rstrip(".")) if len(text) <= 60 else None
-        if heading and (text.endswith(":") or not (unit.is_item or "(" in text)):   # "Held (AKI)" notes a drug
+        heading = _status_heading(unit)
+        if heading:
             collector.form(form.finish(group.status))
-            group.heading(heading_status(heading))
+            group.heading(heading_status(heading), any(closing[number + 1:]))
             continue
         field = form_field(text)
         if text.endswith(":") and field and field[1].endswith(":"):
@@ -189,6 +202,16 @@ def _medication_section(section: Section, units: list[Unit], collector: Collecto
         else:
             collector.free_text(unit)
     collector.form(form.finish(group.status))
+
+
+def _status_heading(unit: Unit) -> re.Match | None:
+    text = unit.text
+    heading = STATUS_HEADING.fullmatch(text.rstrip(".")) if len(text) <= 60 else None
+    return heading if heading and (text.endswith(":") or not (unit.is_item or "(" in text)) else None   # "Held (AKI)"
+
+
+def _closes_a_group(unit: Unit) -> bool:
+    return bool(_status_heading(unit) or _WHOLE_LIST.match(unit.text) or _TAKE_HEADING.match(unit.text))
 
 
 def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
