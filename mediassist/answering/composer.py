@@ -19,6 +19,7 @@ from prompting import NOT_IN_SUMMARY, Passage
 from mediassist.plain.reading import quoted_line
 
 from .asks import DETAIL_WORDS, asked_details, gives
+from .drug_names import contains_drug, is_drug
 from .lines import Line, lines_of, passages_of, with_items
 from .scoring import LineScorer, answer_signals
 
@@ -102,7 +103,7 @@ def _drug_not_named(question: str, lines: list[Line]) -> str | None:
         return None
     named = {m.generic for line in lines for m in drugs.mentions(line.text)}
     words = " ".join(line.text for line in lines).lower()
-    missing = [m for m in asked if not _is_part_of(m.generic, named) and m.text.lower() not in words]
+    missing = [m for m in asked if not contains_drug(m.generic, named) and m.text.lower() not in words]
     return missing[0].text if len(missing) == len(asked) else None
 
 
@@ -115,12 +116,12 @@ def _only_in_a_product(question: str, lines: list[Line]):
     if len(asked) != 1 or not (set(asked_details(question)) & TAKING_DETAILS or ASKS_TO_TAKE.search(question)) \
             or any(_names(line, {asked[0].generic}) for line in lines):
         return None
-    inside = [line for line in lines if _is_part_of(asked[0].generic, {m.generic for m in drugs.mentions(line.text)})]
+    inside = [line for line in lines if contains_drug(asked[0].generic, {m.generic for m in drugs.mentions(line.text)})]
     return (asked[0], inside[0]) if inside else None
 
 
 def _in_a_product(notice: str, asked, line: Line) -> ExtractiveAnswer:
-    product = next(m.text for m in vocabulary().mentions(line.text) if _is_part_of(asked.generic, {m.generic}))
+    product = next(m.text for m in vocabulary().mentions(line.text) if contains_drug(asked.generic, {m.generic}))
     if line.passage.section == "Allergies":
         said = (f"Your summary lists {product} under allergies, and {product} contains {asked.text}. Ask your doctor "
                 f"or pharmacist before you take {asked.text}.")
@@ -137,39 +138,7 @@ def _asked_drugs(question: str) -> set[str]:
 
 def _names(line: Line, generics: set[str]) -> bool:
     named = {m.generic for m in vocabulary().mentions(line.text)}
-    return any(_is_named(generic, named) for generic in generics)
-
-
-def _is_named(asked: str, named: set[str]) -> bool:
-    """The drug asked about is among those named, alone or as a product of that drug only: "insulin" is named by
-    Novolin 70/30 (insulin isophane/insulin regular), "aspirin" is not by Excedrin (acetaminophen/aspirin/caffeine),
-    whose dose is no answer to how much aspirin to take."""
-    wanted = _parts(asked)
-    return any(wanted == _parts(generic) or (len(wanted) == 1 and all(
-        next(iter(wanted)) in re.findall(r"[a-z0-9-]+", part) for part in _parts(generic))) for generic in named)
-
-
-def _is_part_of(asked: str, named: set[str]) -> bool:
-    """The drug asked about is in what the summary names, alone, inside a product, or as the drugs of a product
-    named one by one: the summary that names Augmentin does mention amoxicillin, and one that lists
-    "amoxicillin-clavulanate" does mention Augmentin. It must never be said not to."""
-    wanted = _parts(asked)
-    present = {part for generic in named for part in _parts(generic)}
-    words = {word for part in present for word in re.findall(r"[a-z0-9-]+", part)}
-    return wanted <= present or (len(wanted) == 1 and next(iter(wanted)) in words)
-
-
-def _parts(generic: str) -> frozenset[str]:
-    """The drugs of a product by one name each; "vitamin d (cholecalciferol/ergocalciferol)" is one drug with
-    two names, not two drugs."""
-    return frozenset(_canonical(part) for part in re.split(r"/(?![^()]*\))", generic))
-
-
-def _canonical(generic: str) -> str:
-    """One name for a drug that goes by two ("paracetamol" and "acetaminophen", "colecalciferol" and
-    "cholecalciferol"): the one the vocabulary gives it."""
-    generic = generic.strip()
-    return vocabulary().names.get(generic, generic)
+    return any(is_drug(generic, named) for generic in generics)
 
 
 def _about_the_drug_asked(question: str, chosen: list[Line], ranked: list[Line]) -> list[Line]:

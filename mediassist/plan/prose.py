@@ -76,14 +76,13 @@ _NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS)   
 CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
                     rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)"
                     r"|\s+and\s+(?=(?:resumed|restarted|continued)\b)"   # "held, and | resumed at discharge"
-    # "Aspirin will be stopped, | clopidogrel will continue": the next drug says its own
-    # after a status said ("... stopped, | clopidogrel will continue"), not in a list of names ("Metformin, gliclazide
-    # should be held")
-    r"|(?:(?<=stopped)|(?<=held)|(?<=continued)|(?<=discontinued)|(?<=resumed)|(?<=restarted)|(?<=started)|"
-    r"(?<=ceased)|(?<=suspended))"
-    r",\s+(?!(?:which|that|who|this|these|those|it|they|both|all|he|she|we|you|i)\b)"
-    r"(?=[\w-]+\s+(?:will|should|must|is to|are to)\s+(?:be\s+)?(?:stop|hold|held|continu|start|restart|resum|"
-    r"discontinu|withh|suspend|cease))", _I)
+                    # "Aspirin will be stopped, | clopidogrel will continue": after a status said, the next drug says
+                    # its own; not in a list of names ("Metformin, gliclazide should be held")
+                    r"|(?:(?<=stopped)|(?<=held)|(?<=continued)|(?<=discontinued)|(?<=resumed)|(?<=restarted)|"
+                    r"(?<=started)|(?<=ceased)|(?<=suspended))"
+                    r",\s+(?!(?:which|that|who|this|these|those|it|they|both|all|he|she|we|you|i)\b)"
+                    r"(?=[\w-]+\s+(?:will|should|must|is to|are to)\s+(?:be\s+)?(?:stop|hold|held|continu|start|"
+                    r"restart|resum|discontinu|withh|suspend|cease))", _I)
 # "No driving while taking cough syrup with codeine": the drug names the time of a precaution, not a plan to take it.
 PRECAUTION = re.compile(r"\b(?:while|whilst|when|as long as)\s+(?:(?:you|he|she|they)\s+(?:are|is|remain)\s+)?"
                         r"(?:taking|using|on)\b", _I)
