@@ -141,7 +141,11 @@ def test_a_combination_product_does_not_answer_for_one_of_its_drugs(scorer):
 
 @pytest.mark.parametrize(("question", "section", "line", "said"), [
     ("Can I take aspirin?", "Discharge Medications", "Excedrin 2 tablets as needed", "names Excedrin, which contains"),
-    ("How often do I take amoxicillin?", "Allergies", "Augmentin - diarrhea", "lists Augmentin under allergies"),
+    ("How often do I take amoxicillin?", "Allergies", "Augmentin - diarrhea", "lists Augmentin with allergies"),
+    ("Can I take amoxicillin?", "History of Present Illness", "Allergies: Augmentin (rash)",
+     "lists Augmentin with allergies"),
+    ("How much Tylenol can I take?", "Discharge Medications", "Esgic 1-2 tablets every 4 hours as needed",
+     "names Esgic, which contains"),
 ])
 def test_taking_a_drug_that_is_only_inside_a_product_or_an_allergy_is_warned_of(scorer, question, section, line,
                                                                                 said):
@@ -157,6 +161,7 @@ def test_a_summary_that_names_a_drug_inside_a_product_is_never_said_not_to_menti
 
 @pytest.mark.parametrize(("question", "line"), [
     ("How often do I take Augmentin?", "Amoxicillin-clavulanate 875-125 mg twice daily for 7 days"),
+    ("How much Percocet can I take?", "Oxycodone 5 mg / acetaminophen 325 mg, 1-2 tablets q6h PRN"),
     ("How many Percocet a day?", "Oxycodone-acetaminophen 5-325 mg 1 tablet q6h PRN pain"),
     ("How much vitamin D3 do I take?", "Vitamin D 50,000 units weekly"),
 ])

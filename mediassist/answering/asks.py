@@ -72,7 +72,7 @@ GIVES = {
                            rf"|[,:]\s*{_TIME_SPAN}", _I),   # "Clopidogrel: 75 mg, once daily, 12 months"
     # a stretch of time after a word that measures one: not the "a day" of "three times a day"
     "span": re.compile(rf"\b(?:for|x|within|in|over|until|after|next|another|of)\s+(?:the (?:next|following) )?"
-                       rf"{_TIME_SPAN}|{_BARE_SPAN}|\bfortnight\b|\b\d+\s*/\s*(?:7|52|12)\b|"
+                       rf"{_TIME_SPAN}|{_BARE_SPAN}|\bfortnight\b|(?<![\d/])\d+\s*/\s*(?:7|52|12)\b|"
                        r"\b(?:for|within|in|after)\s+\d+\s*(?:hours?|hrs?)\b|"
                        rf"\b(?:\d+\s*(?:hours?|hrs?)|{_TIME_SPAN})\s+(?:after|before|post|from)\b", _I),
     "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"

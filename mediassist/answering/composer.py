@@ -19,7 +19,7 @@ from prompting import NOT_IN_SUMMARY, Passage
 from mediassist.plain.reading import quoted_line
 
 from .asks import DETAIL_WORDS, asked_details, gives
-from .drug_names import contains_drug, is_drug
+from .drug_names import contains_drug, is_drug, shares_a_drug
 from .lines import Line, lines_of, passages_of, with_items
 from .scoring import LineScorer, answer_signals
 
@@ -32,6 +32,8 @@ CLOSEST_LINES = 3
 DETAIL_FOLLOWS = 3  # lines after a drug's name that still give its details (a nested list)
 DETAIL_SEARCH = 5   # the best lines among which a line giving the asked detail is looked for
 TAKING_DETAILS = {"dose", "frequency", "duration", "span"}
+ALLERGY = re.compile(r"\ballerg\w*|\badverse\b|\bintoleran\w*|\breactions?\b|\banaphyla\w*", re.IGNORECASE)
+TOLERATED = re.compile(r"\bnkda\b|\bno known\b|\btolerat\w*", re.IGNORECASE)
 ASKS_TO_TAKE = re.compile(r"\b(?:can|could|may|should|do)\s+(?:i|he|she|we|they)\s+(?:still\s+)?"
                           r"(?:take|have|use|give)\b", re.IGNORECASE)
 # A place or a phone number is written in too many ways ("at nearest PHC", "x4521", "13 14 50") to claim it is
@@ -103,7 +105,7 @@ def _drug_not_named(question: str, lines: list[Line]) -> str | None:
         return None
     named = {m.generic for line in lines for m in drugs.mentions(line.text)}
     words = " ".join(line.text for line in lines).lower()
-    missing = [m for m in asked if not contains_drug(m.generic, named) and m.text.lower() not in words]
+    missing = [m for m in asked if not shares_a_drug(m.generic, named) and m.text.lower() not in words]
     return missing[0].text if len(missing) == len(asked) else None
 
 
@@ -116,18 +118,18 @@ def _only_in_a_product(question: str, lines: list[Line]):
     if len(asked) != 1 or not (set(asked_details(question)) & TAKING_DETAILS or ASKS_TO_TAKE.search(question)) \
             or any(_names(line, {asked[0].generic}) for line in lines):
         return None
-    inside = [line for line in lines if contains_drug(asked[0].generic, {m.generic for m in drugs.mentions(line.text)})]
-    return (asked[0], inside[0]) if inside else None
+    inside = [(line, product) for line in lines for product in drugs.mentions(line.text)
+              if contains_drug(asked[0].generic, {product.generic})]
+    return (asked[0], *inside[0]) if inside else None
 
 
-def _in_a_product(notice: str, asked, line: Line) -> ExtractiveAnswer:
-    product = next(m.text for m in vocabulary().mentions(line.text) if contains_drug(asked.generic, {m.generic}))
-    if line.passage.section == "Allergies":
-        said = (f"Your summary lists {product} under allergies, and {product} contains {asked.text}. Ask your doctor "
-                f"or pharmacist before you take {asked.text}.")
+def _in_a_product(notice: str, asked, line: Line, product) -> ExtractiveAnswer:
+    if ALLERGY.search(line.passage.section + " " + line.text) and not TOLERATED.search(line.text):
+        said = (f"Your summary lists {product.text} with allergies or reactions, and {product.text} contains "
+                f"{asked.text}. Ask your doctor or pharmacist before you take {asked.text}.")
     else:
-        said = (f"Your summary does not name {asked.text} on its own. It names {product}, which contains "
-                f"{asked.text}. Ask your pharmacist before you take more {asked.text}.")
+        said = (f"Your summary does not name {asked.text} on its own. It names {product.text}, which contains "
+                f"{asked.text}. Ask your pharmacist before you take {asked.text}.")
     return ExtractiveAnswer(f"{notice}\n\n{said}\n\n{format_quotes([line])}", False, passages_of([line]))
 
 

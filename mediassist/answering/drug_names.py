@@ -26,10 +26,19 @@ def contains_drug(asked: str, named: set[str]) -> bool:
     return wanted <= present or (len(wanted) == 1 and next(iter(wanted)) in words)
 
 
+def shares_a_drug(asked: str, named: set[str]) -> bool:
+    """Any drug of the product asked about is among what the summary names ("Augmentin?" beside an allergy to
+    amoxicillin): enough never to say the summary does not mention it."""
+    present = {part for generic in named for part in _parts(generic)}
+    return bool(_parts(asked) & present) or contains_drug(asked, named)
+
+
 def _parts(generic: str) -> frozenset[str]:
-    """The drugs of a product by one name each; "vitamin d (cholecalciferol/ergocalciferol)" is one drug with
-    two names, not two drugs."""
-    return frozenset(_canonical(part) for part in re.split(r"/(?![^()]*\))", generic))
+    """The drugs of a product by one name each ("acetaminophen/aspirin/caffeine", "acetaminophen, butalbital, and
+    caffeine"); "vitamin d (cholecalciferol/ergocalciferol)" is one drug with two names, not two drugs."""
+    outside_brackets = r"(?![^()]*\))"
+    return frozenset(_canonical(part) for part in re.split(rf"(?:/|\s*,\s*(?:and\s+)?|\s+and\s+){outside_brackets}",
+                                                           generic) if part.strip())
 
 
 def _canonical(generic: str) -> str:
