@@ -56,7 +56,7 @@ def test_a_missing_detail_is_said_plainly_with_the_line_as_source(scorer):
 
 def test_a_drug_the_summary_never_names_is_not_answered_with_another_drug(scorer):
     result = answer(scorer, "How much insulin should I inject?", MEDS, DIET)
-    assert not result.found and "does not mention insulin" in result.text and not result.passages
+    assert not result.found and "does not name insulin" in result.text and not result.passages
 
 
 def test_a_topic_the_summary_never_speaks_of_is_not_in_it(scorer):
@@ -141,9 +141,9 @@ def test_a_combination_product_does_not_answer_for_one_of_its_drugs(scorer):
 
 @pytest.mark.parametrize(("question", "section", "line", "said"), [
     ("Can I take aspirin?", "Discharge Medications", "Excedrin 2 tablets as needed", "names Excedrin, which contains"),
-    ("How often do I take amoxicillin?", "Allergies", "Augmentin - diarrhea", "lists Augmentin with allergies"),
+    ("How often do I take amoxicillin?", "Allergies", "Augmentin - diarrhea", "lists Augmentin as an allergy"),
     ("Can I take amoxicillin?", "History of Present Illness", "Allergies: Augmentin (rash)",
-     "lists Augmentin with allergies"),
+     "lists Augmentin as an allergy"),
     ("How much Tylenol can I take?", "Discharge Medications", "Esgic 1-2 tablets every 4 hours as needed",
      "names Esgic, which contains"),
 ])

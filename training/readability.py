@@ -11,7 +11,8 @@ import statistics
 import textstat
 
 
-from mediassist.answering.composer import NO_CLEAR_ANSWER, OFFLINE_NOTICE  # noqa: E402
+from mediassist.answering.composer import DETAIL_MISSING, DRUG_NOT_MENTIONED, IN_AN_ALLERGY, NO_CLEAR_ANSWER, \
+    OFFLINE_NOTICE, ONLY_IN_A_PRODUCT  # noqa: E402
 from mediassist.emergency.numbers import emergency_notice  # noqa: E402
 from mediassist.llm.hybrid import ALSO_SAYS, PART_LEFT_OUT, QUOTED_AFTER_REFUSAL, QUOTED_INSTEAD  # noqa: E402
 from mediassist.plain.define import GENERAL_MEANING, meaning_answer  # noqa: E402
@@ -32,6 +33,10 @@ def app_messages() -> dict[str, str]:
         "general meaning": GENERAL_MEANING, "timetable note": CHECK_NOTE,
         "meaning answer": meaning_answer("BD", bd, []).replace("**", ""),
         "emergency": emergency_notice(False, "911", "988"), "self-harm": emergency_notice(True, "911", "988"),
+        "detail missing": DETAIL_MISSING.format(detail="a dose"),
+        "drug not mentioned": DRUG_NOT_MENTIONED.format(drug="insulin"),
+        "only in a product": ONLY_IN_A_PRODUCT.format(drug="aspirin", product="Excedrin"),
+        "in an allergy": IN_AN_ALLERGY.format(drug="amoxicillin", product="Augmentin"),
     }
 
 

@@ -25,6 +25,12 @@ from .scoring import LineScorer, answer_signals
 
 OFFLINE_NOTICE = ("The AI model is offline, so this answer quotes your discharge summary word for word. "
                   "Ask your care team if anything is unclear.")
+DETAIL_MISSING = "Your summary mentions this but does not give {detail}. Ask your pharmacist or care team."
+DRUG_NOT_MENTIONED = "Your summary does not name {drug}."
+ONLY_IN_A_PRODUCT = ("Your summary does not name {drug} on its own. It names {product}, which contains {drug}. "
+                     "Ask your pharmacist before you take {drug}.")
+IN_AN_ALLERGY = ("Your summary lists {product} as an allergy. It has {drug} in it. Ask your doctor before you take "
+                 "any.")
 NO_CLEAR_ANSWER = ("Your summary does not seem to answer this clearly. These are the lines closest to your "
                    "question. Please check them with your care team.")
 MAX_LINES = 12
@@ -58,8 +64,8 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     calibration = scorer.calibration
     absent_drug = _drug_not_named(analysis.question, lines)
     if absent_drug:
-        return ExtractiveAnswer(f"{notice}\n\nYour discharge summary does not mention {absent_drug}. "
-                                f"{NOT_IN_SUMMARY}", False, [])
+        return ExtractiveAnswer(f"{notice}\n\n{DRUG_NOT_MENTIONED.format(drug=absent_drug)} {NOT_IN_SUMMARY}",
+                                False, [])
     in_a_product = _only_in_a_product(analysis.question, lines)
     if in_a_product:
         return _in_a_product(notice, *in_a_product)
@@ -82,8 +88,7 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     passages_used = passages_of(chosen)
     missing = _missing_detail(analysis.question, chosen)
     if missing:
-        text = (f"{notice}\n\nYour summary mentions this but does not give {DETAIL_WORDS[missing]}. "
-                f"Ask your pharmacist or care team.\n\n{quoted}")
+        text = f"{notice}\n\n{DETAIL_MISSING.format(detail=DETAIL_WORDS[missing])}\n\n{quoted}"
         return ExtractiveAnswer(text, False, passages_used, support)
     return ExtractiveAnswer(f"{notice}\n\n{quoted}", True, passages_used, support, tuple(chosen))
 
@@ -124,12 +129,8 @@ def _only_in_a_product(question: str, lines: list[Line]):
 
 
 def _in_a_product(notice: str, asked, line: Line, product) -> ExtractiveAnswer:
-    if ALLERGY.search(line.passage.section + " " + line.text) and not TOLERATED.search(line.text):
-        said = (f"Your summary lists {product.text} with allergies or reactions, and {product.text} contains "
-                f"{asked.text}. Ask your doctor or pharmacist before you take {asked.text}.")
-    else:
-        said = (f"Your summary does not name {asked.text} on its own. It names {product.text}, which contains "
-                f"{asked.text}. Ask your pharmacist before you take {asked.text}.")
+    allergy = ALLERGY.search(line.passage.section + " " + line.text) and not TOLERATED.search(line.text)
+    said = (IN_AN_ALLERGY if allergy else ONLY_IN_A_PRODUCT).format(drug=asked.text, product=product.text)
     return ExtractiveAnswer(f"{notice}\n\n{said}\n\n{format_quotes([line])}", False, passages_of([line]))
 
 
