@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 _I = re.IGNORECASE
-_N = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|a|a few|several)"
+_SMALL_NUMBERS = r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen"
+_N = rf"(?:\d+|{_SMALL_NUMBERS}|a|a few|several)"
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                  "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "half", "dozen")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
@@ -18,7 +19,8 @@ _SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?(?:{_UNITS}|doses?)"
 _TIME_SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?{_UNITS}\b(?!\s*(?:ago|daily|a day|per|max))"
 # A number of days or weeks standing alone ("Crutches - 2 wks", "| 12 months |", "(3 months)", "six-week course"),
 # not after how often ("every 2 days", "three times a day") nor before "ago" or "old".
-_COUNT = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|several)"
+_COUNT = rf"(?:\d+|{_SMALL_NUMBERS}|several)"   # as _N, without "a"
+_HOURS = r"\d+\s*(?:hours?|hrs?)"
 _BARE_SPAN = (rf"(?<![\w/.])(?<!every )(?<!per )(?<!times )(?<!times a )(?<!q){_COUNT}"
               rf"(?:\s*(?:-|to)\s*{_COUNT})?[\s-]*{_UNITS}\b"
               r"(?!\s*(?:ago|old|daily|a day|per|max|pregnant|gestation|postpartum|post-?op\w*|prior)\b)")
@@ -72,15 +74,14 @@ GIVES = {
                            rf"|[,:]\s*{_TIME_SPAN}", _I),   # "Clopidogrel: 75 mg, once daily, 12 months"
     # a stretch of time after a word that measures one: not the "a day" of "three times a day"
     "span": re.compile(rf"\b(?:for|x|within|in|over|until|after|next|another|of)\s+(?:the (?:next|following) )?"
-                       rf"{_TIME_SPAN}|{_BARE_SPAN}|\bfortnight\b|(?<![\d/])\d+\s*/\s*(?:7|52|12)\b|"
-                       r"\b(?:for|within|in|after)\s+\d+\s*(?:hours?|hrs?)\b|"
-                       rf"\b(?:\d+\s*(?:hours?|hrs?)|{_TIME_SPAN})\s+(?:after|before|post|from)\b", _I),
+                       rf"{_TIME_SPAN}|{_BARE_SPAN}|(?<![\d/])\d+\s*/\s*(?:7|52|12)\b|"
+                       rf"\bfor\s+{_HOURS}\b|\b(?:{_HOURS}|{_TIME_SPAN})\s+(?:after|before|post|from)\b", _I),
     "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"
                        rf"|\b{_MONTH}\.?\s+\d|\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\b"
                        r"|\bfortnight\b"
                        r"|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                        r"\btomorrow\b|\bnext week\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
-                       r"|\b(?:in|within|after)\s+\d+\s*(?:hours?|hrs?)\b|\b\d+\s*(?:hours?|hrs?)\s+(?:after|before|post)\b"
+                       rf"|\b(?:in|within|after)\s+{_HOURS}\b|\b{_HOURS}\s+(?:after|before|post)\b"
                        rf"|:\s*{_TIME_SPAN}", _I),   # "Neurology: 4 weeks"
     "who": re.compile(r"\b(?:dr|doctor)\b\.?|\bclinic\b|\b[a-z]+ology\b|\b(?:pcp|gp|surgeons?|specialists?|teams?|"
                       r"physicians?|nurses?|dentists?|therapists?|cardiolog\w*|neurolog\w*|oncolog\w*|urolog\w*|"

@@ -24,7 +24,7 @@ from patient_language import QuestionAnalysis
 from prompting import Passage
 from settings import Settings
 
-from .composer import OFFLINE_NOTICE, compose
+from .composer import OFFLINE_NOTICE, ExtractiveAnswer, compose
 from .events import emergency_only, grouped_by_document, last_event, with_emergency_notice, with_terms, without_type
 from .followup import Turn, standalone_question
 from .lines import lines_of, passages_of
@@ -173,5 +173,5 @@ def answered_file_by_file(records: list[DocumentRecord]) -> bool:
     return 1 < len(records) <= MAX_GROUPED_DOCUMENTS
 
 
-def _how_surely(answer) -> tuple[bool, float]:
+def _how_surely(answer: ExtractiveAnswer) -> tuple[bool, float]:
     return answer.found, answer.support

@@ -113,23 +113,23 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
                 collector.item("follow_up", unit.text, unit)
 
 
-# A heading-like line inside a list ("Inhalers:", "Cardiac:", "None"), but not a note or a word of stopping
-# ("Do not take these medications:", "Reason stopped:", "Note:", "On hold:").
+_STOPPING = r"stop\w*|hold|held|omit\w*|discontinu\w*|withh\w*|suspend\w*|ceas\w*"
+# A heading-like line inside a list ("Inhalers:", "Cardiac:"), but not a note or a word of stopping ("Do not take
+# these medications:", "Reason stopped:", "Note:", "On hold:") nor a form's label ("Dose:").
 _GROUP_HEADING = re.compile(
-    r"^(?!.*\b(?:not|don'?t|never|no longer|stop\w*|hold|held|omit\w*|discontinu\w*|withh\w*|paus\w*|avoid\w*|"
-    r"ceas\w*|suspend\w*|reason|why|note|comment|indication|date|following|previously|temporarily|permanently|"
-    r"until)\b)(?!(?:dose|route|frequency|quantity|form|status|amendment|directions|medication(?: name)?)\s*:$)"
+    rf"^(?!.*\b(?:{_STOPPING}|not|don'?t|never|no longer|paus\w*|avoid\w*|reason|why|note|comment|indication|date|"
+    r"following|previously|temporarily|permanently|until)\b)"
+    r"(?!(?:dose|route|frequency|quantity|form|status|amendment|directions|medication(?: name)?)\s*:$)"
     r"[A-Za-z][A-Za-z /&,()'-]{0,50}:$", re.IGNORECASE)
 _NONE = re.compile(r"^[-–—(\s]*(?:none|nil|n/?a|not applicable|no changes?|nil \w+|none \w+(?: \w+)?)?[-–—).\s]*$",
                    re.IGNORECASE)
 # A heading that tells the patient to take what follows ("Continue these:", "Keep taking:", "Rx:", "Advised to
 # continue:") always ends a stop group.
-_TAKE_HEADING = re.compile(r"^(?!.*\b(?:not|don'?t|never|stop\w*|hold|held|withh\w*|suspend\w*|ceas\w*|omit\w*|"
-                           r"discontinu\w*|previously|before|prior|admission|last)\b)"
+_TAKE_HEADING = re.compile(rf"^(?!.*\b(?:{_STOPPING}|not|don'?t|never|previously|before|prior|admission|last)\b)"
                            r".{0,50}\b(?:continue|continuing|keep|carry on|take|taking|start|starting|still|your|"
                            r"active|prescribed|dispensed|rx|discharge|advised)\b.{0,40}:$", re.IGNORECASE)
 # A heading for the whole rest of the list, which always ends a status group.
-_WHOLE_LIST = re.compile(r"^(?!.*\b(?:stop\w*|hold|held|withh\w*|suspend\w*|ceas\w*|omit\w*|discontinu\w*)\b)"
+_WHOLE_LIST = re.compile(rf"^(?!.*\b(?:{_STOPPING})\b)"
                          r"(?:all\s+)?(?:other|remaining|regular|current|usual|home|ongoing|continuing)\s+"
                          r"(?:medications?|medicines?|meds|tablets|drugs)\b|^(?:discharge prescriptions?|tto)\s*:?$",
                          re.IGNORECASE)
@@ -152,7 +152,7 @@ class _Group:
     def other_heading(self, text: str) -> None:
         if self.status == self.default:
             return
-        if _WHOLE_LIST.match(text) or _TAKE_HEADING.match(text):
+        if _closes_a_group(text):
             self.status = self.default
         elif _NONE.match(text):   # "None": an empty group (or, among sub-headings, an empty sub-group)
             if not self.subheaded:
@@ -169,10 +169,10 @@ def _medication_section(section: Section, units: list[Unit], collector: Collecto
     read as instructions."""
     group = _Group(section_status(section), section_status(section))
     form = MedicationForm()
-    closing = [_closes_a_group(unit) for unit in units]
-    for number, unit in enumerate(units):
+    headings = [_status_heading(unit) for unit in units]
+    closing = [bool(heading) or _closes_a_group(unit.text) for heading, unit in zip(headings, units)]
+    for number, (unit, heading) in enumerate(zip(units, headings)):
         text = unit.text
-        heading = _status_heading(unit)
         if heading:
             collector.form(form.finish(group.status))
             group.heading(heading_status(heading), any(closing[number + 1:]))
@@ -210,8 +210,8 @@ def _status_heading(unit: Unit) -> re.Match | None:
     return heading if heading and (text.endswith(":") or not (unit.is_item or "(" in text)) else None   # "Held (AKI)"
 
 
-def _closes_a_group(unit: Unit) -> bool:
-    return bool(_status_heading(unit) or _WHOLE_LIST.match(unit.text) or _TAKE_HEADING.match(unit.text))
+def _closes_a_group(text: str) -> bool:
+    return bool(_WHOLE_LIST.match(text) or _TAKE_HEADING.match(text))
 
 
 def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:

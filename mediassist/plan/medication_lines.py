@@ -15,26 +15,26 @@ from .words import LAB_ANALYTES, LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, 
 
 _SUPPLIES = re.compile(r"^(?:diabetic\s+|medical\s+)?(?:supplies|equipment|devices?|dressings? supplies)\s*:",
                        re.IGNORECASE)
-# Where a drug's name may end before its dose, route or frequency (a dash, a comma, "Sig", a status word).
-_SUBJECT_VERB = re.compile(r"\s(?:will|should|must|is|are|was|were)\s", re.IGNORECASE)
-_STOPPED_AFTER_VERB = re.compile(r"(?:be\s+|been\s+|now\s+)?(?:withheld|suspended|ceased|omitted|stopped|discontinued|"
-                                r"held|on hold)\b(?!\s+(?:if|when|unless|for (?:sbp|hr|bp|pulse|systolic|heart)))",
-                                re.IGNORECASE)
-def _stopped_now(text: str, verb: re.Match) -> bool:
-    """"Metformin is withheld", not "was omitted for one dose, ... continue" nor "will be withheld before the scan"."""
-    return verb.group().strip().lower() in ("is", "are") and bool(_STOPPED_AFTER_VERB.match(text, verb.end())) \
-        and not re.search(r"\b(?:continue|resume|restart)\w*", text[verb.end():], re.IGNORECASE)
-
-
-_RESULT_WORD = re.compile(r"(?:low|high|raised|elevated|normal|level|levels|was|is|of)\b", re.IGNORECASE)
-_PERSON = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|nurse|gp|mother|mum|mom|father|dad|patient|pt|she|he|they|family|"
-                     r"carer|caregiver|now|then)\b", re.IGNORECASE)
-# Where a drug's name ends: "Clopidogrel will continue at 75 mg" is named "Clopidogrel".
+# Where a drug's name may end before its dose, route or frequency: a dash, a comma, "Sig", a status word, or the
+# verb of a sentence about it ("Clopidogrel will continue at 75 mg" is named "Clopidogrel").
 _NAME_ANCHOR = re.compile(
     r"\s[—–-]\s|[,;:]|\bSig\b|\s(?:to|that|which|who|for|x|will|should|must|is|are|was|were)\s|"
     r"\b(?:increased|decreased|reduced|changed|stop|stopped|discontinued?|hold|held|continues?|continued|resumed?|"
     r"restart(?:ed)?)\b|\(\s*(?:new|changed?|stop|continued?|hold)\b",
     re.IGNORECASE)
+_SUBJECT_VERB = re.compile(r"\s(?:will|should|must|is|are|was|were)\s", re.IGNORECASE)
+_STOPPED_AFTER_VERB = re.compile(r"(?:be\s+|been\s+|now\s+)?(?:withheld|suspended|ceased|omitted|stopped|discontinued|"
+                                r"held|on hold)\b(?!\s+(?:if|when|unless|for (?:sbp|hr|bp|pulse|systolic|heart)))",
+                                re.IGNORECASE)
+_RESULT_WORD = re.compile(r"(?:low|high|raised|elevated|normal|level|levels|was|is|of)\b", re.IGNORECASE)
+_PERSON = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|nurse|gp|mother|mum|mom|father|dad|patient|pt|she|he|they|family|"
+                     r"carer|caregiver|now|then)\b", re.IGNORECASE)
+
+
+def _stopped_now(text: str, verb: re.Match) -> bool:
+    """"Metformin is withheld", not "was omitted for one dose, ... continue" nor "will be withheld before the scan"."""
+    return verb.group().strip().lower() in ("is", "are") and bool(_STOPPED_AFTER_VERB.match(text, verb.end())) \
+        and not re.search(r"\b(?:continue|resume|restart)\w*", text[verb.end():], re.IGNORECASE)
 
 
 def _clean_name(raw: str) -> str:
