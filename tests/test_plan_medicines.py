@@ -403,3 +403,48 @@ def test_a_stop_group_split_by_sub_headings_stays_stopped_to_its_end():
 def test_a_stop_group_runs_to_the_heading_that_says_what_to_take(summary, stopped, taken):
     summary = f"Discharge Medications:\n{summary}"
     assert (stopped is None or not listed_to_take(summary, stopped)) and listed_to_take(summary, taken)
+
+
+@pytest.mark.parametrize(("summary", "stopped", "taken"), [
+    ("Medications on hold:\nAspirin 75 mg daily - hold until after endoscopy\n\nDaily medicines:\n"
+     "Omeprazole 20 mg daily\nLevothyroxine 50 mcg each morning\n", "aspirin", "levothyroxine"),
+    ("Medications to take:\n| Medicine | Dose | How often |\n|---|---|---|\n| Paracetamol | 1 g | four times a day |\n"
+     "\nMedications stopped:\n| Medicine | Dose | Reason |\n|---|---|---|\n| Diclofenac | 50 mg | kidney function |\n",
+     "diclofenac", "paracetamol"),
+    ("What medicines to take:\nKEEP TAKING these medicines the same way: Synthroid, vitamin B12.\n", None, "synthroid"),
+])
+def test_a_medicine_list_under_its_own_heading_is_read_outside_a_medication_section(summary, stopped, taken):
+    assert (stopped is None or not listed_to_take(summary, stopped)) and listed_to_take(summary, taken)
+
+
+def test_a_stopped_table_row_keeps_its_heading_status():
+    summary = ("Discharge medications:\nAspirin 75 mg OD\nMedications stopped:\n| Medicine | Dose | Reason |\n"
+               "| Diclofenac | 50 mg | kidney function |\n")
+    assert names(plan_of(summary)).get("Diclofenac") == "stopped"
+
+
+@pytest.mark.parametrize("heading", ["Please STOP the following medications:", "Do not take these medicines:",
+                                     "Stop taking these medications:"])
+def test_a_heading_that_tells_the_patient_to_stop_stops_its_list(heading):
+    summary = f"Discharge Medications:\nLisinopril 10 mg once daily\n{heading}\nIbuprofen 400 mg three times a day\n"
+    assert not listed_to_take(summary, "ibuprofen") and listed_to_take(summary, "lisinopril")
+
+
+def test_a_lead_in_that_says_the_drugs_were_for_hospital_lists_none_to_take():
+    summary = ("What medicines to take:\nMedicines you got in the hospital that you do NOT need at home: heparin "
+               "shots, Protonix IV.\nKeep taking: metoprolol 25 mg twice a day.\n")
+    assert not listed_to_take(summary, "protonix") and not listed_to_take(summary, "heparin")
+    assert listed_to_take(summary, "metoprolol")
+
+
+def test_an_ehr_medication_form_gives_each_medicine_its_status():
+    summary = ("Discharge Medication List\nMedication: Metoprolol succinate\nDose: 25 mg\nFrequency: daily\n"
+               "Status: Continue\n\nMedication: Clopidogrel\nDose: 75 mg\nFrequency: daily\nStatus: Discontinued\n")
+    meds = {m.name: m for m in plan_of(summary).medications}
+    assert meds["Metoprolol succinate"].dose == "25 mg" and meds["Metoprolol succinate"].status == "continued"
+    assert meds["Clopidogrel"].status == "stopped"
+
+
+def test_a_drug_history_is_what_was_taken_before_admission():
+    summary = "Drug history:\nSertraline 100mg OD, zopiclone 7.5mg PRN.\n\nPlan:\nHome today.\n"
+    assert not listed_to_take(summary, "sertraline")

@@ -46,7 +46,7 @@ FREQUENCY = re.compile(
     r"(?:a|an|per|/|each|every)?\s*(?:day|daily|week|weekly|night|nightly|month|hour|wk|d)\b"
     r"|\b(?:once|twice)(?:\s+(?:daily|a day|nightly|weekly))?\b"
     r"|\b(?:daily|nightly|weekly|monthly|fortnightly|hourly|every other day|on alternate days|"
-    r"every (?:morning|evening|night|day|week|month|other day))\b"
+    r"(?:every|each) (?:morning|evening|night|day|week|month|other day))\b"
     r"|\bevery\s+\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:hours?|hrs?|h|days?|weeks?|minutes?|mins?)\b"
     r"|\bq\.?\s?\d+(?:\s*[-–]\s*\d+)?\s*\.?\s*(?:h|hr|hrs|hours?|d|days?)\b\.?"
     r"|(?<![\w.])(?:q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?|q\.?h\.?s\.?|h\.?s\.?|q\.?a\.?m\.?|"

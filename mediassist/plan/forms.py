@@ -9,15 +9,15 @@ from .medication_lines import MedFields
 from .units import Unit
 
 _FORM_LABELS = (
-    ("name", re.compile(r"^(?:medication|medicine|drug)\s+name\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
+    ("name", re.compile(r"^(?:medication|medicine|drug)(?:\s+name\b\s*:?|\s*:)\s*(?P<value>.+)$", re.IGNORECASE)),
     ("stopped", re.compile(r"^name of (?:discontinued|stopped) (?:medication|medicine|drug)\s*:?\s*(?P<value>.+)$",
                            re.IGNORECASE)),
-    ("route", re.compile(r"^route\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
-    ("frequency", re.compile(r"^(?:dose timing|timing|frequency|directions)\s*:?\s*(?P<value>.+)$",
+    ("route", re.compile(r"^route\b\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
+    ("frequency", re.compile(r"^(?:dose timing|timing|frequency|directions)\b\s*:?\s*(?P<value>.+)$",
                              re.IGNORECASE)),
-    ("dose", re.compile(r"^(?:dose amount|dose|dosage|strength)\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
-    ("duration", re.compile(r"^duration\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
-    ("amendment", re.compile(r"^(?:description of amendment|amendment|change|status)\s*:?\s*(?P<value>.+)$",
+    ("dose", re.compile(r"^(?:dose amount|dose|dosage|strength)\b\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
+    ("duration", re.compile(r"^duration\b\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
+    ("amendment", re.compile(r"^(?:description of amendment|amendment|change|status)\b\s*:?\s*(?P<value>.+)$",
                              re.IGNORECASE)),
 )
 

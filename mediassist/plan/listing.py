@@ -44,6 +44,7 @@ from mediassist.structure.model import Document, Section
 from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, planned_follow_up, seeks_care_if
 from .collector import Collector
 from .dosing import find_dose
+from .drugs import vocabulary
 from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
 from .medication_lines import medications_in, parse_medication
 from .model import DischargePlan
@@ -65,7 +66,10 @@ def listed_plan(document: Document) -> DischargePlan:
     for unit in units_of(document):
         by_section.setdefault(unit.index, []).append(unit)
     for index, section in enumerate(document.sections):
-        _read_section(section, by_section.get(index, []), index in med_sections, collector)
+        units = by_section.get(index, [])
+        if index not in med_sections and section.name not in NOT_THE_PLAN:
+            units = _headed_lists(units, collector)
+        _read_section(section, units, index in med_sections, collector)
         if section.name not in NOT_THE_PLAN:
             for unit in by_section.get(index, []):
                 if seeks_care_if(unit.text):
@@ -130,7 +134,7 @@ _TAKE_HEADING = re.compile(rf"^(?!.*\b(?:{_STOPPING}|not|don'?t|never|previously
                            r"active|prescribed|dispensed|rx|discharge|advised)\b.{0,40}:$", re.IGNORECASE)
 # A heading for the whole rest of the list, which always ends a status group.
 _WHOLE_LIST = re.compile(rf"^(?!.*\b(?:{_STOPPING})\b)"
-                         r"(?:all\s+)?(?:other|remaining|regular|current|usual|home|ongoing|continuing)\s+"
+                         r"(?:all\s+)?(?:other|remaining|regular|current|usual|home|ongoing|continuing|daily)\s+"
                          r"(?:medications?|medicines?|meds|tablets|drugs)\b|^(?:discharge prescriptions?|tto)\s*:?$",
                          re.IGNORECASE)
 
@@ -165,9 +169,13 @@ class _Group:
 
 
 def _medication_section(section: Section, units: list[Unit], collector: Collector) -> None:
-    """A discharge medication list: status headings, PRSB forms, table rows, lines of drugs; other lines are
-    read as instructions."""
-    group = _Group(section_status(section), section_status(section))
+    _medication_list(units, section_status(section), collector)
+
+
+def _medication_list(units: list[Unit], status: str | None, collector: Collector) -> None:
+    """A discharge medication list whose heading gives its lines `status`: status headings, PRSB forms, table
+    rows, lines of drugs; other lines are read as instructions."""
+    group = _Group(status, status)
     form = MedicationForm()
     headings = [_status_heading(unit) for unit in units]
     closing = [bool(heading) or _closes_a_group(unit.text) for heading, unit in zip(headings, units)]
@@ -194,7 +202,9 @@ def _medication_section(section: Section, units: list[Unit], collector: Collecto
             _table_row(unit, group.status, collector)
             group.lines += 1
             continue
-        meds = medications_in(text, strict=False, status_default=group.status, is_item=unit.is_item)
+        meds = _after_inline_lead(text, group.status)
+        if meds is None:
+            meds = medications_in(text, strict=False, status_default=group.status, is_item=unit.is_item)
         if meds:
             for fields in meds:
                 collector.medication(fields, unit)
@@ -202,6 +212,83 @@ def _medication_section(section: Section, units: list[Unit], collector: Collecto
         else:
             collector.free_text(unit)
     collector.form(form.finish(group.status))
+
+
+def _headed_lists(units: list[Unit], collector: Collector) -> list[Unit]:
+    """Medicine lists under their own heading inside another section ("Medications stopped:", "Daily medicines
+    to take:" in a letter with no medication section), read as medication lists. Returns the other units."""
+    rest: list[Unit] = []
+    number = 0
+    while number < len(units):
+        if not _list_heading(units[number].text):
+            rest.append(units[number])
+            number += 1
+            continue
+        end = number + 1
+        while end < len(units) and _continues_list(units, end):
+            end += 1
+        _medication_list(units[number:end], None, collector)
+        number = end
+    return rest
+
+
+def _list_heading(text: str) -> bool:
+    """A heading that says what to do with the medicines under it: a status ("Medications on hold:"), taking
+    them ("Medicines to take:", "Your regular medicines:") or the discharge ("Medicines on discharge:"). Not a
+    plain "Medications:", which may be any list, nor a warning ("Stop your medicines and call if you have:")."""
+    if len(text) > 60 or not text.endswith(":") or not MED_WORD.search(text) or WARNING.search(text):
+        return False
+    return _list_status(text) is not None
+
+
+# A lead-in that denies its list or places it in hospital: "Medicines you got in hospital that you do NOT need
+# at home:".
+_NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|never|no longer|hospital|inpatient|ward|given)\b|n't\b", re.IGNORECASE)
+
+
+def _list_status(lead: str) -> str | None:
+    """What a lead-in ending in ":" says of the medicines after it: a status ("stopped", "new"), "take", or None
+    when it says nothing of taking them (a plain "Medications:", the medicines before admission or in hospital)."""
+    found = lead_in(lead)
+    if found in (None, "admission") or (found == "list" and not _closes_a_group(lead)):
+        return None
+    if found not in ("stopped", "held") and _NOT_TO_TAKE_LEAD.search(lead):
+        return None
+    return found if found in ("new", "changed", "stopped", "held", "continued") else "take"
+
+
+def _continues_list(units: list[Unit], number: int) -> bool:
+    """Is this unit still part of the medicine list above it: an item, a table row, a line of drugs, another
+    heading of medicines, or a sub-heading ("Cardiac:") followed by a line of drugs?"""
+    unit = units[number]
+    if unit.is_item or unit.is_row or _list_heading(unit.text) or vocabulary().mentions(unit.text) \
+            or medications_in(unit.text, True, None, False):
+        return True
+    if unit.text.endswith(":") and MED_WORD.search(unit.text) and not WARNING.search(unit.text):
+        return True
+    following = units[number + 1] if number + 1 < len(units) else None
+    return bool(_GROUP_HEADING.match(unit.text) and following
+                and medications_in(following.text, False, None, following.is_item))
+
+
+_INLINE_LEAD = re.compile(r"(?P<lead>[A-Za-z][^:\n]{2,80}):\s+(?P<rest>\S.*)")
+
+
+def _after_inline_lead(text: str, status: str | None) -> list | None:
+    """The drugs after a lead-in on their own line ("KEEP TAKING these medicines the same way: Synthroid,
+    vitamin B12", "CHANGED medicine: metoprolol - now 50 mg twice a day"), with the lead-in's status; none
+    after a lead-in that says not to take them; None: the line has no lead-in."""
+    found = _INLINE_LEAD.fullmatch(text)
+    lead = lead_in(found.group("lead") + ":") if found else None   # in a list already: a plain lead-in will do
+    if lead is None:
+        return None
+    if lead == "admission" or (lead not in ("stopped", "held") and _NOT_TO_TAKE_LEAD.search(found.group("lead"))):
+        return []
+    own = lead if lead in ("new", "changed", "stopped", "held", "continued") else status
+    meds = medications_in(found.group("rest").rstrip("."), strict=False, status_default=own, is_item=True)
+    for fields in meds:
+        fields.text = text
+    return meds
 
 
 def _status_heading(unit: Unit) -> re.Match | None:
@@ -217,8 +304,11 @@ def _closes_a_group(text: str) -> bool:
 def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
     """A table row ("Aspirin 75 mg | oral | daily"): the drug of the first cell that starts with a word and has a
     dose; the row is its text."""
-    cells = [cell.strip() for cell in unit.text.split(" | ")]
+    cells = [cell.strip(" |") for cell in unit.text.split(" | ")]
     cell = next((c for c in cells if find_dose(c) and re.match(r"[A-Za-z]", c)), None)
+    named = next((number for number, c in enumerate(cells) if re.match(r"[A-Za-z]", c)), None)
+    if cell is None and named is not None and any(find_dose(c) for c in cells[named + 1:]):
+        cell = " ".join(cells[named:])   # "| Diclofenac | 50 mg | twice a day |": the name and its dose apart
     if cell:
         fields = parse_medication(cell, strict=False, status_default=status, name_only_ok=False)
         if fields:

@@ -34,8 +34,10 @@ STATUS_HEADING = re.compile(
     rf"|(?P<pair>{_STOPPING}){_OR}(?:{_STOPPING})(?:\s+{_MEDS})?"
     rf"|{_MEDS_BE}(?P<word2>{_AFTER_MEDS})|{_MEDS_BE}(?P<pair2>{_STOPPING}){_OR}(?:{_STOPPING})"
     rf"|{_MEDS}\s+(?:temporarily\s+)?on\s+(?P<word4>hold)"
-    r"|(?P<word3>start|stop|continue|change|resume)\s+(?:taking|how you take)\s+(?:these|the following)"
-    r"\s+(?:medications?|medicines?))"
+    rf"|(?:please\s+)?(?P<word3>start|stop|continue|change|resume|hold)\s+(?:(?:taking|how you take)\s+)?"
+    rf"(?:these|the following|all of these)\s+(?:{_MEDS}|tablets)"
+    rf"|(?:please\s+)?(?P<negated>do\s+not|don'?t)\s+(?:take|restart|resume)\s+(?:these|the following|any of these)"
+    rf"\s+(?:{_MEDS}|tablets)(?:\s+(?:any\s+more|anymore))?)"
     r"(?:\s*\((?![^()]*\b(?:restart|resum|continu|start|now)\w*)[^()]{1,40}\))?\s*:?",   # not "(restarted today)"
     re.IGNORECASE)
 
@@ -66,6 +68,8 @@ def section_status(section: Section) -> str | None:
 
 def heading_status(match: re.Match) -> str | None:
     """The status of a STATUS_HEADING match."""
+    if match.groupdict().get("negated"):
+        return "stopped"
     word = next((found for found in match.groupdict().values() if found), "").lower()
     if word in ("start", "started"):
         return "new"

@@ -167,12 +167,20 @@ def _line_headings(text: str) -> list[_Heading]:
             headings.append(_Heading(content_start, line.end(), name, whole))
             continue
         labelled = _LINE_LABEL.match(rest)
+        if labelled and _one_medicine_field(labelled.group("label"), rest[labelled.end():]):
+            continue
         name = _heading_name(labelled.group("label"), labelled=True) if labelled else None
         if name:
             label = labelled.group("label").strip()
             end = content_start + markup + labelled.end()
             headings.append(_Heading(content_start, end, name, label))
     return headings
+
+
+def _one_medicine_field(label: str, value: str) -> bool:
+    """"Medication: Metoprolol 25 mg" names one medicine of an EHR list (a form's field, Dose: and Status:
+    after it), not a section; "Medications: aspirin, ramipril" and "Medication:" over a list are sections."""
+    return label.strip().lower() in ("medication", "medicine", "drug") and bool(value.strip(" \t*_"))
 
 
 def _without_trailing_markup(text: str) -> str:
