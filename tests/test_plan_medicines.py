@@ -448,3 +448,35 @@ def test_an_ehr_medication_form_gives_each_medicine_its_status():
 def test_a_drug_history_is_what_was_taken_before_admission():
     summary = "Drug history:\nSertraline 100mg OD, zopiclone 7.5mg PRN.\n\nPlan:\nHome today.\n"
     assert not listed_to_take(summary, "sertraline")
+
+
+@pytest.mark.parametrize(("summary", "stopped", "taken"), [
+    ("Plan\nMedicines stopped:\n- Diclofenac 50 mg TDS\nFor your heart:\n- Aspirin 75 mg daily\n", "diclofenac",
+     "aspirin"),
+    ("Plan\nMedications on hold:\n- Apixaban 5 mg BD\nApixaban to restart 48 hours after the procedure.\n"
+     "Paracetamol 1 g QDS as needed for pain.\n", None, "paracetamol"),
+    ("Plan\nMedications to take:\n- Lithium 400 mg at night\nMedicines to avoid:\n- Ibuprofen\n", "ibuprofen",
+     "lithium"),
+    ("Plan\nMedications stopped:\n- Aspirin 75 mg\nTake clopidogrel 75 mg once daily for 12 months.\n", "aspirin",
+     "clopidogrel"),
+])
+def test_a_headed_list_ends_where_its_form_or_its_heading_ends(summary, stopped, taken):
+    assert (stopped is None or not listed_to_take(summary, stopped)) and listed_to_take(summary, taken)
+
+
+def test_a_list_headed_as_held_in_hospital_says_nothing_of_after_discharge():
+    summary = ("HOSPITAL COURSE:\nMedicines held in ICU:\n- Metoprolol 50 mg BID\nBoth restarted before discharge.\n"
+               "Discharge medications:\n- Metoprolol 50 mg BID\n")
+    assert listed_to_take(summary, "metoprolol")
+
+
+@pytest.mark.parametrize("status", ["On hold", "Paused", "Not taking", "Completed in hospital"])
+def test_a_form_status_that_means_not_now_is_not_a_medicine_to_take(status):
+    summary = (f"Discharge Medications\nMedication: Warfarin\nDose: 5 mg\nStatus: {status}\n\n"
+               "Medication: Bisoprolol\nDose: 2.5 mg\nStatus: Continue\n")
+    assert not listed_to_take(summary, "warfarin") and listed_to_take(summary, "bisoprolol")
+
+
+def test_a_single_medication_label_without_form_fields_is_still_read():
+    summary = "Diagnosis: UTI\nMedication: Nitrofurantoin 100 mg twice daily for 3 days\n"
+    assert listed_to_take(summary, "nitrofurantoin")

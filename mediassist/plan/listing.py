@@ -43,7 +43,7 @@ from mediassist.structure.model import Document, Section
 
 from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, planned_follow_up, seeks_care_if
 from .collector import Collector
-from .dosing import find_dose
+from .dosing import find_dose, read_status
 from .drugs import vocabulary
 from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
 from .medication_lines import medications_in, parse_medication
@@ -67,8 +67,8 @@ def listed_plan(document: Document) -> DischargePlan:
         by_section.setdefault(unit.index, []).append(unit)
     for index, section in enumerate(document.sections):
         units = by_section.get(index, [])
-        if index not in med_sections and section.name not in NOT_THE_PLAN:
-            units = _headed_lists(units, collector)
+        if index not in med_sections and section.name not in NOT_THE_PLAN and section.name != "Medications":
+            units = _headed_lists(units, collector)   # not in a list of the medicines before admission
         _read_section(section, units, index in med_sections, collector)
         if section.name not in NOT_THE_PLAN:
             for unit in by_section.get(index, []):
@@ -169,13 +169,14 @@ class _Group:
 
 
 def _medication_section(section: Section, units: list[Unit], collector: Collector) -> None:
-    _medication_list(units, section_status(section), collector)
+    _medication_list(units, section_status(section), collector, default=section_status(section))
 
 
-def _medication_list(units: list[Unit], status: str | None, collector: Collector) -> None:
-    """A discharge medication list whose heading gives its lines `status`: status headings, PRSB forms, table
-    rows, lines of drugs; other lines are read as instructions."""
-    group = _Group(status, status)
+def _medication_list(units: list[Unit], status: str | None, collector: Collector, default: str | None) -> None:
+    """A discharge medication list whose heading gives its lines `status` (and `default` once a later heading
+    ends that group): status headings, PRSB forms, table rows, lines of drugs; other lines are read as
+    instructions."""
+    group = _Group(status, default)
     form = MedicationForm()
     headings = [_status_heading(unit) for unit in units]
     closing = [bool(heading) or _closes_a_group(unit.text) for heading, unit in zip(headings, units)]
@@ -216,59 +217,85 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
 
 def _headed_lists(units: list[Unit], collector: Collector) -> list[Unit]:
     """Medicine lists under their own heading inside another section ("Medications stopped:", "Daily medicines
-    to take:" in a letter with no medication section), read as medication lists. Returns the other units."""
+    to take:" in a letter with no medication section), read as medication lists with the heading's status.
+    Returns the other units."""
     rest: list[Unit] = []
     number = 0
     while number < len(units):
-        if not _list_heading(units[number].text):
+        status = _list_status(units[number].text) if _list_heading(units[number].text) else None
+        if status is None:
             rest.append(units[number])
             number += 1
             continue
         end = number + 1
-        while end < len(units) and _continues_list(units, end):
+        while end < len(units) and _continues_list(units, end, units[number + 1]):
             end += 1
-        _medication_list(units[number:end], None, collector)
+        _medication_list(units[number + 1:end], None if status == "take" else status, collector, default=None)
         number = end
     return rest
 
 
 def _list_heading(text: str) -> bool:
-    """A heading that says what to do with the medicines under it: a status ("Medications on hold:"), taking
-    them ("Medicines to take:", "Your regular medicines:") or the discharge ("Medicines on discharge:"). Not a
-    plain "Medications:", which may be any list, nor a warning ("Stop your medicines and call if you have:")."""
-    if len(text) > 60 or not text.endswith(":") or not MED_WORD.search(text) or WARNING.search(text):
-        return False
-    return _list_status(text) is not None
+    """A line that heads medicines: short, ending in ':', with a word for medicines, and no warning ("Stop your
+    medicines and call if you have:")."""
+    return len(text) <= 60 and text.endswith(":") and bool(MED_WORD.search(text)) and not WARNING.search(text)
 
 
-# A lead-in that denies its list or places it in hospital: "Medicines you got in hospital that you do NOT need
-# at home:".
-_NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|never|no longer|hospital|inpatient|ward|given)\b|n't\b", re.IGNORECASE)
+# A lead-in that denies its list or places it in the past: "Medicines you do NOT need at home:", "Medications tried
+# previously:". One that places it in hospital ("Medicines held in ICU:") says nothing of after discharge.
+_NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|never|no longer|given|tried|previous\w*|avoid\w*)\b|n't\b", re.IGNORECASE)
+_AVOID_LEAD = re.compile(r"\bavoid\w*|\b(?:do not|don'?t|never) (?:take|use|restart|resume)\b", re.IGNORECASE)
+_IN_HOSPITAL_LEAD = re.compile(r"\b(?:hospital|inpatient|ward|icu|itu|during|admission|stay|theatre|emergency)\b"
+                               r"|\b(?-i:ED|A&E|ER)\b", re.IGNORECASE)
 
 
 def _list_status(lead: str) -> str | None:
     """What a lead-in ending in ":" says of the medicines after it: a status ("stopped", "new"), "take", or None
     when it says nothing of taking them (a plain "Medications:", the medicines before admission or in hospital)."""
     found = lead_in(lead)
-    if found in (None, "admission") or (found == "list" and not _closes_a_group(lead)):
+    if found is None or _IN_HOSPITAL_LEAD.search(lead):
+        return None
+    if _AVOID_LEAD.search(lead):
+        return "stopped"
+    if found == "admission" or (found == "list" and not _closes_a_group(lead)):
         return None
     if found not in ("stopped", "held") and _NOT_TO_TAKE_LEAD.search(lead):
         return None
     return found if found in ("new", "changed", "stopped", "held", "continued") else "take"
 
 
-def _continues_list(units: list[Unit], number: int) -> bool:
-    """Is this unit still part of the medicine list above it: an item, a table row, a line of drugs, another
-    heading of medicines, or a sub-heading ("Cardiac:") followed by a line of drugs?"""
-    unit = units[number]
-    if unit.is_item or unit.is_row or _list_heading(unit.text) or vocabulary().mentions(unit.text) \
-            or medications_in(unit.text, True, None, False):
-        return True
-    if unit.text.endswith(":") and MED_WORD.search(unit.text) and not WARNING.search(unit.text):
+def _continues_list(units: list[Unit], number: int, first: Unit) -> bool:
+    """Is this unit still part of the medicine list that starts with `first`, in its form: an item among items,
+    a table row of a drug (or the table's header, first) among rows, a line that starts with a drug or a
+    lead-in to drugs among such lines, or a sub-heading ("Cardiac:") followed by one of them? A heading of
+    medicines ends it: it heads a list of its own."""
+    unit, text = units[number], units[number].text
+    if text.endswith(":") and MED_WORD.search(text):
+        return False
+    if unit.is_row:
+        return unit is first or bool(find_dose(text) or vocabulary().mentions(text) or re.fullmatch(r"[|\s:-]*", text))
+    if _in_form_of(unit, first):
         return True
     following = units[number + 1] if number + 1 < len(units) else None
-    return bool(_GROUP_HEADING.match(unit.text) and following
-                and medications_in(following.text, False, None, following.is_item))
+    return bool(_GROUP_HEADING.match(text) and following and _in_form_of(following, first))
+
+
+def _in_form_of(unit: Unit, first: Unit) -> bool:
+    """A line of the list's own form: items after an item, lines of drugs after such a line."""
+    if first.is_item:
+        return unit.is_item
+    return not unit.is_row and (_starts_with_drug(unit.text) or _after_inline_lead(unit.text, None) is not None)
+
+
+_FORM_WORD = re.compile(r"(?:tab|tabs|cap|caps|inj|syp|syr|tablet|capsule)\.?\s+", re.IGNORECASE)
+
+
+def _starts_with_drug(text: str) -> bool:
+    """"Omeprazole 20 mg daily", "Tab. Telma 40 mg": a line of a list, not a sentence that names a drug ("Take
+    clopidogrel ...", "No more heparin injections")."""
+    text = text[_FORM_WORD.match(text).end():] if _FORM_WORD.match(text) else text
+    mentions = vocabulary().mentions(text)
+    return bool(mentions) and mentions[0].start == 0
 
 
 _INLINE_LEAD = re.compile(r"(?P<lead>[A-Za-z][^:\n]{2,80}):\s+(?P<rest>\S.*)")
@@ -279,9 +306,15 @@ def _after_inline_lead(text: str, status: str | None) -> list | None:
     vitamin B12", "CHANGED medicine: metoprolol - now 50 mg twice a day"), with the lead-in's status; none
     after a lead-in that says not to take them; None: the line has no lead-in."""
     found = _INLINE_LEAD.fullmatch(text)
-    lead = lead_in(found.group("lead") + ":") if found else None   # in a list already: a plain lead-in will do
-    if lead is None:
+    if not found:
         return None
+    lead = lead_in(found.group("lead") + ":")   # in a list already: a plain lead-in will do
+    if lead is None:   # a label before a drug ("Changes: furosemide increased to 80 mg"), not "Aspirin: 81 mg"
+        if vocabulary().mentions(found.group("lead")) or not _starts_with_drug(found.group("rest")):
+            return None
+        lead = read_status(found.group("lead"), None) or "list"   # "Stopped: naproxen 500 mg BD"
+    if _AVOID_LEAD.search(found.group("lead")):
+        lead = "stopped"
     if lead == "admission" or (lead not in ("stopped", "held") and _NOT_TO_TAKE_LEAD.search(found.group("lead"))):
         return []
     own = lead if lead in ("new", "changed", "stopped", "held", "continued") else status
@@ -324,7 +357,10 @@ def _instruction_section(units: list[Unit], collector: Collector) -> None:
         text = unit.text
         found = lead_in(text)
         if found:
-            lead, topic = found, None
+            found = "stopped" if _AVOID_LEAD.search(text) else found
+            not_taken = found not in ("stopped", "held") and (_IN_HOSPITAL_LEAD.search(text)   # "given in ED:"
+                                                              or _NOT_TO_TAKE_LEAD.search(text))
+            lead, topic = ("admission" if not_taken else found), None
             continue
         if lead and unit.is_item:
             if lead != "admission":

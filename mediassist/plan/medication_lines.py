@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from .dosing import DURATION, FREQUENCY, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status
-from .words import LAB_ANALYTES, LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, NOT_A_DRUG_START, TRAILING_WORDS
+from .words import LAB_ANALYTES, LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, NOT_A_DRUG_START, STATUS_WORDS, \
+    TRAILING_WORDS
 
 _SUPPLIES = re.compile(r"^(?:diabetic\s+|medical\s+)?(?:supplies|equipment|devices?|dressings? supplies)\s*:",
                        re.IGNORECASE)
@@ -55,8 +56,9 @@ def _name_ok(name: str, max_words: int) -> bool:
     words = name.split()
     if len(words) > max_words or name.endswith(":"):
         return False
-    if words[0].lower().strip(".,;:()'") in ("do", "not", "don't", "never", "please"):
-        return False   # "Do not continue ibuprofen 400 mg TDS": an order about the drug, read as a sentence
+    first = words[0].lower().strip(".,;:()'")
+    if first in ("do", "not", "don't", "never", "please") or STATUS_WORDS.get(first) == "stopped":
+        return False   # "Do not continue ibuprofen 400 mg TDS", "Stop doxazosin": an order, read as a sentence
     if words[0].lower().strip(".,;:()") in LAB_ANALYTES and len(words) > 1 and _RESULT_WORD.match(words[1]):
         return False   # "Cortisol low; start hydrocortisone": a blood result
     return not any(word.lower().strip(".,;:()") in NON_DRUG_WORDS for word in words)

@@ -24,8 +24,9 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
     units = units_of(document)
     before_admission = {i for i, s in enumerate(document.sections)
                         if s.name == "Medications" and not is_discharge_list(document, i)}
-    medications = [_as_read(m, drugs) for m in plan.medications
-                   if not (given_in_hospital_only(m.text, m.section) or taken_before_only(m.text, m.section))]
+    # A stopped one is kept even when given in hospital: no sentence of the summary then brings it back to take.
+    medications = [_as_read(m, drugs) for m in plan.medications if m.status in ("stopped", "held")
+                   or not (given_in_hospital_only(m.text, m.section) or taken_before_only(m.text, m.section))]
     medications = [m for m in medications if m is not None]
     known = _known_names(medications, drugs)
     for number, unit in enumerate(units):

@@ -167,7 +167,8 @@ def _line_headings(text: str) -> list[_Heading]:
             headings.append(_Heading(content_start, line.end(), name, whole))
             continue
         labelled = _LINE_LABEL.match(rest)
-        if labelled and _one_medicine_field(labelled.group("label"), rest[labelled.end():]):
+        following = _next_line(text, line.end())
+        if labelled and _one_medicine_field(labelled.group("label"), rest[labelled.end():], following):
             continue
         name = _heading_name(labelled.group("label"), labelled=True) if labelled else None
         if name:
@@ -177,10 +178,20 @@ def _line_headings(text: str) -> list[_Heading]:
     return headings
 
 
-def _one_medicine_field(label: str, value: str) -> bool:
-    """"Medication: Metoprolol 25 mg" names one medicine of an EHR list (a form's field, Dose: and Status:
-    after it), not a section; "Medications: aspirin, ramipril" and "Medication:" over a list are sections."""
-    return label.strip().lower() in ("medication", "medicine", "drug") and bool(value.strip(" \t*_"))
+_FIELD_LINE = re.compile(r"\s*(?:dose|dosage|strength|route|frequency|directions|sig|status|quantity)\b[^:\n]{0,20}:",
+                         re.IGNORECASE)
+
+
+def _one_medicine_field(label: str, value: str, next_line: str) -> bool:
+    """"Medication: Metoprolol" over "Dose: 25 mg" is the first field of one medicine in an EHR list, not a
+    section; "Medication: amoxicillin 500 mg TDS" alone and "Medication:" over a list are sections."""
+    return (label.strip().lower() in ("medication", "medicine", "drug") and bool(value.strip(" \t*_"))
+            and bool(_FIELD_LINE.match(next_line)))
+
+
+def _next_line(text: str, end: int) -> str:
+    following = text[end:].lstrip("\r\n")
+    return following.split("\n", 1)[0]
 
 
 def _without_trailing_markup(text: str) -> str:
