@@ -104,28 +104,6 @@ def test_self_harm_said_plainly_always_gets_the_crisis_line(detector, message):
 
 
 @pytest.mark.parametrize("message", [
-    "there are notes for everyone on the hall table, also when is my clinic",
-    "she says the razor will go deep enough this time",
-    "the morphine is in my bedside drawer for when the time comes",
-])
-def test_self_harm_said_indirectly_by_its_kind_gets_the_crisis_line(detector, message):
-    """The means kept ready, a blade wanted deeper, sleep meant to last, farewell notes, care refused to the end."""
-    found = detector.detect(message)
-    assert found is not None and found.self_harm
-
-
-@pytest.mark.parametrize("message", [
-    "should I take the furosemide earlier so that I don't wake up at night to pee?",
-    "can I use a razor on my legs before the operation?",
-    "my notes from the clinic say to keep taking the tablets",
-    "I keep my tablets in a drawer, is that ok?",
-])
-def test_words_near_those_kinds_in_an_ordinary_question_get_no_crisis_line(detector, message):
-    found = detector.detect(message)
-    assert found is None or not found.self_harm
-
-
-@pytest.mark.parametrize("message", [
     "Does the report mention suicidal thoughts?",
     "It says denies suicidal ideation, what does that mean?",
     "I'm not suicidal, I just want to know about my meds",

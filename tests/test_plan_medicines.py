@@ -445,11 +445,6 @@ def test_an_ehr_medication_form_gives_each_medicine_its_status():
     assert meds["Clopidogrel"].status == "stopped"
 
 
-def test_a_drug_history_is_what_was_taken_before_admission():
-    summary = "Drug history:\nSertraline 100mg OD, zopiclone 7.5mg PRN.\n\nPlan:\nHome today.\n"
-    assert not listed_to_take(summary, "sertraline")
-
-
 @pytest.mark.parametrize(("summary", "stopped", "taken"), [
     ("Plan\nMedicines stopped:\n- Diclofenac 50 mg TDS\nFor your heart:\n- Aspirin 75 mg daily\n", "diclofenac",
      "aspirin"),
@@ -480,3 +475,36 @@ def test_a_form_status_that_means_not_now_is_not_a_medicine_to_take(status):
 def test_a_single_medication_label_without_form_fields_is_still_read():
     summary = "Diagnosis: UTI\nMedication: Nitrofurantoin 100 mg twice daily for 3 days\n"
     assert listed_to_take(summary, "nitrofurantoin")
+
+
+def test_a_drug_history_is_what_was_taken_before_admission():
+    summary = "Drug history:\nSertraline 100mg OD, zopiclone 7.5mg PRN.\n\nPlan:\nHome today.\n"
+    assert not listed_to_take(summary, "sertraline")
+
+
+def test_continue_other_medications_brings_back_the_drugs_of_the_list_before_admission_not_stopped_ones():
+    summary = ("Drug history:\nAspirin 75 mg OD\nAtenolol 50 mg OD\nGliclazide 80 mg BD\n\n"
+               "Plan: stop atenolol. Continue other medications.\n")
+    assert listed_to_take(summary, "aspirin") and listed_to_take(summary, "gliclazide")
+    assert not listed_to_take(summary, "atenolol")
+
+
+@pytest.mark.parametrize("heading", ["Do not take these medicines on an empty stomach:",
+                                     "Do not take the following medicines with alcohol:",
+                                     "Avoid missing these medicines:"])
+def test_a_heading_on_how_to_take_medicines_does_not_stop_them(heading):
+    summary = f"Plan\n{heading}\nClopidogrel 75 mg once daily\nAspirin 81 mg once daily\n"
+    assert not any(status in ("stopped", "held") for status in names(plan_of(summary)).values())
+
+
+def test_a_blank_line_ends_a_stop_list():
+    summary = ("Plan\nMedications stopped:\n- Ibuprofen 400 mg three times a day\n\n- Lisinopril 10 mg once daily\n"
+               "- Insulin glargine 20 units at bedtime\n")
+    assert not listed_to_take(summary, "ibuprofen")
+    assert listed_to_take(summary, "lisinopril") and listed_to_take(summary, "insulin")
+
+
+def test_an_ehr_form_outside_any_medication_section_is_read():
+    summary = "Medication: Lisinopril 10 mg\nStatus: Held\nMedication: Amlodipine 5 mg\nStatus: Continue\n"
+    meds = names(plan_of(summary))
+    assert meds.get("Lisinopril") == "stopped" and meds.get("Amlodipine") == "continued"

@@ -33,17 +33,6 @@ EXPLICIT = re.compile("|".join((
     r"\b(?:take|taking|took|swallow\w*) (?:them|it|those|these) all\b",
     r"\boverdos\w* on purpose\b", r"\b(?:goodbye|suicide|farewell) (?:note|letter|message)s?\b",
     r"\bjump (?:off|from|in front of)\b", r"\bnot (?:be|being) (?:here|around) (?:anymore|much longer|tomorrow)\b",
-    # The means kept ready for a chosen moment; a blade wanted deeper.
-    rf"\b{PILLS}\b.{{0,60}}\b(?:for when (?:im|i am) ready|for when the time comes|for the right (?:moment|time))\b",
-    r"\b(?:blade|razor)s?\b.{0,60}\b(?:deep enough|deeper)\b",
-    # Not waking meant, not feared: "so I won't wake up", "make sure I don't wake up".
-    r"\b(?:make sure|sure that|so that) (?:i|he|she|they) (?:dont|do not|wont|will not|never) wake up\b"
-    r"(?! (?:at|in|during|early|before|to|for|with|until|till|when|feeling))",
-    r"^(?:i|he|she|they) (?:wont|will not|would never|never) wake up(?: again)?$",
-    # Farewell notes, and food or medicines refused until the end.
-    r"\bnotes? (?:to|for) (?:everyone|everybody|all of you|my (?:family|loved ones|kids|children))\b",
-    r"\b(?:eating|drinking|taking|medicines?|medications?|meds|tablets|pills)\b.{0,30}"
-    r"\buntil (?:it is|its) (?:all )?over\b",
 )))
 
 # Self-harm named as a topic of the record or of risk, not said by the person: "my suicide risk", "denies SI".

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .dosing import DURATION, clean_field
+from .dosing import DURATION, clean_field, find_dose
 from .medication_lines import MedFields
 from .units import Unit
 
@@ -84,10 +84,14 @@ class MedicationForm:
         self.fields, self.unit, self.lines = None, None, []
         if not (fields and fields.get("name") and unit is not None):
             return None
+        name, dose = fields["name"], fields.get("dose")
+        in_name = find_dose(name) if not dose else None
+        if in_name and in_name[0] > 0:   # "Medication: Lisinopril 10 mg" with no Dose: line
+            name, dose = name[:in_name[0]].strip(" ,-"), in_name[2]
         frequency_text = fields.get("frequency") or ""
         duration = DURATION.search(frequency_text)
         frequency = frequency_text[:duration.start()].strip(" ,;") if duration else frequency_text
         return MedFields(
-            name=fields["name"], dose=fields.get("dose"), route=fields.get("route"), frequency=frequency or None,
+            name=name, dose=dose, route=fields.get("route"), frequency=frequency or None,
             duration=fields.get("duration") or (clean_field(duration.group()) if duration else None),
             status=fields.get("status") or status, text="; ".join(lines)), unit

@@ -68,7 +68,7 @@ def listed_plan(document: Document) -> DischargePlan:
     for index, section in enumerate(document.sections):
         units = by_section.get(index, [])
         if index not in med_sections and section.name not in NOT_THE_PLAN and section.name != "Medications":
-            units = _headed_lists(units, collector)   # not in a list of the medicines before admission
+            units = _headed_lists(units, document.text, collector)   # not in a list of the medicines before admission
         _read_section(section, units, index in med_sections, collector)
         if section.name not in NOT_THE_PLAN:
             for unit in by_section.get(index, []):
@@ -215,24 +215,43 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
     collector.form(form.finish(group.status))
 
 
-def _headed_lists(units: list[Unit], collector: Collector) -> list[Unit]:
+def _headed_lists(units: list[Unit], text: str, collector: Collector) -> list[Unit]:
     """Medicine lists under their own heading inside another section ("Medications stopped:", "Daily medicines
-    to take:" in a letter with no medication section), read as medication lists with the heading's status.
-    Returns the other units."""
+    to take:" in a letter with no medication section), read as medication lists with the heading's status,
+    and EHR medication forms ("Medication: X" over "Dose: 25 mg"). Returns the other units."""
     rest: list[Unit] = []
     number = 0
     while number < len(units):
+        if _starts_a_form(units, number):
+            end = number + 1
+            while end < len(units) and form_field(units[end].text) and not _blank_line_before(units, end, text):
+                end += 1
+            _medication_list(units[number:end], None, collector, default=None)
+            number = end
+            continue
         status = _list_status(units[number].text) if _list_heading(units[number].text) else None
         if status is None:
             rest.append(units[number])
             number += 1
             continue
         end = number + 1
-        while end < len(units) and _continues_list(units, end, units[number + 1]):
+        while end < len(units) and _continues_list(units, end, units[number + 1]) \
+                and not (end > number + 1 and _blank_line_before(units, end, text)):
             end += 1
         _medication_list(units[number + 1:end], None if status == "take" else status, collector, default=None)
         number = end
     return rest
+
+
+def _starts_a_form(units: list[Unit], number: int) -> bool:
+    field = form_field(units[number].text)
+    return bool(field and field[0] in FORM_STARTS and number + 1 < len(units) and form_field(units[number + 1].text))
+
+
+def _blank_line_before(units: list[Unit], number: int, text: str) -> bool:
+    """A blank line between this unit and the one before ends a list ("Medications stopped:" / ibuprofen / blank /
+    lisinopril: a new list)."""
+    return number > 0 and bool(re.search(r"\n[ \t]*\n", text[units[number - 1].end:units[number].start]))
 
 
 def _list_heading(text: str) -> bool:
@@ -244,19 +263,35 @@ def _list_heading(text: str) -> bool:
 # A lead-in that denies its list or places it in the past: "Medicines you do NOT need at home:", "Medications tried
 # previously:". One that places it in hospital ("Medicines held in ICU:") says nothing of after discharge.
 _NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|never|no longer|given|tried|previous\w*|avoid\w*)\b|n't\b", re.IGNORECASE)
-_AVOID_LEAD = re.compile(r"\bavoid\w*|\b(?:do not|don'?t|never) (?:take|use|restart|resume)\b", re.IGNORECASE)
+# A whole lead-in that says not to take its drugs, not one about how to take them ("Do not take these medicines on
+# an empty stomach:", "Avoid missing these medicines:").
+_AVOID_LEAD = re.compile(r"^(?:please\s+)?(?:(?:medications?|medicines?|meds|drugs|tablets)\s+to\s+avoid"
+                         r"|avoid\s+(?:taking\s+)?(?:these|the following|any of these)\s+(?:medications?|medicines?|"
+                         r"meds|drugs|tablets)|(?:do\s+not|don'?t|never)\s+(?:take|use|restart|resume)\s+(?:these|"
+                         r"the following|any of these)\s+(?:medications?|medicines?|meds|drugs|tablets)"
+                         r"(?:\s+(?:any\s*more|until\b[^:]*))?)\s*:?\s*$", re.IGNORECASE)
+_NEGATED_LEAD = re.compile(r"\b(?:do not|don'?t|never|avoid\w*)\b", re.IGNORECASE)
 _IN_HOSPITAL_LEAD = re.compile(r"\b(?:hospital|inpatient|ward|icu|itu|during|admission|stay|theatre|emergency)\b"
                                r"|\b(?-i:ED|A&E|ER)\b", re.IGNORECASE)
+
+
+def _lead_in(text: str) -> str | None:
+    """sections.lead_in, with a negation read as a whole: "Do not take these medicines until you see your
+    surgeon:" stops them, "Do not take these medicines on an empty stomach:" says how to take them."""
+    found = lead_in(text)
+    if found and _AVOID_LEAD.match(text):
+        return "stopped"
+    if found in ("stopped", "held") and _NEGATED_LEAD.search(text):
+        return "list"
+    return found
 
 
 def _list_status(lead: str) -> str | None:
     """What a lead-in ending in ":" says of the medicines after it: a status ("stopped", "new"), "take", or None
     when it says nothing of taking them (a plain "Medications:", the medicines before admission or in hospital)."""
-    found = lead_in(lead)
+    found = _lead_in(lead)
     if found is None or _IN_HOSPITAL_LEAD.search(lead):
         return None
-    if _AVOID_LEAD.search(lead):
-        return "stopped"
     if found == "admission" or (found == "list" and not _closes_a_group(lead)):
         return None
     if found not in ("stopped", "held") and _NOT_TO_TAKE_LEAD.search(lead):
@@ -308,13 +343,11 @@ def _after_inline_lead(text: str, status: str | None) -> list | None:
     found = _INLINE_LEAD.fullmatch(text)
     if not found:
         return None
-    lead = lead_in(found.group("lead") + ":")   # in a list already: a plain lead-in will do
+    lead = _lead_in(found.group("lead") + ":")   # in a list already: a plain lead-in will do
     if lead is None:   # a label before a drug ("Changes: furosemide increased to 80 mg"), not "Aspirin: 81 mg"
         if vocabulary().mentions(found.group("lead")) or not _starts_with_drug(found.group("rest")):
             return None
         lead = read_status(found.group("lead"), None) or "list"   # "Stopped: naproxen 500 mg BD"
-    if _AVOID_LEAD.search(found.group("lead")):
-        lead = "stopped"
     if lead == "admission" or (lead not in ("stopped", "held") and _NOT_TO_TAKE_LEAD.search(found.group("lead"))):
         return []
     own = lead if lead in ("new", "changed", "stopped", "held", "continued") else status
@@ -355,9 +388,8 @@ def _instruction_section(units: list[Unit], collector: Collector) -> None:
     topic: str | None = None         # a category lead-in ("Call your doctor or go to the ER for:")
     for unit in units:
         text = unit.text
-        found = lead_in(text)
+        found = _lead_in(text)
         if found:
-            found = "stopped" if _AVOID_LEAD.search(text) else found
             not_taken = found not in ("stopped", "held") and (_IN_HOSPITAL_LEAD.search(text)   # "given in ED:"
                                                               or _NOT_TO_TAKE_LEAD.search(text))
             lead, topic = ("admission" if not_taken else found), None
