@@ -482,19 +482,26 @@ def test_a_drug_history_is_what_was_taken_before_admission():
     assert not listed_to_take(summary, "sertraline")
 
 
-def test_continue_other_medications_brings_back_the_drugs_of_the_list_before_admission_not_stopped_ones():
-    summary = ("Drug history:\nAspirin 75 mg OD\nAtenolol 50 mg OD\nGliclazide 80 mg BD\n\n"
-               "Plan: stop atenolol. Continue other medications.\n")
-    assert listed_to_take(summary, "aspirin") and listed_to_take(summary, "gliclazide")
-    assert not listed_to_take(summary, "atenolol")
-
-
 @pytest.mark.parametrize("heading", ["Do not take these medicines on an empty stomach:",
                                      "Do not take the following medicines with alcohol:",
                                      "Avoid missing these medicines:"])
 def test_a_heading_on_how_to_take_medicines_does_not_stop_them(heading):
     summary = f"Plan\n{heading}\nClopidogrel 75 mg once daily\nAspirin 81 mg once daily\n"
     assert not any(status in ("stopped", "held") for status in names(plan_of(summary)).values())
+
+
+@pytest.mark.parametrize("heading", ["Medicines you should NOT take:", "Please do not take these medications at home:",
+                                     "Medications to avoid while on warfarin:"])
+def test_a_heading_that_says_not_to_take_its_list_stops_it(heading):
+    summary = f"Plan\nMedicines to take:\n- Warfarin 3 mg daily\n{heading}\n- Ibuprofen 400 mg\n- Naproxen 250 mg\n"
+    assert not listed_to_take(summary, "ibuprofen") and not listed_to_take(summary, "naproxen")
+    assert listed_to_take(summary, "warfarin")
+
+
+def test_a_list_spaced_out_line_by_line_keeps_its_heading_to_the_end():
+    summary = ("Plan\nSTOP taking these medications:\n\n- Warfarin 5 mg daily\n\n- Aspirin 81 mg daily\n\n"
+               "- Naproxen 500 mg\n\nFollow up with GP.\n")
+    assert not any(listed_to_take(summary, drug) for drug in ("warfarin", "aspirin", "naproxen"))
 
 
 def test_a_blank_line_ends_a_stop_list():

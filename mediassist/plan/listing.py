@@ -222,7 +222,7 @@ def _headed_lists(units: list[Unit], text: str, collector: Collector) -> list[Un
     rest: list[Unit] = []
     number = 0
     while number < len(units):
-        if _starts_a_form(units, number):
+        if _starts_a_form(units, number) and units[number].section.name not in _STAY_SECTIONS:
             end = number + 1
             while end < len(units) and form_field(units[end].text) and not _blank_line_before(units, end, text):
                 end += 1
@@ -236,11 +236,15 @@ def _headed_lists(units: list[Unit], text: str, collector: Collector) -> list[Un
             continue
         end = number + 1
         while end < len(units) and _continues_list(units, end, units[number + 1]) \
-                and not (end > number + 1 and _blank_line_before(units, end, text)):
+                and not _new_block(units, end, number + 1, text):
             end += 1
         _medication_list(units[number + 1:end], None if status == "take" else status, collector, default=None)
         number = end
     return rest
+
+
+# Sections of the stay, where a medication form is an order given in hospital.
+_STAY_SECTIONS = frozenset({"Hospital Course", "Procedures", "Consultations", "Complications"})
 
 
 def _starts_a_form(units: list[Unit], number: int) -> bool:
@@ -249,9 +253,18 @@ def _starts_a_form(units: list[Unit], number: int) -> bool:
 
 
 def _blank_line_before(units: list[Unit], number: int, text: str) -> bool:
-    """A blank line between this unit and the one before ends a list ("Medications stopped:" / ibuprofen / blank /
-    lisinopril: a new list)."""
     return number > 0 and bool(re.search(r"\n[ \t]*\n", text[units[number - 1].end:units[number].start]))
+
+
+def _new_block(units: list[Unit], number: int, first: int, text: str) -> bool:
+    """Does a blank line before this unit start another list (whose first line is units[first])? Yes between
+    blocks of lines ("Medications stopped:" / ibuprofen / naproxen / blank / lisinopril / insulin); no in a list
+    spaced out line by line."""
+    if number == first or not _blank_line_before(units, number, text):
+        return False
+    block_before = number - 2 >= first and not _blank_line_before(units, number - 1, text)
+    block_after = number + 1 < len(units) and not _blank_line_before(units, number + 1, text)
+    return block_before or block_after
 
 
 def _list_heading(text: str) -> bool:
@@ -262,14 +275,20 @@ def _list_heading(text: str) -> bool:
 
 # A lead-in that denies its list or places it in the past: "Medicines you do NOT need at home:", "Medications tried
 # previously:". One that places it in hospital ("Medicines held in ICU:") says nothing of after discharge.
-_NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|never|no longer|given|tried|previous\w*|avoid\w*)\b|n't\b", re.IGNORECASE)
+_NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|n't|no longer)\s+(?:\w+\s+)?(?:need\w*|required|necessary)\b|"
+                               r"\b(?:no longer|given|tried|previous\w*)\b", re.IGNORECASE)
 # A whole lead-in that says not to take its drugs, not one about how to take them ("Do not take these medicines on
 # an empty stomach:", "Avoid missing these medicines:").
-_AVOID_LEAD = re.compile(r"^(?:please\s+)?(?:(?:medications?|medicines?|meds|drugs|tablets)\s+to\s+avoid"
+# "Medicines you should NOT take:": the negated verb ends the heading.
+_AVOID_LEAD = re.compile(r"^(?:.{0,40}\b(?:not|n't|never)\s+(?:to\s+)?(?:take|use|restart|resume|continue)"
+                         r"(?:\s+(?:any\s*more|at home|after discharge|for now))?"
+                         r"|(?:please\s+)?(?:(?:medications?|medicines?|meds|drugs|tablets)\s+to\s+avoid"
+                         r"(?:\s+(?:while|when|with|if|during|until|after|before)\b[^:]*)?"
                          r"|avoid\s+(?:taking\s+)?(?:these|the following|any of these)\s+(?:medications?|medicines?|"
                          r"meds|drugs|tablets)|(?:do\s+not|don'?t|never)\s+(?:take|use|restart|resume)\s+(?:these|"
                          r"the following|any of these)\s+(?:medications?|medicines?|meds|drugs|tablets)"
-                         r"(?:\s+(?:any\s*more|until\b[^:]*))?)\s*:?\s*$", re.IGNORECASE)
+                         r"(?:\s+(?:any\s*more|at home|after discharge|for now|until\b[^:]*))?))\s*:?\s*$",
+                         re.IGNORECASE)
 _NEGATED_LEAD = re.compile(r"\b(?:do not|don'?t|never|avoid\w*)\b", re.IGNORECASE)
 _IN_HOSPITAL_LEAD = re.compile(r"\b(?:hospital|inpatient|ward|icu|itu|during|admission|stay|theatre|emergency)\b"
                                r"|\b(?-i:ED|A&E|ER)\b", re.IGNORECASE)
@@ -282,7 +301,7 @@ def _lead_in(text: str) -> str | None:
     if found and _AVOID_LEAD.match(text):
         return "stopped"
     if found in ("stopped", "held") and _NEGATED_LEAD.search(text):
-        return "list"
+        return "discharge"   # medicines to take, and how
     return found
 
 

@@ -10,7 +10,6 @@ from mediassist.structure.model import Document
 
 from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status
 from .drugs import DrugVocabulary, vocabulary
-from .medication_lines import medications_in
 from .model import DischargePlan, Medication
 from .prose import DISCHARGE, HISTORY, LISTS, UNNAMED_HOME_MEDICINES, ProseMedicine, given_in_hospital_only, \
     medicines_in_sentence, taken_before_only
@@ -40,7 +39,6 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
             known |= names
             medications.append(_medication(found, unit))
     medications += _unnamed_home_medicines(units)
-    medications += _resumed_from_before_admission(units, before_admission, known, drugs)
     if not medications:
         medications = _as_written(units)
     return replace(plan, medications=tuple(_switched_from(m, drugs) for m in medications))
@@ -100,35 +98,6 @@ def _unnamed_home_medicines(units: list[Unit]) -> list[Medication]:
     """"Resume her other home medications": the patient must see it even though it names no drug."""
     return [_written(unit) for unit in units
             if unit.section.name not in HISTORY and UNNAMED_HOME_MEDICINES.search(unit.text)]
-
-
-# "No changes to his regular medications", "usual medicines unchanged".
-_NO_CHANGE = re.compile(r"\bno (?:changes?|alterations?) (?:to|in|of) (?:\w+ ){0,2}(?:medications?|meds|medicines)\b|"
-                        r"\b(?:home|usual|regular|other) (?:medications?|meds|medicines) (?:are |were )?unchanged\b",
-                        re.IGNORECASE)
-
-
-def _resumed_from_before_admission(units: list[Unit], before_admission: set[int], known: set[str],
-                                   drugs: DrugVocabulary) -> list[Medication]:
-    """"Continue your other home medications" over a list of the medicines taken before admission: the drugs of
-    that list the summary does not stop, change or name again are to take, quoted from the list."""
-    if not any(unit.section.name not in HISTORY and (UNNAMED_HOME_MEDICINES.search(unit.text)
-                                                     or _NO_CHANGE.search(unit.text)) for unit in units):
-        return []
-    resumed = []
-    for unit in units:
-        if unit.index not in before_admission and unit.section.name != "Admission Medications":
-            continue
-        for fields in medications_in(unit.text, strict=False, status_default="continued", is_item=True):
-            mentions = drugs.mentions(fields.name)
-            names = {fields.name.lower()} | {mention.generic for mention in mentions}
-            if not mentions or names & known:
-                continue
-            known |= names
-            resumed.append(Medication(name=fields.name, dose=fields.dose, route=fields.route,
-                                      frequency=fields.frequency, duration=fields.duration, status="continued",
-                                      text=fields.text, section=unit.section.name, page=unit.page))
-    return resumed
 
 
 def _as_written(units: list[Unit]) -> list[Medication]:
