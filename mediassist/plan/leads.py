@@ -1,0 +1,123 @@
+"""What a line that heads or introduces medicines says of them: a status ("Medications on hold:"), taking them
+("Medicines to take:"), not taking them ("Medicines you should NOT take:"), or nothing of after discharge (the
+medicines before admission or in hospital). Read by the listed plan (listing.py) and by the lists found under
+their own heading (headed_lists.py)."""
+from __future__ import annotations
+
+import re
+
+from .dosing import read_status
+from .drugs import vocabulary
+from .medication_lines import MedFields, medications_in
+from .sections import lead_in
+
+STOPPING = r"stop\w*|hold|held|omit\w*|discontinu\w*|withh\w*|suspend\w*|ceas\w*"
+# A heading-like line inside a list ("Inhalers:", "Cardiac:"), but not a note or a word of stopping ("Do not take
+# these medications:", "Reason stopped:", "Note:", "On hold:") nor a form's label ("Dose:").
+GROUP_HEADING = re.compile(
+    rf"^(?!.*\b(?:{STOPPING}|not|don'?t|never|no longer|paus\w*|avoid\w*|reason|why|note|comment|indication|date|"
+    r"following|previously|temporarily|permanently|until)\b)"
+    r"(?!(?:dose|route|frequency|quantity|form|status|amendment|directions|medication(?: name)?)\s*:$)"
+    r"[A-Za-z][A-Za-z /&,()'-]{0,50}:$", re.IGNORECASE)
+# A heading that tells the patient to take what follows ("Continue these:", "Keep taking:", "Rx:", "Advised to
+# continue:") always ends a stop group.
+_TAKE_HEADING = re.compile(rf"^(?!.*\b(?:{STOPPING}|not|don'?t|never|previously|before|prior|admission|last)\b)"
+                           r".{0,50}\b(?:continue|continuing|keep|carry on|take|taking|start|starting|still|your|"
+                           r"active|prescribed|dispensed|rx|discharge|advised)\b.{0,40}:$", re.IGNORECASE)
+# A heading for the whole rest of the list, which always ends a status group.
+_WHOLE_LIST = re.compile(rf"^(?!.*\b(?:{STOPPING})\b)"
+                         r"(?:all\s+)?(?:other|remaining|regular|current|usual|home|ongoing|continuing|daily)\s+"
+                         r"(?:medications?|medicines?|meds|tablets|drugs)\b|^(?:discharge prescriptions?|tto)\s*:?$",
+                         re.IGNORECASE)
+
+
+# A lead-in that denies its list or places it in the past: "Medicines you do NOT need at home:", "Medications tried
+# previously:". One that places it in hospital ("Medicines held in ICU:") says nothing of after discharge.
+NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|n't|no longer)\s+(?:\w+\s+)?(?:need\w*|required|necessary)\b|"
+                              r"\b(?:no longer|given|tried|previous\w*)\b", re.IGNORECASE)
+# A whole lead-in that says not to take its drugs ("Medicines you should NOT take:", "Do not take these medicines
+# until ...:", "Medicines to avoid while ...:"), not one about how to take them ("Do not take these medicines on an
+# empty stomach:", "Avoid missing these medicines:").
+_AVOID_LEAD = re.compile(r"^(?:.{0,40}\b(?:not|n't|never)\s+(?:to\s+)?(?:take|use|restart|resume|continue)"
+                         r"(?:\s+(?:any\s*more|at home|after discharge|for now))?"
+                         r"|(?:please\s+)?(?:(?:medications?|medicines?|meds|drugs|tablets)\s+to\s+avoid"
+                         r"(?:\s+(?:while|when|with|if|during|until|after|before)\b[^:]*)?"
+                         r"|avoid\s+(?:taking\s+)?(?:these|the following|any of these)\s+(?:medications?|medicines?|"
+                         r"meds|drugs|tablets)|(?:do\s+not|don'?t|never)\s+(?:take|use|restart|resume)\s+(?:these|"
+                         r"the following|any of these)\s+(?:medications?|medicines?|meds|drugs|tablets)"
+                         r"(?:\s+(?:any\s*more|at home|after discharge|for now|until\b[^:]*))?))\s*:?\s*$",
+                         re.IGNORECASE)
+_NEGATED_LEAD = re.compile(r"\b(?:do not|don'?t|never|avoid\w*)\b", re.IGNORECASE)
+IN_HOSPITAL_LEAD = re.compile(r"\b(?:hospital|inpatient|ward|icu|itu|during|admission|stay|theatre|emergency)\b"
+                              r"|\b(?-i:ED|A&E|ER)\b", re.IGNORECASE)
+
+
+def lead_says(text: str) -> str | None:
+    """sections.lead_in, with a negation read as a whole: "Do not take these medicines until you see your
+    surgeon:" stops them, "Do not take these medicines on an empty stomach:" says how to take them."""
+    found = lead_in(text)
+    if found and _AVOID_LEAD.match(text):
+        return "stopped"
+    if found in ("stopped", "held") and _NEGATED_LEAD.search(text):
+        return "discharge"   # medicines to take, and how
+    return found
+
+
+def list_status(lead: str) -> str | None:
+    """What a lead-in ending in ":" says of the medicines after it: a status ("stopped", "new"), "take", or None
+    when it says nothing of taking them (a plain "Medications:", the medicines before admission or in hospital)."""
+    found = lead_says(lead)
+    if found is None or IN_HOSPITAL_LEAD.search(lead):
+        return None
+    if found == "admission" or (found == "list" and not closes_a_group(lead)):
+        return None
+    if found not in ("stopped", "held") and NOT_TO_TAKE_LEAD.search(lead):
+        return None
+    return found if found in ("new", "changed", "stopped", "held", "continued") else "take"
+
+
+def closes_a_group(text: str) -> bool:
+    return bool(_WHOLE_LIST.match(text) or _TAKE_HEADING.match(text))
+
+
+_FORM_WORD = re.compile(r"(?:tab|tabs|cap|caps|inj|syp|syr|tablet|capsule)\.?\s+", re.IGNORECASE)
+
+
+def starts_with_drug(text: str) -> bool:
+    """"Omeprazole 20 mg daily", "Tab. Telma 40 mg": a line of a list, not a sentence that names a drug ("Take
+    clopidogrel ...", "No more heparin injections")."""
+    text = text[_FORM_WORD.match(text).end():] if _FORM_WORD.match(text) else text
+    mentions = vocabulary().mentions(text)
+    return bool(mentions) and mentions[0].start == 0
+
+
+_INLINE_LEAD = re.compile(r"(?P<lead>[A-Za-z][^:\n]{2,80}):\s+(?P<rest>\S.*)")
+
+
+def after_inline_lead(text: str, status: str | None) -> list[MedFields] | None:
+    """The drugs after a lead-in on their own line ("KEEP TAKING these medicines the same way: Synthroid,
+    vitamin B12", "CHANGED medicine: metoprolol - now 50 mg twice a day"), with the lead-in's status; none
+    after a lead-in that says not to take them; None: the line has no lead-in."""
+    found = _INLINE_LEAD.fullmatch(text)
+    if not found:
+        return None
+    lead = lead_says(found.group("lead") + ":")   # in a list already: a plain lead-in will do
+    if lead is None:   # a label before a drug ("Changes: furosemide increased to 80 mg"), not "Aspirin: 81 mg"
+        if vocabulary().mentions(found.group("lead")) or not starts_with_drug(found.group("rest")):
+            return None
+        lead = read_status(found.group("lead"), None) or "list"   # "Stopped: naproxen 500 mg BD"
+    if lead == "admission" or (lead not in ("stopped", "held") and NOT_TO_TAKE_LEAD.search(found.group("lead"))):
+        return []
+    own = lead if lead in ("new", "changed", "stopped", "held", "continued") else status
+    meds = medications_in(found.group("rest").rstrip("."), strict=False, status_default=own, is_item=True)
+    for fields in meds:
+        fields.text = text
+    return meds
+
+
+def lead_of_items(text: str) -> str | None:
+    """The lead-in of the list items after it in the instructions: lead_says, or "admission" (read none of them)
+    for drugs not to take now: given in hospital ("Medications given in ED:") or not needed."""
+    found = lead_says(text)
+    not_now = IN_HOSPITAL_LEAD.search(text) or NOT_TO_TAKE_LEAD.search(text)
+    return "admission" if found and found not in ("stopped", "held") and not_now else found
