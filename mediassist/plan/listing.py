@@ -13,8 +13,11 @@ Where the items come from
   history). Admission / home medication lists and the Hospital Course are never read for medications.
   Medication lines inside the Discharge Instructions count when they clearly are prescriptions (a drug
   name with a dose and a route or frequency), as do the items of a list introduced by
-  "... continue these medications:" there. Only when no such section gives anything, a list introduced by
-  "medications on discharge:" anywhere else is used.
+  "... continue these medications:" there. A list under a heading that says what to do with its medicines
+  ("Medications on hold:", "Medicines to take:", "Medicines you should NOT take:") is read wherever it stands
+  outside the history, with that heading's status, as are EHR forms ("Medication: X" over "Dose:"); see
+  headed_lists.py and leads.py. Only when nothing gives any medicine, a list introduced by "medications on
+  discharge:" anywhere else is used.
   A run-on sentence ("Vicodin 1 tablet p.o. q.4-6 h. p.r.n. pain, multiple vitamin 1 tab p.o. daily, ...")
   is split into one medication per drug; each medication's `text` is then its own part of the sentence.
   Bare drug names in a list ("Zofran, Phenergan, and Vicodin", "Glucagon emergency kit") become
