@@ -515,3 +515,40 @@ def test_an_ehr_form_outside_any_medication_section_is_read():
     summary = "Medication: Lisinopril 10 mg\nStatus: Held\nMedication: Amlodipine 5 mg\nStatus: Continue\n"
     meds = names(plan_of(summary))
     assert meds.get("Lisinopril") == "stopped" and meds.get("Amlodipine") == "continued"
+
+
+@pytest.mark.parametrize("label", ["Withheld", "Ceased", "Suspended", "Paused", "Withhold", "Avoid"])
+def test_a_stop_label_before_a_drug_stops_it(label):
+    summary = f"Discharge Medications:\nAmlodipine 5 mg daily\n{label}: warfarin 5 mg daily\n"
+    assert not listed_to_take(summary, "warfarin") and listed_to_take(summary, "amlodipine")
+
+
+@pytest.mark.parametrize("status", ["Withheld", "Ceased", "Withhold until GP review", "STOP"])
+def test_a_status_column_of_a_table_gives_the_drug_its_status(status):
+    summary = ("TTO:\n| Drug | Dose | Frequency | Status |\n| Bisoprolol | 2.5 mg | OD | Continue |\n"
+               f"| Ramipril | 5 mg | OD | {status} |\n")
+    assert not listed_to_take(summary, "ramipril") and listed_to_take(summary, "bisoprolol")
+
+
+def test_an_epic_list_reads_its_headings_without_colons_and_not_the_brand_names_as_more_drugs():
+    summary = ("Discharge Medications\nSTOP taking these medications\nmetoprolol tartrate 25 MG tablet\n"
+               "Commonly known as: LOPRESSOR\nCONTINUE taking these medications\nmetoprolol succinate 50 MG tablet\n"
+               "Commonly known as: TOPROL-XL\n")
+    meds = names(plan_of(summary))
+    assert meds == {"metoprolol tartrate": "stopped", "metoprolol succinate": "continued"}
+
+
+@pytest.mark.parametrize(("heading", "stops"), [
+    ("Drugs to avoid:", True), ("Medicines you should NOT take:", True),
+    ("Medicines to avoid if you become dehydrated:", False),
+])
+def test_a_heading_inside_the_medication_list_stops_what_it_says_not_to_take(heading, stops):
+    summary = f"Discharge Medications:\nLevothyroxine 100 mcg each morning\n{heading}\nIbuprofen\nTab. Brufen\n"
+    assert listed_to_take(summary, "ibuprofen") is not stops and listed_to_take(summary, "brufen") is not stops
+    assert listed_to_take(summary, "levothyroxine")
+
+
+def test_a_line_that_names_a_drug_and_says_it_is_withheld_is_not_a_medicine_to_take():
+    summary = ("Medications on discharge:\nFurosemide 80 mg OM (increased)\n"
+               "Spironolactone - withheld due to hyperkalaemia\n")
+    assert not listed_to_take(summary, "spironolactone") and listed_to_take(summary, "furosemide")

@@ -18,13 +18,18 @@ class Collector:
 
     def medication(self, fields: MedFields, unit: Unit) -> None:
         key = ("med", f"{fields.name.lower()}|{(fields.dose or '').lower()}|{fields.text.lower()}")
-        if key in self._seen:
+        if key in self._seen or self._named_again(fields):
             return
         self._seen.add(key)
         self.medications.append(Medication(
             name=fields.name, dose=fields.dose, route=fields.route, frequency=fields.frequency,
             duration=fields.duration, status=fields.status, text=fields.text,
             section=unit.section.name, page=unit.page))
+
+    def _named_again(self, fields: MedFields) -> bool:
+        """A bare name ("Metformin") of a medicine already listed with the same status adds nothing."""
+        return not (fields.dose or fields.frequency) and any(
+            m.name.lower() == fields.name.lower() and m.status == fields.status for m in self.medications)
 
     def form(self, finished: tuple[MedFields, Unit] | None) -> None:
         """The medication of a form read to its end (forms.MedicationForm.finish); None: no form was open."""

@@ -79,6 +79,8 @@ _EXPLICIT_STATUS = re.compile(
     r"\(\s*(new|changed?|stop(?:ped)?|continued?|hold|held|resumed?|discontinued?|increased|decreased|"
     r"reduced|restart(?:ed)?|start(?:ed)?|unchanged)\b(?!\s+(?:for|until|x\b|through|on\b))"
     r"|[:–—-]\s*(NEW|CHANGED?|STOP(?:PED)?|CONTINUED?|HOLD|HELD|RESUMED?|DISCONTINUED?)\b"
+    r"|[:–—-]\s*(withheld|withhold|suspended|ceased|omitted|paused)\b(?!\s+(?:if|when|unless|for)\b)"
+    r"|\b(withhold)(?=\s+until\b)"
     r"|(?<![\w(])(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)(?=\s*[.):;,]|\s*$)",
     re.IGNORECASE)
 # "Do not stop taking clopidogrel", "never miss a dose": an order to keep taking it, whatever "stop" says.

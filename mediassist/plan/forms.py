@@ -34,8 +34,8 @@ def form_field(text: str) -> tuple[str, str] | None:
 def amendment_status(value: str) -> str | None:
     """The status a form's amendment line gives ("Dose increased": changed), or None."""
     lowered = value.lower()
-    if re.search(r"\b(?:stop|stopped|discontinu|withheld|held|hold|suspended|paused|not taking|complete|allerg)",
-                 lowered):
+    if re.search(r"\b(?:stop|discontinu|withh|held|hold|suspend|paus|ceas|inactive|not taking|not started|complete|"
+                 r"allerg|avoid)", lowered):
         return "stopped"   # "Completed (in hospital)", "Allergy - vomiting": nothing to take
     if re.search(r"\b(?:increas|decreas|reduc|chang|adjust|amend)", lowered):
         return "changed"

@@ -60,9 +60,16 @@ def _new_block(units: list[Unit], number: int, first: int, text: str) -> bool:
     spaced out line by line."""
     if number == first or not _blank_line_before(units, number, text):
         return False
-    block_before = number - 2 >= first and not _blank_line_before(units, number - 1, text)
-    block_after = number + 1 < len(units) and not _blank_line_before(units, number + 1, text)
+    block_before = _several_lines(units[number - 1], text) or (
+        number - 2 >= first and not _blank_line_before(units, number - 1, text))
+    block_after = _several_lines(units[number], text) or (
+        number + 1 < len(units) and not _blank_line_before(units, number + 1, text))
     return block_before or block_after
+
+
+def _several_lines(unit: Unit, text: str) -> bool:
+    """A unit made of lines run together ("ibuprofen" / "naproxen" read as one sentence) is a block itself."""
+    return "\n" in text[unit.start:unit.end].strip()
 
 
 def _list_heading(text: str) -> bool:

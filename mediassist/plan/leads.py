@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
-from .dosing import read_status
+from .dosing import find_dose, read_status
 from .drugs import vocabulary
 from .medication_lines import MedFields, medications_in
 from .sections import lead_in
+from .words import STATUS_WORDS
 
 STOPPING = r"stop\w*|hold|held|omit\w*|discontinu\w*|withh\w*|suspend\w*|ceas\w*"
 # A heading-like line inside a list ("Inhalers:", "Cardiac:"), but not a note or a word of stopping ("Do not take
@@ -34,14 +35,14 @@ _WHOLE_LIST = re.compile(rf"^(?!.*\b(?:{STOPPING})\b)"
 # A lead-in that denies its list or places it in the past: "Medicines you do NOT need at home:", "Medications tried
 # previously:". One that places it in hospital ("Medicines held in ICU:") says nothing of after discharge.
 NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|n't|no longer)\s+(?:\w+\s+)?(?:need\w*|required|necessary)\b|"
-                              r"\b(?:no longer|given|tried|previous\w*)\b", re.IGNORECASE)
+                              r"\b(?:no longer|given|tried|previous\w*|discuss\w*|consider\w*)\b", re.IGNORECASE)
 # A whole lead-in that says not to take its drugs ("Medicines you should NOT take:", "Do not take these medicines
 # until ...:", "Medicines to avoid while ...:"), not one about how to take them ("Do not take these medicines on an
 # empty stomach:", "Avoid missing these medicines:").
 _AVOID_LEAD = re.compile(r"^(?:.{0,40}\b(?:not|n't|never)\s+(?:to\s+)?(?:take|use|restart|resume|continue)"
                          r"(?:\s+(?:any\s*more|at home|after discharge|for now))?"
                          r"|(?:please\s+)?(?:(?:medications?|medicines?|meds|drugs|tablets)\s+to\s+avoid"
-                         r"(?:\s+(?:while|when|with|if|during|until|after|before)\b[^:]*)?"
+                         r"(?:\s+(?:while|with|during|until|after|before)\b[^:]*)?"   # not "if": a sick day rule
                          r"|avoid\s+(?:taking\s+)?(?:these|the following|any of these)\s+(?:medications?|medicines?|"
                          r"meds|drugs|tablets)|(?:do\s+not|don'?t|never)\s+(?:take|use|restart|resume)\s+(?:these|"
                          r"the following|any of these)\s+(?:medications?|medicines?|meds|drugs|tablets)"
@@ -83,6 +84,17 @@ def closes_a_group(text: str) -> bool:
 _FORM_WORD = re.compile(r"(?:tab|tabs|cap|caps|inj|syp|syr|tablet|capsule)\.?\s+", re.IGNORECASE)
 
 
+def is_a_list_line(text: str) -> bool:
+    """"Ramipril", "Tab. Brufen", "Perindopril - withhold until BP reviewed", "Aspirin (unless told by doctor)",
+    "ibuprofen naproxen": a line of a list that starts with a drug's name, not a sentence ("Aspirin ceased.")."""
+    text = text[_FORM_WORD.match(text).end():] if _FORM_WORD.match(text) else text
+    mentions = vocabulary().mentions(text)
+    if not mentions or mentions[0].start != 0:
+        return False
+    rest = text[mentions[0].end:].strip()
+    return not rest.strip(".") or rest[0] in "-–—(:,;/" or starts_with_drug(rest) or bool(find_dose(rest[:20]))
+
+
 def starts_with_drug(text: str) -> bool:
     """"Omeprazole 20 mg daily", "Tab. Telma 40 mg": a line of a list, not a sentence that names a drug ("Take
     clopidogrel ...", "No more heparin injections")."""
@@ -92,6 +104,11 @@ def starts_with_drug(text: str) -> bool:
 
 
 _INLINE_LEAD = re.compile(r"(?P<lead>[A-Za-z][^:\n]{2,80}):\s+(?P<rest>\S.*)")
+# Labels of a line about a drug that is no medicine of its own: another name for the drug above ("Commonly known
+# as: LOPRESSOR"), one it replaces, an allergy, a reason or a note.
+_NOT_A_LEAD = re.compile(r"(?:(?:commonly|also|better)\s+known\s+as|(?:brand|generic|trade|other)\s+names?|a\.?k\.?a\.?"
+                         r"|instead\s+of|replaces|replacing|allerg\w*|reasons?|indications?|notes?|comments?)",
+                         re.IGNORECASE)
 
 
 def after_inline_lead(text: str, status: str | None) -> list[MedFields] | None:
@@ -101,11 +118,15 @@ def after_inline_lead(text: str, status: str | None) -> list[MedFields] | None:
     found = _INLINE_LEAD.fullmatch(text)
     if not found:
         return None
+    if _NOT_A_LEAD.fullmatch(found.group("lead").strip()):
+        after = _run_on_after_alias(found.group("rest"))   # "COUMADIN" / "ibuprofen 200 MG" read as one line
+        return medications_in(after, strict=False, status_default=status, is_item=True) if after else []
     lead = lead_says(found.group("lead") + ":")   # in a list already: a plain lead-in will do
     if lead is None:   # a label before a drug ("Changes: furosemide increased to 80 mg"), not "Aspirin: 81 mg"
         if vocabulary().mentions(found.group("lead")) or not starts_with_drug(found.group("rest")):
             return None
-        lead = read_status(found.group("lead"), None) or "list"   # "Stopped: naproxen 500 mg BD"
+        label = found.group("lead").strip().lower()
+        lead = STATUS_WORDS.get(label) or read_status(label, None) or "list"   # "Withheld: warfarin 5 mg"
     if lead == "admission" or (lead not in ("stopped", "held") and NOT_TO_TAKE_LEAD.search(found.group("lead"))):
         return []
     own = lead if lead in ("new", "changed", "stopped", "held", "continued") else status
@@ -113,6 +134,27 @@ def after_inline_lead(text: str, status: str | None) -> list[MedFields] | None:
     for fields in meds:
         fields.text = text
     return meds
+
+
+def names_no_medicine(text: str) -> bool:
+    """"Commonly known as: LOPRESSOR", "Allergies: penicillin", "Instead of: warfarin": a drug named on a line
+    that gives no medicine to take (nor another drug's line run on after it)."""
+    found = _INLINE_LEAD.fullmatch(text)
+    return bool(found and _NOT_A_LEAD.fullmatch(found.group("lead").strip())
+                and not _run_on_after_alias(found.group("rest")))
+
+
+def _run_on_after_alias(value: str) -> str | None:
+    """The next drug's line run on after a label's one name ("COUMADIN ibuprofen 200 MG tablet"), or None."""
+    mentions = vocabulary().mentions(value)
+    if len(mentions) < 2 or mentions[0].start != 0 or value[mentions[0].end:mentions[1].start].strip():
+        return None
+    return value[mentions[1].start:]
+
+
+def says_not_to_take(text: str) -> bool:
+    """A heading that as a whole says not to take its medicines ("Medicines you should NOT take:")."""
+    return bool(lead_in(text) and _AVOID_LEAD.match(text))
 
 
 def lead_of_items(text: str) -> str | None:

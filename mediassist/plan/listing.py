@@ -40,16 +40,17 @@ Where the items come from
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mediassist.structure.model import Document, Section
 
 from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, planned_follow_up, seeks_care_if
 from .collector import Collector
 from .dosing import find_dose
-from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
+from .drugs import vocabulary
+from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, amendment_status, form_field
 from .headed_lists import headed_lists
-from .leads import GROUP_HEADING, after_inline_lead, closes_a_group, lead_of_items
+from .leads import GROUP_HEADING, after_inline_lead, closes_a_group, is_a_list_line, lead_of_items, says_not_to_take
 from .medication_lines import medications_in, parse_medication
 from .model import DischargePlan
 from .prose import HISTORY as NOT_THE_PLAN
@@ -164,13 +165,14 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
     instructions."""
     group = _Group(status, default)
     form = MedicationForm()
+    units = [piece for unit in units for piece in _heading_run_in(unit)]
     headings = [_status_heading(unit) for unit in units]
     closing = [bool(heading) or closes_a_group(unit.text) for heading, unit in zip(headings, units)]
     for number, (unit, heading) in enumerate(zip(units, headings)):
         text = unit.text
         if heading:
             collector.form(form.finish(group.status))
-            group.heading(heading_status(heading), any(closing[number + 1:]))
+            group.heading(heading[0], any(closing[number + 1:]))
             continue
         field = form_field(text)
         if text.endswith(":") and field and field[1].endswith(":"):
@@ -190,8 +192,9 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
             group.lines += 1
             continue
         meds = after_inline_lead(text, group.status)
-        if meds is None:
-            meds = medications_in(text, strict=False, status_default=group.status, is_item=unit.is_item)
+        if meds is None:   # a line that starts with a drug's name ("Ramipril") is one as much as an item is
+            meds = medications_in(text, strict=False, status_default=group.status,
+                                  is_item=unit.is_item or is_a_list_line(text))
         if meds:
             for fields in meds:
                 collector.medication(fields, unit)
@@ -201,10 +204,26 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
     collector.form(form.finish(group.status))
 
 
-def _status_heading(unit: Unit) -> re.Match | None:
+def _heading_run_in(unit: Unit) -> list[Unit]:
+    """A status heading with no colon run into the drug under it ("STOP taking these medications" / "metoprolol
+    tartrate 25 MG tablet" read as one sentence): the heading and the drug's line, apart."""
+    mentions = vocabulary().mentions(unit.text)
+    start = mentions[0].start if mentions else 0
+    head = unit.text[:start].strip()
+    if not start or unit.is_row or not STATUS_HEADING.fullmatch(head) or not MED_WORD.search(head):
+        return [unit]
+    return [replace(unit, text=head, is_item=False), replace(unit, text=unit.text[start:])]
+
+
+def _status_heading(unit: Unit) -> tuple[str | None] | None:
+    """A heading inside a list that gives the lines after it a status: (its status,), or None."""
     text = unit.text
     heading = STATUS_HEADING.fullmatch(text.rstrip(".")) if len(text) <= 60 else None
-    return heading if heading and (text.endswith(":") or not (unit.is_item or "(" in text)) else None   # "Held (AKI)"
+    if heading and (text.endswith(":") or not (unit.is_item or "(" in text)):   # not "Held (AKI)"
+        return (heading_status(heading),)
+    if text.endswith(":") and len(text) <= 80 and says_not_to_take(text):   # "Medicines you should NOT take:"
+        return ("stopped",)
+    return None
 
 
 def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
@@ -217,9 +236,20 @@ def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
         cell = " ".join(cells[named:])   # "| Diclofenac | 50 mg | twice a day |": the name and its dose apart
     if cell:
         fields = parse_medication(cell, strict=False, status_default=status, name_only_ok=False)
+        said = next((_status_cell(c) for c in cells if c is not cell and _status_cell(c)), None)
+        if fields and said and (fields.status is None or said == "stopped"):
+            fields.status = said   # a status column: "| Ramipril | 5 mg | OD | Withheld |"
         if fields:
             fields.text = unit.text
             collector.medication(fields, unit)
+
+
+def _status_cell(cell: str) -> str | None:
+    """The status a short cell of a table row says ("Withheld", "STOP", "Hold until GP review"), not a note's
+    ("Do not stop suddenly")."""
+    if len(cell.split()) > 5 or re.search(r"\b(?:not|never|don'?t|if|unless)\b", cell, re.IGNORECASE):
+        return None
+    return amendment_status(cell)
 
 
 def _instruction_section(units: list[Unit], collector: Collector) -> None:

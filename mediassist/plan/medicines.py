@@ -10,6 +10,7 @@ from mediassist.structure.model import Document
 
 from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status
 from .drugs import DrugVocabulary, vocabulary
+from .leads import names_no_medicine
 from .model import DischargePlan, Medication
 from .prose import DISCHARGE, HISTORY, LISTS, UNNAMED_HOME_MEDICINES, ProseMedicine, given_in_hospital_only, \
     medicines_in_sentence, taken_before_only
@@ -30,6 +31,8 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
     medications = [m for m in medications if m is not None]
     known = _known_names(medications, drugs)
     for number, unit in enumerate(units):
+        if names_no_medicine(unit.text):
+            continue
         section = "Admission Medications" if unit.index in before_admission else unit.section.name
         near_discharge = any(DISCHARGE.search(earlier.text) for earlier in units[max(0, number - 2):number])
         for found in medicines_in_sentence(unit.text, section, drugs, unit.is_item or unit.is_row, near_discharge):
