@@ -113,3 +113,15 @@ def test_a_model_that_refuses_beside_an_uncertain_engine_leaves_the_closest_line
     done = list(grounded_events(refusal, SentenceGate(checker, summary_lines()), silent, [passage], "ollama",
                                 "mediassist"))[-1]
     assert not done["found"] and "does not mention this" in done["answer"] and not done["sources"]
+
+
+def test_the_final_answer_is_exactly_the_text_that_was_streamed(checker):
+    passage = Passage("doc:0", "doc", "s.txt", "Activity", 1, 0, len(SUMMARY), SUMMARY, 0.5)
+    extractive = ExtractiveAnswer("No driving for 1 week.", True, [passage])
+    tokens = ["No driving for 1 week.\n ", "\nTake warfarin 10 mg at night.\n", " "]   # the second is invented
+    events = list(grounded_events(tokens, SentenceGate(checker, summary_lines()), extractive, [passage], "ollama",
+                                  "mediassist"))
+    streamed = "".join(event["text"] for event in events if event["type"] == "token")
+    done = events[-1]
+    assert done["checked"]["left_out"] == 1 and "warfarin" not in done["answer"]
+    assert streamed.strip() == done["answer"]

@@ -85,7 +85,7 @@ def grounded_events(tokens: Iterable[str], gate: SentenceGate, extractive: Extra
     checked = {"kept": len(gate.kept), "left_out": len(gate.left_out), "refusals": gate.refusals,
                "quoted_instead": False}
     if gate.kept:
-        answer = "".join(shown).strip()
+        answer = "".join(shown)   # exactly what was streamed, so the page's text and the final answer agree
         unused = _unused_quotes(extractive, gate.supporting)
         if unused:
             tail = f"\n\n{ALSO_SAYS}\n\n{format_quotes(unused)}"
@@ -95,7 +95,7 @@ def grounded_events(tokens: Iterable[str], gate: SentenceGate, extractive: Extra
             answer += f"\n\n{PART_LEFT_OUT}"
             yield {"type": "token", "text": f"\n\n{PART_LEFT_OUT}"}
         sources = [p.source_json() for p in passages_of([*gate.supporting, *unused]) or sent]
-        yield {"type": "done", "answer": answer, "found": True, "sources": sources, "backend": backend,
+        yield {"type": "done", "answer": answer.strip(), "found": True, "sources": sources, "backend": backend,
                "model": model, "notice": PART_LEFT_OUT if gate.left_out else None, "checked": checked}
         return
     if extractive.found:
