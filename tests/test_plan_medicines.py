@@ -552,3 +552,30 @@ def test_a_line_that_names_a_drug_and_says_it_is_withheld_is_not_a_medicine_to_t
     summary = ("Medications on discharge:\nFurosemide 80 mg OM (increased)\n"
                "Spironolactone - withheld due to hyperkalaemia\n")
     assert not listed_to_take(summary, "spironolactone") and listed_to_take(summary, "furosemide")
+
+
+@pytest.mark.parametrize("line", [
+    "Clopidogrel 75 mg OD - do not withhold until cardiology review",
+    "Apixaban 5 mg BD - withheld 2/7 for procedure, recommenced 12/3",
+    "Digoxin 125 mcg OD - withhold: pulse < 60",
+    "Bisoprolol 2.5 mg OD; if HR < 50 withhold until reviewed by GP",
+    "Metformin 500 mg BD - withhold during vomiting",
+    "Macrogol 1 sachet BD - suspended in 125 ml water",
+    "Levetiracetam 500 mg BD - doses must not be omitted",
+])
+def test_a_note_on_when_to_withhold_a_dose_does_not_stop_the_drug(line):
+    drug = line.split()[0].lower()
+    assert listed_to_take(f"Discharge Medications:\n{line}\nAspirin 75 mg OD\n", drug)
+
+
+@pytest.mark.parametrize("cell", ["hold for bleeding, contact team", "Avoid grapefruit", "Complete course",
+                                  "New, hold if HR < 50"])
+def test_a_note_in_a_table_cell_does_not_stop_the_drug(cell):
+    summary = f"Discharge Medications:\n| Drug | Dose | Frequency | Comments |\n| Aspirin | 75 mg | OD | {cell} |\n"
+    assert listed_to_take(summary, "aspirin")
+
+
+def test_a_line_with_a_dose_and_how_often_ends_a_list_of_drugs_to_avoid():
+    summary = ("Discharge Medications:\nAspirin 75 mg OD\nDrugs to avoid:\nIbuprofen\nDiclofenac\n\n"
+               "Atorvastatin 80 mg ON\n")
+    assert not listed_to_take(summary, "ibuprofen") and listed_to_take(summary, "atorvastatin")

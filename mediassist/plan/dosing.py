@@ -79,8 +79,11 @@ _EXPLICIT_STATUS = re.compile(
     r"\(\s*(new|changed?|stop(?:ped)?|continued?|hold|held|resumed?|discontinued?|increased|decreased|"
     r"reduced|restart(?:ed)?|start(?:ed)?|unchanged)\b(?!\s+(?:for|until|x\b|through|on\b))"
     r"|[:–—-]\s*(NEW|CHANGED?|STOP(?:PED)?|CONTINUED?|HOLD|HELD|RESUMED?|DISCONTINUED?)\b"
-    r"|[:–—-]\s*(withheld|withhold|suspended|ceased|omitted|paused)\b(?!\s+(?:if|when|unless|for)\b)"
-    r"|\b(withhold)(?=\s+until\b)"
+    # "Ramipril - withheld (AKI)", "withhold until BP reviewed"; not a note on a dose or a condition ("- withhold
+    # if HR < 55", "- withheld 2/7, recommenced", "- suspended in water", "- withhold: pulse < 60").
+    r"|(?:^|[:–—-])\s*(withhold)(?=\s+until\b)"   # "- withhold until ...", not "if HR < 50 withhold until ..."
+    r"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:)(?![^.;]*\b(?:if|when|unless|for|"
+    r"at|below|above|during|in|with|days?|doses?|sick|restart\w*|recommenc\w*|resum\w*|shake)\b)"
     r"|(?<![\w(])(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)(?=\s*[.):;,]|\s*$)",
     re.IGNORECASE)
 # "Do not stop taking clopidogrel", "never miss a dose": an order to keep taking it, whatever "stop" says.

@@ -32,10 +32,15 @@ def form_field(text: str) -> tuple[str, str] | None:
 
 
 def amendment_status(value: str) -> str | None:
-    """The status a form's amendment line gives ("Dose increased": changed), or None."""
+    """The status a form's amendment line gives ("Dose increased": changed), or None. Its first word says it
+    ("Continued - avoid NSAIDs", "Active (previously ceased, now restarted)"), else any word of stopping."""
     lowered = value.lower()
+    first = re.match(r"\W*(active|continu\w*|unchanged|no change|new|added|start\w*)\b", lowered)
+    if first:
+        return "continued" if first.group(1) in ("active", "unchanged", "no change") or \
+            first.group(1).startswith("continu") else "new"
     if re.search(r"\b(?:stop|discontinu|withh|held|hold|suspend|paus|ceas|inactive|not taking|not started|complete|"
-                 r"allerg|avoid)", lowered):
+                 r"allerg)", lowered):
         return "stopped"   # "Completed (in hospital)", "Allergy - vomiting": nothing to take
     if re.search(r"\b(?:increas|decreas|reduc|chang|adjust|amend)", lowered):
         return "changed"

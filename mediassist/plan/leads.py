@@ -105,10 +105,10 @@ def starts_with_drug(text: str) -> bool:
 
 _INLINE_LEAD = re.compile(r"(?P<lead>[A-Za-z][^:\n]{2,80}):\s+(?P<rest>\S.*)")
 # Labels of a line about a drug that is no medicine of its own: another name for the drug above ("Commonly known
-# as: LOPRESSOR"), one it replaces, an allergy, a reason or a note.
+# as: LOPRESSOR"), one it replaces, an allergy; and notes, which are none unless they give a dose.
 _NOT_A_LEAD = re.compile(r"(?:(?:commonly|also|better)\s+known\s+as|(?:brand|generic|trade|other)\s+names?|a\.?k\.?a\.?"
-                         r"|instead\s+of|replaces|replacing|allerg\w*|reasons?|indications?|notes?|comments?)",
-                         re.IGNORECASE)
+                         r"|instead\s+of|replaces|replacing|allerg\w*)", re.IGNORECASE)
+_NOTE_LEAD = re.compile(r"reasons?|notes?|comments?|indications?", re.IGNORECASE)
 
 
 def after_inline_lead(text: str, status: str | None) -> list[MedFields] | None:
@@ -118,9 +118,14 @@ def after_inline_lead(text: str, status: str | None) -> list[MedFields] | None:
     found = _INLINE_LEAD.fullmatch(text)
     if not found:
         return None
+    if names_no_medicine(text):
+        return []
+    if _NOTE_LEAD.fullmatch(found.group("lead").strip()) and not starts_with_drug(found.group("rest")):
+        return None   # "Note: take aspirin 75 mg daily": a note with a dose is read as any line
     if _NOT_A_LEAD.fullmatch(found.group("lead").strip()):
         after = _run_on_after_alias(found.group("rest"))   # "COUMADIN" / "ibuprofen 200 MG" read as one line
-        return medications_in(after, strict=False, status_default=status, is_item=True) if after else []
+        if after:
+            return medications_in(after, strict=False, status_default=status, is_item=True)
     lead = lead_says(found.group("lead") + ":")   # in a list already: a plain lead-in will do
     if lead is None:   # a label before a drug ("Changes: furosemide increased to 80 mg"), not "Aspirin: 81 mg"
         if vocabulary().mentions(found.group("lead")) or not starts_with_drug(found.group("rest")):
@@ -140,8 +145,12 @@ def names_no_medicine(text: str) -> bool:
     """"Commonly known as: LOPRESSOR", "Allergies: penicillin", "Instead of: warfarin": a drug named on a line
     that gives no medicine to take (nor another drug's line run on after it)."""
     found = _INLINE_LEAD.fullmatch(text)
-    return bool(found and _NOT_A_LEAD.fullmatch(found.group("lead").strip())
-                and not _run_on_after_alias(found.group("rest")))
+    label = found.group("lead").strip() if found else ""
+    if not (_NOT_A_LEAD.fullmatch(label) or _NOTE_LEAD.fullmatch(label)):
+        return False
+    rest = found.group("rest")   # "Instead of: warfarin (stop)" still says to stop it; "Note: take aspirin 75 mg"
+    a_note_with_a_dose = bool(_NOTE_LEAD.fullmatch(label) and find_dose(rest))
+    return not (_run_on_after_alias(rest) or read_status(rest, None) or a_note_with_a_dose)
 
 
 def _run_on_after_alias(value: str) -> str | None:

@@ -46,7 +46,7 @@ from mediassist.structure.model import Document, Section
 
 from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, planned_follow_up, seeks_care_if
 from .collector import Collector
-from .dosing import find_dose
+from .dosing import find_dose, find_frequency
 from .drugs import vocabulary
 from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, amendment_status, form_field
 from .headed_lists import headed_lists
@@ -135,10 +135,16 @@ class _Group:
     lines: int = 0
     subheaded: bool = False
     closed_later: bool = False   # a heading further down ends the group ("CONTINUE taking these medications:")
+    avoiding: bool = False       # the group is of drugs to avoid ("Drugs to avoid:"), named without a dose
 
-    def heading(self, status: str | None, closed_later: bool = False) -> None:
+    def heading(self, status: str | None, closed_later: bool = False, avoiding: bool = False) -> None:
         self.status, self.lines, self.subheaded = status or self.status, 0, False
-        self.closed_later = closed_later
+        self.closed_later, self.avoiding = closed_later, avoiding
+
+    def prescription(self, text: str) -> None:
+        """A line with a dose and how often after drugs to avoid is one to take: the avoid group has ended."""
+        if self.avoiding and find_dose(text) and find_frequency(text, 0):
+            self.status, self.avoiding = self.default, False
 
     def other_heading(self, text: str) -> None:
         if self.status == self.default:
@@ -172,7 +178,7 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
         text = unit.text
         if heading:
             collector.form(form.finish(group.status))
-            group.heading(heading[0], any(closing[number + 1:]))
+            group.heading(heading[0], any(closing[number + 1:]), avoiding=heading[1])
             continue
         field = form_field(text)
         if text.endswith(":") and field and field[1].endswith(":"):
@@ -187,6 +193,7 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
                 continue
             collector.form(form.finish(group.status))
         group.other_heading(text)
+        group.prescription(text)
         if unit.is_row:
             _table_row(unit, group.status, collector)
             group.lines += 1
@@ -215,14 +222,15 @@ def _heading_run_in(unit: Unit) -> list[Unit]:
     return [replace(unit, text=head, is_item=False), replace(unit, text=unit.text[start:])]
 
 
-def _status_heading(unit: Unit) -> tuple[str | None] | None:
-    """A heading inside a list that gives the lines after it a status: (its status,), or None."""
+def _status_heading(unit: Unit) -> tuple[str | None, bool] | None:
+    """A heading inside a list that gives the lines after it a status: (its status, whether it names drugs to
+    avoid), or None."""
     text = unit.text
     heading = STATUS_HEADING.fullmatch(text.rstrip(".")) if len(text) <= 60 else None
     if heading and (text.endswith(":") or not (unit.is_item or "(" in text)):   # not "Held (AKI)"
-        return (heading_status(heading),)
+        return heading_status(heading), False
     if text.endswith(":") and len(text) <= 80 and says_not_to_take(text):   # "Medicines you should NOT take:"
-        return ("stopped",)
+        return "stopped", True
     return None
 
 
@@ -244,12 +252,15 @@ def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
             collector.medication(fields, unit)
 
 
+_STATUS_CELL = re.compile(r"(?P<word>stop|stopped|discontinued?|withheld|withhold|hold|held|on hold|suspended|ceased|"
+                          r"paused|inactive|new|started|continue|continued|unchanged|changed|increased|decreased|"
+                          r"reduced)(?:\s+until\b.*|\s*[-–—:,(]\s*[^|]{0,30})?", re.IGNORECASE)   # "Withheld - AKI"
+
+
 def _status_cell(cell: str) -> str | None:
-    """The status a short cell of a table row says ("Withheld", "STOP", "Hold until GP review"), not a note's
-    ("Do not stop suddenly")."""
-    if len(cell.split()) > 5 or re.search(r"\b(?:not|never|don'?t|if|unless)\b", cell, re.IGNORECASE):
-        return None
-    return amendment_status(cell)
+    """The status a cell of a table row says as a whole ("Withheld", "STOP", "Hold until GP review"), not a
+    note's ("hold for bleeding, contact team", "Avoid grapefruit", "Complete course")."""
+    return amendment_status(cell) if _STATUS_CELL.fullmatch(cell.strip(" .")) else None
 
 
 def _instruction_section(units: list[Unit], collector: Collector) -> None:
