@@ -72,3 +72,25 @@ def test_one_summary_without_an_answer_says_so_under_its_name_only(client):
     assert "No driving for 6 weeks" in part_under(body["answer"], "dad.txt")
     assert "does not mention" in part_under(body["answer"], "mum.txt")
     assert body["found"] is True
+
+
+def test_a_summary_deleted_while_the_others_are_answered_is_left_out_not_an_error():
+    from mediassist.answering.events import grouped_by_document
+    from errors import DocumentNotFound
+
+    class Record:
+        def __init__(self, id, filename):
+            self.id, self.filename = id, filename
+
+    def answer_one(ids):
+        if ids == ["gone"]:
+            raise DocumentNotFound("No document with id 'gone' among your documents.")
+        yield {"type": "sources", "sources": [{"document_id": ids[0]}]}
+        yield {"type": "done", "answer": "Furosemide 40 mg", "found": True, "sources": [], "backend": "extractive",
+               "model": None}
+
+    events = list(grouped_by_document([Record("mum", "mum.txt"), Record("gone", "dad.txt")],
+                                      lambda ids: (yield from answer_one(ids))))
+    done = events[-1]
+    assert done["type"] == "done" and [g["filename"] for g in done["groups"]] == ["mum.txt"]
+    assert "dad.txt" not in done["answer"]

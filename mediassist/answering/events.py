@@ -3,9 +3,10 @@ several under its own name, the glossary terms used. Events are dicts with a "ty
 token, done or error (the README's API section lists their fields)."""
 from __future__ import annotations
 
+import itertools
 from typing import Callable, Iterator, Protocol, Sequence
 
-from errors import QAError
+from errors import DocumentNotFound, QAError
 from mediassist.plain.reading import terms_in
 
 
@@ -18,13 +19,19 @@ def grouped_by_document(records: Sequence[Named], answer_one: Callable[[list[str
     """Several summaries asked at once (a caregiver's family): each answered from its own file alone, under its
     name, so one person's medicines are never mixed into another's answer. `answer_one([doc_id])` gives the
     events of one answer; a "group" event starts each part. The sources event grows as each part is found."""
-    sources, parts, finished = [], [], []
+    sources, parts, finished, answered = [], [], [], []
     yield {"type": "sources", "sources": []}
     for record in records:
+        events = answer_one([record.id])
+        try:
+            first = next(events)
+        except DocumentNotFound:
+            continue   # deleted while the others were being answered
+        answered.append(record)
         heading = f"**From {record.filename}:**\n"
         yield {"type": "group", "document_id": record.id, "filename": record.filename}
         yield {"type": "token", "text": ("\n\n" if parts else "") + heading}
-        for event in answer_one([record.id]):
+        for event in itertools.chain([first], events):
             if event["type"] == "sources":
                 sources += event["sources"]
                 yield {"type": "sources", "sources": list(sources)}
@@ -36,7 +43,9 @@ def grouped_by_document(records: Sequence[Named], answer_one: Callable[[list[str
                 yield event
                 if failed:
                     return
-    yield _grouped_done(records, finished, parts, sources)
+    if not finished:
+        raise DocumentNotFound("None of these summaries is among your documents any more.")
+    yield _grouped_done(answered, finished, parts, sources)
 
 
 def _grouped_done(records: Sequence[Named], finished: list[dict], parts: list[str], sources: list) -> dict:
