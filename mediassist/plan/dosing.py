@@ -82,8 +82,9 @@ _EXPLICIT_STATUS = re.compile(
     # "Ramipril - withheld (AKI)", "withhold until BP reviewed"; not a note on a dose or a condition ("- withhold
     # if HR < 55", "- withheld 2/7, recommenced", "- suspended in water", "- withhold: pulse < 60").
     r"|(?:^|[:–—-])\s*(withhold)(?=\s+until\b)"   # "- withhold until ...", not "if HR < 50 withhold until ..."
-    r"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:)(?![^.;]*\b(?:if|when|unless|for|"
-    r"at|below|above|during|in|with|days?|doses?|sick|restart\w*|recommenc\w*|resum\w*|shake)\b)"
+    r"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:)(?![^.;]*\b(?:if|when|unless|"
+    r"for(?!\s+\d)|at(?!\s+present)|below|above|during|with|in\s+(?:water|juice|\d+)|doses?|sick|shake|"
+    r"(?<!not )(?<!n't )(?:restart\w*|recommenc\w*|resum\w*))\b)"
     r"|(?<![\w(])(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)(?=\s*[.):;,]|\s*$)",
     re.IGNORECASE)
 # "Do not stop taking clopidogrel", "never miss a dose": an order to keep taking it, whatever "stop" says.

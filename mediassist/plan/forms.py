@@ -32,16 +32,17 @@ def form_field(text: str) -> tuple[str, str] | None:
 
 
 def amendment_status(value: str) -> str | None:
-    """The status a form's amendment line gives ("Dose increased": changed), or None. Its first word says it
-    ("Continued - avoid NSAIDs", "Active (previously ceased, now restarted)"), else any word of stopping."""
+    """The status a form's amendment line gives ("Dose increased": changed), or None: any word of stopping not
+    undone by a restart, else its first word ("Continued - avoid NSAIDs")."""
     lowered = value.lower()
+    stopped = re.search(r"\b(?:stop|discontinu|withh|held|hold|suspend|paus|ceas|inactive|not taking|not started|"
+                        r"complete|allerg)", lowered)
+    if stopped and not re.search(r"\b(?:restart|resum|recommenc)\w*", lowered[stopped.end():]):
+        return "stopped"   # "Completed (in hospital)", "Allergy - vomiting", "Active - on hold (INR 5.8)"
     first = re.match(r"\W*(active|continu\w*|unchanged|no change|new|added|start\w*)\b", lowered)
-    if first:
+    if first:   # "Active (previously ceased, now restarted)", "Continued - avoid NSAIDs"
         return "continued" if first.group(1) in ("active", "unchanged", "no change") or \
             first.group(1).startswith("continu") else "new"
-    if re.search(r"\b(?:stop|discontinu|withh|held|hold|suspend|paus|ceas|inactive|not taking|not started|complete|"
-                 r"allerg)", lowered):
-        return "stopped"   # "Completed (in hospital)", "Allergy - vomiting": nothing to take
     if re.search(r"\b(?:increas|decreas|reduc|chang|adjust|amend)", lowered):
         return "changed"
     if re.search(r"\b(?:added|new|start)", lowered):

@@ -51,7 +51,7 @@ def _starts_a_form(units: list[Unit], number: int) -> bool:
 
 
 def _blank_line_before(units: list[Unit], number: int, text: str) -> bool:
-    return number > 0 and bool(re.search(r"\n[ \t]*\n", text[units[number - 1].end:units[number].start]))
+    return number > 0 and units[number].after_blank
 
 
 def _new_block(units: list[Unit], number: int, first: int, text: str) -> bool:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 
-from .dosing import find_dose, read_status
+from .dosing import KEEP_TAKING, find_dose, read_status
 from .drugs import vocabulary
 from .medication_lines import MedFields, medications_in
+from .prose import HELD, STOPPED
 from .sections import lead_in
 from .words import STATUS_WORDS
 
@@ -135,10 +136,18 @@ def after_inline_lead(text: str, status: str | None) -> list[MedFields] | None:
     if lead == "admission" or (lead not in ("stopped", "held") and NOT_TO_TAKE_LEAD.search(found.group("lead"))):
         return []
     own = lead if lead in ("new", "changed", "stopped", "held", "continued") else status
+    if _NOTE_LEAD.fullmatch(found.group("lead").strip()):   # a note's own words: "metformin ... withheld until eGFR"
+        own = _told_in_a_note(found.group("rest")) or own
     meds = medications_in(found.group("rest").rstrip("."), strict=False, status_default=own, is_item=True)
     for fields in meds:
         fields.text = text
     return meds
+
+
+def _told_in_a_note(text: str) -> str | None:
+    if KEEP_TAKING.search(text):
+        return None
+    return "held" if HELD.search(text) else "stopped" if STOPPED.search(text) else None
 
 
 def names_no_medicine(text: str) -> bool:

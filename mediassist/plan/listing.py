@@ -46,9 +46,9 @@ from mediassist.structure.model import Document, Section
 
 from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, planned_follow_up, seeks_care_if
 from .collector import Collector
-from .dosing import find_dose, find_frequency
+from .dosing import find_dose
 from .drugs import vocabulary
-from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, amendment_status, form_field
+from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
 from .headed_lists import headed_lists
 from .leads import GROUP_HEADING, after_inline_lead, closes_a_group, is_a_list_line, lead_of_items, says_not_to_take
 from .medication_lines import medications_in, parse_medication
@@ -56,7 +56,7 @@ from .model import DischargePlan
 from .prose import HISTORY as NOT_THE_PLAN
 from .sections import MED_WORD, STATUS_HEADING, heading_status, is_discharge_list, lead_in, section_status
 from .units import Unit, units_of
-from .words import DEDICATED_SECTIONS, HISTORY_SECTIONS, NARRATIVE_SECTIONS
+from .words import DEDICATED_SECTIONS, HISTORY_SECTIONS, NARRATIVE_SECTIONS, STATUS_WORDS
 
 
 # A label line of capitals that names no known section ("PATIENT COUNSELED ON:") ends a dedicated section's topic.
@@ -141,9 +141,9 @@ class _Group:
         self.status, self.lines, self.subheaded = status or self.status, 0, False
         self.closed_later, self.avoiding = closed_later, avoiding
 
-    def prescription(self, text: str) -> None:
-        """A line with a dose and how often after drugs to avoid is one to take: the avoid group has ended."""
-        if self.avoiding and find_dose(text) and find_frequency(text, 0):
+    def blank_line(self) -> None:
+        """Drugs to avoid are one block: what follows a blank line after them is the list again."""
+        if self.avoiding:
             self.status, self.avoiding = self.default, False
 
     def other_heading(self, text: str) -> None:
@@ -193,7 +193,8 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
                 continue
             collector.form(form.finish(group.status))
         group.other_heading(text)
-        group.prescription(text)
+        if unit.after_blank:
+            group.blank_line()
         if unit.is_row:
             _table_row(unit, group.status, collector)
             group.lines += 1
@@ -252,15 +253,19 @@ def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
             collector.medication(fields, unit)
 
 
-_STATUS_CELL = re.compile(r"(?P<word>stop|stopped|discontinued?|withheld|withhold|hold|held|on hold|suspended|ceased|"
-                          r"paused|inactive|new|started|continue|continued|unchanged|changed|increased|decreased|"
-                          r"reduced)(?:\s+until\b.*|\s*[-–—:,(]\s*[^|]{0,30})?", re.IGNORECASE)   # "Withheld - AKI"
+# A table cell that says a status as its first word ("Withheld - AKI", "Suspended pending level", "Hold until GP
+# review"), not a note that only mentions one ("5 days then stop", "hold for bleeding", "Stop 12/2025").
+_STATUS_CELL = re.compile(r"\W*(?P<word>stop|stopped|discontinued?|withheld|withhold|hold|held|on hold|suspended|"
+                          r"ceased|paused|inactive|new|started|continue|continued|unchanged|changed|increased|"
+                          r"decreased|reduced)\b(?!\s*(?:for|if|when|before|after|at|below|above|\d))", re.IGNORECASE)
 
 
 def _status_cell(cell: str) -> str | None:
-    """The status a cell of a table row says as a whole ("Withheld", "STOP", "Hold until GP review"), not a
-    note's ("hold for bleeding, contact team", "Avoid grapefruit", "Complete course")."""
-    return amendment_status(cell) if _STATUS_CELL.fullmatch(cell.strip(" .")) else None
+    found = _STATUS_CELL.match(cell)
+    if not found:
+        return None
+    word = found.group("word").lower()
+    return "stopped" if word in ("on hold", "inactive") else STATUS_WORDS.get(word) or STATUS_WORDS.get(word + "d")
 
 
 def _instruction_section(units: list[Unit], collector: Collector) -> None:

@@ -20,6 +20,7 @@ class Unit:
     is_item: bool    # a bulleted or numbered list item
     is_row: bool     # a table row ("cell | cell")
     page: int
+    after_blank: bool = False   # a blank line comes between this unit and the one before
 
 
 # Sentence breaks that split_units leaves alone after a dotted abbreviation ("9:00 a.m. Repeat", "b.i.d. Keep").
@@ -37,6 +38,7 @@ def units_of(document: Document) -> list[Unit]:
     starts = {section.start: number for number, section in enumerate(sections)}
     bodies = [heading_end(text, section) for section in sections]
     units: list[Unit] = []
+    previous_end = 0
     for start, end in split_units(text):
         section = document.section_at(start)
         if section is None:
@@ -45,6 +47,8 @@ def units_of(document: Document) -> list[Unit]:
         for piece_start, piece_end in _pieces(text, max(start, bodies[index]), end):
             unit = _unit(document, piece_start, piece_end, section, index)
             if unit is not None:
+                unit.after_blank = bool(units) and bool(re.search(r"\n[ \t]*\n", text[previous_end:unit.start]))
+                previous_end = unit.end
                 units.append(unit)
     return units
 
