@@ -83,7 +83,8 @@ _EXPLICIT_STATUS = re.compile(
     # if HR < 55", "- withheld 2/7, recommenced", "- suspended in water", "- withhold: pulse < 60").
     r"|(?:^|[:–—-])\s*(withhold)(?=\s+until\b)"   # "- withhold until ...", not "if HR < 50 withhold until ..."
     r"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:)(?![^.;]*\b(?:if|when|unless|"
-    r"for(?!\s+\d)|at(?!\s+present)|below|above|during|with|in\s+(?:water|juice|\d+)|doses?|sick|shake|"
+    r"for(?!\s+\d)|at(?!\s+present)|below|above|during|with|after|before|in\s+(?:water|juice|case|\d+)|doses?|"
+    r"sick|shake|"
     r"(?<!not )(?<!n't )(?:restart\w*|recommenc\w*|resum\w*))\b)"
     r"|(?<![\w(])(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)(?=\s*[.):;,]|\s*$)",
     re.IGNORECASE)

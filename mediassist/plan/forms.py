@@ -35,9 +35,7 @@ def amendment_status(value: str) -> str | None:
     """The status a form's amendment line gives ("Dose increased": changed), or None: any word of stopping not
     undone by a restart, else its first word ("Continued - avoid NSAIDs")."""
     lowered = value.lower()
-    stopped = re.search(r"\b(?:stop|discontinu|withh|held|hold|suspend|paus|ceas|inactive|not taking|not started|"
-                        r"complete|allerg)", lowered)
-    if stopped and not re.search(r"\b(?:restart|resum|recommenc)\w*", lowered[stopped.end():]):
+    if any(_stops_now(lowered, found) for found in _FORM_STOPPED.finditer(lowered)):
         return "stopped"   # "Completed (in hospital)", "Allergy - vomiting", "Active - on hold (INR 5.8)"
     first = re.match(r"\W*(active|continu\w*|unchanged|no change|new|added|start\w*)\b", lowered)
     if first:   # "Active (previously ceased, now restarted)", "Continued - avoid NSAIDs"
@@ -51,6 +49,19 @@ def amendment_status(value: str) -> str | None:
         return "continued"
     return None
 
+
+
+_FORM_STOPPED = re.compile(r"\b(?:stop|discontinu|withh|held|hold|suspend|paus|ceas|inactive|not taking|not started|"
+                           r"completed|allerg)\w*")   # "completed", not "complete the course"
+
+
+def _stops_now(value: str, found: re.Match) -> bool:
+    """A word of stopping that says the drug is stopped now: not denied ("do not stop suddenly"), past ("was held
+    during admission"), to come ("until 12/2025 then stop") or undone ("ceased, now restarted")."""
+    before = " ".join(value[:found.start()].split()[-3:])
+    if re.search(r"\b(?:not|don'?t|never|was|were|previously|had been|then)$|\b(?:not|don'?t|never)\b", before):
+        return False
+    return not re.search(r"\b(?:restart|resum|recommenc)\w*", value[found.end():])
 
 
 # The labels that start a form; the others fill the form that is open.

@@ -135,15 +135,22 @@ class _Group:
     lines: int = 0
     subheaded: bool = False
     closed_later: bool = False   # a heading further down ends the group ("CONTINUE taking these medications:")
-    avoiding: bool = False       # the group is of drugs to avoid ("Drugs to avoid:"), named without a dose
+    avoiding: bool = False       # the group is of drugs to avoid ("Drugs to avoid:")
+    avoided_bare: bool | None = None   # its first drug was named without a dose
 
     def heading(self, status: str | None, closed_later: bool = False, avoiding: bool = False) -> None:
         self.status, self.lines, self.subheaded = status or self.status, 0, False
-        self.closed_later, self.avoiding = closed_later, avoiding
+        self.closed_later, self.avoiding, self.avoided_bare = closed_later, avoiding, None
 
-    def blank_line(self) -> None:
-        """Drugs to avoid are one block: what follows a blank line after them is the list again."""
-        if self.avoiding:
+    def avoided(self, unit: Unit) -> None:
+        """Drugs to avoid are one block in one form: a blank line after them, or a line with a dose after drugs
+        named bare ("Ibuprofen" / "Naproxen" / "Paracetamol ... 1 g four times a day"), is the list again."""
+        if not self.avoiding:
+            return
+        dosed = bool(find_dose(unit.text))
+        if self.avoided_bare is None:
+            self.avoided_bare = not dosed
+        elif unit.after_blank or (self.avoided_bare and dosed):
             self.status, self.avoiding = self.default, False
 
     def other_heading(self, text: str) -> None:
@@ -193,8 +200,7 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
                 continue
             collector.form(form.finish(group.status))
         group.other_heading(text)
-        if unit.after_blank:
-            group.blank_line()
+        group.avoided(unit)
         if unit.is_row:
             _table_row(unit, group.status, collector)
             group.lines += 1
@@ -257,7 +263,8 @@ def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
 # review"), not a note that only mentions one ("5 days then stop", "hold for bleeding", "Stop 12/2025").
 _STATUS_CELL = re.compile(r"\W*(?P<word>stop|stopped|discontinued?|withheld|withhold|hold|held|on hold|suspended|"
                           r"ceased|paused|inactive|new|started|continue|continued|unchanged|changed|increased|"
-                          r"decreased|reduced)\b(?!\s*(?:for|if|when|before|after|at|below|above|\d))", re.IGNORECASE)
+                          r"decreased|reduced)\b(?!\s*(?:for|if|when|while|unless|with|during|on|in|before|after|at|below|above|\d))",
+                          re.IGNORECASE)
 
 
 def _status_cell(cell: str) -> str | None:
