@@ -579,3 +579,19 @@ def test_a_line_with_a_dose_and_how_often_ends_a_list_of_drugs_to_avoid():
     summary = ("Discharge Medications:\nAspirin 75 mg OD\nDrugs to avoid:\nIbuprofen\nDiclofenac\n\n"
                "Atorvastatin 80 mg ON\n")
     assert not listed_to_take(summary, "ibuprofen") and listed_to_take(summary, "atorvastatin")
+
+
+@pytest.mark.parametrize(("status", "stopped"), [
+    ("Active - on hold (INR 5.8)", True), ("New - withheld until haemoglobin stable", True),
+    ("Continue - do not stop suddenly", False), ("Continued (was held during admission)", False),
+    ("Continued until 12/2025 then stop", False), ("Active (previously ceased, now restarted)", False),
+])
+def test_a_form_status_stops_the_drug_only_when_it_stops_it_now(status, stopped):
+    summary = f"Discharge Medications\nMedication: Warfarin\nDose: 5 mg\nStatus: {status}\n"
+    assert listed_to_take(summary, "warfarin") is not stopped
+
+
+def test_a_line_with_a_dose_after_drugs_to_avoid_named_bare_is_one_to_take():
+    summary = ("Discharge Medications:\nBisoprolol 2.5 mg OD\nMedicines to avoid:\nIbuprofen\nNaproxen\n"
+               "Paracetamol 1 g four times a day for pain\n")
+    assert not listed_to_take(summary, "ibuprofen") and listed_to_take(summary, "paracetamol")
