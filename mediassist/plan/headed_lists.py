@@ -13,6 +13,7 @@ from .leads import GROUP_HEADING, after_inline_lead, list_status, starts_with_dr
 from .sections import MED_WORD
 from .units import Unit
 
+
 def headed_lists(units: list[Unit], text: str) -> tuple[list[tuple[list[Unit], str | None]], list[Unit]]:
     """The lists among these units of one section, each with its heading's status (None: to take), and the
     units that are in none. text: the document's, to see blank lines between units."""
@@ -22,7 +23,7 @@ def headed_lists(units: list[Unit], text: str) -> tuple[list[tuple[list[Unit], s
     while number < len(units):
         if _starts_a_form(units, number) and units[number].section.name not in _STAY_SECTIONS:
             end = number + 1
-            while end < len(units) and form_field(units[end].text) and not _blank_line_before(units, end, text):
+            while end < len(units) and form_field(units[end].text) and not units[end].after_blank:
                 end += 1
             lists.append((units[number:end], None))
             number = end
@@ -50,20 +51,16 @@ def _starts_a_form(units: list[Unit], number: int) -> bool:
     return bool(field and field[0] in FORM_STARTS and number + 1 < len(units) and form_field(units[number + 1].text))
 
 
-def _blank_line_before(units: list[Unit], number: int, text: str) -> bool:
-    return number > 0 and units[number].after_blank
-
-
 def _new_block(units: list[Unit], number: int, first: int, text: str) -> bool:
     """Does a blank line before this unit start another list (whose first line is units[first])? Yes between
     blocks of lines ("Medications stopped:" / ibuprofen / naproxen / blank / lisinopril / insulin); no in a list
     spaced out line by line."""
-    if number == first or not _blank_line_before(units, number, text):
+    if number == first or not units[number].after_blank:
         return False
     block_before = _several_lines(units[number - 1], text) or (
-        number - 2 >= first and not _blank_line_before(units, number - 1, text))
+        number - 2 >= first and not units[number - 1].after_blank)
     block_after = _several_lines(units[number], text) or (
-        number + 1 < len(units) and not _blank_line_before(units, number + 1, text))
+        number + 1 < len(units) and not units[number + 1].after_blank)
     return block_before or block_after
 
 
