@@ -167,8 +167,7 @@ def _line_headings(text: str) -> list[_Heading]:
             headings.append(_Heading(content_start, line.end(), name, whole))
             continue
         labelled = _LINE_LABEL.match(rest)
-        following = _next_line(text, line.end())
-        if labelled and _one_medicine_field(labelled.group("label"), rest[labelled.end():], following):
+        if labelled and _one_medicine_field(labelled.group("label"), rest[labelled.end():], text, line.end()):
             continue
         name = _heading_name(labelled.group("label"), labelled=True) if labelled else None
         if name:
@@ -182,16 +181,20 @@ _FIELD_LINE = re.compile(r"\s*(?:dose|dosage|strength|route|frequency|directions
                          re.IGNORECASE)
 
 
-def _one_medicine_field(label: str, value: str, next_line: str) -> bool:
+def _one_medicine_field(label: str, value: str, text: str, line_end: int) -> bool:
     """"Medication: Metoprolol" over "Dose: 25 mg" is the first field of one medicine in an EHR list, not a
     section; "Medication: amoxicillin 500 mg TDS" alone and "Medication:" over a list are sections."""
     return (label.strip().lower() in ("medication", "medicine", "drug") and bool(value.strip(" \t*_"))
-            and bool(_FIELD_LINE.match(next_line)))
+            and bool(_FIELD_LINE.match(_next_line(text, line_end))))
 
 
 def _next_line(text: str, end: int) -> str:
-    following = text[end:].lstrip("\r\n")
-    return following.split("\n", 1)[0]
+    """The next line that is not empty after the line ending at `end` (read only as far as it goes)."""
+    start = end
+    while start < len(text) and text[start] in "\r\n":
+        start += 1
+    stop = text.find("\n", start)
+    return text[start:stop if stop >= 0 else len(text)]
 
 
 def _without_trailing_markup(text: str) -> str:
