@@ -59,7 +59,7 @@ def _stops_now(value: str, found: re.Match) -> bool:
     """A word of stopping that says the drug is stopped now: not denied ("do not stop suddenly"), past ("was held
     during admission"), to come ("until 12/2025 then stop") or undone ("ceased, now restarted")."""
     before = " ".join(value[:found.start()].split()[-3:])
-    if re.search(r"\b(?:not|don'?t|never|was|were|previously|had been|then)$|\b(?:not|don'?t|never)\b", before):
+    if re.search(r"\b(?:not|don'?t|never)\b|\b(?:was|were|previously|had been|then)$", before):
         return False
     return not re.search(r"\b(?:restart|resum|recommenc)\w*", value[found.end():])
 

@@ -13,21 +13,21 @@ from .prose import HELD, STOPPED
 from .sections import lead_in
 from .words import STATUS_WORDS
 
-STOPPING = r"stop\w*|hold|held|omit\w*|discontinu\w*|withh\w*|suspend\w*|ceas\w*"
+_STOPPING = r"stop\w*|hold|held|omit\w*|discontinu\w*|withh\w*|suspend\w*|ceas\w*"
 # A heading-like line inside a list ("Inhalers:", "Cardiac:"), but not a note or a word of stopping ("Do not take
 # these medications:", "Reason stopped:", "Note:", "On hold:") nor a form's label ("Dose:").
 GROUP_HEADING = re.compile(
-    rf"^(?!.*\b(?:{STOPPING}|not|don'?t|never|no longer|paus\w*|avoid\w*|reason|why|note|comment|indication|date|"
+    rf"^(?!.*\b(?:{_STOPPING}|not|don'?t|never|no longer|paus\w*|avoid\w*|reason|why|note|comment|indication|date|"
     r"following|previously|temporarily|permanently|until)\b)"
     r"(?!(?:dose|route|frequency|quantity|form|status|amendment|directions|medication(?: name)?)\s*:$)"
     r"[A-Za-z][A-Za-z /&,()'-]{0,50}:$", re.IGNORECASE)
 # A heading that tells the patient to take what follows ("Continue these:", "Keep taking:", "Rx:", "Advised to
 # continue:") always ends a stop group.
-_TAKE_HEADING = re.compile(rf"^(?!.*\b(?:{STOPPING}|not|don'?t|never|previously|before|prior|admission|last)\b)"
+_TAKE_HEADING = re.compile(rf"^(?!.*\b(?:{_STOPPING}|not|don'?t|never|previously|before|prior|admission|last)\b)"
                            r".{0,50}\b(?:continue|continuing|keep|carry on|take|taking|start|starting|still|your|"
                            r"active|prescribed|dispensed|rx|discharge|advised)\b.{0,40}:$", re.IGNORECASE)
 # A heading for the whole rest of the list, which always ends a status group.
-_WHOLE_LIST = re.compile(rf"^(?!.*\b(?:{STOPPING})\b)"
+_WHOLE_LIST = re.compile(rf"^(?!.*\b(?:{_STOPPING})\b)"
                          r"(?:all\s+)?(?:other|remaining|regular|current|usual|home|ongoing|continuing|daily)\s+"
                          r"(?:medications?|medicines?|meds|tablets|drugs)\b|^(?:discharge prescriptions?|tto)\s*:?$",
                          re.IGNORECASE)
@@ -35,8 +35,8 @@ _WHOLE_LIST = re.compile(rf"^(?!.*\b(?:{STOPPING})\b)"
 
 # A lead-in that denies its list or places it in the past: "Medicines you do NOT need at home:", "Medications tried
 # previously:". One that places it in hospital ("Medicines held in ICU:") says nothing of after discharge.
-NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|n't|no longer)\s+(?:\w+\s+)?(?:need\w*|required|necessary)\b|"
-                              r"\b(?:no longer|given|tried|previous\w*|discuss\w*|consider\w*)\b", re.IGNORECASE)
+_NOT_TO_TAKE_LEAD = re.compile(r"\b(?:not|n't|no longer)\s+(?:\w+\s+)?(?:need\w*|required|necessary)\b|"
+                               r"\b(?:no longer|given|tried|previous\w*|discuss\w*|consider\w*)\b", re.IGNORECASE)
 # A whole lead-in that says not to take its drugs ("Medicines you should NOT take:", "Do not take these medicines
 # until ...:", "Medicines to avoid while ...:"), not one about how to take them ("Do not take these medicines on an
 # empty stomach:", "Avoid missing these medicines:").
@@ -50,11 +50,11 @@ _AVOID_LEAD = re.compile(r"^(?:.{0,40}\b(?:not|n't|never)\s+(?:to\s+)?(?:take|us
                          r"(?:\s+(?:any\s*more|at home|after discharge|for now|until\b[^:]*))?))\s*:?\s*$",
                          re.IGNORECASE)
 _NEGATED_LEAD = re.compile(r"\b(?:do not|don'?t|never|avoid\w*)\b", re.IGNORECASE)
-IN_HOSPITAL_LEAD = re.compile(r"\b(?:hospital|inpatient|ward|icu|itu|during|admission|stay|theatre|emergency)\b"
-                              r"|\b(?-i:ED|A&E|ER)\b", re.IGNORECASE)
+_IN_HOSPITAL_LEAD = re.compile(r"\b(?:hospital|inpatient|ward|icu|itu|during|admission|stay|theatre|emergency)\b"
+                               r"|\b(?-i:ED|A&E|ER)\b", re.IGNORECASE)
 
 
-def lead_says(text: str) -> str | None:
+def _lead_says(text: str) -> str | None:
     """sections.lead_in, with a negation read as a whole: "Do not take these medicines until you see your
     surgeon:" stops them, "Do not take these medicines on an empty stomach:" says how to take them."""
     found = lead_in(text)
@@ -68,12 +68,12 @@ def lead_says(text: str) -> str | None:
 def list_status(lead: str) -> str | None:
     """What a lead-in ending in ":" says of the medicines after it: a status ("stopped", "new"), "take", or None
     when it says nothing of taking them (a plain "Medications:", the medicines before admission or in hospital)."""
-    found = lead_says(lead)
-    if found is None or IN_HOSPITAL_LEAD.search(lead):
+    found = _lead_says(lead)
+    if found is None or _IN_HOSPITAL_LEAD.search(lead):
         return None
     if found == "admission" or (found == "list" and not closes_a_group(lead)):
         return None
-    if found not in ("stopped", "held") and NOT_TO_TAKE_LEAD.search(lead):
+    if found not in ("stopped", "held") and _NOT_TO_TAKE_LEAD.search(lead):
         return None
     return found if found in ("new", "changed", "stopped", "held", "continued") else "take"
 
@@ -88,7 +88,7 @@ _FORM_WORD = re.compile(r"(?:tab|tabs|cap|caps|inj|syp|syr|tablet|capsule)\.?\s+
 def is_a_list_line(text: str) -> bool:
     """"Ramipril", "Tab. Brufen", "Perindopril - withhold until BP reviewed", "Aspirin (unless told by doctor)",
     "ibuprofen naproxen": a line of a list that starts with a drug's name, not a sentence ("Aspirin ceased.")."""
-    text = text[_FORM_WORD.match(text).end():] if _FORM_WORD.match(text) else text
+    text = _without_form_word(text)
     mentions = vocabulary().mentions(text)
     if not mentions or mentions[0].start != 0:
         return False
@@ -99,9 +99,13 @@ def is_a_list_line(text: str) -> bool:
 def starts_with_drug(text: str) -> bool:
     """"Omeprazole 20 mg daily", "Tab. Telma 40 mg": a line of a list, not a sentence that names a drug ("Take
     clopidogrel ...", "No more heparin injections")."""
-    text = text[_FORM_WORD.match(text).end():] if _FORM_WORD.match(text) else text
-    mentions = vocabulary().mentions(text)
+    mentions = vocabulary().mentions(_without_form_word(text))
     return bool(mentions) and mentions[0].start == 0
+
+
+def _without_form_word(text: str) -> str:
+    found = _FORM_WORD.match(text)   # "Tab. Telma 40 mg": the drug's name starts after the form
+    return text[found.end():] if found else text
 
 
 _INLINE_LEAD = re.compile(r"(?P<lead>[A-Za-z][^:\n]{2,80}):\s+(?P<rest>\S.*)")
@@ -127,13 +131,13 @@ def after_inline_lead(text: str, status: str | None) -> list[MedFields] | None:
         after = _run_on_after_alias(found.group("rest"))   # "COUMADIN" / "ibuprofen 200 MG" read as one line
         if after:
             return medications_in(after, strict=False, status_default=status, is_item=True)
-    lead = lead_says(found.group("lead") + ":")   # in a list already: a plain lead-in will do
+    lead = _lead_says(found.group("lead") + ":")   # in a list already: a plain lead-in will do
     if lead is None:   # a label before a drug ("Changes: furosemide increased to 80 mg"), not "Aspirin: 81 mg"
         if vocabulary().mentions(found.group("lead")) or not starts_with_drug(found.group("rest")):
             return None
         label = found.group("lead").strip().lower()
         lead = STATUS_WORDS.get(label) or read_status(label, None) or "list"   # "Withheld: warfarin 5 mg"
-    if lead == "admission" or (lead not in ("stopped", "held") and NOT_TO_TAKE_LEAD.search(found.group("lead"))):
+    if lead == "admission" or (lead not in ("stopped", "held") and _NOT_TO_TAKE_LEAD.search(found.group("lead"))):
         return []
     own = lead if lead in ("new", "changed", "stopped", "held", "continued") else status
     if _NOTE_LEAD.fullmatch(found.group("lead").strip()):   # a note's own words: "metformin ... withheld until eGFR"
@@ -178,6 +182,6 @@ def says_not_to_take(text: str) -> bool:
 def lead_of_items(text: str) -> str | None:
     """The lead-in of the list items after it in the instructions: lead_says, or "admission" (read none of them)
     for drugs not to take now: given in hospital ("Medications given in ED:") or not needed."""
-    found = lead_says(text)
-    not_now = IN_HOSPITAL_LEAD.search(text) or NOT_TO_TAKE_LEAD.search(text)
+    found = _lead_says(text)
+    not_now = _IN_HOSPITAL_LEAD.search(text) or _NOT_TO_TAKE_LEAD.search(text)
     return "admission" if found and found not in ("stopped", "held") and not_now else found
