@@ -61,6 +61,34 @@ def test_the_split_is_by_family_and_covers_twenty_signs():
     assert split_of("a-f01") == split_of("a-f01")
 
 
+def test_plain_questions_about_unseen_summaries_rarely_raise_an_alarm(detector, test_part):
+    """The questions of the answer evaluation, on summaries the detector was not fitted on: before they were part
+    of the fitting, 8% of them ("what dose?", "and the powder?") were flagged, most with the crisis line."""
+    questions = [e for e in test_part if e.about_a_summary and not e.emergency]
+    assert len(questions) >= 150
+    assert sum(detector.detect(e.text) is not None for e in questions) / len(questions) <= 0.03
+
+
+@pytest.mark.parametrize("message", [
+    "and the vitamin D?",
+    "how many of the water tablets does he take a day?",
+    "how much paracetamol can I have in a day",
+    "is she still on the blood thinner",
+    "how many oxycodone can he take at a time",
+])
+def test_a_plain_question_about_medicines_is_not_an_overdose(detector, message):
+    assert detector.detect(message) is None
+
+
+@pytest.mark.parametrize("message", [
+    "why won't he wake up?",
+    "is it bad that i can't feel my legs?",
+    "is it normal that his lips are blue and he can't get his breath?",
+])
+def test_an_emergency_asked_as_a_question_is_still_flagged(detector, message):
+    assert detector.detect(message) is not None
+
+
 # ---------------------------------------------------------------- an emergency beside an ordinary question
 
 @pytest.mark.parametrize("message", [

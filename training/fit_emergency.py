@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 from mediassist.emergency.detector import (CALIBRATION_PATH, SELF_HARM, STACK_FEATURES, Bank,  # noqa: E402
                                            Calibration, EmergencyDetector, Probe, packaged_embedder)
 from mediassist.index.embedder import known_words  # noqa: E402
+from training.splits import document_split  # noqa: E402
 
 LABELLED = ROOT / "training" / "data" / "emergency"
 TEST_SHARE = 0.4
@@ -34,6 +35,7 @@ MAX_FALSE_ALARMS = 0.04          # of ordinary training messages, flagged by the
 MAX_SELF_HARM_ALONE = 0.005      # of ordinary training messages flagged by the self-harm probe alone
 MAX_CRISIS_LINE_EXTRA = 0.03     # of other training emergencies that also get the crisis line
 MAX_PART_FALSE_ALARMS = 0.012    # of ordinary training messages, flagged more by reading their parts on their own
+SUMMARY_QUESTION_WEIGHT = 0.1   # of each plain question about a summary in the probes (chosen on the training part)
 PROBE_C, STACK_C = 10.0, 1.0     # inverse regularisation strengths
 SHOW_MISSES = False
 
@@ -46,12 +48,18 @@ class Example:
     sign: str
     family: str
     split: str
+    about_a_summary: bool = False   # a question asked of a corpus summary (the answer set's questions)
 
 
 def split_of(family: str) -> str:
     """A stable split by family: the same family is always in the same part."""
     bucket = int(hashlib.sha256(family.encode()).hexdigest(), 16) % 1000
     return "test" if bucket < TEST_SHARE * 1000 else "train"
+
+
+def _split_of(row: dict) -> str:
+    """A question asked of a corpus summary is in its summary's part of every evaluation (training/splits.py)."""
+    return document_split(row["document"]) if row.get("document") else split_of(row["family"])
 
 
 def load_examples(folder: Path = LABELLED) -> list[Example]:
@@ -62,29 +70,30 @@ def load_examples(folder: Path = LABELLED) -> list[Example]:
                 row = json.loads(line)
                 examples.append(Example(text=row["text"], emergency=row["label"] == "emergency",
                                         self_harm=bool(row["self_harm"]), sign=row["sign"], family=row["family"],
-                                        split=split_of(row["family"])))
+                                        split=_split_of(row), about_a_summary=bool(row.get("document"))))
     return examples
 
 
 # ---------------------------------------------------------------- fitting
 
-def logistic(x, y, c):
+def logistic(x, y, c, weights=None):
     from sklearn.linear_model import LogisticRegression
-    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
+    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y, sample_weight=weights)
 
 
-def fit_probe(bank_x, bank_y, x, y) -> Probe:
-    model = logistic(np.vstack([bank_x, x]), np.r_[bank_y, y], PROBE_C)
+def fit_probe(bank_x, bank_y, x, y, weights) -> Probe:
+    model = logistic(np.vstack([bank_x, x]), np.r_[bank_y, y], PROBE_C,
+                     np.r_[np.ones(len(bank_x)), weights])
     return Probe(weights=model.coef_[0].astype(np.float32), bias=float(model.intercept_[0]))
 
 
-def held_out_scores(bank_x, bank_y, readings, y, families) -> list[np.ndarray]:
+def held_out_scores(bank_x, bank_y, readings, y, families, weights) -> list[np.ndarray]:
     """Each training message's rows scored by a probe fitted without its family (GroupKFold)."""
     from sklearn.model_selection import GroupKFold
     x = np.stack([r.vectors[0] for r in readings])
     scores: list[np.ndarray] = [np.zeros(0)] * len(readings)
     for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=families):
-        probe = fit_probe(bank_x, bank_y, x[fit_rows], y[fit_rows])
+        probe = fit_probe(bank_x, bank_y, x[fit_rows], y[fit_rows], weights[fit_rows])
         for i in score_rows:
             scores[i] = probe.scores(readings[i].vectors)
     return scores
@@ -108,10 +117,16 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
     bank_emergency = np.r_[np.ones(len(bank.emergency)), np.zeros(len(bank.ordinary))]
     bank_self_harm = np.r_[[s == SELF_HARM for s in bank.signs], np.zeros(len(bank.ordinary))]
 
-    emergency_probe = fit_probe(bank_x, bank_emergency, x, emergency)
-    self_harm_probe = fit_probe(bank_x, bank_self_harm, x, self_harm)
-    probe_cv = held_out_scores(bank_x, bank_emergency, readings, emergency, families)
-    self_harm_rows = held_out_scores(bank_x, bank_self_harm, readings, self_harm, families)
+    # The probes learn what an emergency reads like from the labelled messages and the bank only: the many plain
+    # questions about a summary would teach them the style of a question rather than what is happening, and
+    # a statement such as "I don't feel suicidal, just tired" would read as an emergency for not being one.
+    # Those questions weigh in the stack and the thresholds.
+    about_summary = np.array([e.about_a_summary for e in train])
+    weights = np.where(about_summary, SUMMARY_QUESTION_WEIGHT, 1.0)
+    emergency_probe = fit_probe(bank_x, bank_emergency, x, emergency, weights)
+    self_harm_probe = fit_probe(bank_x, bank_self_harm, x, self_harm, weights)
+    probe_cv = held_out_scores(bank_x, bank_emergency, readings, emergency, families, weights)
+    self_harm_rows = held_out_scores(bank_x, bank_self_harm, readings, self_harm, families, weights)
 
     features = np.array([[r.features(p)[name] for name in STACK_FEATURES] for r, p in zip(readings, probe_cv)])
     stack = logistic(features, emergency, STACK_C)
@@ -123,7 +138,10 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
     self_harm_any_row = np.array([rows.max() for rows in self_harm_rows])
     self_harm_alone = threshold_allowing(self_harm_cv[~emergency & ~explicit], MAX_SELF_HARM_ALONE)
     crisis_extra = threshold_allowing(self_harm_any_row[emergency & ~self_harm], MAX_CRISIS_LINE_EXTRA)
-    z_threshold = threshold_allowing(stack_z[~emergency], MAX_FALSE_ALARMS)
+    # each kind of ordinary message on its own: the many plain questions about a summary must not buy room for
+    # more false alarms on the hard ones that describe symptoms
+    z_threshold = max(threshold_allowing(stack_z[~emergency & kind], MAX_FALSE_ALARMS)
+                      for kind in (about_summary, ~about_summary) if (~emergency & kind).any())
     if SHOW_MISSES:
         flagged = (stack_z >= z_threshold) | explicit | (self_harm_cv >= self_harm_alone)
         for e, f, z in zip(train, flagged, stack_z):
@@ -147,18 +165,18 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
 
 def part_threshold(detector: EmergencyDetector, calibration: Calibration, train: list[Example]) -> float:
     """The lowest part threshold at which reading the parts of a message on their own flags at most
-    MAX_PART_FALSE_ALARMS more of the ordinary training messages than the whole messages do."""
+    MAX_PART_FALSE_ALARMS more of the ordinary training messages of each kind than the whole messages do."""
     fitted = copy.copy(detector)
     fitted.calibration = calibration
-    scores = []
+    scores: dict[bool, list[float]] = defaultdict(list)
     for e in train:
         if e.emergency or fitted.decide(fitted.read(e.text)):
             continue
         found = [fitted.decide(reading) for reading in fitted.part_readings(e.text)]
-        scores.append(max((f.score for f in found if f and not f.self_harm), default=0.0))
-    ordinary = sum(not e.emergency for e in train)
-    return max(calibration.threshold,
-               threshold_allowing(scores, MAX_PART_FALSE_ALARMS * ordinary / max(len(scores), 1)))
+        scores[e.about_a_summary].append(max((f.score for f in found if f and not f.self_harm), default=0.0))
+    ordinary = Counter(e.about_a_summary for e in train if not e.emergency)
+    return max([calibration.threshold] + [threshold_allowing(part, MAX_PART_FALSE_ALARMS * ordinary[kind] / len(part))
+                                          for kind, part in scores.items()])
 
 
 def bank_centroids(bank: Bank, vectors: np.ndarray) -> dict[str, np.ndarray]:
@@ -185,6 +203,9 @@ def report(detector: EmergencyDetector, examples: list[Example], show_misses: bo
             r["ordinary"] += 1
             r["false_alarms"] += found is not None
             r["false_crisis_line"] += bool(found and found.self_harm)
+            if e.about_a_summary:
+                r["summary_questions"] += 1
+                r["summary_questions_flagged"] += found is not None
         if e.self_harm:
             r["self_harm"] += 1
             r["self_harm_with_crisis_line"] += bool(found and found.self_harm)
@@ -201,6 +222,11 @@ def print_report(summary: dict) -> None:
         r = summary["splits"].get(split, {})
         print(f"{split:<6} {_cell(r, 'flagged', 'emergencies'):>22} "
               f"{_cell(r, 'self_harm_with_crisis_line', 'self_harm'):>28} {_cell(r, 'false_alarms', 'ordinary'):>20}")
+    for split in ("train", "test"):
+        r = summary["splits"].get(split, {})
+        print(f"{split:<6} of which questions asked of a corpus summary: "
+              f"{_cell(r, 'summary_questions_flagged', 'summary_questions')} flagged, "
+              f"{r.get('false_crisis_line', 0)} ordinary messages given the crisis line")
     weak = [(k.split(":")[1], c) for k, c in summary["per_sign"].items()
             if k.startswith("test:") and c["flagged"] < c["n"]]
     signs = {k.split(":")[1] for k in summary["per_sign"] if k.startswith("test:")}

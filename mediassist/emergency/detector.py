@@ -38,7 +38,7 @@ MAX_PARTS = 3            # parts of a message read on their own when the whole r
 SPELLING_CUTOFF = 80     # rapidfuzz ratio: "presure" -> "pressure", "sezure" -> "seizure"
 
 STACK_FEATURES = ("probe", "sentence_probe", "present", "hypothetical", "about_record", "past", "mild", "severe",
-                  "dangerous_reading")
+                  "dangerous_reading", "only_asks")
 
 EmbedTexts = Callable[[list[str]], np.ndarray]
 
@@ -136,7 +136,7 @@ class Reading:
                 "present": float(self.framing.present), "hypothetical": float(self.framing.any_hypothetical),
                 "about_record": float(self.framing.any_about_record), "past": float(self.framing.any_past),
                 "mild": float(self.framing.mild), "severe": float(self.framing.severe),
-                "dangerous_reading": float(bool(self.dangerous_readings))}
+                "dangerous_reading": float(bool(self.dangerous_readings)), "only_asks": float(self.framing.only_asks)}
 
 
 class SpellingFixer:

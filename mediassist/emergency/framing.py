@@ -120,6 +120,7 @@ class Clause:
     denied: bool          # "no chest pain now", "I don't have any bleeding"
     denies_having: bool   # denied, and not a "don't" of wishing or seeing: "I don't want to go on" says a thing
     general: bool         # a question that names no person: "is vomiting blood a side effect?"
+    asks: bool            # a question: "what tablets is she on now"
 
     @property
     def framed(self) -> bool:
@@ -145,6 +146,12 @@ class Framing:
     @property
     def any_past(self) -> bool:
         return any(c.past for c in self.clauses)
+
+    @property
+    def only_asks(self) -> bool:
+        """Every clause is a question and nothing says something is happening now: "what dose?", "how many can he
+        take at once?", but not "is it bad that i cant feel my legs?"."""
+        return bool(self.clauses) and all(c.asks for c in self.clauses) and not self.present
 
 
 def normalise(text: str) -> str:
@@ -175,4 +182,5 @@ def _clause(text: str, still_going: bool) -> Clause:
                   past_time=bool(PAST.search(text)) and not still_going,
                   denied=bool(DENIED.match(text)),
                   denies_having=bool(DENIES_HAVING.match(text)),
-                  general=bool(QUESTION_START.match(text)) and not PERSON.search(text))
+                  general=bool(QUESTION_START.match(text)) and not PERSON.search(text),
+                  asks=bool(QUESTION_START.match(text)))
