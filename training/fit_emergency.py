@@ -117,10 +117,9 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
     bank_emergency = np.r_[np.ones(len(bank.emergency)), np.zeros(len(bank.ordinary))]
     bank_self_harm = np.r_[[s == SELF_HARM for s in bank.signs], np.zeros(len(bank.ordinary))]
 
-    # The probes learn what an emergency reads like from the labelled messages and the bank only: the many plain
-    # questions about a summary would teach them the style of a question rather than what is happening, and
-    # a statement such as "I don't feel suicidal, just tired" would read as an emergency for not being one.
-    # Those questions weigh in the stack and the thresholds.
+    # The many plain questions about a summary weigh little in the probes: at full weight the probe learns the
+    # style of a question rather than what is happening, and "I don't feel suicidal, just tired" read as an
+    # emergency for being a statement. They weigh fully in the stack and the thresholds.
     about_summary = np.array([e.about_a_summary for e in train])
     weights = np.where(about_summary, SUMMARY_QUESTION_WEIGHT, 1.0)
     emergency_probe = fit_probe(bank_x, bank_emergency, x, emergency, weights)
