@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediassist.answering.followup import Turn, refers_back, standalone_question
+from mediassist.answering.followup import Turn, own_subject, refers_back, speaks_of, standalone_question
 from tests.conftest import ask, upload
 from tests.test_api import SUMMARY
 
@@ -78,3 +78,19 @@ def test_a_long_thread_is_accepted_and_only_its_last_turns_are_used(uploaded):
         {"question": "What dose of azithromycin do I take?", "answer": "250 mg"}]
     body = ask(uploaded, "how long do I take it for?", history=history).get_json()
     assert "for 3 more days" in body["answer"]
+
+
+def test_a_follow_up_with_a_subject_of_its_own_names_it_unless_it_points_back():
+    assert own_subject("and for her stuffy nose?") >= {"nose"}
+    assert own_subject("and the powder?") == {"powder"}
+    assert own_subject("how much of that one?") == frozenset()
+    assert speaks_of(own_subject("and the powder?"), ("Miralax powder 17 g daily",))
+    assert not speaks_of(own_subject("and the powder?"), ("Heparin 5000 units twice daily",))
+
+
+def test_a_follow_up_about_something_else_is_answered_about_that_not_the_earlier_medicine(uploaded):
+    history = [{"question": "How often can I use the albuterol inhaler?",
+                "answer": "Albuterol inhaler 2 puffs every 6 hours as needed for wheezing."}]
+    body = ask(uploaded, "and for the fever?", history=history).get_json()
+    assert body["found"] is True
+    assert "Acetaminophen 650 mg by mouth every 6 hours as needed for fever." in body["answer"]

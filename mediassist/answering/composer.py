@@ -54,6 +54,7 @@ class ExtractiveAnswer:
     passages: list[Passage]
     support: float = 0.0      # the calibrated probability of the best line: how surely the summary answers
     lines: tuple[Line, ...] = ()   # the lines quoted, when the summary answers
+    shown: tuple[str, ...] = ()    # the text of every line shown, whether the summary answers or not
 
 
 def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineScorer,
@@ -89,8 +90,12 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     missing = _missing_detail(analysis.question, chosen)
     if missing:
         text = f"{notice}\n\n{DETAIL_MISSING.format(detail=DETAIL_WORDS[missing])}\n\n{quoted}"
-        return ExtractiveAnswer(text, False, passages_used, support)
-    return ExtractiveAnswer(f"{notice}\n\n{quoted}", True, passages_used, support, tuple(chosen))
+        return ExtractiveAnswer(text, False, passages_used, support, shown=_texts(chosen))
+    return ExtractiveAnswer(f"{notice}\n\n{quoted}", True, passages_used, support, tuple(chosen), _texts(chosen))
+
+
+def _texts(lines: list[Line]) -> tuple[str, ...]:
+    return tuple(line.text for line in lines)
 
 
 def _closest_lines(notice: str, closest: list[Line], support: float) -> ExtractiveAnswer:
@@ -98,7 +103,7 @@ def _closest_lines(notice: str, closest: list[Line], support: float) -> Extracti
     does not connect to the question, so the patient sees the closest lines, said to be no more than that."""
     closest = sorted(closest, key=_reading_order)
     return ExtractiveAnswer(f"{notice}\n\n{NO_CLEAR_ANSWER}\n\n{format_quotes(closest)}", False,
-                            passages_of(closest), support)
+                            passages_of(closest), support, shown=_texts(closest))
 
 
 def _drug_not_named(question: str, lines: list[Line]) -> str | None:
@@ -131,7 +136,8 @@ def _only_in_a_product(question: str, lines: list[Line]):
 def _in_a_product(notice: str, asked, line: Line, product) -> ExtractiveAnswer:
     allergy = ALLERGY.search(line.passage.section + " " + line.text) and not TOLERATED.search(line.text)
     said = (IN_AN_ALLERGY if allergy else ONLY_IN_A_PRODUCT).format(drug=asked.text, product=product.text)
-    return ExtractiveAnswer(f"{notice}\n\n{said}\n\n{format_quotes([line])}", False, passages_of([line]))
+    return ExtractiveAnswer(f"{notice}\n\n{said}\n\n{format_quotes([line])}", False, passages_of([line]),
+                            shown=(line.text,))
 
 
 def _asked_drugs(question: str) -> set[str]:

@@ -5,8 +5,9 @@ amoxicillin)": the detail asked comes from the new question, the subject from th
 that names a medicine of its own ("and the metformin?") keeps the earlier question's ask with the new
 medicine. The signals are of form: a pronoun, an opening "and / what about", or a question too short to
 have a subject; the subject is the medicines the earlier turn named, else its question without the asking
-words. The caller (RagSystem.retrieve_in_conversation) also searches the question as asked and keeps the
-reading the summary answers more surely.
+words. The caller (Answerer.retrieve_in_conversation) also searches the question as asked and keeps the
+reading the summary answers more surely; when the follow-up names a subject of its own and does not point back
+("and for her stuffy nose?", "and the powder?"), first the reading whose lines speak of that subject.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from mediassist.plan.drugs import vocabulary
+from patient_language import QUESTION_FILLERS, canonical_word, content_stems, stem
 
 from .asks import ASKS
 
@@ -23,6 +25,7 @@ _POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|these|those|them|they|the
 _CARRIES_ON = re.compile(r"^\s*(?:and|also|plus|so|but|or|what about|how about|and what about|ok(?:ay)?|what if)\b",
                          re.IGNORECASE)
 SHORT_QUESTION_WORDS = 4   # "who with?", "for how long?", "how many days?" have no subject of their own
+_FILLER_STEMS = frozenset(canonical_word(stem(word)) for word in QUESTION_FILLERS)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,20 @@ def standalone_question(question: str, history: list[Turn]) -> str:
 def refers_back(question: str) -> bool:
     words = re.findall(r"[\w']+", question)
     return bool(_POINTS_BACK.search(question) or _CARRIES_ON.search(question) or len(words) <= SHORT_QUESTION_WORDS)
+
+
+def own_subject(question: str) -> frozenset[str]:
+    """The content stems of what a follow-up names of its own ("stuffi", "nose" of "and for her stuffy nose?"),
+    without its asking words; none when it points back ("how much of that one?"): its subject is the earlier."""
+    if _POINTS_BACK.search(question):
+        return frozenset()
+    return frozenset(s for s in content_stems(_without_asks(question)) if s not in _FILLER_STEMS)
+
+
+def speaks_of(subject: frozenset[str], texts: tuple[str, ...]) -> bool:
+    """Whether the lines name any of the subject's stems (by prefix, as patient_language matches words)."""
+    words = content_stems(" ".join(texts))
+    return any(word.startswith(s) for s in subject for word in words)
 
 
 def _subject(turn: Turn) -> str:

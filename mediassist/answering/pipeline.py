@@ -26,7 +26,7 @@ from settings import Settings
 
 from .composer import OFFLINE_NOTICE, ExtractiveAnswer, compose
 from .events import emergency_only, grouped_by_document, last_event, with_emergency_notice, with_terms, without_type
-from .followup import Turn, standalone_question
+from .followup import Turn, own_subject, speaks_of, standalone_question
 from .lines import lines_of, passages_of
 from .scoring import Calibration, LineScorer
 
@@ -100,13 +100,15 @@ class Answerer:
                                  doc_ids: list[str] | None) -> tuple[list[Passage], QuestionAnalysis]:
         """A follow-up is searched as itself and joined to the earlier subject (followup.py); the reading the
         summary answers (rather than one it only names without the detail asked), and of those the one it answers
-        more surely (the no-LLM engine's calibrated support), is the one used."""
+        more surely (the no-LLM engine's calibrated support), is the one used. A follow-up with a subject of its
+        own ("and for her stuffy nose?") first wants lines that speak of it."""
         joined_question = standalone_question(question, list(history))
         joined = self.retriever.retrieve(joined_question, owner, doc_ids)
         if joined_question == question:
             return joined
         alone = self.retriever.retrieve(question, owner, doc_ids)
-        return max((joined, alone), key=lambda found: _how_surely(compose(found[1], found[0], self.lines)))
+        subject = own_subject(question)
+        return max((joined, alone), key=lambda found: _how_surely(compose(found[1], found[0], self.lines), subject))
 
     def warm_in_background(self, uploads: list[PreparedUpload]) -> None:
         """Embed the new summaries' lines in the background, so the first question on one is as quick as the
@@ -173,5 +175,5 @@ def answered_file_by_file(records: list[DocumentRecord]) -> bool:
     return 1 < len(records) <= MAX_GROUPED_DOCUMENTS
 
 
-def _how_surely(answer: ExtractiveAnswer) -> tuple[bool, float]:
-    return answer.found, answer.support
+def _how_surely(answer: ExtractiveAnswer, subject: frozenset[str]) -> tuple[bool, bool, float]:
+    return not subject or speaks_of(subject, answer.shown), answer.found, answer.support
