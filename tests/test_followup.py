@@ -84,6 +84,7 @@ def test_a_follow_up_with_a_subject_of_its_own_names_it_unless_it_points_back():
     assert own_subject("and for her stuffy nose?") >= {"nose"}
     assert own_subject("and the powder?") == {"powder"}
     assert own_subject("how much of that one?") == frozenset()
+    assert own_subject("what time of day?") == frozenset()   # asks for a detail, names no subject
     assert speaks_of(own_subject("and the powder?"), ("Miralax powder 17 g daily",))
     assert not speaks_of(own_subject("and the powder?"), ("Heparin 5000 units twice daily",))
 

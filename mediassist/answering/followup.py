@@ -25,7 +25,11 @@ _POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|these|those|them|they|the
 _CARRIES_ON = re.compile(r"^\s*(?:and|also|plus|so|but|or|what about|how about|and what about|ok(?:ay)?|what if)\b",
                          re.IGNORECASE)
 SHORT_QUESTION_WORDS = 4   # "who with?", "for how long?", "how many days?" have no subject of their own
-_FILLER_STEMS = frozenset(canonical_word(stem(word)) for word in QUESTION_FILLERS)
+# Words that ask for a detail rather than name a subject: "what time of day?", "how many days?", "which dose?"
+_DETAIL_WORDS = ("time", "times", "day", "days", "daily", "week", "weeks", "month", "months", "hour", "hours",
+                 "minute", "minutes", "morning", "afternoon", "evening", "night", "bedtime", "today", "tomorrow",
+                 "dose", "doses", "amount", "strength", "often", "long", "much", "many", "date", "when", "again")
+_NOT_A_SUBJECT = frozenset(canonical_word(stem(word)) for word in (*QUESTION_FILLERS, *_DETAIL_WORDS))
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def own_subject(question: str) -> frozenset[str]:
     without its asking words; none when it points back ("how much of that one?"): its subject is the earlier."""
     if _POINTS_BACK.search(question):
         return frozenset()
-    return frozenset(s for s in content_stems(_without_asks(question)) if s not in _FILLER_STEMS)
+    return frozenset(s for s in content_stems(_without_asks(question)) if s not in _NOT_A_SUBJECT)
 
 
 def speaks_of(subject: frozenset[str], texts: tuple[str, ...]) -> bool:
