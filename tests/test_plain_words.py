@@ -72,6 +72,8 @@ def test_a_roman_numeral_is_not_a_route():
     ("Salbutamol 1 puff BD, then 2 puffs PRN", ["1 puff from an inhaler", "2 puffs from an inhaler"]),
     ("Repeat HbA1c at 3 months", ["HbA1c (", "3 months"]),
     ("Patient had dyspnea on exertion", ["dyspnea (", "breath"]),
+    ("Ibuprofen 400 mg every 6 hours PRN pain", ["only when needed for pain"]),   # what it is needed for
+    ("Morphine 5 mg PRN q4h", ["only when needed every 4 hours"]),                # not "needed for every"
 ])
 def test_a_line_reads_in_plain_words_with_the_line_kept_whole(line, expected):
     reading = plain_reading(line)

@@ -58,16 +58,23 @@ def _course(match: re.Match) -> str:
 
 def _rewrite(text: str, found: list[Found]) -> str:
     parts, last = [], 0
-    for hit in found:
+    for hit, after in zip(found, [h.start for h in found[1:]] + [len(text)]):
         parts.append(text[last:hit.start])
         replaced = hit.entry.kind in REPLACED_KINDS
         plain = _short(hit.entry.plain)
         if replaced:   # "1 gram", "2 puffs": the unit agrees with its number
             plain = _singular(plain) if _ONE_BEFORE.search(text[:hit.start]) else plain.replace("(s)", "s")
+        if replaced and plain.endswith("when needed") and _WHAT_FOR.match(text[hit.end:after]):
+            plain += " for"   # "PRN pain" -> "only when needed for pain"
         parts.append(plain if replaced else f"{hit.text} ({hit.entry.plain})")
         last = hit.end
     parts.append(text[last:])
     return "".join(parts)
+
+
+# What an "as needed" is for, when it follows: "PRN severe pain", "SOS for fever" already says it
+_WHAT_FOR = re.compile(r"\s+(?!(?:for|to|up|as|and|or|if|when|while|with|every|each|at|in|on|during|until|till|"
+                       r"only|max|maximum|not|no|dose|doses|times?|daily)\b)[A-Za-z][a-z-]*\b")
 
 
 _ONE_BEFORE = re.compile(r"(?<![\d.,/])\b(?:1|one)\s*$", re.IGNORECASE)
