@@ -21,7 +21,13 @@ def detector():
 
 @pytest.fixture(scope="module")
 def test_part():
-    return [e for e in load_examples() if e.split == "test"]
+    """The test families of the writers the detector was fitted beside."""
+    return [e for e in load_examples() if e.split == "test" and not e.held_out_writer]
+
+
+@pytest.fixture(scope="module")
+def held_out_writers():
+    return [e for e in load_examples() if e.held_out_writer]
 
 
 # ---------------------------------------------------------------- held to the measured figures
@@ -59,6 +65,16 @@ def test_the_split_is_by_family_and_covers_twenty_signs():
     assert len(test_signs) >= 20
     assert sum(e.emergency for e in examples) >= 300 and sum(not e.emergency for e in examples) >= 300
     assert split_of("a-f01") == split_of("a-f01")
+
+
+def test_writers_the_detector_never_saw_are_still_mostly_read_right(detector, held_out_writers):
+    """Two writers kept wholly for testing wrote the hard forms: emergencies told as a question or in a few words,
+    and ordinary messages of the same forms. Measured at 0.84 recall and 0.09 false alarms; this guards the floor."""
+    emergencies = [e for e in held_out_writers if e.emergency]
+    ordinary = [e for e in held_out_writers if not e.emergency]
+    assert len(emergencies) >= 300 and len(ordinary) >= 300
+    assert sum(detector.detect(e.text) is not None for e in emergencies) / len(emergencies) >= 0.8
+    assert sum(detector.detect(e.text) is not None for e in ordinary) / len(ordinary) <= 0.12
 
 
 def test_plain_questions_about_unseen_summaries_rarely_raise_an_alarm(detector, test_part):

@@ -49,6 +49,7 @@ class Example:
     family: str
     split: str
     about_a_summary: bool = False   # a question asked of a corpus summary (the answer set's questions)
+    held_out_writer: bool = False   # from a writer kept wholly for testing (writer_f, writer_g)
 
 
 def split_of(family: str) -> str:
@@ -73,7 +74,8 @@ def load_examples(folder: Path = LABELLED) -> list[Example]:
                 row = json.loads(line)
                 examples.append(Example(text=row["text"], emergency=row["label"] == "emergency",
                                         self_harm=bool(row["self_harm"]), sign=row["sign"], family=row["family"],
-                                        split=_split_of(row), about_a_summary=bool(row.get("document"))))
+                                        split=_split_of(row), about_a_summary=bool(row.get("document")),
+                                        held_out_writer=bool(row.get("split"))))
     return examples
 
 
@@ -208,6 +210,13 @@ def report(detector: EmergencyDetector, examples: list[Example], show_misses: bo
             if e.about_a_summary:
                 r["summary_questions"] += 1
                 r["summary_questions_flagged"] += found is not None
+        if e.held_out_writer:
+            h = results["held-out writers"]
+            h["emergencies" if e.emergency else "ordinary"] += 1
+            h["flagged" if e.emergency else "false_alarms"] += found is not None
+            if e.self_harm:
+                h["self_harm"] += 1
+                h["self_harm_with_crisis_line"] += bool(found and found.self_harm)
         if e.self_harm:
             r["self_harm"] += 1
             r["self_harm_with_crisis_line"] += bool(found and found.self_harm)
@@ -219,10 +228,10 @@ def report(detector: EmergencyDetector, examples: list[Example], show_misses: bo
 
 
 def print_report(summary: dict) -> None:
-    print(f"{'part':<6} {'emergencies flagged':>22} {'self-harm with crisis line':>28} {'ordinary flagged':>20}")
-    for split in ("train", "test"):
+    print(f"{'part':<26} {'emergencies flagged':>22} {'self-harm with crisis line':>28} {'ordinary flagged':>20}")
+    for split, label in (("train", "train"), ("test", "test"), ("held-out writers", "  of which held-out writers")):
         r = summary["splits"].get(split, {})
-        print(f"{split:<6} {_cell(r, 'flagged', 'emergencies'):>22} "
+        print(f"{label:<26} {_cell(r, 'flagged', 'emergencies'):>22} "
               f"{_cell(r, 'self_harm_with_crisis_line', 'self_harm'):>28} {_cell(r, 'false_alarms', 'ordinary'):>20}")
     for split in ("train", "test"):
         r = summary["splits"].get(split, {})
