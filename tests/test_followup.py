@@ -39,6 +39,7 @@ def test_turns_chain_back_through_the_conversation():
 
 def test_refers_back_reads_pronouns_openings_and_ellipsis():
     assert refers_back("is it every day?") and refers_back("And what about after that") and refers_back("who with?")
+    assert refers_back("how many times a day?")   # asking words only: its subject is the earlier one
     assert not refers_back("What should I do if my wound starts bleeding through the dressing")
 
 

@@ -4,10 +4,11 @@
 amoxicillin)": the detail asked comes from the new question, the subject from the turn before. A follow-up
 that names a medicine of its own ("and the metformin?") keeps the earlier question's ask with the new
 medicine. The signals are of form: a pronoun, an opening "and / what about", or a question too short to
-have a subject; the subject is the medicines the earlier turn named, else its question without the asking
-words. The caller (Answerer.retrieve_in_conversation) also searches the question as asked and keeps the
-reading the summary answers more surely; when the follow-up names a subject of its own and does not point back
-("and for her stuffy nose?", "and the powder?"), first the reading whose lines speak of that subject.
+have a subject or made only of asking words; the subject is the medicines the earlier turn named, else its
+question without the asking words. The caller (Answerer.retrieve_in_conversation) also searches the
+question as asked and keeps the reading the summary answers more surely; when the follow-up names a subject
+of its own and does not point back ("and for her stuffy nose?", "and the powder?"), first the reading whose
+lines speak of that subject.
 """
 from __future__ import annotations
 
@@ -53,8 +54,11 @@ def standalone_question(question: str, history: list[Turn]) -> str:
 
 
 def refers_back(question: str) -> bool:
+    """A pronoun, an opening "and / what about", a question too short to have a subject, or one made only of
+    asking words ("how many times a day?")."""
     words = re.findall(r"[\w']+", question)
-    return bool(_POINTS_BACK.search(question) or _CARRIES_ON.search(question) or len(words) <= SHORT_QUESTION_WORDS)
+    return bool(_POINTS_BACK.search(question) or _CARRIES_ON.search(question) or len(words) <= SHORT_QUESTION_WORDS
+                or not (own_subject(question) or _drugs(question)))
 
 
 def own_subject(question: str) -> frozenset[str]:
