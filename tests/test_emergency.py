@@ -91,12 +91,17 @@ def test_plain_questions_about_unseen_summaries_rarely_raise_an_alarm(detector, 
     "how much paracetamol can I have in a day",
     "is she still on the blood thinner",
     "how many oxycodone can he take at a time",
+    "is it normal to have a bit of bruising round the drain site?",   # a question's frame around something mild
+    "is it ok that I'm still a bit tired a week after getting home?",
+    "should I be worried that the scar is itchy?",
 ])
-def test_a_plain_question_about_medicines_is_not_an_overdose(detector, message):
+def test_a_plain_question_about_medicines_or_mild_things_is_not_an_emergency(detector, message):
     assert detector.detect(message) is None
 
 
 @pytest.mark.parametrize("message", [
+    "is it normal that her lips are blue and she is not making sense?",
+    "should we be worried that the baby has gone floppy and won't feed?",
     "why won't he wake up?",
     "is it bad that i can't feel my legs?",
     "is it normal that his lips are blue and he can't get his breath?",

@@ -236,11 +236,26 @@ def split_sentences(text: str) -> list[str]:
 
 def message_parts(text: str) -> list[str]:
     """The clauses of four words or more (the longest MAX_PARTS) of a message of two clauses or more: "i have
-    crushing chest pain" of "i have crushing chest pain, which pills do i take"."""
+    crushing chest pain" of "i have crushing chest pain, which pills do i take"; and what a question tells inside
+    its frame: "his lips are blue" of "is it normal that his lips are blue"."""
     clauses = split_clauses(text)
-    if len(clauses) < 2:
-        return []
-    return sorted((part for part in clauses if len(part.split()) >= 4), key=len, reverse=True)[:MAX_PARTS]
+    parts = [part for part in clauses if len(part.split()) >= 4] if len(clauses) >= 2 else []
+    told = [told for told in map(told_in_a_question, clauses) if told]
+    return list(dict.fromkeys(sorted(parts, key=len, reverse=True)[:MAX_PARTS] + told))
+
+
+# "is it normal that ...", "should i be worried that ...", "do we need to call an ambulance if ...": a question's
+# frame, after which the message tells what is happening
+QUESTION_FRAME = re.compile(r"^(?:is (?:it|this|that)|isnt (?:it|that)|should (?:i|we) be|do (?:i|we) need to)\s+"
+                            r"(?:\w+\s+)?(?:normal|ok|okay|fine|bad|serious|worrying|worried|concerned|dangerous|"
+                            r"an emergency|call an ambulance|call \d{3}|go to (?:a&e|the er|hospital))\s*"
+                            r"(?:that|if|when|for|,)\s+")
+
+
+def told_in_a_question(clause: str) -> str | None:
+    match = QUESTION_FRAME.match(clause)
+    told = clause[match.end():] if match else ""
+    return told if len(told.split()) >= 3 else None
 
 
 def _self_harm_can_count(framing: Framing) -> bool:
