@@ -43,12 +43,17 @@ def test_refers_back_reads_pronouns_openings_and_ellipsis():
     assert not refers_back("What should I do if my wound starts bleeding through the dressing")
 
 
-def test_a_follow_up_is_answered_about_the_earlier_medicine(uploaded):
-    history = [{"question": "What dose of azithromycin do I take?",
-                "answer": "Azithromycin 250 mg by mouth once daily for 3 more days."}]
-    body = ask(uploaded, "and how long do I take it for?", history=history).get_json()
+@pytest.mark.parametrize("earlier, answer, follow_up, line", [
+    ("What dose of azithromycin do I take?", "Azithromycin 250 mg by mouth once daily for 3 more days.",
+     "and how long do I take it for?", "Azithromycin 250 mg by mouth once daily for 3 more days."),
+    # a subject of its own: answered about that, not the earlier medicine
+    ("How often can I use the albuterol inhaler?", "Albuterol inhaler 2 puffs every 6 hours as needed for wheezing.",
+     "and for the fever?", "Acetaminophen 650 mg by mouth every 6 hours as needed for fever."),
+], ids=["points back to the earlier medicine", "names something else"])
+def test_a_follow_up_is_answered_about_the_subject_it_means(uploaded, earlier, answer, follow_up, line):
+    body = ask(uploaded, follow_up, history=[{"question": earlier, "answer": answer}]).get_json()
     assert body["found"] is True
-    assert "Azithromycin 250 mg by mouth once daily for 3 more days." in body["answer"]
+    assert line in body["answer"]
 
 
 def test_a_follow_up_about_an_appointment_gets_the_earlier_subject(uploaded):
@@ -89,10 +94,3 @@ def test_a_follow_up_with_a_subject_of_its_own_names_it_unless_it_points_back():
     assert speaks_of(own_subject("and the powder?"), ("Miralax powder 17 g daily",))
     assert not speaks_of(own_subject("and the powder?"), ("Heparin 5000 units twice daily",))
 
-
-def test_a_follow_up_about_something_else_is_answered_about_that_not_the_earlier_medicine(uploaded):
-    history = [{"question": "How often can I use the albuterol inhaler?",
-                "answer": "Albuterol inhaler 2 puffs every 6 hours as needed for wheezing."}]
-    body = ask(uploaded, "and for the fever?", history=history).get_json()
-    assert body["found"] is True
-    assert "Acetaminophen 650 mg by mouth every 6 hours as needed for fever." in body["answer"]

@@ -29,7 +29,7 @@ SHORT_QUESTION_WORDS = 4   # "who with?", "for how long?", "how many days?" have
 # Words that ask for a detail rather than name a subject: "what time of day?", "how many days?", "which dose?"
 _DETAIL_WORDS = ("time", "times", "day", "days", "daily", "week", "weeks", "month", "months", "hour", "hours",
                  "minute", "minutes", "morning", "afternoon", "evening", "night", "bedtime", "today", "tomorrow",
-                 "dose", "doses", "amount", "strength", "often", "long", "much", "many", "date", "when", "again")
+                 "dose", "doses", "amount", "strength", "often", "long", "date")
 _NOT_A_SUBJECT = frozenset(canonical_word(stem(word)) for word in (*QUESTION_FILLERS, *_DETAIL_WORDS))
 
 

@@ -240,7 +240,7 @@ def message_parts(text: str) -> list[str]:
     its frame: "his lips are blue" of "is it normal that his lips are blue"."""
     clauses = split_clauses(text)
     parts = [part for part in clauses if len(part.split()) >= 4] if len(clauses) >= 2 else []
-    told = [told for told in map(told_in_a_question, clauses) if told]
+    told = [part for part in map(told_in_a_question, clauses) if part]
     return list(dict.fromkeys(sorted(parts, key=len, reverse=True)[:MAX_PARTS] + told))
 
 
