@@ -203,6 +203,26 @@ def test_a_clause_that_names_no_drug_speaks_of_the_drug_before_it(summary, drug,
     assert listed_to_take(summary, drug) == to_take
 
 
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("HOSPITAL COURSE:\nHe was moved from IV ceftriaxone to oral cefuroxime, which he will finish at home.\n",
+     "cefuroxime", True),
+    ("HOSPITAL COURSE:\nThe oxycodone made him drowsy, so he will instead take tramadol 50 mg as needed.\n",
+     "tramadol", True),
+    ("HOSPITAL COURSE:\nHe had IV cefuroxime, which he will not continue after discharge.\n", "cefuroxime", False),
+])
+def test_what_a_relative_clause_says_of_its_drug_is_read_with_it(summary, drug, to_take):
+    """ "..., which she will continue at home": the modal and its verb stay in the drug's clause."""
+    assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("summary, drug", [
+    ("PLAN:\nOral antibiotics: amoxicillin 500 mg TDS for 5 days.\n", "amoxicillin"),
+    ("PLAN:\nStart a statin (simvastatin 40 mg at night).\n", "simvastatin"),
+])
+def test_a_kind_of_drug_then_the_drug_itself_lists_the_drug(summary, drug):
+    assert listed_to_take(summary, drug)
+
+
 @pytest.mark.parametrize("summary", [
     "DISCHARGE INSTRUCTIONS:\nDo not stop taking clopidogrel unless your heart doctor tells you to.\n",
     "DISCHARGE MEDICATIONS:\n1. Clopidogrel 75 mg daily - do not stop\n",

@@ -49,7 +49,7 @@ class Example:
     family: str
     split: str
     about_a_summary: bool = False   # a question asked of a corpus summary (the answer set's questions)
-    held_out_writer: bool = False   # from a writer kept wholly for testing (writer_f, writer_g)
+    held_out_writer: bool = False   # from a writer kept wholly for testing (writers f, g, h, i, j)
 
 
 def split_of(family: str) -> str:

@@ -9,6 +9,7 @@ are closed classes of verbs and phrases of prescribing, stopping and giving, not
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .appointments import WHEN
@@ -31,7 +32,8 @@ HOME = re.compile(
     r"restart\w*|over[- ]the[- ]counter|otc|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
     r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?)\b", _I)
-STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|do not (?:take|use|restart|resume|continue)|"
+STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|"
+                     r"(?:do|does|will|should|must) not (?:take|use|restart|resume|continue)|"
                      r"don'?t (?:take|use|continue)|"
                      r"no longer (?:take|use|need)|cease\w*|avoid)\b", _I)
 HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
@@ -68,9 +70,12 @@ IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:take|use|apply|give|continue|resu
 TURN = (r"(?:then|now|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|instead|"
         r"discharged|sent home|will|advised|start\w*|continue|resume|hold|stop|discontinue)\b")
 # Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
-# resumed"), a preposition and its noun ("admit him for | continued Toradol"), and once per run of spaces.
-_KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "for", "with", "of", "dont")
-_NOT_AFTER = "".join(rf"(?<!\b{word})" for word in _KEPT_WITH_WHAT_FOLLOWS) + r"(?<![\s,])(?<!n't)"
+# resumed", "which she will | continue at home"), a preposition and its noun ("admit him for | continued Toradol"),
+# and once per run of spaces.
+_KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "for", "with", "of", "dont", "will", "would",
+                           "should", "must", "shall", "instead")
+_NOT_AFTER = "".join(rf"(?<!\b{word})" for word in _KEPT_WITH_WHAT_FOLLOWS) + r"(?<![\s,])(?<!n't)" + "".join(
+    rf"(?<!\b{relative} {subject})" for relative in ("which", "that") for subject in ("he", "she", "they", "you", "we"))
 _NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS)   # "Tab. Pan-D" is one clause
 # "Stop clopidogrel before surgery, do not stop aspirin": a negation after a comma opens a clause of its own.
 CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
@@ -121,7 +126,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         status = clause_status(clause, section, opens_sentence=opens)
         exception = EXCEPT.search(clause)   # "Continue all ... except metformin and avoid ibuprofen": "continue"
         group_status = clause_status(clause[:exception.start()], section, opens_sentence=opens) if exception else None
-        mentions = _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause)))
+        mentions = _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause)), vocabulary.classes)
         if mentions:
             named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, group_status, clause, m,
                             mentions, text[start + m.end:]) for m in mentions]
@@ -225,10 +230,23 @@ LIST_SEPARATOR = re.compile(r"(?:[,;/]|\b(?:and|or|with|plus|then|also|as well a
                             r"a|an|oral|topical|po)\s+)?$", re.I)
 
 
-def _listed(clause: str, mentions: list[Mention]) -> list[Mention]:
+# "PO abx: doxy 100 BD", "start PPI (omeprazole 20 OD)": a kind of drug, then the drug itself.
+NAMED_AFTER_A_KIND = re.compile(r"^\s*[:(]\s*$")
+# "Moved from IV ceftriaxone to oral cefuroxime": the drug switched to is the one the clause goes on about.
+SWITCHED = re.compile(r"\b(?:from|switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|narrow\w*|"
+                      r"bridg\w*|mov(?:e|ed|ing))\b", _I)
+SWITCHED_TO = re.compile(r"^\s*(?:\([^()]*\)\s*)?to\s+(?:(?:oral|po|the|an?)\s+)?$", _I)
+
+
+def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -> list[Mention]:
     kept: list[Mention] = []
     for mention in mentions:
         between = clause[kept[-1].end:mention.start] if kept else ""
+        kind = kept and (kept[-1].generic in kinds or " " in kept[-1].generic)
+        switched = kept and SWITCHED_TO.match(between) and SWITCHED.search(clause[:kept[-1].start])
+        if kind and NAMED_AFTER_A_KIND.match(between) or switched:
+            kept[-1] = mention
+            continue
         if kept and not LIST_SEPARATOR.search(between):
             continue
         kept.append(mention)
