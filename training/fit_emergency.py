@@ -118,7 +118,7 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
     emergency = np.array([e.emergency for e in train])
     self_harm = np.array([e.self_harm for e in train])
     families = np.array([e.family for e in train])
-    bank_x = np.vstack([detector.embed(list(bank.emergency)), detector.embed(list(bank.ordinary))])
+    bank_x = np.vstack([detector.bank_emergency, detector.bank_ordinary])
     bank_emergency = np.r_[np.ones(len(bank.emergency)), np.zeros(len(bank.ordinary))]
     bank_self_harm = np.r_[[s == SELF_HARM for s in bank.signs], np.zeros(len(bank.ordinary))]
 

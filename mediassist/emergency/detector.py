@@ -38,7 +38,7 @@ MAX_PARTS = 3            # parts of a message read on their own when the whole r
 SPELLING_CUTOFF = 80     # rapidfuzz ratio: "presure" -> "pressure", "sezure" -> "seizure"
 
 STACK_FEATURES = ("probe", "sentence_probe", "present", "hypothetical", "about_record", "past", "mild", "severe",
-                  "dangerous_reading", "only_asks")
+                  "dangerous_reading", "only_asks", "bank_margin")
 
 EmbedTexts = Callable[[list[str]], np.ndarray]
 
@@ -128,6 +128,7 @@ class Reading:
     framing: Framing
     dangerous_readings: tuple[str, ...]
     explicit_self_harm: bool
+    bank_margin: float = 0.0   # nearest emergency description of the bank, less the nearest ordinary one
 
     def features(self, scores: np.ndarray) -> dict[str, float]:
         """scores: the emergency probe's score for each row of `vectors`."""
@@ -136,7 +137,8 @@ class Reading:
                 "present": float(self.framing.present), "hypothetical": float(self.framing.any_hypothetical),
                 "about_record": float(self.framing.any_about_record), "past": float(self.framing.any_past),
                 "mild": float(self.framing.mild), "severe": float(self.framing.severe),
-                "dangerous_reading": float(bool(self.dangerous_readings)), "only_asks": float(self.framing.only_asks)}
+                "dangerous_reading": float(bool(self.dangerous_readings)), "only_asks": float(self.framing.only_asks),
+                "bank_margin": self.bank_margin}
 
 
 class SpellingFixer:
@@ -164,6 +166,9 @@ class EmergencyDetector:
         self.bank = bank or Bank.load()
         self.calibration = calibration or Calibration.load()
         self.spelling = SpellingFixer(self.bank.words(), known_words)
+        # the bank's descriptions, embedded once: a message's nearest of them is a signal of its own
+        self.bank_emergency = embed(list(self.bank.emergency))
+        self.bank_ordinary = embed(list(self.bank.ordinary))
 
     def detect(self, message: str) -> Emergency | None:
         if not isinstance(message, str) or not re.search(r"[^\W\d_]", message):
@@ -219,7 +224,13 @@ class EmergencyDetector:
                        sentence_counts=tuple(not all(c.framed for c in f.clauses) for f in sentence_framings),
                        self_harm_counts=tuple(_self_harm_can_count(f) for f in (framing, *sentence_framings)),
                        framing=framing, dangerous_readings=tuple(dangerous_readings(text)),
-                       explicit_self_harm=any(explicit_self_harm(c, framing) for c in framing.clauses))
+                       explicit_self_harm=any(explicit_self_harm(c, framing) for c in framing.clauses),
+                       bank_margin=self.bank_margin(vectors))
+
+    def bank_margin(self, vectors: np.ndarray) -> float:
+        """How much nearer the message (or one of its sentences) comes to an emergency description of the bank
+        than the whole message comes to an ordinary one: a neighbour's say, beside the probes' linear one."""
+        return float((vectors @ self.bank_emergency.T).max() - (vectors[:1] @ self.bank_ordinary.T).max())
 
     def nearest_sign(self, vector: np.ndarray) -> str:
         c = self.calibration
