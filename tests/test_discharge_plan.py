@@ -462,6 +462,16 @@ def test_a_signature_under_the_follow_up_is_no_appointment():
      "Follow up with Dr. Lee in 1 week, do not miss this appointment."),
     ("Plan:\nIf not improving, follow up with GP in 1 week.\n", "If not improving, follow up with GP in 1 week."),
     ("Follow-up:\nFollow up with cardiology PA\n", "Follow up with cardiology PA"),
+    ("Disposition:\nthe patient went home with his son. he will follow up with dr. ansah in two weeks. questions were "
+     "answered.\n", "he will follow up with dr. ansah in two weeks."),
+    ("Follow-up arrangements:\nTelephone review by the heart failure nurse on Friday.\n",
+     "Telephone review by the heart failure nurse on Friday."),
+    ("Actions for GP:\nPlease review her potassium in 5 days and adjust the spironolactone as needed.\n",
+     "Please review her potassium in 5 days and adjust the spironolactone as needed."),
+    ("GP actions:\n1. Please review BP in 2 weeks and titrate amlodipine if needed.\n",
+     "Please review BP in 2 weeks and titrate amlodipine if needed."),
+    ("IBD CNS to telephone patient on Tuesday with biopsy results.\nContinue mesalazine.\n",
+     "IBD CNS to telephone patient on Tuesday with biopsy results."),
 ])
 def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appointment):
     assert appointment in texts(plan_of(summary).follow_up)

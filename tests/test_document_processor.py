@@ -368,7 +368,8 @@ def test_heading_detection(text, expected):
     ("Co-morbidities", "Past Medical History"), ("Discharge medications (including regular medication)",
                                                  "Discharge Medications"),
     ("Discharge Summary", None), ("VITAL SIGNS", None), ("HEENT", None), ("Patient Name", None),
-    ("Activity as tolerated", None), ("Medication name Salbutamol", None),
+    ("Activity as tolerated", None), ("Medication name Salbutamol", None), ("Follow-up arrangements", "Follow-up"),
+    ("Cardiology", None),
 ])
 def test_heading_variants_map_to_canonical_names(heading, canonical):
     assert canonical_section_name(heading) == canonical

@@ -36,7 +36,12 @@ _FOLLOW_UP = re.compile(
     r"specialist|dentist|clinic|team|nurse)\b)"
     r"|\b(?:recheck|re-?evaluation|reevaluat\w*|return)\s+(?:at|in|within|tomorrow|next)\b"
     r"|\bbe seen\b|\breferr(?:al|ed)\b|\bwill see\b"
-    r"|\b(?:review|rvw)\s+(?:in|at|after|on|with|by)\b|\b(?-i:OPD|OPA|RTC|TCI)\b",   # "Review in OPD", "RTC 6/52"
+    r"|\b(?:review|rvw)\s+(?:in|at|after|on|with|by)\b|\b(?-i:OPD|OPA|RTC|TCI)\b"   # "Review in OPD", "RTC 6/52"
+    # "Please review BP in 2 weeks", "review her inhaler technique at the practice in the next few weeks"
+    r"|\b(?:review|rvw)\s+(?:[\w-]+\s+){1,6}?(?:in|within|after)\s+(?:the\s+next\s+)?"
+    r"(?:\d+|a|one|two|three|four|six|few|several)\s+(?:\w+\s+)?(?:days?|weeks?|months?)\b"
+    # "DSN to telephone patient on Monday", "the nurse will ring her next week": a call from the team
+    r"|\b(?:will|to)\s+(?:tele)?(?:phone|ring|call)\s+(?:the\s+)?(?:patient|her|him|them|you|parents?)\b",
     re.IGNORECASE)
 _CLINIC = re.compile(r"\b(?:clinic|office|OPD)\b", re.IGNORECASE)
 _TESTS = re.compile(

@@ -112,7 +112,8 @@ def _spelling_fixed(key: str) -> str:
     for word in key.split():
         if len(word) >= 5 and word not in _HEADING_WORDS and word not in known_words():
             best = process.extractOne(word, _HEADING_WORDS, scorer=fuzz.ratio, score_cutoff=_HEADING_SPELLING_CUTOFF)
-            word = best[0] if best and abs(len(best[0]) - len(word)) <= 2 else word   # not two words run together
+            # not two words run together; and a slip keeps the first letter ("Cardiology" is no "Radiology")
+            word = best[0] if best and abs(len(best[0]) - len(word)) <= 2 and best[0][0] == word[0] else word
         words.append(word)
     return " ".join(words)
 

@@ -129,7 +129,7 @@ def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2})[.!?](?=[A-Z][a-z])")
 _NEXT_WORD = re.compile(r"\s*([A-Za-z]+)")
-_TITLE_ABBREVIATIONS = frozenset(
+TITLE_ABBREVIATIONS = frozenset(
     "dr drs mr mrs ms mx prof st no nos vs approx fig jr sr dept inc ltd mt ft ext tab tabs cap caps".split())
 _SENTENCE_STARTERS = frozenset(
     "He She The They Patient His Her This It We I On In At There Please Continue Take Follow Return Call "
@@ -154,7 +154,7 @@ def _is_abbreviation(text: str, dot: int, after: int, end: int) -> bool:
     if not word:
         return False
     token = word.group()
-    if token.lower() in _TITLE_ABBREVIATIONS or (len(token) == 1 and token.isupper()):
+    if token.lower() in TITLE_ABBREVIATIONS or (len(token) == 1 and token.isupper()):
         return True
     if "." in token:   # p.o. / b.i.d. / e.g.: a sentence goes on unless an obvious new one starts
         following = _NEXT_WORD.match(text, after, end)
