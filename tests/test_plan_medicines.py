@@ -215,6 +215,16 @@ def test_what_a_relative_clause_says_of_its_drug_is_read_with_it(summary, drug, 
     assert listed_to_take(summary, drug) == to_take
 
 
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("DISCHARGE MEDICATIONS:\nMetronidazole course completed on the ward.\n", "metronidazole", False),
+    ("DISCHARGE MEDICATIONS:\nCefuroxime given in the ED, first dose only.\n", "cefuroxime", False),
+    ("DISCHARGE MEDICATIONS:\nErtapenem 1 g IV daily via PICC for 3 more weeks.\n", "ertapenem", True),
+])
+def test_a_discharge_list_line_that_places_its_drug_in_hospital_is_not_one_to_take(summary, drug, to_take):
+    """A route may go home with the patient (IV antibiotics via PICC); a ward or an ended course does not."""
+    assert listed_to_take(summary, drug) == to_take
+
+
 @pytest.mark.parametrize("summary, drug", [
     ("PLAN:\nOral antibiotics: amoxicillin 500 mg TDS for 5 days.\n", "amoxicillin"),
     ("PLAN:\nStart a statin (simvastatin 40 mg at night).\n", "simvastatin"),

@@ -300,7 +300,9 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
         return None
     given = IN_HOSPITAL.search(clause) or HOSPITAL_ROUTE.search(clause) or (
         GIVEN.search(clause) and not _prescription_form(clause))   # "given iron 325 mg t.i.d." is a prescription
-    if given and not (about_discharge or in_list):
+    # in a discharge list a route or "given" may still go home (IV antibiotics via PICC); a place or an ended
+    # course does not ("Clarithromycin course completed on the ward")
+    if given and not (about_discharge or in_list and not IN_HOSPITAL.search(clause)):
         return None
     if HABITUAL.search(clause) and not (about_discharge or in_list):
         return None
