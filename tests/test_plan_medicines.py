@@ -225,6 +225,18 @@ def test_a_discharge_list_line_that_places_its_drug_in_hospital_is_not_one_to_ta
     assert listed_to_take(summary, drug) == to_take
 
 
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("DISCHARGE INSTRUCTIONS:\nYou had your first injection of dalteparin on the ward. Give yourself one injection "
+     "under the skin each evening at home.\n", "dalteparin", True),
+    ("YOUR ANTIBIOTICS:\nYou had three days of doxycycline in hospital. Please take the remaining capsules twice a "
+     "day until they are finished.\n", "doxycycline", True),
+    ("YOUR ANTIBIOTICS:\nYou had three days of doxycycline in hospital. Do not take the remaining capsules.\n",
+     "doxycycline", False),
+])
+def test_an_order_to_take_doses_that_names_no_drug_is_about_the_one_before(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take
+
+
 @pytest.mark.parametrize("summary, drug", [
     ("PLAN:\nOral antibiotics: amoxicillin 500 mg TDS for 5 days.\n", "amoxicillin"),
     ("PLAN:\nStart a statin (simvastatin 40 mg at night).\n", "simvastatin"),

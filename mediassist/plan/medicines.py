@@ -12,8 +12,8 @@ from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, fir
 from .drugs import DrugVocabulary, vocabulary
 from .leads import names_no_medicine
 from .model import DischargePlan, Medication
-from .prose import DISCHARGE, HISTORY, LISTS, UNNAMED_HOME_MEDICINES, ProseMedicine, given_in_hospital_only, \
-    medicines_in_sentence, taken_before_only
+from .prose import DISCHARGE, DOSES_OF_IT, HISTORY, LISTS, UNNAMED_HOME_MEDICINES, ProseMedicine, \
+    given_in_hospital_only, medicines_in_sentence, taken_before_only
 from .sections import is_discharge_list
 from .units import Unit, units_of
 
@@ -35,7 +35,8 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
             continue
         section = "Admission Medications" if unit.index in before_admission else unit.section.name
         near_discharge = any(DISCHARGE.search(earlier.text) for earlier in units[max(0, number - 2):number])
-        for found in medicines_in_sentence(unit.text, section, drugs, unit.is_item or unit.is_row, near_discharge):
+        text = _with_the_drug_meant(unit, units[number - 1] if number else None, drugs)
+        for found in medicines_in_sentence(text, section, drugs, unit.is_item or unit.is_row, near_discharge):
             names = {found.mention.generic, found.mention.text.lower()}
             if names & known:
                 continue
@@ -45,6 +46,14 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
     if not medications:
         medications = _as_written(units)
     return replace(plan, medications=tuple(_switched_from(m, drugs) for m in medications))
+
+
+def _with_the_drug_meant(unit: Unit, before: Unit | None, drugs: DrugVocabulary) -> str:
+    """A sentence that orders doses of a drug it does not name ("Give yourself one shot every 12 hours") is read
+    after the sentence before it in the same section, which names the drug."""
+    if before is None or before.index != unit.index or not DOSES_OF_IT.search(unit.text) or drugs.mentions(unit.text):
+        return unit.text
+    return f"{before.text.rstrip()} {unit.text}"
 
 
 # "Simvastatin switched to atorvastatin", "lisinopril was changed to losartan": the first drug is stopped. Only

@@ -192,7 +192,10 @@ def _named(mention: Mention, status: str | None, group_status: str | None, claus
 
 def _points_back(clause: str, since_named: str) -> bool:
     """A clause about the drug(s) just named, said plainly: not denied, not on a condition, not later on (in it or
-    in the words since the drugs were named: "resumed in 2 weeks by the GP", "resume it on 12/05")."""
+    in the words since the drugs were named: "resumed in 2 weeks by the GP", "resume it on 12/05"). An order to
+    take doses of it says how long itself ("until finished")."""
+    if DOSES_OF_IT.search(clause):
+        return not DENIED.search(since_named)
     return bool(REFERS_BACK.search(clause)) and not (ON_A_CONDITION.search(since_named) or
                                                      DENIED.search(since_named) or WHEN.search(since_named))
 
@@ -217,6 +220,12 @@ REFERS_BACK = re.compile(
     r"|\b(?:on|at)\s+(?:this|that|the same)\s+doses?\b"
     r"|\b(?:restart\w*|resum\w*|continu\w*|stop\w*|discontinu\w*|hold|held|withh\w*|take|use|give)\s+(?:it|them)\b",
     _I)
+# "You had your first dose of Lovenox in hospital. | Give yourself one shot under the skin every 12 hours", "Please
+# take the remaining tablets until finished": an order to take doses that names no drug is about the one before.
+DOSES_OF_IT = re.compile(
+    r"^\W*(?:please\s+)?(?:take|give|use|inject|have)\s+(?:yourself\s+|him\s+|her\s+|them\s+)?(?:the\s+)?"
+    r"(?:remaining|rest of the|last|next|one|two|three|\d+)\s+(?:\w+\s+)?"
+    r"(?:tablets?|pills?|doses?|shots?|injections?|capsules?|puffs?|sachets?)\b", _I)
 ONE_THING = re.compile(r"\b(?:it|this dose|that dose|the same dose)\b", _I)
 # "... should be resumed only when the surgical team agrees", "hold for 2 days, then restart it": not yet (a day or
 # a date is read by WHEN in _points_back).
