@@ -155,6 +155,15 @@ def test_indian_and_uk_prescription_shorthand_is_a_medicine_to_take(line, drug):
     assert any(drug in name.lower() for name in names(plan))
 
 
+def test_a_morning_noon_night_schedule_alone_is_how_often():
+    """ "Tab. Ecosprin 75 mg 0-1-0": the schedule is the frequency, and every line of the list is a medicine."""
+    plan = plan_of("ADVICE ON DISCHARGE:\n1. Tab. Ecosprin 75 mg 0-1-0\n2. Tab. Atorva 20 mg 0-0-1\n"
+                   "3. Cap. Omez 20 mg 1-0-0\n")
+    frequencies = {m.name.lower(): m.frequency for m in plan.medications}
+    assert [f for name, f in frequencies.items() if "ecosprin" in name] == ["0-1-0"]
+    assert any("atorva" in name for name in frequencies) and any("omez" in name for name in frequencies)
+
+
 @pytest.mark.parametrize("summary, drug, to_take", [
     ("DISCHARGE INSTRUCTIONS:\nDo not resume warfarin until your INR is checked.\n", "warfarin", False),
     ("DISCHARGE INSTRUCTIONS:\nPlease do not start ibuprofen for the pain.\n", "ibuprofen", False),

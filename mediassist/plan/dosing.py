@@ -58,7 +58,9 @@ FREQUENCY = re.compile(
     r"|\b(?:before|after|with) (?:meals|each meal|breakfast|dinner|supper|food)\b"
     r"|\b(?:a|per) (?:day|week)\b"
     r"|\bas (?:needed|required|directed)\b(?:\s+for\s+[^,.;()]+)?"
-    r"|\bwhen required\b|(?<![\w.])p\.?r\.?n\.?(?![\w])(?:\s+(?:for\s+)?(?!plus\b)[a-z][^,.;()]*)?",
+    r"|\bwhen required\b|(?<![\w.])p\.?r\.?n\.?(?![\w])(?:\s+(?:for\s+)?(?!plus\b)[a-z][^,.;()]*)?"
+    # Indian and South Asian dose schedules, morning-noon-night ("1-0-1", "0-0-½", "1-1-1-1"); not a para count
+    r"|(?<![\w./-])(?<!para )(?:[0-4]|½|0\.5)(?:-(?:[0-4]|½|0\.5)){2,3}(?![\w./-])",
     re.IGNORECASE)
 _FREQUENCY_GAP = re.compile(r"[\s,()]*(?:(?:and|or|then|take|when|if)\b)?[\s,()]*", re.IGNORECASE)
 
