@@ -31,7 +31,8 @@ HOME = re.compile(
     r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu(?:e|es|ed|ing)|resum\w*|"
     r"restart\w*|over[- ]the[- ]counter|otc|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
-    r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?)\b", _I)
+    r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised)\b"
+    r"|\b(?:started|commenced|initiated)\W*$", _I)   # "budesonide taper started"
 STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|"
                      r"(?:do|does|will|should|must) not (?:take|use|restart|resume|continue)|"
                      r"don'?t (?:take|use|continue)|"
@@ -55,16 +56,24 @@ COUNTED_DOSES = re.compile(r"(?:\btotal(?: of)?|\bx|×)\s*\d+\s*dos(?:es|ages)\b
 GIVEN_OUTSIDE = re.compile(r"\b(?:more|remaining|further|via|PICC|midline|port|home|GP|nurse|clinic|weekly|monthly|"
                            r"outpatient|after discharge)\b", _I)
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
-                       r"outpatient|continue|resume)\b", _I)
+                       r"outpatient|continue|resume|advised)\b", _I)
+# "transitioned to Lantus 18 units qHS", "switched him to Augmentin": the drug switched to is the one the patient
+# goes on with, when nothing places it in hospital; in a story of the stay only in a form taken at home (a
+# prescription's dose and frequency, or by mouth).
+SWITCHED_ONTO = re.compile(r"^\W*(?:(?:and|then|now|for home)\s+)?(?:(?:he|she|they|we|was|were|has been|is)\s+)*"
+                           r"(?:switched|transitioned|changed|converted|bridged|stepped down|narrowed)\s+"
+                           r"(?:\w+\s+)?(?:to|onto)\b", _I)
+BY_MOUTH = re.compile(r"\b(?:oral|orally|po|p\.o\.|by mouth|tablets?|capsules?)\b", _I)
 # "She takes gabapentin 300 TID", "has been taking Aleve", "prior to admission he was on": what the patient took
 # before, which says nothing of after discharge.
 HABITUAL = re.compile(r"\b(?:takes|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
                       r"(?:is|are) currently (?:taking|using|on)|(?:prior to|before) (?:this )?admission)\b", _I)
 # "She will complete the taper at home", "to finish at home": the course goes on after discharge.
 GOES_ON = re.compile(r"\b(?:will|should) (?:\w+ )?(?:take|continue|complete|finish)\b|\bto (?:complete|finish)\b", _I)
-# "Use saline nose drops if...": an instruction to the patient, even under a heading about the stay. Only where a
-# sentence opens: "we will | start enoxaparin" is no instruction.
-IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:take|use|apply|give|continue|resume|restart|start|begin)\b", _I)
+# "Use saline nose drops if...", "You may give paracetamol every 4-6 hours": an instruction to the patient or carer,
+# even under a heading about the stay. Only where a sentence opens: "we will | start enoxaparin" is no instruction.
+IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:(?:you|parents?|carers?|caregivers?)\s+(?:may|can|should|could)\s+)?"
+                        r"(?:take|use|apply|give|continue|resume|restart|start|begin)\b", _I)
 # A clause ends where the sentence turns from one drug to the next: "IV furosemide, transitioned to torsemide at
 # discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid".
 TURN = (r"(?:then|now|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|instead|"
@@ -208,7 +217,7 @@ def _given_here(clause: str) -> bool:
 # at discharge", "uptitrated to 22 units nightly and she was | discharged on this dose", "but restarted it".
 REFERS_BACK = re.compile(
     r"^\W*(?:and\s+|but\s+)?(?:(?:was|were|is|are|has been|have been)\s+)?"
-    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
+    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased|started|commenced|initiated)\b"
     r"(?=\s+(?:at|on|upon|before|from|in|during|throughout|with|for)\b|\s*[.;,]|\s*$)"   # not "continued use"
     # "will be stopped.", not "to be withheld before colonoscopy": a hold planned for later is no hold now
     r"|^\W*(?:and\s+|but\s+)?(?:will|should|must|is to|are to|to)\s+be\s+"
@@ -294,7 +303,9 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     plan at all). In a section about the hospital stay only a clause about discharge counts."""
     about_discharge = bool(DISCHARGE.search(clause) or GOES_ON.search(clause))
     instruction = opens_sentence and bool(IMPERATIVE.search(clause))
-    if section in COURSE and not (about_discharge or instruction):
+    switched_onto = bool(SWITCHED_ONTO.search(clause)) and (
+        section not in COURSE or _prescription_form(clause) or bool(BY_MOUTH.search(clause)))
+    if section in COURSE and not (about_discharge or instruction or switched_onto):
         return None
     if KEEP_TAKING.search(clause):
         return "home"
@@ -315,7 +326,7 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
         return None
     if HABITUAL.search(clause) and not (about_discharge or in_list):
         return None
-    if in_list or HOME.search(clause) or instruction or (
+    if in_list or HOME.search(clause) or instruction or switched_onto or (
             section not in COURSE and _prescription_form(clause)):
         return "home"
     return None
