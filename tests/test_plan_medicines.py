@@ -247,20 +247,25 @@ def test_an_order_to_take_doses_that_names_no_drug_is_about_the_one_before(summa
 
 
 @pytest.mark.parametrize("summary, drug, to_take", [
-    ("HOSPITAL COURSE:\nThe insulin infusion was stopped and she was transitioned to glargine 20 units at night.\n",
-     "glargine", True),
+    ("HOSPITAL COURSE:\nWe switched her to piperacillin-tazobactam 4.5 g q6h and she completed 5 days.\n",
+     "piperacillin", False),
     ("INSTRUCTIONS:\nWe stopped the cefalexin and switched her to co-trimoxazole.\n", "co-trimoxazole", True),
     ("HOSPITAL COURSE:\nHe was switched to meropenem on day 3 for a resistant organism.\n", "meropenem", False),
     ("HOSPITAL COURSE:\nShe was switched to IV vancomycin after the cultures grew MRSA.\n", "vancomycin", False),
     ("TREATMENT:\nGiven morphine 5 mg IV in the ED; advised regular ibuprofen 400 mg TDS for 5 days.\n",
      "ibuprofen", True),
-    ("PLAN:\nOmeprazole continued; sucralfate started.\n", "sucralfate", True),
+    ("PLAN:\nHe was advised not to take ibuprofen because of his ulcer.\n", "ibuprofen", False),
+    ("PLAN:\nThe team advised a trial of gabapentin but the patient declined.\n", "gabapentin", False),
+    ("HOSPITAL COURSE:\nHe was started on apixaban, which he will continue at home, and his aspirin was stopped.\n",
+     "apixaban", True),
+    ("DISCHARGE MEDICATIONS:\nOndansetron 4 mg PO q8h PRN nausea (first dose given in the ED)\n", "ondansetron",
+     True),
     ("INSTRUCTIONS FOR PARENTS:\nYou may give paracetamol every 4-6 hours for pain.\n", "paracetamol", True),
     ("PLAN:\nI will give him ondansetron 4 mg IV now and then send him home.\n", "ondansetron", False),
 ])
 def test_what_a_sentence_moves_the_patient_onto_is_a_medicine_to_take(summary, drug, to_take):
-    """A switch, advice, "started" or a carer's "you may give" puts the drug in the plan; a switch in the story of
-    the stay only in a form taken at home, and a clinician's own "I will give" never."""
+    """A switch, advice or a carer's "you may give" puts the drug in the plan; not a switch in the story of the stay
+    (the ward's), advice not to, a declined trial, nor a clinician's own "I will give"."""
     assert listed_to_take(summary, drug) == to_take
 
 

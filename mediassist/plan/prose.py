@@ -31,15 +31,15 @@ HOME = re.compile(
     r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu(?:e|es|ed|ing)|resum\w*|"
     r"restart\w*|over[- ]the[- ]counter|otc|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
-    r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised)\b"
-    r"|\b(?:started|commenced|initiated)\W*$", _I)   # "budesonide taper started"
+    r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised)\b", _I)
 STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|"
-                     r"(?:do|does|will|should|must) not (?:take|use|restart|resume|continue)|"
+                     r"(?:(?:do|does|will|should|must) not|not to) (?:take|use|restart|resume|continue|start)|"
                      r"don'?t (?:take|use|continue)|"
                      r"no longer (?:take|use|need)|cease\w*|avoid)\b", _I)
 HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
 # "Not prescribed at discharge", "no prescriptions were given", "you do not need at home": not to take.
 NOT_PRESCRIBED = re.compile(r"\b(?:not (?:prescribed|needed|required|continued)|no (?:prescriptions?|scripts?|rx)\b|"
+                            r"declined|refused|"
                             r"(?:do|does|will) not need|don'?t need)", _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
@@ -57,13 +57,12 @@ GIVEN_OUTSIDE = re.compile(r"\b(?:more|remaining|further|via|PICC|midline|port|h
                            r"outpatient|after discharge)\b", _I)
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
                        r"outpatient|continue|resume|advised)\b", _I)
-# "transitioned to Lantus 18 units qHS", "switched him to Augmentin": the drug switched to is the one the patient
-# goes on with, when nothing places it in hospital; in a story of the stay only in a form taken at home (a
-# prescription's dose and frequency, or by mouth).
+# "switched him to Augmentin": outside the story of the stay, the drug switched to is the one the patient goes on
+# with, when nothing places it in hospital (in the story, "switched to piperacillin-tazobactam 4.5 g q6h" is the
+# ward's; there a switch counts only with a word of discharge, as any other sentence).
 SWITCHED_ONTO = re.compile(r"^\W*(?:(?:and|then|now|for home)\s+)?(?:(?:he|she|they|we|was|were|has been|is)\s+)*"
                            r"(?:switched|transitioned|changed|converted|bridged|stepped down|narrowed)\s+"
                            r"(?:\w+\s+)?(?:to|onto)\b", _I)
-BY_MOUTH = re.compile(r"\b(?:oral|orally|po|p\.o\.|by mouth|tablets?|capsules?)\b", _I)
 # "She takes gabapentin 300 TID", "has been taking Aleve", "prior to admission he was on": what the patient took
 # before, which says nothing of after discharge.
 HABITUAL = re.compile(r"\b(?:takes|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
@@ -90,6 +89,8 @@ _NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS)   
 CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
                     rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)"
                     r"|\s+and\s+(?=(?:resumed|restarted|continued)\b)"   # "held, and | resumed at discharge"
+                    # "apixaban, which he will continue, | and his aspirin ... was stopped"
+                    r"|,\s+and\s+(?=(?:his|her|their|your|the)\s)"
                     # "Aspirin will be stopped, | clopidogrel will continue": after a status said, the next drug says
                     # its own; not in a list of names ("Metformin, gliclazide should be held")
                     r"|(?:(?<=stopped)|(?<=held)|(?<=continued)|(?<=discontinued)|(?<=resumed)|(?<=restarted)|"
@@ -145,7 +146,9 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
             since_named = ""
             continue
         since_named += " " + clause   # "hold it for 2 days, | then | resume": the "then" is said on the way
-        if status and named and _points_back(clause, since_named):
+        if named and DECLINED.search(clause):
+            found = [medicine for medicine in found if medicine not in named]   # "... but the patient declined"
+        elif status and named and _points_back(clause, since_named):
             meant = named[-1:] if ONE_THING.search(clause) else named   # "it": the last drug named
             earlier = {medicine.mention for medicine in meant}
             found = [medicine for medicine in found if medicine.mention not in earlier]   # the later word stands
@@ -217,7 +220,7 @@ def _given_here(clause: str) -> bool:
 # at discharge", "uptitrated to 22 units nightly and she was | discharged on this dose", "but restarted it".
 REFERS_BACK = re.compile(
     r"^\W*(?:and\s+|but\s+)?(?:(?:was|were|is|are|has been|have been)\s+)?"
-    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased|started|commenced|initiated)\b"
+    r"(?:resumed|restarted|continued|stopped|discontinued|held|withheld|ceased)\b"
     r"(?=\s+(?:at|on|upon|before|from|in|during|throughout|with|for)\b|\s*[.;,]|\s*$)"   # not "continued use"
     # "will be stopped.", not "to be withheld before colonoscopy": a hold planned for later is no hold now
     r"|^\W*(?:and\s+|but\s+)?(?:will|should|must|is to|are to|to)\s+be\s+"
@@ -235,6 +238,7 @@ DOSES_OF_IT = re.compile(
     r"^\W*(?:please\s+)?(?:take|give|use|inject|have)\s+(?:yourself\s+|him\s+|her\s+|them\s+)?(?:the\s+)?"
     r"(?:remaining|rest of the|last|next|one|two|three|\d+)\s+(?:\w+\s+)?"
     r"(?:tablets?|pills?|doses?|shots?|injections?|capsules?|puffs?|sachets?)\b", _I)
+DECLINED = re.compile(r"\b(?:declined|refused)\b", _I)
 ONE_THING = re.compile(r"\b(?:it|this dose|that dose|the same dose)\b", _I)
 # "... should be resumed only when the surgical team agrees", "hold for 2 days, then restart it": not yet (a day or
 # a date is read by WHEN in _points_back).
@@ -303,9 +307,8 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     plan at all). In a section about the hospital stay only a clause about discharge counts."""
     about_discharge = bool(DISCHARGE.search(clause) or GOES_ON.search(clause))
     instruction = opens_sentence and bool(IMPERATIVE.search(clause))
-    switched_onto = bool(SWITCHED_ONTO.search(clause)) and (
-        section not in COURSE or _prescription_form(clause) or bool(BY_MOUTH.search(clause)))
-    if section in COURSE and not (about_discharge or instruction or switched_onto):
+    switched_onto = section not in COURSE and bool(SWITCHED_ONTO.search(clause))
+    if section in COURSE and not (about_discharge or instruction):
         return None
     if KEEP_TAKING.search(clause):
         return "home"
@@ -321,8 +324,10 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     given = IN_HOSPITAL.search(clause) or HOSPITAL_ROUTE.search(clause) or (
         GIVEN.search(clause) and not _prescription_form(clause))   # "given iron 325 mg t.i.d." is a prescription
     # in a discharge list a route or "given" may still go home (IV antibiotics via PICC); a place or an ended
-    # course does not ("Clarithromycin course completed on the ward")
-    if given and not (about_discharge or in_list and not IN_HOSPITAL.search(clause)):
+    # course does not ("Clarithromycin course completed on the ward"), unless the line says how often to take it
+    # ("Ondansetron 4 mg PO q8h PRN (first dose given in the ED)")
+    placed_in_hospital = IN_HOSPITAL.search(clause) and not find_frequency(clause, 0)
+    if given and not (about_discharge or in_list and not placed_in_hospital):
         return None
     if HABITUAL.search(clause) and not (about_discharge or in_list):
         return None
