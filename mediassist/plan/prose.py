@@ -255,9 +255,9 @@ LIST_SEPARATOR = re.compile(r"(?:[,;/]|\b(?:and|or|with|plus|then|also|as well a
 # "PO abx: doxy 100 BD", "start PPI (omeprazole 20 OD)": a kind of drug, then the drug itself.
 NAMED_AFTER_A_KIND = re.compile(r"^\s*[:(]\s*$")
 # "Moved from IV ceftriaxone to oral cefuroxime": the drug switched to is the one the clause goes on about.
-SWITCHED = re.compile(r"\b(?:from|switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|narrow\w*|"
-                      r"bridg\w*|mov(?:e|ed|ing))\b", _I)
-SWITCHED_TO = re.compile(r"^\s*(?:\([^()]*\)\s*)?to\s+(?:(?:oral|po|the|an?)\s+)?$", _I)
+SWITCH_WORD = re.compile(r"\b(?:from|switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|narrow\w*|"
+                         r"bridg\w*|mov(?:e|ed|ing))\b", _I)
+ONLY_TO_BETWEEN = re.compile(r"^\s*(?:\([^()]*\)\s*)?to\s+(?:(?:oral|po|the|an?)\s+)?$", _I)
 
 
 def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -> list[Mention]:
@@ -265,7 +265,7 @@ def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -
     for mention in mentions:
         between = clause[kept[-1].end:mention.start] if kept else ""
         kind = kept and (kept[-1].generic in kinds or " " in kept[-1].generic)
-        switched = kept and SWITCHED_TO.match(between) and SWITCHED.search(clause[:kept[-1].start])
+        switched = kept and ONLY_TO_BETWEEN.match(between) and SWITCH_WORD.search(clause[:kept[-1].start])
         if kind and NAMED_AFTER_A_KIND.match(between) or switched:
             kept[-1] = mention
             continue
