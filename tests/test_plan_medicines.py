@@ -155,6 +155,13 @@ def test_indian_and_uk_prescription_shorthand_is_a_medicine_to_take(line, drug):
     assert any(drug in name.lower() for name in names(plan))
 
 
+def test_a_label_before_the_drug_is_not_its_name():
+    """ "Anticoagulant: apixaban 5 mg BD" is apixaban; the card must never say "Anticoagulant 5 mg"."""
+    plan = plan_of("DISCHARGE MEDICATIONS:\nAnticoagulant: apixaban 5 mg twice daily (new)\n"
+                   "Antiplatelet - clopidogrel 75 mg OD\nPain relief: paracetamol 1 g QDS PRN\nAspirin: 75 mg OD\n")
+    assert sorted(name.lower() for name in names(plan)) == ["apixaban", "aspirin", "clopidogrel", "paracetamol"]
+
+
 def test_a_morning_noon_night_schedule_alone_is_how_often():
     """ "Tab. Ecosprin 75 mg 0-1-0": the schedule is the frequency, and every line of the list is a medicine."""
     plan = plan_of("ADVICE ON DISCHARGE:\n1. Tab. Ecosprin 75 mg 0-1-0\n2. Tab. Atorva 20 mg 0-0-1\n"

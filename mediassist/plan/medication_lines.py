@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .dosing import DURATION, FREQUENCY, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status
+from .drugs import vocabulary
 from .words import LAB_ANALYTES, LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, NOT_A_DRUG_START, STATUS_WORDS, \
     TRAILING_WORDS
 
@@ -95,6 +96,7 @@ def parse_medication(part: str, strict: bool, status_default: str | None,
     if not (dose or route or frequency):
         return None if strict or not name_only_ok else _bare_name(text, anchor, status_default)
     name = _clean_name(text[:min(anchors)])
+    name = _named_after_a_label(text, anchor, min(anchors)) or name
     if strict and not (dose and (route or frequency)):
         return None
     said_of_it = anchor and anchor.start() == min(anchors) and _SUBJECT_VERB.match(anchor.group())
@@ -114,6 +116,16 @@ def parse_medication(part: str, strict: bool, status_default: str | None,
         status=read_status(text, status_default),
         text=text,
     )
+
+
+def _named_after_a_label(text: str, anchor: re.Match | None, name_end: int) -> str | None:
+    """ "Anticoagulant: apixaban 5 mg BD", "Antiplatelet - clopidogrel 75 mg OD": a label of what the drug is for,
+    then the drug itself, whose name is the medicine's (never "Anticoagulant 5 mg")."""
+    if not anchor or anchor.start() != name_end or anchor.group().strip() not in (":", "-", "–", "—"):
+        return None
+    after = text[anchor.end():]
+    mentions = vocabulary().mentions(after)
+    return mentions[0].text if mentions and not after[:mentions[0].start].strip() else None
 
 
 def _bare_name(text: str, anchor: re.Match | None, status_default: str | None) -> MedFields | None:

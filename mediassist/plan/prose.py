@@ -252,7 +252,9 @@ LIST_SEPARATOR = re.compile(r"(?:[,;/]|\b(?:and|or|with|plus|then|also|as well a
                             r"a|an|oral|topical|po)\s+)?$", re.I)
 
 
-# "PO abx: doxy 100 BD", "start PPI (omeprazole 20 OD)": a kind of drug, then the drug itself.
+# "PO abx: doxy 100 BD", "Anticoagulant: apixaban 5 mg", "start PPI (omeprazole 20 OD)": a label or a kind of drug,
+# then the drug itself. After a colon whatever names the drug is a label; in brackets only a kind is.
+NAMED_AFTER_A_LABEL = re.compile(r"^\s*:\s*$")
 NAMED_AFTER_A_KIND = re.compile(r"^\s*[:(]\s*$")
 # "Moved from IV ceftriaxone to oral cefuroxime": the drug switched to is the one the clause goes on about.
 SWITCH_WORD = re.compile(r"\b(?:from|switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|narrow\w*|"
@@ -266,7 +268,7 @@ def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -
         between = clause[kept[-1].end:mention.start] if kept else ""
         kind = kept and (kept[-1].generic in kinds or " " in kept[-1].generic)
         switched = kept and ONLY_TO_BETWEEN.match(between) and SWITCH_WORD.search(clause[:kept[-1].start])
-        if kind and NAMED_AFTER_A_KIND.match(between) or switched:
+        if kind and NAMED_AFTER_A_KIND.match(between) or NAMED_AFTER_A_LABEL.match(between) or switched:
             kept[-1] = mention
             continue
         if kept and not LIST_SEPARATOR.search(between):
