@@ -472,6 +472,8 @@ def test_a_signature_under_the_follow_up_is_no_appointment():
      "Please review BP in 2 weeks and titrate amlodipine if needed."),
     ("IBD CNS to telephone patient on Tuesday with biopsy results.\nContinue mesalazine.\n",
      "IBD CNS to telephone patient on Tuesday with biopsy results."),
+    ("Plan:\nDiscussed with the family; to be seen in the memory clinic on 12 May.\n",
+     "to be seen in the memory clinic on 12 May."),
 ])
 def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appointment):
     assert appointment in texts(plan_of(summary).follow_up)

@@ -189,7 +189,11 @@ def _in_instructions(text: str, hits: dict[str, int], has_who: bool) -> str | No
 
 
 def free_text_items(text: str) -> list[tuple[str, str]]:
-    """(category, text) for one instruction sentence; clauses about different things are split apart."""
+    """(category, text) for one instruction sentence; clauses about different things are split apart. A report of
+    teaching drops only its own part: "Discussed at breast MDT; to be seen in breast clinic on 14/3"."""
+    parts = [part for part in re.split(r";\s*", text) if part.strip()]
+    if len(parts) > 1 and any(_EDUCATION_REPORT.search(part) for part in parts):
+        return [item for part in parts if not _EDUCATION_REPORT.search(part) for item in free_text_items(part)]
     if _EDUCATION_REPORT.search(text):
         return []
     whole = category_of(text, None)
