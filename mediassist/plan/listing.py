@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass, replace
 
 from mediassist.structure.model import Document, Section
-from mediassist.structure.units import TITLE_ABBREVIATIONS
+from mediassist.structure.units import run_on_sentences
 
 from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, planned_follow_up, seeks_care_if
 from .collector import Collector
@@ -125,22 +125,6 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
             for sentence in run_on_sentences(unit.text):
                 if planned_follow_up(sentence):
                     collector.item("follow_up", sentence, unit)
-
-
-# A dictated note's sentences may start in lower case ("... home with her husband. she will follow up with
-# dr. mendez in one week."): a full stop after a word, then a space and a lower-case word, ends one too.
-_RUN_ON_END = re.compile(r"(?<=[a-z)]{2})[.!?]\s+(?=[a-z])")
-
-
-def run_on_sentences(text: str) -> list[str]:
-    sentences, start = [], 0
-    for end in _RUN_ON_END.finditer(text):
-        word = re.search(r"[A-Za-z]+$", text[:end.start()])
-        if word and word.group().lower() in TITLE_ABBREVIATIONS:
-            continue
-        sentences.append(text[start:end.start() + 1])
-        start = end.end()
-    return sentences + [text[start:]]
 
 
 _NONE = re.compile(r"^[-–—(\s]*(?:none|nil|n/?a|not applicable|no changes?|nil \w+|none \w+(?: \w+)?)?[-–—).\s]*$",

@@ -37,10 +37,10 @@ STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|"
                      r"don'?t (?:take|use|continue)|"
                      r"no longer (?:take|use|need)|cease\w*|avoid)\b", _I)
 HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
-# "Not prescribed at discharge", "no prescriptions were given", "you do not need at home": not to take.
+# "Not prescribed at discharge", "no prescriptions were given", "you do not need at home", "declined": not to take.
+DECLINED = re.compile(r"\b(?:declined|refused)\b", _I)
 NOT_PRESCRIBED = re.compile(r"\b(?:not (?:prescribed|needed|required|continued)|no (?:prescriptions?|scripts?|rx)\b|"
-                            r"declined|refused|"
-                            r"(?:do|does|will) not need|don'?t need)", _I)
+                            r"(?:do|does|will) not need|don'?t need)|" + DECLINED.pattern, _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
     r"\b(?:in the (?:er|ed|emergency)|while (?:in|inpatient|admitted)|(?:will|we|to) admit|"
@@ -238,7 +238,6 @@ DOSES_OF_IT = re.compile(
     r"^\W*(?:please\s+)?(?:take|give|use|inject|have)\s+(?:yourself\s+|him\s+|her\s+|them\s+)?(?:the\s+)?"
     r"(?:remaining|rest of the|last|next|one|two|three|\d+)\s+(?:\w+\s+)?"
     r"(?:tablets?|pills?|doses?|shots?|injections?|capsules?|puffs?|sachets?)\b", _I)
-DECLINED = re.compile(r"\b(?:declined|refused)\b", _I)
 ONE_THING = re.compile(r"\b(?:it|this dose|that dose|the same dose)\b", _I)
 # "... should be resumed only when the surgical team agrees", "hold for 2 days, then restart it": not yet (a day or
 # a date is read by WHEN in _points_back).
@@ -253,9 +252,9 @@ LIST_SEPARATOR = re.compile(r"(?:[,;/]|\b(?:and|or|with|plus|then|also|as well a
 
 
 # "PO abx: doxy 100 BD", "Anticoagulant: apixaban 5 mg", "start PPI (omeprazole 20 OD)": a label or a kind of drug,
-# then the drug itself. After a colon whatever names the drug is a label; in brackets only a kind is.
+# then the drug itself. Before a colon whatever names the drug is a label; before a bracket only a kind is.
 NAMED_AFTER_A_LABEL = re.compile(r"^\s*:\s*$")
-NAMED_AFTER_A_KIND = re.compile(r"^\s*[:(]\s*$")
+NAMED_AFTER_A_KIND = re.compile(r"^\s*\(\s*$")
 # "Moved from IV ceftriaxone to oral cefuroxime": the drug switched to is the one the clause goes on about.
 SWITCH_WORD = re.compile(r"\b(?:from|switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|narrow\w*|"
                          r"bridg\w*|mov(?:e|ed|ing))\b", _I)

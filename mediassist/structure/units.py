@@ -129,7 +129,7 @@ def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2})[.!?](?=[A-Z][a-z])")
 _NEXT_WORD = re.compile(r"\s*([A-Za-z]+)")
-TITLE_ABBREVIATIONS = frozenset(
+_TITLE_ABBREVIATIONS = frozenset(
     "dr drs mr mrs ms mx prof st no nos vs approx fig jr sr dept inc ltd mt ft ext tab tabs cap caps".split())
 _SENTENCE_STARTERS = frozenset(
     "He She The They Patient His Her This It We I On In At There Please Continue Take Follow Return Call "
@@ -148,13 +148,30 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in stripped if any(char.isalnum() for char in text[a:b])]
 
 
+# A dictated note's sentences may start in lower case ("... home with her husband. she will follow up with
+# dr. mendez in one week."): a full stop after a word, then a space and a lower-case word, ends one too.
+_RUN_ON_END = re.compile(r"(?<=[a-z)]{2})[.!?]\s+(?=[a-z])")
+
+
+def run_on_sentences(text: str) -> list[str]:
+    """The sentences of a unit, also those that start in lower case; "dr. mendez" ends none."""
+    sentences, start = [], 0
+    for end in _RUN_ON_END.finditer(text):
+        word = re.search(r"[A-Za-z]+$", text[:end.start()])
+        if word and word.group().lower() in _TITLE_ABBREVIATIONS:
+            continue
+        sentences.append(text[start:end.start() + 1])
+        start = end.end()
+    return sentences + [text[start:]]
+
+
 def _is_abbreviation(text: str, dot: int, after: int, end: int) -> bool:
     """Does the '.' at dot belong to 'Dr.', 'D.' or 'p.o.' rather than end a sentence?"""
     word = re.search(r"[A-Za-z][A-Za-z.]*$", text[max(0, dot - 20):dot])
     if not word:
         return False
     token = word.group()
-    if token.lower() in TITLE_ABBREVIATIONS or (len(token) == 1 and token.isupper()):
+    if token.lower() in _TITLE_ABBREVIATIONS or (len(token) == 1 and token.isupper()):
         return True
     if "." in token:   # p.o. / b.i.d. / e.g.: a sentence goes on unless an obvious new one starts
         following = _NEXT_WORD.match(text, after, end)
