@@ -242,6 +242,42 @@ def test_a_discharge_list_line_that_places_its_drug_in_hospital_is_not_one_to_ta
 
 
 @pytest.mark.parametrize("summary, drug, to_take", [
+    ("DISCHARGE MEDICATIONS:\nCo-amoxiclav 625 mg TDS - course finished on the ward\nBisoprolol 5 mg OD\n",
+     "co-amoxiclav", False),
+    ("DISCHARGE MEDICATIONS:\nTinzaparin 4500 units SC OD - inpatient only\nBisoprolol 5 mg OD\n", "tinzaparin", False),
+    ("TTO:\nMorphine sulfate 10 mg PO q4h PRN - used in hospital, not for TTO\nParacetamol 1 g QDS\n", "morphine",
+     False),
+    ("DISCHARGE MEDICATIONS:\nKetorolac 30 mg IM (given in A&E once)\nNaproxen 250 mg BD\n", "ketorolac", False),
+    ("DISCHARGE MEDICATIONS:\nDoxycycline 100 mg BD x 7 days (2 days completed in hospital, 5 more at home)\n",
+     "doxycycline", True),
+    ("DISCHARGE MEDICATIONS:\nCefalexin 500 mg QID x 7 days (last dose 21/03)\n", "cefalexin", True),
+])
+def test_a_list_line_whose_own_note_ends_it_in_hospital_is_not_one_to_take(summary, drug, to_take):
+    """A note on the line ("inpatient only", "course finished on the ward", "not for TTO") ends the drug there,
+    dose and frequency notwithstanding; a note that the course goes on, or when it ends, does not."""
+    assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("HOSPITAL COURSE:\nAfter 48 hours she was changed from IV cefuroxime to oral cefalexin 500 mg QDS.\n",
+     "cefalexin", True),
+    ("HOSPITAL COURSE:\nHe was converted from an insulin infusion to subcutaneous Levemir 16 units at night.\n",
+     "levemir", True),
+    ("HOSPITAL COURSE:\nThe esomeprazole infusion was stepped down to oral esomeprazole, and he will take 40 mg daily "
+     "for 8 weeks.\n", "esomeprazole", True),
+    ("HOSPITAL COURSE:\nOn day 4 he was changed to oral clarithromycin; this was stopped on day 6 for QT "
+     "prolongation.\n", "clarithromycin", False),
+    ("HOSPITAL COURSE:\nShe was moved to oral amoxicillin on day 3; the course was completed on the ward.\n",
+     "amoxicillin", False),
+    ("HOSPITAL COURSE:\nHe was switched to IV vancomycin after the cultures grew MRSA.\n", "vancomycin", False),
+])
+def test_a_step_down_to_a_route_taken_at_home_is_made_for_going_home(summary, drug, to_take):
+    """In the story of the stay, a change from a drip to tablets or to injections under the skin is the plan for
+    home, unless the story then ends it on the ward."""
+    assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
     ("DISCHARGE INSTRUCTIONS:\nYou had your first injection of dalteparin on the ward. Give yourself one injection "
      "under the skin each evening at home.\n", "dalteparin", True),
     ("YOUR ANTIBIOTICS:\nYou had three days of doxycycline in hospital. Please take the remaining capsules twice a "

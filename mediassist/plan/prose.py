@@ -43,11 +43,24 @@ NOT_PRESCRIBED = re.compile(r"\b(?:not (?:prescribed|needed|required|continued)|
                             r"(?:do|does|will) not need|don'?t need)|" + DECLINED.pattern, _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
-    r"\b(?:in the (?:er|ed|emergency)|while (?:in|inpatient|admitted)|(?:will|we|to) admit|"
+    r"\b(?:(?:in|on) (?:the )?(?:er|ed|a&e|emergency(?: department| room)?|department|casualty|resus|ward)|"
+    r"while (?:in|inpatient|admitted)|(?:will|we|to) admit|"
     r"admit (?:him|her|them|the \w+) (?:to|for)|"
     r"during (?:his|her|their|the) (?:stay|admission|hospitali[sz]ation)|in hospital|inpatient|bolus|loading dose|"
     r"course (?:was )?completed|completed (?:a |the |his |her )?(?:\w+ )?course|"
     r"post-?op(?:eratively)?|peri-?operative(?:ly)?|pre-?op(?:eratively)?)\b", _I)
+# "Amoxicillin 500 mg TDS - course completed on the ward", "Enoxaparin 40 mg SC daily - inpatient only", "Lorazepam
+# 2 mg IV (given in ED x1)", "Dalteparin - ward only, not for TTO": the line's own note says its use ended in
+# hospital, even though it gives a dose and how often ("first dose given in the ED" says no such thing).
+_PLACE = r"(?:the\s+)?(?:hospital|ward|inpatient|er|ed|a&e|emergency(?: department| room)?|department|casualty|icu|itu)"
+_ONCE = r"(?:x\s*1|once|stat)"
+ENDED_IN_HOSPITAL = re.compile(
+    rf"\b(?:{_PLACE}\s+only|only\s+(?:in|on|during)\s+{_PLACE}|completed|finished|"
+    r"last dose (?:was )?(?:given|administered)|"
+    rf"{_ONCE}\s+(?:in|on)\s+{_PLACE}|(?:in|on)\s+{_PLACE}\s+{_ONCE}|"
+    r"not for (?:tto|tta|discharge|home)|not (?:prescribed|continued) (?:at|on|for) discharge)\b", _I)
+# "... (2 days completed in hospital), 5 more days at home": the course goes on.
+_STILL_TO_TAKE = re.compile(r"\b(?:until|remaining|more|further|rest of)\b", _I)
 HOSPITAL_ROUTE = re.compile(r"\b(?:intravenous(?:ly)?|IV|IVPB|IM|infusion|drip|nebuli[sz]er treatments?)\b")
 # "Cefazolin 1 g IV every 6 hours, total 5 doses": an injection counted in doses is a ward order; a patient who goes
 # home on injections is told for how long.
@@ -60,6 +73,11 @@ DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|aft
 # "switched him to Augmentin": outside the story of the stay, the drug switched to is the one the patient goes on
 # with, when nothing places it in hospital (in the story, "switched to piperacillin-tazobactam 4.5 g q6h" is the
 # ward's; there a switch counts only with a word of discharge, as any other sentence).
+# "Moved from IV co-amoxiclav to oral co-amoxiclav", "transitioned to oral amlodipine": a step down to a route a
+# patient takes at home is made for going home, even in the story of the stay.
+STEPPED_DOWN = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|mov(?:e|ed))\b"
+                          r"(?:\s+\w+){0,6}?\s+(?:to|onto)\s+(?:\w+\s+)?(?:oral(?:ly)?|PO|p\.o\.|tablets?|"
+                          r"subcutaneous(?:ly)?)\b", _I)
 SWITCHED_ONTO = re.compile(r"^\W*(?:(?:and|then|now|for home)\s+)?(?:(?:he|she|they|we|was|were|has been|is)\s+)*"
                            r"(?:switched|transitioned|changed|converted|bridged|stepped down|narrowed)\s+"
                            r"(?:\w+\s+)?(?:to|onto)\b", _I)
@@ -68,7 +86,8 @@ SWITCHED_ONTO = re.compile(r"^\W*(?:(?:and|then|now|for home)\s+)?(?:(?:he|she|t
 HABITUAL = re.compile(r"\b(?:takes|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
                       r"(?:is|are) currently (?:taking|using|on)|(?:prior to|before) (?:this )?admission)\b", _I)
 # "She will complete the taper at home", "to finish at home": the course goes on after discharge.
-GOES_ON = re.compile(r"\b(?:will|should) (?:\w+ )?(?:take|continue|complete|finish)\b|\bto (?:complete|finish)\b", _I)
+GOES_ON = re.compile(r"\b(?:will|should) (?:\w+ )?(?:take|continue|complete|finish)\b|"
+                     r"\bto (?:complete|finish|continue)\b", _I)
 # "Use saline nose drops if...", "You may give paracetamol every 4-6 hours": an instruction to the patient or carer,
 # even under a heading about the stay. Only where a sentence opens: "we will | start enoxaparin" is no instruction.
 IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:(?:you|parents?|carers?|caregivers?)\s+(?:may|can|should|could)\s+)?"
@@ -146,7 +165,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
             since_named = ""
             continue
         since_named += " " + clause   # "hold it for 2 days, | then | resume": the "then" is said on the way
-        if named and DECLINED.search(clause):
+        if named and (DECLINED.search(clause) or _ended_since(clause)):
             found = [medicine for medicine in found if medicine not in named]   # "... but the patient declined"
         elif status and named and _points_back(clause, since_named):
             meant = named[-1:] if ONE_THING.search(clause) else named   # "it": the last drug named
@@ -212,8 +231,16 @@ def _points_back(clause: str, since_named: str) -> bool:
                                                      DENIED.search(since_named) or WHEN.search(since_named))
 
 
+# "...; this was stopped on day 6", "; the course was completed on the ward": what became of the drug just named.
+POINTS_TO_LAST = re.compile(r"^\W*(?:and\s+|but\s+)?(?:this|it|these|they|which|the\s+(?:\w+\s+)?course)\b", _I)
+
+
+def _ended_since(clause: str) -> bool:
+    return bool(POINTS_TO_LAST.search(clause)) and (ended_in_hospital(clause) or bool(STOPPED.search(clause)))
+
+
 def _given_here(clause: str) -> bool:
-    return bool(HOSPITAL_ROUTE.search(clause) or GIVEN.search(clause))
+    return bool(HOSPITAL_ROUTE.search(clause) or GIVEN.search(clause)) and not STEPPED_DOWN.search(clause)
 
 
 # A clause that names no drug and takes up the drugs of the clause before: "His metformin was held and | resumed
@@ -228,7 +255,7 @@ REFERS_BACK = re.compile(
     r"(?=\s*[.;,]|\s*$|\s+(?:at|upon|from)\s+discharge\b|\s+(?:now|today|permanently|indefinitely)\b)"
     # "a taper which she | will complete at home": the verb's object is the drug before, not "to monitor"
     r"|^\W*(?:will|should|to)\s+(?:\w+\s+)?(?:take|continue|complete|finish)\s+(?:it|them|at home|the (?:course|taper|"
-    r"rest|remaining\s+\w+)|for\s+(?:another|a further|\d+)|until)\b"
+    r"rest|remaining\s+\w+)|for\s+(?:another|a further|\d+)|until|\d)\b"   # "will continue 40 mg BID", "5 more days"
     r"|\b(?:on|at)\s+(?:this|that|the same)\s+doses?\b"
     r"|\b(?:restart\w*|resum\w*|continu\w*|stop\w*|discontinu\w*|hold|held|withh\w*|take|use|give)\s+(?:it|them)\b",
     _I)
@@ -258,7 +285,8 @@ NAMED_AFTER_A_KIND = re.compile(r"^\s*\(\s*$")
 # "Moved from IV ceftriaxone to oral cefuroxime": the drug switched to is the one the clause goes on about.
 SWITCH_WORD = re.compile(r"\b(?:from|switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|narrow\w*|"
                          r"bridg\w*|mov(?:e|ed|ing))\b", _I)
-ONLY_TO_BETWEEN = re.compile(r"^\s*(?:\([^()]*\)\s*)?to\s+(?:(?:oral|po|the|an?)\s+)?$", _I)
+ONLY_TO_BETWEEN = re.compile(r"^\s*(?:\([^()]*\)\s*)?(?:(?:infusion|drip|injections?|bolus)\s+)?to\s+"
+                             r"(?:(?:oral|po|the|an?|subcutaneous|sc|inhaled)\s+)?$", _I)
 
 
 def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -> list[Mention]:
@@ -309,7 +337,8 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     about_discharge = bool(DISCHARGE.search(clause) or GOES_ON.search(clause))
     instruction = opens_sentence and bool(IMPERATIVE.search(clause))
     switched_onto = section not in COURSE and bool(SWITCHED_ONTO.search(clause))
-    if section in COURSE and not (about_discharge or instruction):
+    stepped_down = bool(STEPPED_DOWN.search(clause))
+    if section in COURSE and not (about_discharge or instruction or stepped_down):
         return None
     if KEEP_TAKING.search(clause):
         return "home"
@@ -317,7 +346,7 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
         return "stopped"
     if HELD.search(clause):
         return "held"
-    if NOT_PRESCRIBED.search(clause):
+    if NOT_PRESCRIBED.search(clause) or ended_in_hospital(clause):
         return None
     in_list = section in LISTS
     if _ward_order(clause):
@@ -328,11 +357,11 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     # course does not ("Clarithromycin course completed on the ward"), unless the line says how often to take it
     # ("Ondansetron 4 mg PO q8h PRN (first dose given in the ED)")
     placed_in_hospital = IN_HOSPITAL.search(clause) and not find_frequency(clause, 0)
-    if given and not (about_discharge or in_list and not placed_in_hospital):
+    if given and not (about_discharge or stepped_down or in_list and not placed_in_hospital):
         return None
     if HABITUAL.search(clause) and not (about_discharge or in_list):
         return None
-    if in_list or HOME.search(clause) or instruction or switched_onto or (
+    if in_list or HOME.search(clause) or GOES_ON.search(clause) or instruction or switched_onto or stepped_down or (
             section not in COURSE and _prescription_form(clause)):
         return "home"
     return None
@@ -342,10 +371,16 @@ def given_in_hospital_only(text: str, section: str) -> bool:
     """A medication line that says the drug was given in hospital (or its course is over) and nothing about
     taking it after discharge: "Cefazolin 1 g IV x 5 doses post-op", "IV vancomycin (course completed)". In a
     discharge list the route alone is not enough (a patient may go home on IV antibiotics)."""
+    if ended_in_hospital(text):
+        return True
     if DISCHARGE.search(text) or STOPPED.search(text):
         return False
     given = IN_HOSPITAL.search(text) or (GIVEN.search(text) and not _prescription_form(text))
     return bool(given or _ward_order(text) or (section not in LISTS and HOSPITAL_ROUTE.search(text)))
+
+
+def ended_in_hospital(text: str) -> bool:
+    return bool(ENDED_IN_HOSPITAL.search(text)) and not (GOES_ON.search(text) or _STILL_TO_TAKE.search(text))
 
 
 def taken_before_only(text: str, section: str) -> bool:
