@@ -425,6 +425,17 @@ def test_warning_signs_from_instructions_and_section():
     ("Advice:\nSyp. Ambrodil 5 ml TDS.\nReview SOS if breathing is fast.\n", "Review SOS if breathing is fast."),
     ("Nursing note:\nWent over the signs of a wound infection to report with his wife.\n",
      "Went over the signs of a wound infection to report with his wife."),
+    ("Stoma care\nIf the stoma turns dark purple or black, ring the colorectal nurses the same day.\n",
+     "If the stoma turns dark purple or black, ring the colorectal nurses the same day."),
+    ("Should the swelling spread to the eyelid, we request an urgent re-presentation to eye casualty.\n",
+     "Should the swelling spread to the eyelid, we request an urgent re-presentation to eye casualty."),
+    ("Baby checks\n- Floppy or hard to wake - call 999\n- Fewer than 4 wet nappies a day = phone the midwife\n",
+     "Floppy or hard to wake - call 999"),
+    ("Chemotherapy advice\nA temperature of 37.8 or more must be reported to the chemotherapy hotline at once.\n",
+     "A temperature of 37.8 or more must be reported to the chemotherapy hotline at once."),
+    ("Presenting complaint: wheeze.\nSalbutamol given.\nMother to bring her back if she cannot finish sentences.\n",
+     "Mother to bring her back if she cannot finish sentences."),
+    ("Shingles\nSee your GP if the rash spreads near your eye.\n", "See your GP if the rash spreads near your eye."),
 ])
 def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     assert any(sign in item.text for item in plan_of(summary).warning_signs)
@@ -442,6 +453,9 @@ def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     "Instructions:\nThe GP will contact you if your blood results are abnormal.\n",
     "Findings:\nCallus forming at the fracture site.\n",
     "GP actions:\nPlease review her renal function and stop ramipril if the creatinine rises.\n",
+    "Plan:\nIf her blood pressure settles, see the GP in 2 weeks to reduce the amlodipine.\n",
+    "History of Present Illness:\nHe had been told to ring the ward if the wound leaked, which he did on Sunday.\n",
+    "Medications:\nTab. Dolo 650 - take 1 tablet SOS for fever\n",
 ])
 def test_a_planned_visit_a_history_or_a_pill_if_needed_is_no_warning_sign(summary):
     assert plan_of(summary).warning_signs == ()
@@ -497,6 +511,12 @@ def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appoi
     ("Disposition:\nPractice nurse for removal of sutures in 10 days.\n",
      "Practice nurse for removal of sutures in 10 days."),
     ("Follow-up:\nDischarged home, follow up with Dr. Ray.\n", "Discharged home, follow up with Dr. Ray."),
+    ("Wrist fracture.\nHand clinic 3 weeks (Mr Pillai) for a check X-ray.\n",
+     "Hand clinic 3 weeks (Mr Pillai) for a check X-ray."),
+    ("Leg ulcer.\nCommunity nurses to visit three times a week for dressings.\n",
+     "Community nurses to visit three times a week for dressings."),
+    ("Plan: home. GP r/v 1/52 for BP.\n", "GP r/v 1/52 for BP."),
+    ("Clinic appointments\nUrology OPD | 14.07.31 | 11:15\n", "Urology OPD | 14.07.31 | 11:15"),
 ])
 def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointment):
     """Someone who cares for the patient and a time, or their promise to make contact: an appointment, whatever
@@ -544,6 +564,8 @@ def test_a_time_in_a_warning_under_the_follow_up_does_not_make_it_a_visit(line):
     "No hospital follow-up required.", "Follow up as needed.", "Patient declined a follow-up appointment.",
     "Consultant: Dr. V. Rao, MD, DM", "Seen by the diabetes team during this admission.",
     "Discharged to the care of her GP.", "Directly observed therapy not required.",
+    "Clinic | Date | Time", "Who When Where",
+    "Memory clinic assessment offered but refused by the patient.",
 ])
 def test_a_line_that_names_no_appointment_is_no_follow_up_row(line):
     assert plan_of(f"Follow-up:\n{line}\n").follow_up == ()

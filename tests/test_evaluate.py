@@ -64,9 +64,9 @@ def test_the_question_set_matches_the_corpus():
 
 def test_the_written_plan_passages_are_well_formed_and_split_by_family():
     """Every labelled drug and warning span is in its passage; both parts of the split have passages."""
-    from training.evaluate_plan_sentences import DRUG_SENTENCES, FOLLOWUP_SNIPPETS, WARNING_SNIPPETS, read_jsonl
+    from training.evaluate_plan_sentences import DRUG_SENTENCES, FOLLOWUP_SNIPPETS, WARNING_SNIPPETS, read_passages
     from training.splits import document_split
-    drugs, snippets, followups = map(read_jsonl, (DRUG_SENTENCES, WARNING_SNIPPETS, FOLLOWUP_SNIPPETS))
+    drugs, snippets, followups = map(read_passages, (DRUG_SENTENCES, WARNING_SNIPPETS, FOLLOWUP_SNIPPETS))
     assert all(d["name"] in row["text"] for row in drugs for d in row["drugs"])
     assert all(span in row["text"] for row in snippets for span in row["spans"])
     assert all(row["has_warning_signs"] == bool(row["spans"]) for row in snippets)

@@ -258,6 +258,32 @@ def test_a_list_line_whose_own_note_ends_it_in_hospital_is_not_one_to_take(summa
     assert listed_to_take(summary, drug) == to_take
 
 
+@pytest.mark.parametrize("summary, drug, status", [
+    ("Discharge Medications:\nDrug\tDose\tFrequency\tChange\nGliclazide\t80 mg\tBD\twithheld (hypos)\n", "Gliclazide",
+     "stopped"),
+    ("Discharge Medications:\nDrug | Dose | Change\nFurosemide | 40 mg OD | increased\n", "Furosemide", "changed"),
+    ("Discharge medications:\nTab. Stamlo 5 0-0-1\nTab. Glycomet 500 — STOP\n", "Glycomet", "stopped"),
+])
+def test_the_status_in_the_last_cell_of_a_row_is_the_drugs_status(summary, drug, status):
+    assert names(plan_of(summary)).get(drug) == status
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("Thyroid:\nCarbimazole 20 mg OD and propranolol 10 mg TDS. TFTs in 6 weeks.\n", "carbimazole", True),
+    ("Gout:\nFebuxostat stopped. Allopurinol continue 300 mg OD.\n", "allopurinol", True),
+    ("Epilepsy:\nLevetiracetam 500 mg BD. Lamotrigine continue.\n", "lamotrigine", True),
+    ("Heart failure:\nSpironolactone 25 mg added.\n", "spironolactone", True),
+    ("Renal:\nShe was on lithium 400 mg nocte for 10 years until her AKI.\n", "lithium", False),
+    ("Opioids:\nBuprenorphine patch removed on admission and not to be restarted.\n", "buprenorphine", False),
+    ("Background:\nCOPD on Trelegy 1 puff OD, hypertension on amlodipine 5 mg OD.\n", "amlodipine", False),
+    ("Advice:\nTab. Telma 40 to be stopped, start Tab. Cilacar 10 1-0-0.\n", "cilacar", True),
+])
+def test_under_a_heading_we_do_not_know_a_prescription_is_a_medicine_and_a_story_is_not(summary, drug, to_take):
+    """ "Thyroid:", "Gout:": an unknown heading may hold the plan; a line written as a prescription, or a drug with
+    its order after it ("Allopurinol continue"), is one to take; what the clause narrates, a past or a stop is not."""
+    assert listed_to_take(summary, drug) == to_take
+
+
 @pytest.mark.parametrize("summary, drug, to_take", [
     ("HOSPITAL COURSE:\nAfter 48 hours she was changed from IV cefuroxime to oral cefalexin 500 mg QDS.\n",
      "cefalexin", True),

@@ -27,15 +27,20 @@ from training.evaluate_plan import name_matches, ratio, rows_match  # noqa: E402
 from training.splits import document_split  # noqa: E402
 
 DATA = ROOT / "training" / "data" / "plan"
-DRUG_SENTENCES = DATA / "drug_status_sentences.jsonl"
-WARNING_SNIPPETS = DATA / "warning_sign_snippets.jsonl"
-FOLLOWUP_SNIPPETS = DATA / "followup_snippets.jsonl"
+# Each kind of passage may come in several files, one per writer: drug_status_sentences.jsonl, ..._2.jsonl.
+DRUG_SENTENCES = "drug_status_sentences*.jsonl"
+WARNING_SNIPPETS = "warning_sign_snippets*.jsonl"
+FOLLOWUP_SNIPPETS = "followup_snippets*.jsonl"
 NOT_TO_TAKE = ("hospital_only", "before_admission", "stopped", "held")
 SHOWN_AS_NOT_TAKEN = ("stopped", "held")
 
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def read_passages(pattern: str) -> list[dict]:
+    return [row for path in sorted(DATA.glob(pattern)) for row in read_jsonl(path)]
 
 
 def plan_of(text: str) -> dict:
@@ -88,20 +93,20 @@ def score_followup_snippet(row: dict) -> dict:
 
 def evaluate(show: str | None = None) -> dict[str, dict]:
     totals: dict[str, dict] = {"train": defaultdict(int), "test": defaultdict(int)}
-    for row in read_jsonl(DRUG_SENTENCES):
+    for row in read_passages(DRUG_SENTENCES):
         split, score = document_split(row["family"]), score_drug_sentence(row)
         for key in ("home", "home_found", "not_to_take", "shown_to_take"):
             totals[split][key] += score[key]
         if show == split and (score["missed"] or score["wrongly_taken"]):
             print(f"== [{row.get('section')}] {row['text']}\n   missed {score['missed']} "
                   f"taken {score['wrongly_taken']}")
-    for row in read_jsonl(WARNING_SNIPPETS):
+    for row in read_passages(WARNING_SNIPPETS):
         split, score = document_split(row["family"]), score_warning_snippet(row)
         for key, value in score.items():
             totals[split][key] += value
         if show == split and (score["missed"] or score["false"]):
             print(f"== warning signs {'MISSED' if score['missed'] else 'FALSE'}:\n{row['text']}\n")
-    for row in read_jsonl(FOLLOWUP_SNIPPETS):
+    for row in read_passages(FOLLOWUP_SNIPPETS):
         split, score = document_split(row["family"]), score_followup_snippet(row)
         for key in ("appointments", "appointments_found", "rows", "rows_right"):
             totals[split][key] += score[key]

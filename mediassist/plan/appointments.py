@@ -15,7 +15,8 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 _TIME = r"(?:,?\s*(?:at|@)\s*\d{1,2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?|AM|PM)?|\s+\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|AM|PM)?)"
 _DATE = (rf"(?:(?:{_WEEKDAY}),?\s+(?:the\s+)?)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
          rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
-         rf"|(?<!\d)\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?(?![\d/])|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-[A-Z][a-z]{{2}}-\d{{4}})")
+         rf"|(?<!\d)\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?(?![\d/])|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-[A-Z][a-z]{{2}}-\d{{4}}"
+         rf"|(?<![\d.])\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})(?![\d.]))")   # European "28.04.25"
 _RELATIVE = (r"(?:in|within|after)\s+(?:about\s+|approximately\s+|roughly\s+|the\s+next\s+|another\s+)?"
              r"(?:\d+(?:\s*(?:-|–|to)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
              r"a|an|a few|several|1-2|one to two|two to three)\s+(?:(?:working|business|calendar)\s+)?"
@@ -31,6 +32,10 @@ WHEN = re.compile(
     rf"|{_RELATIVE}"
     r"|\b(?:tomorrow|today|next week|next month|this week)\b"
     r"|^\d+(?:\s*(?:-|–|to)\s*\d+)?\s+(?:days?|weeks?|months?)(?=\s*[-–—:])"
+    # a span alone, as a table cell or after the clinic ("Frailty clinic 4 weeks", "GP | 1 week"); not how long
+    # something lasts ("for 2 weeks", "x 5 days") or when it was ("2 weeks ago")
+    r"|(?<![\w./-])(?<!for )(?<!over )(?<!x )(?<!past )(?<!last )(?<!every )(?<!within )(?<!in )(?<!after )"
+    r"\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:days?|weeks?|wks?|months?)\b(?!\s+(?:ago|of|course|supply|later|old)\b)"
     r"|\b\d+\s*(?:x|times)\s*(?:/|a|per)\s*week(?:\s+for\s+\d+\s+weeks?)?"
     rf"|{_SHORTHAND}",
     re.IGNORECASE)
@@ -60,13 +65,13 @@ _PURPOSE = re.compile(
     re.IGNORECASE)
 
 WHO_WORD = re.compile(
-    r"\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|PCP|GP|[A-Z][a-z]+ology)\b"
-    r"|\b(?i:clinic|provider|physician|doctor|surgeon|specialist|nurse|therap(?:y|ist)|physio\w*|educator|"
+    r"\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|PCP|GP|CNS|[A-Z][a-z]+ology)\b"
+    r"|\b(?i:clinic|provider|physician|clinician|doctor|surgeon|specialist|nurse|therap(?:y|ist)|physio\w*|educator|"
     r"referral|rehab\w*|program|programme|team|office|consultant|cardiology|neurology|oncology|hematology|"
     r"haematology|urology|endocrinology|ophthalmology|orthopa?edics|gastroenterology|pulmonology|nephrology|"
     r"dermatology|psychiatry|primary care|surgery|midwi(?:fe|ves)|matron|health visitor|hospice|podiatr\w*|"
     r"p(?:a)?ediatrician|therapies|counsel(?:l)?ors?|dietitian|dietician|social worker|care coordinator|"
-    r"(?:GP|general) practice|cent(?:er|re))\b")
+    r"(?:GP|general) practice|cent(?:er|re))s?\b")   # "District nurses", "the surgeons"
 
 
 def read_appointment(text: str) -> tuple[str | None, str | None, str | None]:

@@ -237,7 +237,7 @@ def _grouped(labelled: list[tuple[str | None, int, int]]) -> list[list]:
 _SEEK_CARE = (r"\b(?:return(?:s|ing)?(?!\s+to\s+(?:work|school|normal|usual|activit\w*|sports?|driving|exercise|duty|"
               r"college|nursery|daycare|play|the gym)\b)|come\s+(?:back|in|to)|go\s+(?:back|to)|re-?attend|"
               r"re-?present|bring\s+(?:\w+\s+){0,2}(?:back|in|to)|brought\s+(?:back|in|to)|"
-              r"(?<!will )(?:call|phone|ring|notify)|"
+              r"(?<!will )(?:call|phone|telephone|ring|notify)|"
               r"(?<!will )contact(?=\s+(?:your|the|us|a|an|his|her|their|me|dr|gp)\b)|"
               r"consult(?=\s+(?:your|the|a|an|with|dr|gp|us|earlier|sooner|early|immediately|urgently)\b)|"
               r"seek|attend|report|present\s+to)\b")
@@ -260,6 +260,23 @@ SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}(?P<before>{_SENTENCE}{{0,80}}?
                                   re.IGNORECASE)
 
 
+# The same in the other order: the trigger first ("If you cannot feel the buzz, call the dialysis unit", "Should the
+# headache recur, we ask for an immediate re-presentation"), not a visit planned on a condition ("if well, see
+# her GP in 2 weeks"); a list item that names what happens, then a dash and the act ("Blue colour - call 999",
+# "Cloudy bag or fever = phone PD unit"); an order to report symptoms to a team; "see your GP if ..." with no time
+# (a time makes it a visit); and a call for an ambulance.
+_ACT_AFTER = (r"\b(?:call|phone|telephone|ring|contact|see|tell|inform|report|present|attend|seek|"
+              r"go\s+(?:straight\s+)?to|come\s+(?:back|in|to)|return|re-?presentation|presentation)\b")
+TRIGGER_THEN_CARE = re.compile(rf"\b(?:if|should|in case(?: of)?|at (?:any )?signs? of)\b{_SENTENCE}{{0,160}}?"
+                               rf"{_ACT_AFTER}(?!{_SENTENCE}{{0,40}}?(?:{WHEN.pattern}))", re.IGNORECASE)
+DASH_THEN_CARE = re.compile(r"\w[^.;:]{3,160}?\s[–—=-]\s*(?:please\s+)?(?:call|phone|telephone|ring|contact|seek|"
+                            r"report|inform|tell|go\s+to|come\s+to)\b", re.IGNORECASE)
+REPORT_TO = re.compile(rf"\b(?:to|must|should|please)\s+(?:be\s+)?report(?:ed)?\b{_SENTENCE}{{0,100}}?\bto\s+"
+                       r"(?:the|your|us|a|an)\b", re.IGNORECASE)
+SEE_IF = re.compile(r"\bsee\s+(?:your|a|the)\s+[^.;]{0,30}?\bif\b", re.IGNORECASE)
+AMBULANCE = re.compile(r"\b(?:call|dial|phone|ring)\s+(?:for\s+)?(?:9-?1-?1|999|112|000|an ambulance)\b", re.IGNORECASE)
+
+
 _CARE_WORDS = ("return", "back", "come", "call", "phone", "attend", "seek", "bring", "contact", "consult")
 _CARE_SPELLING_CUTOFF = 83   # rapidfuzz ratio: "retrun" (83.3) -> "return", "bak" -> "back"; "callus" (80) stays
 
@@ -272,7 +289,9 @@ def seeks_care_if(text: str) -> bool:
 
 def _seeks_care(text: str) -> bool:
     listed = SEEK_CARE_FOR_A_LIST.search(text)
-    return bool(SEEK_CARE_IF.search(text) or (listed and not WHEN.search(listed.group("before"))))
+    return bool(SEEK_CARE_IF.search(text) or (listed and not WHEN.search(listed.group("before"))) or
+                TRIGGER_THEN_CARE.search(text) or DASH_THEN_CARE.match(text.lstrip("•*-·– ")) or
+                REPORT_TO.search(text) or AMBULANCE.search(text) or (SEE_IF.search(text) and not WHEN.search(text)))
 
 
 def _care_words_spelt(text: str) -> str:
@@ -295,7 +314,8 @@ _PAST = re.compile(r"\b(?:was|were|had|has been|have been|previously|saw|attende
 
 
 # Someone will contact the patient: "the heart failure nurse to telephone", "they will call to schedule".
-_CONTACT_ACT = re.compile(r"\b(?:will|to|shall)\s+(?:\w+\s+)?(?:visit|see|review|call|telephone|phone|ring|contact)\b",
+_CONTACT_ACT = re.compile(r"\b(?:will|to|shall)\s+(?:\w+\s+)?(?:visit|see|review|call|telephone|phone|ring|contact|"
+                          r"attend)\b",
                           re.IGNORECASE)
 
 
@@ -321,9 +341,10 @@ _ARRANGE = re.compile(r"\b(?:please|kindly)\s+(?:\w+\s+)?(?:arrange|book)\b", re
 _ATTEND = re.compile(r"\b(?:attend|return|come back|go back|report to)\b", re.IGNORECASE)
 # Words of WHO_WORD that name a treatment or a place rather than someone the patient will see.
 _NOT_A_CARER = frozenset({"surgery", "rehab", "rehabilitation", "therapy", "therapies", "physiotherapy", "physio",
-                          "program", "programme", "referral"})
-_VISIT = re.compile(r"\b(?:visits?|review\w*|rvw|appointments?|appt|check|recheck|clinic|OPD|see|seen|removal|"
-                    r"follow[\s-]*up|f/u|assessment|evaluation|session|intake|scheduled|booked)\b", re.IGNORECASE)
+                          "program", "programs", "programme", "programmes", "referral", "referrals"})
+_VISIT = re.compile(r"\b(?:visits?|review\w*|rvw|r/v|appointments?|appt|check|recheck|clinic|OPD|see|seen|removal|"
+                    r"attend|follow[\s-]*up|f/u|assessment|evaluation|session|intake|scheduled|booked)\b",
+                    re.IGNORECASE)
 
 
 _NOT_REQUIRED = re.compile(rf"\b(?:{_NOT_NEEDED}|declined|none)\b", re.IGNORECASE)
@@ -341,7 +362,24 @@ def not_an_appointment(text: str) -> bool:
     none = (NO_FOLLOW_UP.search(text) and not (has_who or when)) or (
         FOLLOW_UP_DECLINED.search(text) and not (when or _STILL_TO_COME.search(text)))
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
-    return bool(none or (as_needed and not (has_who or when)) or label or warning or _no_visit(text, when))
+    return bool(none or (as_needed and not (has_who or when)) or label or warning or _no_visit(text, when) or
+                DECLINED_BY_PATIENT.search(text) or _table_header(text))
+
+
+# "Follow-up offered with the home treatment team but declined by patient", "Physio | - | declined".
+DECLINED_BY_PATIENT = re.compile(r"\b(?:declined|refused)\b", re.IGNORECASE)
+# The words of a table's header row ("Clinic | Clinician | Date | Time", "Who When Where"): a header, no visit.
+_HEADER_WORDS = frozenset({
+    "date", "time", "when", "who", "with", "where", "what", "clinic", "clinician", "specialty", "speciality",
+    "service", "reason", "notes", "note", "comment", "comments", "appt", "appointment", "appointments",
+    "follow-up", "followup", "location", "venue", "booked", "booked?", "status", "type", "department", "doctor",
+    "consultant", "team", "purpose", "details", "action", "actions", "by", "due", "and",
+})
+
+
+def _table_header(text: str) -> bool:
+    words = [word.strip("|:;,.").lower() for word in text.split() if word.strip("|:;,.-")]
+    return len(words) >= 2 and all(word in _HEADER_WORDS for word in words)
 
 
 def _no_visit(text: str, when: re.Match | None) -> bool:

@@ -60,7 +60,7 @@ FREQUENCY = re.compile(
     r"|\bas (?:needed|required|directed)\b(?:\s+for\s+[^,.;()]+)?"
     r"|\bwhen required\b|(?<![\w.])p\.?r\.?n\.?(?![\w])(?:\s+(?:for\s+)?(?!plus\b)[a-z][^,.;()]*)?"
     # Indian and South Asian dose schedules, morning-noon-night ("1-0-1", "0-0-½", "1-1-1-1"); not a para count
-    r"|(?<![\w./-])(?<!para )(?:[0-4]|½|0\.5)(?:-(?:[0-4]|½|0\.5)){2,3}(?![\w./-])",
+    r"|(?<![\w./-])(?<!para )(?:[0-4]|½|0\.5)(?:-(?:[0-4]|½|0\.5)){2,3}(?![\w/-]|\.\d)",
     re.IGNORECASE)
 _FREQUENCY_GAP = re.compile(r"[\s,()]*(?:(?:and|or|then|take|when|if)\b)?[\s,()]*", re.IGNORECASE)
 
@@ -88,7 +88,11 @@ _EXPLICIT_STATUS = re.compile(
     r"for(?!\s+\d)|at(?!\s+present)|below|above|during|with|after|before|in\s+(?:water|juice|case|\d+)|doses?|"
     r"sick|shake|"
     r"(?<!not )(?<!n't )(?:restart\w*|recommenc\w*|resum\w*))\b)"
-    r"|(?<![\w(])(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)(?=\s*[.):;,]|\s*$)",
+    r"|(?<![\w(])(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)(?=\s*[.):;,]|\s*$)"
+    # the last cell of a table row: a hold with its reason, "Metformin 1 g BD withheld (eGFR 29)", or a change,
+    # "Bisoprolol 5 mg OD increased" (a bare "Suspended" may be the heading of the lines after it)
+    r"|(?<=[\w)]\s)(withheld|held|suspended|ceased)(?=\s*\([^()]*\)\s*$)"
+    r"|(?<=[\w)]\s)(increased|decreased|reduced)(?=\s*$)",
     re.IGNORECASE)
 # "Do not stop taking clopidogrel", "never miss a dose": an order to keep taking it, whatever "stop" says.
 KEEP_TAKING = re.compile(r"\b(?:do not|don'?t|never|must not|should not|shouldn'?t|not to)\s+(?:\w+\s+)?"

@@ -55,6 +55,7 @@ from .leads import GROUP_HEADING, after_inline_lead, closes_a_group, is_a_list_l
 from .medication_lines import medications_in, parse_medication
 from .model import DischargePlan
 from .prose import HISTORY as NOT_THE_PLAN
+from .prose import NARRATED
 from .sections import MED_WORD, STATUS_HEADING, heading_status, is_discharge_list, lead_in, section_status
 from .units import Unit, units_of
 from .words import DEDICATED_SECTIONS, HISTORY_SECTIONS, NARRATIVE_SECTIONS, STATUS_WORDS
@@ -78,10 +79,10 @@ def listed_plan(document: Document) -> DischargePlan:
             for listed, status in lists:
                 _medication_list(listed, status, collector, default=None)
         _read_section(section, units, index in med_sections, collector)
-        if section.name not in NOT_THE_PLAN:
-            for unit in by_section.get(index, []):
-                if seeks_care_if(unit.text):
-                    collector.warning(unit)
+        for unit in by_section.get(index, []):
+            # under a history heading only advice said now, not told of ("she was told to return if ...")
+            if seeks_care_if(unit.text) and (section.name not in NOT_THE_PLAN or not NARRATED.search(unit.text)):
+                collector.warning(unit)
     if not collector.medications:   # last resort: "His medication on discharge was:" followed by a list
         for index, section in enumerate(document.sections):
             if section.name in HISTORY_SECTIONS or index in med_sections:

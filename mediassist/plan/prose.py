@@ -22,8 +22,13 @@ HISTORY = frozenset({"Chief Complaint", "History of Present Illness", "Past Medi
                      "Admission Medications", "Admission Diagnosis", "Results", "Keywords"})
 LISTS = frozenset({"Discharge Medications"})
 # Sections that tell what happened in hospital: a drug named there is in the plan only when the sentence says so.
-COURSE = frozenset({"Hospital Course", "Procedures", "Consultations", "Complications", "Overview",
+COURSE = frozenset({"Hospital Course", "Procedures", "Consultations", "Complications",
                     "Condition at Discharge", "Discharge Diagnosis"})
+# Text under no heading, or one we do not know ("Thyroid:", "Secondary prevention:"), may be the plan or the story:
+# a clause that narrates ("was started", "received") is the story, read as the hospital course is.
+UNHEADED = "Overview"
+NARRATED = re.compile(r"\b(?:was|were|had|received|presented|underwent|admitted|previously|reports?|reported|"
+                      r"years?|yrs)\b|\bin (?:19|20)\d\d\b", re.IGNORECASE)
 
 _I = re.IGNORECASE
 HOME = re.compile(
@@ -31,9 +36,11 @@ HOME = re.compile(
     r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu(?:e|es|ed|ing)|resum\w*|"
     r"restart\w*|over[- ]the[- ]counter|otc|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
-    r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised)\b", _I)
+    r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised|added|"
+    r"(?:increased|decreased|reduced|titrated|uptitrated|changed) (?:to|from))\b", _I)
 STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|"
                      r"(?:(?:do|does|will|should|must) not|not to) (?:take|use|restart|resume|continue|start)|"
+                     r"(?:(?:is|are|will|should|must) not|not to) be (?:taken|used|given|restarted|resumed|continued)|"
                      r"don'?t (?:take|use|continue)|"
                      r"no longer (?:take|use|need)|cease\w*|avoid)\b", _I)
 HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
@@ -257,6 +264,10 @@ REFERS_BACK = re.compile(
     r"|^\W*(?:will|should|to)\s+(?:\w+\s+)?(?:take|continue|complete|finish)\s+(?:it|them|at home|the (?:course|taper|"
     r"rest|remaining\s+\w+)|for\s+(?:another|a further|\d+)|until|\d)\b"   # "will continue 40 mg BID", "5 more days"
     r"|\b(?:on|at)\s+(?:this|that|the same)\s+doses?\b"
+    # "Tab. Glimy M1 - STOP": a status alone after the drug
+    r"|^\W*(?:stop|discontinue|cease|hold|withhold|suspend)\W*$"
+    # "Sitagliptin continue.", "Phenytoin level 14 - continue 300mg ON": the order written after the drug
+    r"|^\W*(?:to\s+)?continue\b(?=\s*[.;,)]|\s*$|\s+(?:at|on|with|\d))"
     r"|\b(?:restart\w*|resum\w*|continu\w*|stop\w*|discontinu\w*|hold|held|withh\w*|take|use|give)\s+(?:it|them)\b",
     _I)
 # "You had your first dose of Lovenox in hospital. | Give yourself one shot under the skin every 12 hours", "Please
@@ -338,7 +349,8 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     instruction = opens_sentence and bool(IMPERATIVE.search(clause))
     switched_onto = section not in COURSE and bool(SWITCHED_ONTO.search(clause))
     stepped_down = bool(STEPPED_DOWN.search(clause))
-    if section in COURSE and not (about_discharge or instruction or stepped_down):
+    narrated = section in COURSE or section == UNHEADED and NARRATED.search(clause)
+    if narrated and not (about_discharge or instruction or stepped_down):
         return None
     if KEEP_TAKING.search(clause):
         return "home"

@@ -75,7 +75,7 @@ def _known_heading(key: str, labelled: bool = False) -> str | None:
 
 
 NARROWABLE_SECTIONS = frozenset({"Discharge Instructions", "Follow-up", "Warning Signs", "Diet", "Activity",
-                                 "Wound Care"})
+                                 "Wound Care", "History of Present Illness"})   # "Anticoagulation history:"
 
 
 MAX_MODIFIER_WORDS = 2
