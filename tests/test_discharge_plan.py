@@ -517,6 +517,10 @@ def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appoi
      "Community nurses to visit three times a week for dressings."),
     ("Plan: home. GP r/v 1/52 for BP.\n", "GP r/v 1/52 for BP."),
     ("Clinic appointments\nUrology OPD | 14.07.31 | 11:15\n", "Urology OPD | 14.07.31 | 11:15"),
+    ("Plan:\nhe was told to follow up with his cardiologist in 2 weeks.\n",
+     "he was told to follow up with his cardiologist in 2 weeks."),
+    ("Plan:\nthe patient was given written instructions. she will see the hand surgeon in 10 days.\n",
+     "she will see the hand surgeon in 10 days."),
 ])
 def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointment):
     """Someone who cares for the patient and a time, or their promise to make contact: an appointment, whatever

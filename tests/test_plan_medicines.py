@@ -269,6 +269,29 @@ def test_the_status_in_the_last_cell_of_a_row_is_the_drugs_status(summary, drug,
 
 
 @pytest.mark.parametrize("summary, drug, to_take", [
+    ("Rx:\nTab. Bisocor 5mg 1+0+0\nCap. Omepra 20mg 1+0+1 x 14 days\n", "bisocor", True),
+    ("Insulin:\nLevemir 14 units at 21:00\n", "levemir", True),
+    ("Plan:\nShe goes home on Tab Metformin 500mg BD and Tab Gliclazide 40mg OD.\n", "gliclazide", True),
+    ("Plan:\nTabs Enalapril discontinued due to cough; replaced with Tabs Valsartan 80mg dly.\n", "valsartan", True),
+    ("Plan:\nTabs Enalapril discontinued due to cough; replaced with Tabs Valsartan 80mg dly.\n", "enalapril", False),
+    ("Anticoagulation:\nDabigatran 150 mg BD changed to apixaban 5 mg BD due to dyspepsia.\n", "dabigatran", False),
+    ("Drugs before admission:\nTab. Losartan 50mg OD\nTab. Simvastatin 40mg ON\n", "losartan", False),
+    ("Medications given during admission:\nTinzaparin 4500 units SC OD\nOramorph 5 mg PRN\n", "tinzaparin", False),
+    ("Discharge medication:\nMebendazole 100 mg stat given on the ward\nAmoxicillin 250 mg TDS x 5 days\n",
+     "mebendazole", False),
+])
+def test_schedules_switches_and_headings_written_in_other_styles(summary, drug, to_take):
+    """ "1+0+1" and "at 21:00" say how often; "and Tab X" starts a new drug; "replaced with" and a dose before
+    "changed to" are switches; a heading of the medicines before admission or given in hospital lists none to take."""
+    assert listed_to_take(summary, drug) == to_take
+
+
+def test_a_lower_case_list_of_dosed_lines_is_one_medicine_a_line():
+    plan = plan_of("Medication Reconciliation:\nsimvastatin 20 mg tablet - Continue\nibuprofen 400 mg tablet - Stop\n")
+    assert names(plan) == {"simvastatin": "continued", "ibuprofen": "stopped"}
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
     ("Thyroid:\nCarbimazole 20 mg OD and propranolol 10 mg TDS. TFTs in 6 weeks.\n", "carbimazole", True),
     ("Gout:\nFebuxostat stopped. Allopurinol continue 300 mg OD.\n", "allopurinol", True),
     ("Epilepsy:\nLevetiracetam 500 mg BD. Lamotrigine continue.\n", "lamotrigine", True),

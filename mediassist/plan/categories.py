@@ -12,6 +12,7 @@ import re
 from rapidfuzz import fuzz, process
 
 from mediassist.index.embedder import known_words
+from mediassist.structure.units import run_on_sentences
 
 from .appointments import WHEN, WHO_WORD
 from .dosing import find_dose
@@ -191,6 +192,9 @@ def _in_instructions(text: str, hits: dict[str, int], has_who: bool) -> str | No
 def free_text_items(text: str) -> list[tuple[str, str]]:
     """(category, text) for one instruction sentence; clauses about different things are split apart. A report of
     teaching drops only its own part: "Discussed at breast MDT; to be seen in breast clinic on 14/3"."""
+    sentences = run_on_sentences(text)   # "the patient was given written instructions. she will call to ..."
+    if len(sentences) > 1:
+        return [item for sentence in sentences for item in free_text_items(sentence)]
     parts = [part for part in re.split(r";\s*", text) if part.strip()]
     if len(parts) > 1 and any(_EDUCATION_REPORT.search(part) for part in parts):
         return [item for part in parts if not _EDUCATION_REPORT.search(part) for item in free_text_items(part)]
@@ -309,7 +313,9 @@ def _care_words_spelt(text: str) -> str:
     return re.sub(r"[A-Za-z]{3,}", fixed, text)
 
 
-_PAST = re.compile(r"\b(?:was|were|had|has been|have been|previously|saw|attended|"
+# ("was told to follow up with her PCP" reports an instruction still to be carried out)
+_PAST = re.compile(r"\b(?:(?:was|were|has been|have been)(?!\s+(?:told|advised|instructed|asked)\s+to\b)|had|"
+                   r"previously|saw|attended|"
                    r"during (?:this|the|her|his) (?:admission|stay)|last (?:week|month|year))\b", re.IGNORECASE)
 
 

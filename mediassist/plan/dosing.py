@@ -60,7 +60,9 @@ FREQUENCY = re.compile(
     r"|\bas (?:needed|required|directed)\b(?:\s+for\s+[^,.;()]+)?"
     r"|\bwhen required\b|(?<![\w.])p\.?r\.?n\.?(?![\w])(?:\s+(?:for\s+)?(?!plus\b)[a-z][^,.;()]*)?"
     # Indian and South Asian dose schedules, morning-noon-night ("1-0-1", "0-0-½", "1-1-1-1"); not a para count
-    r"|(?<![\w./-])(?<!para )(?:[0-4]|½|0\.5)(?:-(?:[0-4]|½|0\.5)){2,3}(?![\w/-]|\.\d)",
+    # (Pakistan and Bangladesh write "1+0+1")
+    r"|(?<![\w./+-])(?<!para )(?:[0-4]|½|0\.5)(?:([-+])(?:[0-4]|½|0\.5))(?:\1(?:[0-4]|½|0\.5)){1,2}(?![\w/+-]|\.\d)"
+    r"|\bat\s+\d{1,2}[:.]\d{2}\b(?!\s*[ap]\.?m)",   # "Lantus 18 units at 22:00": each day at that time
     re.IGNORECASE)
 _FREQUENCY_GAP = re.compile(r"[\s,()]*(?:(?:and|or|then|take|when|if)\b)?[\s,()]*", re.IGNORECASE)
 

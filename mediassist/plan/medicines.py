@@ -69,8 +69,8 @@ def _switched_from(medication: Medication, drugs: DrugVocabulary) -> Medication:
     switch = SWITCHED.search(medication.text)
     if not own or not switch or not drugs.mentions(switch.group("to")):
         return medication
-    before = medication.text[:switch.start()]
-    if not before.rstrip().lower().endswith(own[0].text.lower()):
+    before = drugs.mentions(medication.text[:switch.start()])   # "Rivaroxaban 20 mg OD changed to edoxaban"
+    if not before or before[-1].generic != own[0].generic:
         return medication
     return replace(medication, name=own[0].text, status="stopped")
 

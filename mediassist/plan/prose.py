@@ -59,12 +59,13 @@ IN_HOSPITAL = re.compile(
 # "Amoxicillin 500 mg TDS - course completed on the ward", "Enoxaparin 40 mg SC daily - inpatient only", "Lorazepam
 # 2 mg IV (given in ED x1)", "Dalteparin - ward only, not for TTO": the line's own note says its use ended in
 # hospital, even though it gives a dose and how often ("first dose given in the ED" says no such thing).
-_PLACE = r"(?:the\s+)?(?:hospital|ward|inpatient|er|ed|a&e|emergency(?: department| room)?|department|casualty|icu|itu)"
+_PLACE = (r"(?:the\s+)?(?:hospital|ward|inpatient|er|ed|a&e|emergency(?: department| room| unit)?|department|casualty|"
+          r"icu|itu|admission)")
 _ONCE = r"(?:x\s*1|once|stat)"
 ENDED_IN_HOSPITAL = re.compile(
     rf"\b(?:{_PLACE}\s+only|only\s+(?:in|on|during)\s+{_PLACE}|completed|finished|"
     r"last dose (?:was )?(?:given|administered)|"
-    rf"{_ONCE}\s+(?:in|on)\s+{_PLACE}|(?:in|on)\s+{_PLACE}\s+{_ONCE}|"
+    rf"{_ONCE}\s+(?:(?:given|administered)\s+)?(?:in|on|at)\s+{_PLACE}|(?:in|on)\s+{_PLACE}\s+{_ONCE}|"
     r"not for (?:tto|tta|discharge|home)|not (?:prescribed|continued) (?:at|on|for) discharge)\b", _I)
 # "... (2 days completed in hospital), 5 more days at home": the course goes on.
 _STILL_TO_TAKE = re.compile(r"\b(?:until|remaining|more|further|rest of)\b", _I)
@@ -86,8 +87,8 @@ STEPPED_DOWN = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*|transition\w*|ste
                           r"(?:\s+\w+){0,6}?\s+(?:to|onto)\s+(?:\w+\s+)?(?:oral(?:ly)?|PO|p\.o\.|tablets?|"
                           r"subcutaneous(?:ly)?)\b", _I)
 SWITCHED_ONTO = re.compile(r"^\W*(?:(?:and|then|now|for home)\s+)?(?:(?:he|she|they|we|was|were|has been|is)\s+)*"
-                           r"(?:switched|transitioned|changed|converted|bridged|stepped down|narrowed)\s+"
-                           r"(?:\w+\s+)?(?:to|onto)\b", _I)
+                           r"(?:(?:switched|transitioned|changed|converted|bridged|stepped down|narrowed|"
+                           r"cross-?tapered)\s+(?:\w+\s+)?(?:to|onto)|replaced\s+(?:with|by))\b", _I)
 # "She takes gabapentin 300 TID", "has been taking Aleve", "prior to admission he was on": what the patient took
 # before, which says nothing of after discharge.
 HABITUAL = re.compile(r"\b(?:takes|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
@@ -286,7 +287,7 @@ DENIED = re.compile(r"\b(?:not|no|never|don'?t|dont|shouldn'?t|avoid)\b", _I)
 # Between two drugs of a list: ", ", " and ", "; ", " or ", "/". Anything else ("Latanoprost 50 micrograms/ml eye
 # drops") makes the second name part of the first drug's line.
 LIST_SEPARATOR = re.compile(r"(?:[,;/]|\b(?:and|or|with|plus|then|also|as well as)\b)\W*(?:(?:his|her|their|the|some|"
-                            r"a|an|oral|topical|po)\s+)?$", re.I)
+                            rf"a|an|oral|topical|po|{'|'.join(FORM_ABBREVIATIONS)})\.?\s+)?$", re.I)
 
 
 # "PO abx: doxy 100 BD", "Anticoagulant: apixaban 5 mg", "start PPI (omeprazole 20 OD)": a label or a kind of drug,

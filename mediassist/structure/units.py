@@ -85,6 +85,11 @@ def _item_runs_on(block: Block, numbers: list, index: int, lines: list, text: st
     return False
 
 
+_A_DOSE = re.compile(r"\d\s*(?:mg|mcg|micrograms?|g|units?|ml|mL)\b")
+_DOSED_LINE = re.compile(r"[a-z][\w-]+(?:\s+[A-Za-z][\w-]*){0,3}\s+\d+(?:\.\d+)?\s*"
+                         r"(?:mg|mcg|micrograms?|g|units?|ml|mL)\b")
+
+
 def _continues(previous: str, line: str) -> bool:
     """Is line the wrapped rest of previous (PDF text wraps mid-sentence)?"""
     previous, line = previous.rstrip(), line.lstrip()
@@ -92,6 +97,8 @@ def _continues(previous: str, line: str) -> bool:
         return False   # table rows stand alone
     if previous[-1] == ":":
         return False   # a label or lead-in ("Diet:", "call if:"); the next line starts afresh
+    if _DOSED_LINE.match(line) and _A_DOSE.search(previous):
+        return False   # an EHR list in lower case: "atorvastatin 40 mg tablet" after "aspirin 81 mg daily"
     if line[0].islower() or line[0] in "([{/&+,;%":
         return True
     if previous[-1] in ".!?;":
