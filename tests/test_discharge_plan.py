@@ -436,6 +436,14 @@ def test_warning_signs_from_instructions_and_section():
     ("Presenting complaint: wheeze.\nSalbutamol given.\nMother to bring her back if she cannot finish sentences.\n",
      "Mother to bring her back if she cannot finish sentences."),
     ("Shingles\nSee your GP if the rash spreads near your eye.\n", "See your GP if the rash spreads near your eye."),
+    ("Chemo card\nVomiting more than 3 times a day → call the hotline\n",
+     "Vomiting more than 3 times a day → call the hotline"),
+    ("Escalation\n| Sign | Action |\n| Drowsy or new confusion | Ring the GP the same day |\n",
+     "| Drowsy or new confusion | Ring the GP the same day |"),
+    ("Advice\nWhen the bleeding soaks a pad in an hour, come to the labour ward straight away.\n",
+     "When the bleeding soaks a pad in an hour, come to the labour ward straight away."),
+    ("Discharge advice\nReturn to casualty immediately for: severe headache, neck stiffness, rash.\n",
+     "Return to casualty immediately for: severe headache, neck stiffness, rash."),
 ])
 def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     assert any(sign in item.text for item in plan_of(summary).warning_signs)
@@ -456,6 +464,9 @@ def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     "Plan:\nIf her blood pressure settles, see the GP in 2 weeks to reduce the amlodipine.\n",
     "History of Present Illness:\nHe had been told to ring the ward if the wound leaked, which he did on Sunday.\n",
     "Medications:\nTab. Dolo 650 - take 1 tablet SOS for fever\n",
+    "Letter\nPlease call the fracture clinic if you have any questions about your cast.\n",
+    "Letter\nPlease ring the secretary if the appointment has not arrived within 3 weeks.\n",
+    "Opinion\nRed flags (weight loss, night sweats) were absent on review.\n",
 ])
 def test_a_planned_visit_a_history_or_a_pill_if_needed_is_no_warning_sign(summary):
     assert plan_of(summary).warning_signs == ()

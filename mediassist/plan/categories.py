@@ -18,12 +18,17 @@ from .appointments import WHEN, WHO_WORD
 from .dosing import find_dose
 from .drugs import vocabulary
 
+# A call for something other than the patient's health: "if you have any questions", "if the appointment has not
+# arrived", "if you need to rebook".
+_NOT_ABOUT_HEALTH = (r"(?!\s+(?:(?:you|she|he|they|the patient|your \w+)\s+(?:would like|wish|want|"
+                     r"(?:have|has|need|needs)\s+(?:any\s+|further\s+|more\s+)?(?:questions?|queries|information|"
+                     r"to (?:change|cancel|rearrange|re-?book|book)))|(?:the|your)\s+appointment)\b)")
 WARNING = re.compile(
     r"\bemergency\s+(?:room|department|services|number|care|unit)\b|\b(?:call|dial|phone)\s+(?:9-?1-?1|999|112)\b"
     r"|\b911\b|\b(?:ER|ED|A&E)\b|\burgent(?:ly)?\b|\bimmediately\b|\bright away\b|\bat once\b"
     r"|\bseek\s+(?:\w+\s+)?(?:medical|help|care|attention|advice|review)"
     r"|(?<!will )\b(?:call|contact|notify|phone|ring|tell|refer back to|return)\b(?:[^.;]|(?<=\bDr)\.){0,80}?"
-    r"\b(?:if|should)\b"
+    rf"\b(?:if|should)\b{_NOT_ABOUT_HEALTH}"
     r"|\b(?:call|contact|notify|return)\b(?:[^.;]|(?<=\bDr)\.){0,40}?\bfor\s+(?:any\s+|new\s+|worse\w*\s+|increas\w+\s+)"
     r"(?:\w+\s+){0,3}?(?:pain|fever|bleeding|shortness|swelling|redness|drainage|symptoms?|problems?|"
     r"vomiting|temperature|chest|breath\w*|confusion|dizziness|weakness)"
@@ -239,20 +244,25 @@ def _grouped(labelled: list[tuple[str | None, int, int]]) -> list[list]:
 # ("if", "should you", "in case", "for" any/new/worse symptoms or a list of them); or a label for such advice.
 # "Return to work", "contact precautions", "a cardiology consult" and "the GP will contact you" seek no care.
 _SEEK_CARE = (r"\b(?:return(?:s|ing)?(?!\s+to\s+(?:work|school|normal|usual|activit\w*|sports?|driving|exercise|duty|"
-              r"college|nursery|daycare|play|the gym)\b)|come\s+(?:back|in|to)|go\s+(?:back|to)|re-?attend|"
+              r"college|nursery|daycare|play|the gym)\b)|come\s+(?:straight\s+|right\s+)?(?:back|in|to)|"
+              r"go\s+(?:back|to)|re-?attend|"
               r"re-?present|bring\s+(?:\w+\s+){0,2}(?:back|in|to)|brought\s+(?:back|in|to)|"
               r"(?<!will )(?:call|phone|telephone|ring|notify)|"
               r"(?<!will )contact(?=\s+(?:your|the|us|a|an|his|her|their|me|dr|gp)\b)|"
               r"consult(?=\s+(?:your|the|a|an|with|dr|gp|us|earlier|sooner|early|immediately|urgently)\b)|"
               r"seek|attend|report|present\s+to)\b")
 _SENTENCE = r"(?:[^.;]|\.(?=\d))"      # "fever over 100.4" does not end the sentence
-_TRIGGER = (r"\b(?:if|in case|sos)\b(?! (?:you|she|he|they) (?:would like|wish|want)\b)"
+_TRIGGER = (rf"\b(?:if|in case|sos)\b{_NOT_ABOUT_HEALTH}"
             r"|\bshould\s+(?:you|he|she|they|the\s+\w+|your|his|her|symptoms?|there|any|it|this|that)\b"
             r"|\bfor\s+(?:any|new|worse\w*|increas\w*|severe|sudden|persist\w*|uncontrolled|signs?|symptoms?)\b")
 SEEK_CARE_IF = re.compile(
     rf"{_SEEK_CARE}{_SENTENCE}{{0,80}}?(?:{_TRIGGER})"
     r"|\bRT(?:ER|ED|A&E)\b|\bSOS\b[^.;]{0,20}\b(?:casualty|emergency|hospital|ER|ED|A&E)\b"
-    r"|\bwhen to (?:return|call|seek|come back|go)\b|\breturn precautions\b|(?<!no )\bred flags?\b"
+    r"|\bwhen to (?:return|call|seek|come back|go)\b|\breturn precautions\b"
+    r"|(?<!no )\bred flags?\b(?![^.;]{0,60}\b(?:absent|none|negative|not present)\b)"
+    # "Return to ER immediately for: chest pain, ...", "Call the pediatrician right away or go to the ER for:"
+    rf"|{_SEEK_CARE}{_SENTENCE}{{0,40}}?\b(?:immediately|urgently|at once|right away|straight away)\b"
+    rf"{_SENTENCE}{{0,40}}?\b(?:for|if)\b"
     r"|\bdanger signs?\b|\bwarning signs?\b"
     # UK and Indian "Review SOS if fever persists"; "signs of infection to report"
     r"|\breview\s+(?:sos|in case)\b|\bsos\s+review\b"
@@ -271,14 +281,26 @@ SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}(?P<before>{_SENTENCE}{{0,80}}?
 # (a time makes it a visit); and a call for an ambulance.
 _ACT_AFTER = (r"\b(?:call|phone|telephone|ring|contact|see|tell|inform|report|present|attend|seek|"
               r"go\s+(?:straight\s+)?to|come\s+(?:back|in|to)|return|re-?presentation|presentation)\b")
-TRIGGER_THEN_CARE = re.compile(rf"\b(?:if|should|in case(?: of)?|at (?:any )?signs? of)\b{_SENTENCE}{{0,160}}?"
-                               rf"{_ACT_AFTER}(?!{_SENTENCE}{{0,40}}?(?:{WHEN.pattern}))", re.IGNORECASE)
-DASH_THEN_CARE = re.compile(r"\w[^.;:]{3,160}?\s[–—=-]\s*(?:please\s+)?(?:call|phone|telephone|ring|contact|seek|"
-                            r"report|inform|tell|go\s+to|come\s+to)\b", re.IGNORECASE)
+TRIGGER_THEN_CARE = re.compile(rf"\b(?:if|should|in case(?: of)?|at (?:any )?signs? of)\b{_NOT_ABOUT_HEALTH}"
+                               rf"{_SENTENCE}{{0,160}}?{_ACT_AFTER}(?!{_SENTENCE}{{0,40}}?(?:{WHEN.pattern}))"
+                               # "when there is headache ..., come to the hospital straight away"
+                               rf"|\bwhen\b{_SENTENCE}{{0,160}}?{_ACT_AFTER}{_SENTENCE}{{0,40}}?"
+                               r"\b(?:straight away|immediately|at once|urgently|right away|without delay)\b",
+                               re.IGNORECASE)
+# ("→ call hotline", "| Call GP / 111 same day |": an arrow or a table's next cell is a dash too)
+DASH_THEN_CARE = re.compile(r"\w[^.;:]{3,160}?\s(?:[–—=→|-]|->|=>)\s*(?:please\s+)?(?:call|phone|telephone|ring|"
+                            r"contact|seek|report|inform|tell|bring|take|return|go\s+to|come\s+(?:to|back))\b",
+                            re.IGNORECASE)
 REPORT_TO = re.compile(rf"\b(?:to|must|should|please)\s+(?:be\s+)?report(?:ed)?\b{_SENTENCE}{{0,100}}?\bto\s+"
                        r"(?:the|your|us|a|an)\b", re.IGNORECASE)
 SEE_IF = re.compile(r"\bsee\s+(?:your|a|the)\s+[^.;]{0,30}?\bif\b", re.IGNORECASE)
 AMBULANCE = re.compile(r"\b(?:call|dial|phone|ring)\s+(?:for\s+)?(?:9-?1-?1|999|112|000|an ambulance)\b", re.IGNORECASE)
+
+
+def _dash_then_care(text: str) -> bool:
+    """ "Fast breathing or blue lips - bring the child to emergency", also after a label ("Mother explained: ...")
+    and in a table row ("| Temp > 37.8 | Call GP |")."""
+    return any(DASH_THEN_CARE.match(part.lstrip("•*-·–| ")) for part in text.split(":"))
 
 
 _CARE_WORDS = ("return", "back", "come", "call", "phone", "attend", "seek", "bring", "contact", "consult")
@@ -294,7 +316,7 @@ def seeks_care_if(text: str) -> bool:
 def _seeks_care(text: str) -> bool:
     listed = SEEK_CARE_FOR_A_LIST.search(text)
     return bool(SEEK_CARE_IF.search(text) or (listed and not WHEN.search(listed.group("before"))) or
-                TRIGGER_THEN_CARE.search(text) or DASH_THEN_CARE.match(text.lstrip("•*-·– ")) or
+                TRIGGER_THEN_CARE.search(text) or _dash_then_care(text) or
                 REPORT_TO.search(text) or AMBULANCE.search(text) or (SEE_IF.search(text) and not WHEN.search(text)))
 
 
