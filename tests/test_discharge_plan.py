@@ -532,6 +532,9 @@ def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appoi
      "he was told to follow up with his cardiologist in 2 weeks."),
     ("Plan:\nthe patient was given written instructions. she will see the hand surgeon in 10 days.\n",
      "she will see the hand surgeon in 10 days."),
+    ("Plan:\n- TCA KK Seri Kembangan 2/52 for BP review\n", "TCA KK Seri Kembangan 2/52 for BP review"),
+    ("HOSPITAL COURSE:\nhe was diuresed with iv lasix.\ntransitioned to oral bumetanide 1 mg daily.\nhe will follow "
+     "up with his cardiologist dr. amin in 1 week.\n", "he will follow up with his cardiologist dr. amin in 1 week."),
 ])
 def test_an_appointment_is_found_by_its_form_under_any_heading(summary, appointment):
     """Someone who cares for the patient and a time, or their promise to make contact: an appointment, whatever
@@ -581,6 +584,8 @@ def test_a_time_in_a_warning_under_the_follow_up_does_not_make_it_a_visit(line):
     "Discharged to the care of her GP.", "Directly observed therapy not required.",
     "Clinic | Date | Time", "Who When Where",
     "Memory clinic assessment offered but refused by the patient.",
+    "Dermatology appointment 12/07 cancelled by the patient.", "No cardiology OPD follow-up required.",
+    "Repeat U&E at the GP practice in 1 week.", "Date Time Provider Department",
 ])
 def test_a_line_that_names_no_appointment_is_no_follow_up_row(line):
     assert plan_of(f"Follow-up:\n{line}\n").follow_up == ()

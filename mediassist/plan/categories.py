@@ -42,7 +42,8 @@ _FOLLOW_UP = re.compile(
     r"specialist|dentist|clinic|team|nurse)\b)"
     r"|\b(?:recheck|re-?evaluation|reevaluat\w*|return)\s+(?:at|in|within|tomorrow|next)\b"
     r"|\bbe seen\b|\breferr(?:al|ed)\b|\bwill see\b"
-    r"|\b(?:review|rvw)\s+(?:in|at|after|on|with|by)\b|\b(?-i:OPD|OPA|RTC|TCI)\b"   # "Review in OPD", "RTC 6/52"
+    # "Review in OPD", "RTC 6/52", "TCA (to come again) 2/52"
+    r"|\b(?:review|rvw)\s+(?:in|at|after|on|with|by)\b|\b(?-i:OPD|OPA|RTC|TCI|TCA|MOPD|GOPD)\b"
     # "Please review BP in 2 weeks", "review her inhaler technique at the practice in the next few weeks"
     r"|\b(?:review|rvw)\s+(?:[\w-]+\s+){1,6}?(?:in|within|after)\s+(?:the\s+next\s+)?"
     r"(?:\d+|a|one|two|three|four|six|few|several)\s+(?:\w+\s+)?(?:days?|weeks?|months?)\b"
@@ -52,7 +53,8 @@ _FOLLOW_UP = re.compile(
 _CLINIC = re.compile(r"\b(?:clinic|office|OPD)\b", re.IGNORECASE)
 _TESTS = re.compile(
     r"\b(?:blood tests?|blood work|bloods|labs?|lab work|laboratory|tests?|x-?rays?|scans?|"
-    r"(?-i:CXR|CT|MRI|ECG|EKG|INR|CBC|BMP|CMP|UA|DXA|DEXA|PFTs?)|"
+    r"(?-i:CXR|CT|MRI|ECG|EKG|INR|CBC|BMP|CMP|UA|DXA|DEXA|PFTs?|FBC|U&Es?|U\+Es?|LFTs?|TFTs?|RFTs?|KFTs?|HbA1c|CRP|ESR|"
+    r"FBS|PSA|eGFR|BNP|USS|CT[A-Z]*)|"
     r"ultrasound|echo(?:cardiogram)?|potassium|creatinine|electrolytes|"
     r"urinalysis|urine (?:test|culture)|cultures?|serolog\w*|biopsy|pathology|pending|monitor(?:ing)?|"
     r"check (?:your |her |his )?(?:weight|blood|sugar|glucose|pressure|BP|INR|levels?)|"
@@ -115,7 +117,7 @@ SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]
 # "No follow-up required", "hospital follow-up not arranged", "declined follow-up": there is no appointment
 # (not_an_appointment reads it so only when the line names no one to see and no time).
 NO_FOLLOW_UP = re.compile(r"\b(?:no|not|declined|without)\b[^.;]{0,30}\b(?:follow[\s-]*up|f/u|appointments?|review|"
-                          r"referrals?)\b", re.IGNORECASE)
+                          r"referrals?|TCA|RTC|TCI)\b", re.IGNORECASE)
 # ... and said of the follow-up itself ("Cardiology follow-up not required", "dietitian referral declined"): none,
 # even with a name in it.
 _NOT_NEEDED = r"not (?:required|needed|necessary|arranged)"
@@ -165,14 +167,19 @@ def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | No
     planned = bool(WHEN.search(text) and (_VISIT.search(text) or _ATTEND.search(text))) and not _conditional(text)
     if hits["warning_signs"] and not (hits["follow_up"] and has_who) and not planned:
         return "warning_signs"
-    if hits["tests"] and not has_who:
-        return "tests"
+    if hits["tests"] and not (has_who and _SEEING.search(text)):
+        return "tests"   # "Repeat U&E at GP practice in 1/52": a test, wherever it is taken
     if hits["follow_up"] or has_who or WHEN.search(text):
         return "follow_up"
     others = [category for category in _PRIORITY if hits[category]]
     if others:
         return others[0]   # not an appointment ("Keep the incision dry" under Follow-up): where it belongs
     return "follow_up" if _SPAN_OF_TIME.search(text) else None
+
+
+# Words of meeting someone, as opposed to having a test taken.
+_SEEING = re.compile(r"\b(?:review\w*|rvw|r/v|clinic|OPD|see|seen|visits?|appointments?|appt|follow[\s-]*up|f/u|"
+                     r"consult\w*|TCA|RTC|TCI)\b", re.IGNORECASE)
 
 
 def _in_instructions(text: str, hits: dict[str, int], has_who: bool) -> str | None:
@@ -391,17 +398,20 @@ def not_an_appointment(text: str) -> bool:
         FOLLOW_UP_DECLINED.search(text) and not (when or _STILL_TO_COME.search(text)))
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
     return bool(none or (as_needed and not (has_who or when)) or label or warning or _no_visit(text, when) or
-                DECLINED_BY_PATIENT.search(text) or _table_header(text))
+                DECLINED_BY_PATIENT.search(text) or NO_FOLLOW_UP_NEEDED.search(text) or _table_header(text))
 
 
 # "Follow-up offered with the home treatment team but declined by patient", "Physio | - | declined".
-DECLINED_BY_PATIENT = re.compile(r"\b(?:declined|refused)\b", re.IGNORECASE)
+DECLINED_BY_PATIENT = re.compile(r"\b(?:declined|refused|cancell?ed)\b", re.IGNORECASE)
+# "No urology OPD follow up required": said of a follow-up, whoever is named.
+NO_FOLLOW_UP_NEEDED = re.compile(r"^\W*no\b[^.;]{0,40}\b(?:follow[\s-]*up|f/u|review|appointment)s?\s+(?:is\s+)?"
+                                 r"(?:required|needed|necessary|planned|arranged|indicated)\b", re.IGNORECASE)
 # The words of a table's header row ("Clinic | Clinician | Date | Time", "Who When Where"): a header, no visit.
 _HEADER_WORDS = frozenset({
     "date", "time", "when", "who", "with", "where", "what", "clinic", "clinician", "specialty", "speciality",
     "service", "reason", "notes", "note", "comment", "comments", "appt", "appointment", "appointments",
     "follow-up", "followup", "location", "venue", "booked", "booked?", "status", "type", "department", "doctor",
-    "consultant", "team", "purpose", "details", "action", "actions", "by", "due", "and",
+    "consultant", "team", "purpose", "details", "action", "actions", "by", "due", "and", "provider", "visit",
 })
 
 

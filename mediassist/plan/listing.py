@@ -45,7 +45,8 @@ from dataclasses import dataclass, replace
 from mediassist.structure.model import Document, Section
 from mediassist.structure.units import run_on_sentences
 
-from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, planned_follow_up, seeks_care_if
+from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, free_text_items, planned_follow_up, \
+    seeks_care_if
 from .collector import Collector
 from .dosing import find_dose
 from .drugs import vocabulary
@@ -98,6 +99,11 @@ def _medication_sections(document: Document) -> set[int]:
             or (section.name == "Medications" and is_discharge_list(document, index))}
 
 
+# "follow up with Dr. Whitaker in 10 days", "see your GP next week": an order to the patient, in the story too.
+_AN_ORDER = re.compile(r"^\W*(?:please\s+)?(?:follow[\s-]*up\s+(?:with|in|at|on)|see|return|attend|book|arrange|"
+                       r"contact)\b", re.IGNORECASE)
+
+
 def _read_section(section: Section, units: list[Unit], is_medication_list: bool, collector: Collector) -> None:
     if is_medication_list:
         _medication_section(section, units, collector)
@@ -114,9 +120,12 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
         _instruction_section(units, collector)
     elif section.name == "Hospital Course":
         for unit in units:
-            if PLAN_MOOD.search(unit.text) and not find_dose(unit.text):
-                collector.free_text(unit)
-            elif conditional_warning(unit.text):
+            planned = [s for s in run_on_sentences(unit.text)
+                       if (PLAN_MOOD.search(s) or _AN_ORDER.match(s)) and not find_dose(s)]
+            for sentence in planned:   # "... torsemide 40 mg daily. he will follow up with his pcp in 7 days."
+                for category, text in free_text_items(sentence):
+                    collector.item(category, text, unit)
+            if not planned and conditional_warning(unit.text):
                 collector.item("warning_signs", unit.text, unit)
     elif section.name in NARRATIVE_SECTIONS:
         for unit in units:
