@@ -444,9 +444,18 @@ def test_warning_signs_from_instructions_and_section():
      "When the bleeding soaks a pad in an hour, come to the labour ward straight away."),
     ("Discharge advice\nReturn to casualty immediately for: severe headache, neck stiffness, rash.\n",
      "Return to casualty immediately for: severe headache, neck stiffness, rash."),
+    ("Asthma\nIf she cannot talk in sentences or her lips look blue, dial 999.\n",
+     "If she cannot talk in sentences or her lips look blue, dial 999."),
 ])
 def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     assert any(sign in item.text for item in plan_of(summary).warning_signs)
+
+
+def test_the_signs_listed_under_a_lead_in_to_seek_care_are_warning_signs_under_any_heading():
+    plan = plan_of("After your stay\nCome straight back to the ward if you have:\n- a temperature over 38\n"
+                   "- bleeding from the wound\nEat a balanced diet.\n")
+    assert texts(plan.warning_signs) == ["Come straight back to the ward if you have:", "a temperature over 38",
+                                         "bleeding from the wound"]
 
 
 @pytest.mark.parametrize("summary", [
@@ -585,6 +594,7 @@ def test_a_time_in_a_warning_under_the_follow_up_does_not_make_it_a_visit(line):
     "Clinic | Date | Time", "Who When Where",
     "Memory clinic assessment offered but refused by the patient.",
     "Dermatology appointment 12/07 cancelled by the patient.", "No cardiology OPD follow-up required.",
+    "Did not attend the previous fracture clinic appointment on 2/3.",
     "Repeat U&E at the GP practice in 1 week.", "Date Time Provider Department",
 ])
 def test_a_line_that_names_no_appointment_is_no_follow_up_row(line):

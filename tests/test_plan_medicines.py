@@ -286,6 +286,30 @@ def test_schedules_switches_and_headings_written_in_other_styles(summary, drug, 
     assert listed_to_take(summary, drug) == to_take
 
 
+@pytest.mark.parametrize("line, drug, status", [
+    ("Prednisolone 30 mg OD x 5 days, then 20 mg OD x 5 days, then stop", "Prednisolone", None),
+    ("IV metronidazole changed to oral metronidazole 400 mg TDS for 5 more days", "metronidazole", None),
+    ("Restart home losartan 50 mg OD (withheld on admission for AKI)", "losartan", "continued"),
+    ("Gliclazide 80 mg BD - held on admission, restarted on discharge", "Gliclazide", "continued"),
+    ("Warfarin 3 mg OD - restart when INR below 3", "Warfarin", "held"),
+    ("Apixaban 5 mg BD - restart after the endoscopy", "Apixaban", "held"),
+    ("Naproxen 500 mg BD - do not restart", "Naproxen", "stopped"),
+    ("Ibuprofen 400 mg - NOT to be given (AKI)", "Ibuprofen", "stopped"),
+])
+def test_a_course_that_ends_a_route_change_and_a_restart_now_are_still_taken(line, drug, status):
+    """ "then stop" ends a taper; IV to oral of the same drug is no switch; "restart ... on discharge" undoes a hold
+    in hospital, but a restart later, a denied one, or "not to be given" does not."""
+    assert names(plan_of(f"Discharge medications:\n{line}\n")).get(drug) == status
+
+
+@pytest.mark.parametrize("summary", [
+    "Plan:\nTCA 2/52 to the medical clinic\n",
+    "Plan:\nIV meropenem completed on the ward.\nNo antibiotics on discharge.\n",
+])
+def test_a_kind_of_drug_that_names_no_medicine_to_take_is_not_listed(summary):
+    assert names(plan_of(summary)) == {}
+
+
 def test_a_lower_case_list_of_dosed_lines_is_one_medicine_a_line():
     plan = plan_of("Medication Reconciliation:\nsimvastatin 20 mg tablet - Continue\nibuprofen 400 mg tablet - Stop\n")
     assert names(plan) == {"simvastatin": "continued", "ibuprofen": "stopped"}

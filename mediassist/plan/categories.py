@@ -286,7 +286,7 @@ SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}(?P<before>{_SENTENCE}{{0,80}}?
 # her GP in 2 weeks"); a list item that names what happens, then a dash and the act ("Blue colour - call 999",
 # "Cloudy bag or fever = phone PD unit"); an order to report symptoms to a team; "see your GP if ..." with no time
 # (a time makes it a visit); and a call for an ambulance.
-_ACT_AFTER = (r"\b(?:call|phone|telephone|ring|contact|see|tell|inform|report|present|attend|seek|"
+_ACT_AFTER = (r"\b(?:call|dial|phone|telephone|ring|contact|see|tell|inform|report|present|attend|seek|"
               r"go\s+(?:straight\s+)?to|come\s+(?:back|in|to)|return|re-?presentation|presentation)\b")
 TRIGGER_THEN_CARE = re.compile(rf"\b(?:if|should|in case(?: of)?|at (?:any )?signs? of)\b{_NOT_ABOUT_HEALTH}"
                                rf"{_SENTENCE}{{0,160}}?{_ACT_AFTER}(?!{_SENTENCE}{{0,40}}?(?:{WHEN.pattern}))"
@@ -344,7 +344,7 @@ def _care_words_spelt(text: str) -> str:
 
 # ("was told to follow up with her PCP" reports an instruction still to be carried out)
 _PAST = re.compile(r"\b(?:(?:was|were|has been|have been)(?!\s+(?:told|advised|instructed|asked)\s+to\b)|had|"
-                   r"previously|saw|attended|"
+                   r"previously|previous|saw|attended|did not attend|"
                    r"during (?:this|the|her|his) (?:admission|stay)|last (?:week|month|year))\b", re.IGNORECASE)
 
 
@@ -378,7 +378,7 @@ _ATTEND = re.compile(r"\b(?:attend|return|come back|go back|report to)\b", re.IG
 _NOT_A_CARER = frozenset({"surgery", "rehab", "rehabilitation", "therapy", "therapies", "physiotherapy", "physio",
                           "program", "programs", "programme", "programmes", "referral", "referrals"})
 _VISIT = re.compile(r"\b(?:visits?|review\w*|rvw|r/v|appointments?|appt|check|recheck|clinic|OPD|see|seen|removal|"
-                    r"attend|follow[\s-]*up|f/u|assessment|evaluation|session|intake|scheduled|booked)\b",
+                    r"attend|follow[\s-]*up|f/u|assessment|evaluation|session|intake|scheduled|booked|consult)\b",
                     re.IGNORECASE)
 
 
@@ -402,7 +402,7 @@ def not_an_appointment(text: str) -> bool:
 
 
 # "Follow-up offered with the home treatment team but declined by patient", "Physio | - | declined".
-DECLINED_BY_PATIENT = re.compile(r"\b(?:declined|refused|cancell?ed)\b", re.IGNORECASE)
+DECLINED_BY_PATIENT = re.compile(r"\b(?:declined|refused|cancell?ed|did not attend|(?-i:DNA))\b", re.IGNORECASE)
 # "No urology OPD follow up required": said of a follow-up, whoever is named.
 NO_FOLLOW_UP_NEEDED = re.compile(r"^\W*no\b[^.;]{0,40}\b(?:follow[\s-]*up|f/u|review|appointment)s?\s+(?:is\s+)?"
                                  r"(?:required|needed|necessary|planned|arranged|indicated)\b", re.IGNORECASE)

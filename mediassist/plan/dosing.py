@@ -89,18 +89,24 @@ _EXPLICIT_STATUS = re.compile(
     r"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:)(?![^.;]*\b(?:if|when|unless|"
     r"for(?!\s+\d)|at(?!\s+present)|below|above|during|with|after|before|in\s+(?:water|juice|case|\d+)|doses?|"
     r"sick|shake|"
-    r"(?<!not )(?<!n't )(?:restart\w*|recommenc\w*|resum\w*))\b)"
-    r"|(?<![\w(])(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)(?=\s*[.):;,]|\s*$)"
+    r"(?<!not )(?<!n't )(?:restarted|recommenced|resumed))\b)"   # done; "restart from Friday" is yet to come
+    r"|(?<![\w(])(?<!then )(?<!until )(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)"
+    r"(?=\s*[.):;,]|\s*$)"
     # the last cell of a table row: a hold with its reason, "Metformin 1 g BD withheld (eGFR 29)", or a change,
     # "Bisoprolol 5 mg OD increased" (a bare "Suspended" may be the heading of the lines after it)
-    r"|(?<=[\w)]\s)(withheld|held|suspended|ceased)(?=\s*\([^()]*\)\s*$)"
+    r"|(?:(?<=[\w)]\s)|(?<=\|)|(?<=\|\s))(withheld|held|suspended|ceased)(?=\s*\([^()]*\)\s*$)"
     r"|(?<=[\w)]\s)(increased|decreased|reduced)(?=\s*$)",
     re.IGNORECASE)
 # "Do not stop taking clopidogrel", "never miss a dose": an order to keep taking it, whatever "stop" says.
 KEEP_TAKING = re.compile(r"\b(?:do not|don'?t|never|must not|should not|shouldn'?t|not to)\s+(?:\w+\s+)?"
                          r"(?:(?:stop|discontinue|cease)\w*|(?:miss|skip)\w*\s+(?:a\s+|any\s+|your\s+)?dos(?:e|es))\b",
                          re.IGNORECASE)
-_WEAK_STOPPED = re.compile(r"\b(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|do not take|don't take|"
+# A stop that ends a course is no stop of the drug: "... then 10 mg daily x 3 days, then stop", "until stopped".
+_ENDS_A_COURSE = r"(?<!then )(?<!until )"
+_WEAK_STOPPED = re.compile(rf"\b{_ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|do not take|don't take|"
+                           r"not to be (?:given|taken|used|restarted|prescribed)|"
+                           r"(?:do not|don't|not to|never|should not|must not)\s+(?:\w+\s+)?"
+                           r"(?:restart|resume|recommence)|"
                            r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b)", re.IGNORECASE)
 _WEAK_CHANGED = re.compile(r"\b(?:increased?|decreased?|reduced?|changed?|adjusted)\s+(?:to|from|dose)\b"
                            r"|\bdose (?:increased|decreased|reduced|changed|adjusted)\b", re.IGNORECASE)
@@ -163,8 +169,34 @@ def _balanced(text: str, begin: int, end: int) -> str:
     return value.rstrip(" ,;")
 
 
+# "Resume home amlodipine (held on admission)", "restart both on discharge", "restarted prior to discharge": taken
+# again now, whatever was held in hospital. Not a restart later or on a condition ("restart at 3 mg from Thursday",
+# "to restart at GP discretion", "restart when INR < 3"), nor a denied one ("do not restart").
+_LATER = (r"(?![^.;]*\b(?:if|once|when|until|after|only|unless|later|next|from|starting|tomorrow|discretion|advise|"
+          r"review)\b)")
+RESUMED_NOW = re.compile(rf"^\W*(?:please\s+)?(?:resume|restart|recommence)\b{_LATER}"
+                         r"|\b(?:resumed|restarted|recommenced|resume|restart)\b[^.;]{0,25}?"
+                         r"\b(?:on|at|upon|before|prior to)\s+discharge\b", re.IGNORECASE)
+_DENIAL_BEFORE = re.compile(r"\b(?:not|never|no|n't|don't|avoid)\b[\w\s]{0,12}$", re.IGNORECASE)
+
+
+# "restart when INR below 3", "resume after the endoscopy", "restart at the GP's discretion": held until then
+# ("resume tomorrow" is a start date, not a hold).
+RESTART_LATER = re.compile(r"\b(?:resume|restart|recommence)\b(?=[^.;]*\b(?:if|once|when|until|after|only|unless|"
+                           r"later|discretion|advise|review)\b)", re.IGNORECASE)
+
+
+def resumed_now(text: str) -> bool:
+    return any(not _DENIAL_BEFORE.search(text[:m.start()]) for m in RESUMED_NOW.finditer(text))
+
+
 def read_status(text: str, default: str | None) -> str | None:
-    """An explicit status word ("(NEW)", "- STOPPED") wins; else stopped or changed, else default, else weaker words."""
+    """A restart now wins; then an explicit status word ("(NEW)", "- STOPPED"); else stopped or changed, else
+    default, else weaker words."""
+    if resumed_now(text):
+        return "continued"
+    if RESTART_LATER.search(text):
+        return "held"
     explicit = _EXPLICIT_STATUS.search(text)
     keep = KEEP_TAKING.search(text)
     if explicit and not (keep and keep.start() <= explicit.start() < keep.end()):   # "- do not stop" negates it

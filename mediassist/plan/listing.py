@@ -80,16 +80,28 @@ def listed_plan(document: Document) -> DischargePlan:
             for listed, status in lists:
                 _medication_list(listed, status, collector, default=None)
         _read_section(section, units, index in med_sections, collector)
-        for unit in by_section.get(index, []):
-            # under a history heading only advice said now, not told of ("she was told to return if ...")
-            if seeks_care_if(unit.text) and (section.name not in NOT_THE_PLAN or not NARRATED.search(unit.text)):
-                collector.warning(unit)
+        _warnings(by_section.get(index, []), section.name in NOT_THE_PLAN, collector)
     if not collector.medications:   # last resort: "His medication on discharge was:" followed by a list
         for index, section in enumerate(document.sections):
             if section.name in HISTORY_SECTIONS or index in med_sections:
                 continue
             _lead_in_lists(by_section.get(index, []), collector, require_discharge=True)
     return collector.plan()
+
+
+def _warnings(units: list[Unit], in_history: bool, collector: Collector) -> None:
+    """Advice to seek care, and the listed signs a lead-in to it introduces ("Go to A&E if you have:" / "- severe
+    headache" / "- a fit"). Under a history heading only advice said now, not told of ("she was told to return
+    if ...")."""
+    lead_in = False
+    for unit in units:
+        if lead_in and unit.is_item:
+            collector.warning(unit)
+            continue
+        lead_in = False
+        if seeks_care_if(unit.text) and not (in_history and NARRATED.search(unit.text)):
+            collector.warning(unit)
+            lead_in = unit.text.rstrip().endswith(":")
 
 
 def _medication_sections(document: Document) -> set[int]:

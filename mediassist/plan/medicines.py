@@ -67,8 +67,9 @@ def _switched_from(medication: Medication, drugs: DrugVocabulary) -> Medication:
         return medication
     own = drugs.mentions(medication.name)
     switch = SWITCHED.search(medication.text)
-    if not own or not switch or not drugs.mentions(switch.group("to")):
-        return medication
+    switched_to = drugs.mentions(switch.group("to")) if switch else []
+    if not own or not switched_to or switched_to[0].generic == own[0].generic:
+        return medication   # "IV co-amoxiclav switched to oral co-amoxiclav": the same drug by mouth
     before = drugs.mentions(medication.text[:switch.start()])   # "Rivaroxaban 20 mg OD changed to edoxaban"
     if not before or before[-1].generic != own[0].generic:
         return medication

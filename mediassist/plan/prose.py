@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .appointments import WHEN
-from .dosing import DURATION, KEEP_TAKING, find_dose, find_frequency
+from .dosing import DURATION, KEEP_TAKING, find_dose, find_frequency, resumed_now
 from .drugs import FORM_ABBREVIATIONS, DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
@@ -38,7 +38,7 @@ HOME = re.compile(
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
     r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised|added|"
     r"(?:increased|decreased|reduced|titrated|uptitrated|changed) (?:to|from))\b", _I)
-STOPPED = re.compile(r"\b(?:stop\w*|discontinu\w*|"
+STOPPED = re.compile(r"\b(?<!then )(?<!until )(?:stop\w*|discontinu\w*|"
                      r"(?:(?:do|does|will|should|must) not|not to) (?:take|use|restart|resume|continue|start)|"
                      r"(?:(?:is|are|will|should|must) not|not to) be (?:taken|used|given|restarted|resumed|continued)|"
                      r"don'?t (?:take|use|continue)|"
@@ -47,6 +47,7 @@ HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*
 # "Not prescribed at discharge", "no prescriptions were given", "you do not need at home", "declined": not to take.
 DECLINED = re.compile(r"\b(?:declined|refused)\b", _I)
 NOT_PRESCRIBED = re.compile(r"\b(?:not (?:prescribed|needed|required|continued)|no (?:prescriptions?|scripts?|rx)\b|"
+                            r"no\s+(?:\w+\s+)?(?:on|at|for)\s+discharge\b|"   # "no antibiotics on discharge"
                             r"(?:do|does|will) not need|don'?t need)|" + DECLINED.pattern, _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
@@ -163,7 +164,8 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         status = clause_status(clause, section, opens_sentence=opens)
         exception = EXCEPT.search(clause)   # "Continue all ... except metformin and avoid ibuprofen": "continue"
         group_status = clause_status(clause[:exception.start()], section, opens_sentence=opens) if exception else None
-        mentions = _listed(clause, _before_any_precaution(clause, vocabulary.mentions(clause)), vocabulary.classes)
+        mentions = [m for m in vocabulary.mentions(clause) if not _a_kind_then_a_time(clause, m, vocabulary.classes)]
+        mentions = _listed(clause, _before_any_precaution(clause, mentions), vocabulary.classes)
         if mentions:
             named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, group_status, clause, m,
                             mentions, text[start + m.end:]) for m in mentions]
@@ -316,6 +318,11 @@ def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -
     return kept
 
 
+def _a_kind_then_a_time(clause: str, mention: Mention, kinds: Collection[str]) -> bool:
+    """ "TCA 2/52 to ambulatory care": the letters of a kind of drug before a time are a visit ("to come again")."""
+    return mention.generic in kinds and bool(WHEN.match(clause[mention.end:].lstrip()))
+
+
 def _before_any_precaution(clause: str, mentions: list[Mention]) -> list[Mention]:
     precaution = PRECAUTION.search(clause)
     return [m for m in mentions if not precaution or m.start < precaution.start()]
@@ -353,7 +360,7 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     narrated = section in COURSE or section == UNHEADED and NARRATED.search(clause)
     if narrated and not (about_discharge or instruction or stepped_down):
         return None
-    if KEEP_TAKING.search(clause):
+    if KEEP_TAKING.search(clause) or resumed_now(clause):
         return "home"
     if STOPPED.search(clause):
         return "stopped"
