@@ -310,6 +310,25 @@ def test_a_kind_of_drug_that_names_no_medicine_to_take_is_not_listed(summary):
     assert names(plan_of(summary)) == {}
 
 
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("Discharge medications:\nGliclazide 80 mg BD - omit if not eating and restart when eating normally\n",
+     "gliclazide", True),
+    ("Plan:\nHis bisoprolol was continued and his doxazosin was stopped for dizziness.\n", "bisoprolol", True),
+    ("Plan:\nHis bisoprolol was continued and his doxazosin was stopped for dizziness.\n", "doxazosin", False),
+    ("Plan:\nshe had iv furosemide in the er, she should go back to her usual bumetanide 1 mg every morning\n",
+     "bumetanide", True),
+])
+def test_a_rule_for_bad_days_and_each_subject_with_its_own_verb(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take
+
+
+def test_a_summary_with_only_the_medicines_before_admission_shows_them_as_written():
+    """Never "not in your summary" about a summary that lists medicines, even only the regular ones."""
+    plan = plan_of("Regular medications:\nBisoprolol 2.5 mg OD\nSertraline 50 mg OD\n\nPlan:\nHome.\n")
+    assert [(m.name, m.as_written) for m in plan.medications] == [("Bisoprolol 2.5 mg OD", True),
+                                                                   ("Sertraline 50 mg OD", True)]
+
+
 def test_a_lower_case_list_of_dosed_lines_is_one_medicine_a_line():
     plan = plan_of("Medication Reconciliation:\nsimvastatin 20 mg tablet - Continue\nibuprofen 400 mg tablet - Stop\n")
     assert names(plan) == {"simvastatin": "continued", "ibuprofen": "stopped"}

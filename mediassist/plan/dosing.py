@@ -186,6 +186,12 @@ RESTART_LATER = re.compile(r"\b(?:resume|restart|recommence)\b(?=[^.;]*\b(?:if|o
                            r"later|discretion|advise|review)\b)", re.IGNORECASE)
 
 
+# "Metformin - pause if vomiting", "omit if unable to eat and restart when eating normally", "hold if SBP < 100":
+# a stop on a condition is a rule the patient keeps while taking the drug.
+ON_A_CONDITION_ONLY = re.compile(r"(?<!on )\b(?:pause|hold|omit|withhold|stop)\s+(?:it\s+|this\s+|dose\s+)?"
+                                 r"(?:if|when)\b", re.IGNORECASE)
+
+
 def resumed_now(text: str) -> bool:
     return any(not _DENIAL_BEFORE.search(text[:m.start()]) for m in RESUMED_NOW.finditer(text))
 
@@ -193,6 +199,8 @@ def resumed_now(text: str) -> bool:
 def read_status(text: str, default: str | None) -> str | None:
     """A restart now wins; then an explicit status word ("(NEW)", "- STOPPED"); else stopped or changed, else
     default, else weaker words."""
+    if ON_A_CONDITION_ONLY.search(text):
+        return default   # "pause if vomiting (sick day rules)": a rule for bad days; the drug is taken
     if resumed_now(text):
         return "continued"
     if RESTART_LATER.search(text):

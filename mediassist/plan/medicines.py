@@ -44,7 +44,13 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
             medications.append(_medication(found, unit))
     medications += _unnamed_home_medicines(units)
     if not medications:
-        medications = _as_written(units)
+        medications = _as_written(units, LISTS)
+    if not medications or all(m.as_written for m in medications):
+        # a summary that lists only the medicines taken before ("Regular medications:", maybe with "continue all
+        # regular medications") has medicines: shown as written, never "not in your summary"
+        admission = {"Admission Medications"}
+        medications += _as_written([u for u in units if u.index in before_admission or u.section.name in admission],
+                                   None)
     return replace(plan, medications=tuple(_switched_from(m, drugs) for m in medications))
 
 
@@ -113,9 +119,10 @@ def _unnamed_home_medicines(units: list[Unit]) -> list[Medication]:
             if unit.section.name not in HISTORY and UNNAMED_HOME_MEDICINES.search(unit.text)]
 
 
-def _as_written(units: list[Unit]) -> list[Medication]:
-    """The lines of a discharge medication section that could not be read as medicines, as written."""
-    return [_written(unit) for unit in units if unit.section.name in LISTS and not NOT_A_LINE.match(unit.text)]
+def _as_written(units: list[Unit], sections: frozenset[str] | None) -> list[Medication]:
+    """The lines of the given medication sections (None: of any) that could not be read as medicines, as written."""
+    return [_written(unit) for unit in units
+            if (sections is None or unit.section.name in sections) and not NOT_A_LINE.match(unit.text)]
 
 
 def _written(unit: Unit) -> Medication:

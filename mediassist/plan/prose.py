@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .appointments import WHEN
-from .dosing import DURATION, KEEP_TAKING, find_dose, find_frequency, resumed_now
+from .dosing import DURATION, KEEP_TAKING, ON_A_CONDITION_ONLY, find_dose, find_frequency, resumed_now
 from .drugs import FORM_ABBREVIATIONS, DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
@@ -34,7 +34,7 @@ _I = re.IGNORECASE
 HOME = re.compile(
     r"\b(?:prescri\w*|rx|script|discharg\w*(?: \w+){0,3} (?:on|with)|sent (?:\w+ )?(?:home|out) (?:on|with)|"
     r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu(?:e|es|ed|ing)|resum\w*|"
-    r"restart\w*|over[- ]the[- ]counter|otc|"
+    r"restart\w*|over[- ]the[- ]counter|otc|(?:go|goes|going|went|put|switched|changed)\s+back\s+(?:on|to|onto)|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
     r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised|added|"
     r"(?:increased|decreased|reduced|titrated|uptitrated|changed) (?:to|from))\b", _I)
@@ -78,7 +78,7 @@ COUNTED_DOSES = re.compile(r"(?:\btotal(?: of)?|\bx|×)\s*\d+\s*dos(?:es|ages)\b
 GIVEN_OUTSIDE = re.compile(r"\b(?:more|remaining|further|via|PICC|midline|port|home|GP|nurse|clinic|weekly|monthly|"
                            r"outpatient|after discharge)\b", _I)
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
-                       r"outpatient|continue|resume|advised)\b", _I)
+                       r"outpatient|continue|resume|advised|(?:go|goes|going|put)\s+back\s+(?:on|to|onto))\b", _I)
 # "switched him to Augmentin": outside the story of the stay, the drug switched to is the one the patient goes on
 # with, when nothing places it in hospital (in the story, "switched to piperacillin-tazobactam 4.5 g q6h" is the
 # ward's; there a switch counts only with a word of discharge, as any other sentence).
@@ -119,6 +119,11 @@ CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\
                     r"|\s+and\s+(?=(?:resumed|restarted|continued)\b)"   # "held, and | resumed at discharge"
                     # "apixaban, which he will continue, | and his aspirin ... was stopped"
                     r"|,\s+and\s+(?=(?:his|her|their|your|the)\s)"
+                    # "she had iv furosemide in the er, | she should go back to her usual bumetanide": a new subject
+                    r"|,\s+(?=(?:he|she|they|we|you)\s+(?:should|will|can|may|must|is to|are to|needs? to)\b)"
+                    # "Her metoprolol was continued | and her amlodipine was discontinued": a subject with its verb
+                    r"|\s+and\s+(?=(?:his|her|their|your|the)\s+[\w-]+\s+(?:[\w-]+\s+)?"
+                    r"(?:was|were|is|has been|will be)\b)"
                     # "Aspirin will be stopped, | clopidogrel will continue": after a status said, the next drug says
                     # its own; not in a list of names ("Metformin, gliclazide should be held")
                     r"|(?:(?<=stopped)|(?<=held)|(?<=continued)|(?<=discontinued)|(?<=resumed)|(?<=restarted)|"
@@ -360,7 +365,7 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     narrated = section in COURSE or section == UNHEADED and NARRATED.search(clause)
     if narrated and not (about_discharge or instruction or stepped_down):
         return None
-    if KEEP_TAKING.search(clause) or resumed_now(clause):
+    if KEEP_TAKING.search(clause) or resumed_now(clause) or ON_A_CONDITION_ONLY.search(clause):
         return "home"
     if STOPPED.search(clause):
         return "stopped"
