@@ -542,6 +542,14 @@ def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appoi
     ("Plan:\nthe patient was given written instructions. she will see the hand surgeon in 10 days.\n",
      "she will see the hand surgeon in 10 days."),
     ("Plan:\n- TCA KK Seri Kembangan 2/52 for BP review\n", "TCA KK Seri Kembangan 2/52 for BP review"),
+    ("Discharge ticket\nClinic: Medical clinic (Clinic No. 3) 2031.04.07, bring clinic book\n",
+     "Clinic: Medical clinic (Clinic No. 3) 2031.04.07, bring clinic book"),
+    ("Your appointments\nPrimary Care: Dr. Ito, 04/09/2031 10:40 AM, Building 2\n",
+     "Primary Care: Dr. Ito, 04/09/2031 10:40 AM, Building 2"),
+    ("Mental health\nThe crisis team coordinator will contact her by phone within 72 hours.\n",
+     "The crisis team coordinator will contact her by phone within 72 hours."),
+    ("Follow-up\nDr. L. Moss (CT Surgery) | 3 weeks | wound check\n",
+     "Dr. L. Moss (CT Surgery) | 3 weeks | wound check"),
     ("HOSPITAL COURSE:\nhe was diuresed with iv lasix.\ntransitioned to oral bumetanide 1 mg daily.\nhe will follow "
      "up with his cardiologist dr. amin in 1 week.\n", "he will follow up with his cardiologist dr. amin in 1 week."),
 ])
@@ -595,7 +603,8 @@ def test_a_time_in_a_warning_under_the_follow_up_does_not_make_it_a_visit(line):
     "Memory clinic assessment offered but refused by the patient.",
     "Dermatology appointment 12/07 cancelled by the patient.", "No cardiology OPD follow-up required.",
     "Did not attend the previous fracture clinic appointment on 2/3.",
-    "Repeat U&E at the GP practice in 1 week.", "Date Time Provider Department",
+    "Repeat U&E at the GP practice in 1 week.", "Date Time Provider Department", "Clinic Date/Time",
+    "Chest x-ray before the clinic visit.", "No further cardiology f/u.", "Discharged by: P. Ruiz, NP",
 ])
 def test_a_line_that_names_no_appointment_is_no_follow_up_row(line):
     assert plan_of(f"Follow-up:\n{line}\n").follow_up == ()

@@ -16,7 +16,8 @@ _TIME = r"(?:,?\s*(?:at|@)\s*\d{1,2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?|AM|PM)?|\s+\
 _DATE = (rf"(?:(?:{_WEEKDAY}),?\s+(?:the\s+)?)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
          rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
          rf"|(?<!\d)\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?(?![\d/])|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-[A-Z][a-z]{{2}}-\d{{4}}"
-         rf"|(?<![\d.])\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})(?![\d.]))")   # European "28.04.25"
+         rf"|(?<![\d.])\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})(?![\d.])"   # European "28.04.25"
+         rf"|(?<![\d.])\d{{4}}\.\d{{1,2}}\.\d{{1,2}}(?![\d.]))")   # Sri Lankan "2024.08.19"
 _RELATIVE = (r"(?:in|within|after)\s+(?:about\s+|approximately\s+|roughly\s+|the\s+next\s+|another\s+)?"
              r"(?:\d+(?:\s*(?:-|–|to)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
              r"a|an|a few|several|1-2|one to two|two to three)\s+(?:(?:working|business|calendar)\s+)?"
@@ -65,12 +66,12 @@ _PURPOSE = re.compile(
     re.IGNORECASE)
 
 WHO_WORD = re.compile(
-    r"\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|PCP|GP|CNS|[A-Z][a-z]+ology)\b"
+    r"\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|PCP|GP|CNS|RN|NP|[A-Z][a-z]+ology)\b"
     r"|\b(?i:clinic|provider|physician|clinician|doctor|surgeon|specialist|nurse|therap(?:y|ist)|physio\w*|educator|"
     r"referral|rehab\w*|program|programme|team|office|consultant|cardiology|neurology|oncology|hematology|"
     r"haematology|urology|endocrinology|ophthalmology|orthopa?edics|gastroenterology|pulmonology|nephrology|"
     r"dermatology|psychiatry|primary care|surgery|midwi(?:fe|ves)|matron|health visitor|hospice|podiatr\w*|"
-    r"p(?:a)?ediatrician|therapies|counsel(?:l)?ors?|dietitian|dietician|social worker|care coordinator|"
+    r"p(?:a)?ediatrician|therapies|counsel(?:l)?ors?|dietitian|dietician|social worker|coordinator|"
     r"(?:GP|general) practice|cent(?:er|re))s?\b")   # "District nurses", "the surgeons"
 
 

@@ -43,7 +43,7 @@ _FOLLOW_UP = re.compile(
     r"|\b(?:recheck|re-?evaluation|reevaluat\w*|return)\s+(?:at|in|within|tomorrow|next)\b"
     r"|\bbe seen\b|\breferr(?:al|ed)\b|\bwill see\b"
     # "Review in OPD", "RTC 6/52", "TCA (to come again) 2/52"
-    r"|\b(?:review|rvw)\s+(?:in|at|after|on|with|by)\b|\b(?-i:OPD|OPA|RTC|TCI|TCA|MOPD|GOPD)\b"
+    r"|\b(?:review|rvw)\s+(?:in|at|after|on|with|by)\b|\b(?-i:OPD|OPC|OPA|RTC|TCI|TCA|MOPD|GOPD)\b"
     # "Please review BP in 2 weeks", "review her inhaler technique at the practice in the next few weeks"
     r"|\b(?:review|rvw)\s+(?:[\w-]+\s+){1,6}?(?:in|within|after)\s+(?:the\s+next\s+)?"
     r"(?:\d+|a|one|two|three|four|six|few|several)\s+(?:\w+\s+)?(?:days?|weeks?|months?)\b"
@@ -110,7 +110,8 @@ CONSENT = re.compile(r"\b(?:understands|understood|agreed|in agreement|questions
 # A signature, not a plan: "Dr. A. Vance, MD", "Electronically signed by J. Smith, RN": a line that is only a
 # capitalised name and credentials (case matters: "cardiology PA" is a clinic, not a signature).
 _CREDENTIAL = r"(?:MD|DO|DM|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD|FY[12]|ST\d)"
-SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]ed)\s+by\b"
+SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]ed|discharged|prepared|completed)"
+                       r"\s+by\b"
                        r"|^(?:(?i:consultant|physician|attending|registrar|author|clinician)\s*:\s*)?"
                        r"(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*"
                        rf"(?:,?\s+{_CREDENTIAL}\.?)+$")
@@ -167,7 +168,7 @@ def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | No
     planned = bool(WHEN.search(text) and (_VISIT.search(text) or _ATTEND.search(text))) and not _conditional(text)
     if hits["warning_signs"] and not (hits["follow_up"] and has_who) and not planned:
         return "warning_signs"
-    if hits["tests"] and not (has_who and _SEEING.search(text)):
+    if hits["tests"] and (not has_who or _a_test_first(text)):
         return "tests"   # "Repeat U&E at GP practice in 1/52": a test, wherever it is taken
     if hits["follow_up"] or has_who or WHEN.search(text):
         return "follow_up"
@@ -178,8 +179,15 @@ def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | No
 
 
 # Words of meeting someone, as opposed to having a test taken.
-_SEEING = re.compile(r"\b(?:review\w*|rvw|r/v|clinic|OPD|see|seen|visits?|appointments?|appt|follow[\s-]*up|f/u|"
+_SEEING = re.compile(r"\b(?:review\w*|rvw|r/v|clinic|OPD|OPC|see|seen|visits?|appointments?|appt|follow[\s-]*up|f/u|"
                      r"consult\w*|TCA|RTC|TCI)\b", re.IGNORECASE)
+
+
+def _a_test_first(text: str) -> bool:
+    """The line leads with a test, before anyone to see or any word of a visit ("Chest x-ray before clinic")."""
+    test = _TESTS.search(text)
+    firsts = [m.start() for m in (WHO_WORD.search(text), _SEEING.search(text)) if m]
+    return bool(test) and (not firsts or test.start() <= min(firsts))
 
 
 def _in_instructions(text: str, hits: dict[str, int], has_who: bool) -> str | None:
@@ -360,16 +368,21 @@ def arranged_visit(text: str) -> bool:
     tomorrow", "Outpatient OT at Mercy Rehab, they will call to schedule"). Not when it is conditional, past,
     declined or a medicine's line."""
     carers = {match.lower() for match in WHO_WORD.findall(text)} - _NOT_A_CARER
-    if not (carers or _REQUEST.search(text)) or not (_VISIT.search(text) or _CONTACT_ACT.search(text)) \
+    booked = _AT_A_TIME.search(text) and _CALENDAR_DATE.search(text)   # "Dr. Alvarez, 03/18/2025 1:30 PM"
+    if not (carers or _REQUEST.search(text)) or not (_VISIT.search(text) or _CONTACT_ACT.search(text) or booked) \
             or _conditional(text):
         return False
     if _PAST.search(text) or _DONE.search(text) or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text):
         return False
-    if find_dose(text) or vocabulary().mentions(text):
-        return False   # a medicine's line, whoever advised it
+    if find_dose(text) or vocabulary().mentions(text) or _a_test_first(text):
+        return False   # a medicine's line, whoever advised it, or a test's ("MRI lumbar spine, Imaging Center")
     return bool(WHEN.search(text) or _CONTACT_ACT.search(text) or _ARRANGE.search(text))
 
 
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_CALENDAR_DATE = re.compile(rf"\b\d{{1,2}}[/.-]\d{{1,2}}(?:[/.-]\d{{2,4}})?\b|\b\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}\b"
+                            rf"|\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}", re.IGNORECASE)
+_AT_A_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?!\d)|\b\d{1,2}\s*[ap]\.?m\b", re.IGNORECASE)
 # A letter's request to the GP who reads it: "Please could the practice see her in 1-2 weeks".
 _REQUEST = re.compile(r"^\W*(?:please|kindly|(?:we|i) would be grateful if|could you)\b", re.IGNORECASE)
 _ARRANGE = re.compile(r"\b(?:please|kindly)\s+(?:\w+\s+)?(?:arrange|book)\b", re.IGNORECASE)
@@ -404,8 +417,8 @@ def not_an_appointment(text: str) -> bool:
 # "Follow-up offered with the home treatment team but declined by patient", "Physio | - | declined".
 DECLINED_BY_PATIENT = re.compile(r"\b(?:declined|refused|cancell?ed|did not attend|(?-i:DNA))\b", re.IGNORECASE)
 # "No urology OPD follow up required": said of a follow-up, whoever is named.
-NO_FOLLOW_UP_NEEDED = re.compile(r"^\W*no\b[^.;]{0,40}\b(?:follow[\s-]*up|f/u|review|appointment)s?\s+(?:is\s+)?"
-                                 r"(?:required|needed|necessary|planned|arranged|indicated)\b", re.IGNORECASE)
+NO_FOLLOW_UP_NEEDED = re.compile(r"^\W*no\b[^.;]{0,40}\b(?:follow[\s-]*up|f/u|review|appointment)s?(?:\s+(?:is\s+)?"
+                                 r"(?:required|needed|necessary|planned|arranged|indicated)\b|\W*$)", re.IGNORECASE)
 # The words of a table's header row ("Clinic | Clinician | Date | Time", "Who When Where"): a header, no visit.
 _HEADER_WORDS = frozenset({
     "date", "time", "when", "who", "with", "where", "what", "clinic", "clinician", "specialty", "speciality",
@@ -416,7 +429,7 @@ _HEADER_WORDS = frozenset({
 
 
 def _table_header(text: str) -> bool:
-    words = [word.strip("|:;,.").lower() for word in text.split() if word.strip("|:;,.-")]
+    words = [word.strip("|:;,.").lower() for word in re.split(r"[\s/]+", text) if word.strip("|:;,.-")]
     return len(words) >= 2 and all(word in _HEADER_WORDS for word in words)
 
 
