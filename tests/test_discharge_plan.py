@@ -446,6 +446,13 @@ def test_warning_signs_from_instructions_and_section():
      "Return to casualty immediately for: severe headache, neck stiffness, rash."),
     ("Asthma\nIf she cannot talk in sentences or her lips look blue, dial 999.\n",
      "If she cannot talk in sentences or her lips look blue, dial 999."),
+    ("After the biopsy\nBleeding that soaks the dressing or a fever: go to the ER and say you had a biopsy.\n",
+     "Bleeding that soaks the dressing or a fever: go to the ER and say you had a biopsy."),
+    ("Haemoptysis plan\nA cupful of fresh blood → 999.\n", "A cupful of fresh blood → 999."),
+    ("Day case\nAny bleeding through the dressing or fever tonight, phone the day unit.\n",
+     "Any bleeding through the dressing or fever tonight, phone the day unit."),
+    ("Stent advice\nCall the urology nurses, or out of hours attend the ED, for: fever, no urine, clots.\n",
+     "Call the urology nurses, or out of hours attend the ED, for: fever, no urine, clots."),
 ])
 def test_advice_to_seek_care_is_a_warning_sign_under_any_heading(summary, sign):
     assert any(sign in item.text for item in plan_of(summary).warning_signs)
@@ -476,6 +483,8 @@ def test_the_signs_listed_under_a_lead_in_to_seek_care_are_warning_signs_under_a
     "Letter\nPlease call the fracture clinic if you have any questions about your cast.\n",
     "Letter\nPlease ring the secretary if the appointment has not arrived within 3 weeks.\n",
     "Opinion\nRed flags (weight loss, night sweats) were absent on review.\n",
+    "Medicines\nPlease call the pharmacy if your prescription is not ready by Friday.\n",
+    "Letter\nShe knows to contact the team if she has concerns about her medication.\n",
 ])
 def test_a_planned_visit_a_history_or_a_pill_if_needed_is_no_warning_sign(summary):
     assert plan_of(summary).warning_signs == ()

@@ -22,7 +22,8 @@ from .drugs import vocabulary
 # arrived", "if you need to rebook".
 _NOT_ABOUT_HEALTH = (r"(?!\s+(?:(?:you|she|he|they|the patient|your \w+)\s+(?:would like|wish|want|"
                      r"(?:have|has|need|needs)\s+(?:any\s+|further\s+|more\s+)?(?:questions?|queries|information|"
-                     r"to (?:change|cancel|rearrange|re-?book|book)))|(?:the|your)\s+appointment)\b)")
+                     r"to (?:change|cancel|rearrange|re-?book|book)|concerns about (?:\w+\s+)?(?:medication|medicines|"
+                     r"tablets|appointment)))|(?:the|your)\s+(?:appointment|prescription))\b)")
 WARNING = re.compile(
     r"\bemergency\s+(?:room|department|services|number|care|unit)\b|\b(?:call|dial|phone)\s+(?:9-?1-?1|999|112)\b"
     r"|\b911\b|\b(?:ER|ED|A&E)\b|\burgent(?:ly)?\b|\bimmediately\b|\bright away\b|\bat once\b"
@@ -265,7 +266,7 @@ _SEEK_CARE = (r"\b(?:return(?:s|ing)?(?!\s+to\s+(?:work|school|normal|usual|acti
               r"(?<!will )(?:call|phone|telephone|ring|notify)|"
               r"(?<!will )contact(?=\s+(?:your|the|us|a|an|his|her|their|me|dr|gp)\b)|"
               r"consult(?=\s+(?:your|the|a|an|with|dr|gp|us|earlier|sooner|early|immediately|urgently)\b)|"
-              r"seek|attend|report|present\s+to)\b")
+              r"seek|attend|visit|report|present\s+to)\b")
 _SENTENCE = r"(?:[^.;]|\.(?=\d))"      # "fever over 100.4" does not end the sentence
 _TRIGGER = (rf"\b(?:if|in case|sos)\b{_NOT_ABOUT_HEALTH}"
             r"|\bshould\s+(?:you|he|she|they|the\s+\w+|your|his|her|symptoms?|there|any|it|this|that)\b"
@@ -277,7 +278,9 @@ SEEK_CARE_IF = re.compile(
     r"|(?<!no )\bred flags?\b(?![^.;]{0,60}\b(?:absent|none|negative|not present)\b)"
     # "Return to ER immediately for: chest pain, ...", "Call the pediatrician right away or go to the ER for:"
     rf"|{_SEEK_CARE}{_SENTENCE}{{0,40}}?\b(?:immediately|urgently|at once|right away|straight away)\b"
-    rf"{_SENTENCE}{{0,40}}?\b(?:for|if)\b"
+    rf"{_SENTENCE}{{0,40}}?\b(?:for|if|with)\b"
+    # "Call urology clinic during the day, or present to the ED, for: fever, ...": an act, then its list
+    rf"|{_SEEK_CARE}{_SENTENCE}{{0,100}}?\bfor\s*:"
     r"|\bdanger signs?\b|\bwarning signs?\b"
     # UK and Indian "Review SOS if fever persists"; "signs of infection to report"
     r"|\breview\s+(?:sos|in case)\b|\bsos\s+review\b"
@@ -296,7 +299,8 @@ SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}(?P<before>{_SENTENCE}{{0,80}}?
 # (a time makes it a visit); and a call for an ambulance.
 _ACT_AFTER = (r"\b(?:call|dial|phone|telephone|ring|contact|see|tell|inform|report|present|attend|seek|"
               r"go\s+(?:straight\s+)?to|come\s+(?:back|in|to)|return|re-?presentation|presentation)\b")
-TRIGGER_THEN_CARE = re.compile(rf"\b(?:if|should|in case(?: of)?|at (?:any )?signs? of)\b{_NOT_ABOUT_HEALTH}"
+TRIGGER_THEN_CARE = re.compile(rf"(?:\b(?:if|should|in case(?: of)?|at (?:any )?signs? of)|"
+                               rf"^\W*any(?!\s+(?:questions|queries)))\b{_NOT_ABOUT_HEALTH}"   # "Any fever, phone us"
                                rf"{_SENTENCE}{{0,160}}?{_ACT_AFTER}(?!{_SENTENCE}{{0,40}}?(?:{WHEN.pattern}))"
                                # "when there is headache ..., come to the hospital straight away"
                                rf"|\bwhen\b{_SENTENCE}{{0,160}}?{_ACT_AFTER}{_SENTENCE}{{0,40}}?"
@@ -304,8 +308,11 @@ TRIGGER_THEN_CARE = re.compile(rf"\b(?:if|should|in case(?: of)?|at (?:any )?sig
                                re.IGNORECASE)
 # ("→ call hotline", "| Call GP / 111 same day |": an arrow or a table's next cell is a dash too)
 DASH_THEN_CARE = re.compile(r"\w[^.;:]{3,160}?\s(?:[–—=→|-]|->|=>)\s*(?:please\s+)?(?:call|phone|telephone|ring|"
-                            r"contact|seek|report|inform|tell|bring|take|return|go\s+to|come\s+(?:to|back))\b",
-                            re.IGNORECASE)
+                            r"contact|seek|report|inform|tell|bring|take|return|go\s+to|come\s+(?:to|back)|"
+                            r"999|911|112|000)\b", re.IGNORECASE)
+# "Black tarry stools or vomiting blood: go to the ER": what happens, a colon, then the act.
+COLON_THEN_CARE = re.compile(r"^\W*(?:please\s+)?(?:call|dial|phone|telephone|ring|go\s+(?:straight\s+)?to|"
+                             r"come\s+(?:straight\s+)?(?:to|back)|return\s+to|seek|attend)\b", re.IGNORECASE)
 REPORT_TO = re.compile(rf"\b(?:to|must|should|please)\s+(?:be\s+)?report(?:ed)?\b{_SENTENCE}{{0,100}}?\bto\s+"
                        r"(?:the|your|us|a|an)\b", re.IGNORECASE)
 SEE_IF = re.compile(r"\bsee\s+(?:your|a|the)\s+[^.;]{0,30}?\bif\b", re.IGNORECASE)
@@ -315,7 +322,9 @@ AMBULANCE = re.compile(r"\b(?:call|dial|phone|ring)\s+(?:for\s+)?(?:9-?1-?1|999|
 def _dash_then_care(text: str) -> bool:
     """ "Fast breathing or blue lips - bring the child to emergency", also after a label ("Mother explained: ...")
     and in a table row ("| Temp > 37.8 | Call GP |")."""
-    return any(DASH_THEN_CARE.match(part.lstrip("•*-·–| ")) for part in text.split(":"))
+    parts = text.split(":")
+    return any(DASH_THEN_CARE.match(part.lstrip("•*-·–| ")) for part in parts) or any(
+        len(before.split()) >= 3 and COLON_THEN_CARE.match(after) for before, after in zip(parts, parts[1:]))
 
 
 _CARE_WORDS = ("return", "back", "come", "call", "phone", "attend", "seek", "bring", "contact", "consult")
