@@ -329,6 +329,23 @@ def test_a_summary_with_only_the_medicines_before_admission_shows_them_as_writte
                                                                    ("Sertraline 50 mg OD", True)]
 
 
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("Pre-admission home medications:\nJanuvia 100 mg daily\nImdur 30 mg daily\n", "januvia", False),
+    ("Chronic meds (clinic card):\nMetformin 850mg tds, Glibenclamide 5mg bd\n", "metformin", False),
+    ("Medicines administered in the day unit:\nParacetamol 1g PO and Diclofenac 100mg PR at 11:30\n", "diclofenac",
+     False),
+    ("Medication changes:\nSlow-K ceased and spironolactone commenced 25 mg daily.\n", "spironolactone", True),
+    ("Hospital course:\nHe had IV paracetamol post-op, weaned to oral Panadol 1 g q6h PRN on discharge.\n",
+     "panadol", True),
+    ("Community nurses:\nTo give enoxaparin 40 mg s/c daily until 3/5 and to apply hydrocortisone 1% cream BD.\n",
+     "hydrocortisone", True),
+    ("Hospital course:\nHe had IV paracetamol post-op, weaned to oral Panadol 1 g q6h PRN on discharge.\n",
+     "paracetamol", False),
+])
+def test_headings_of_another_time_and_verbs_of_starting_and_stepping_down(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take
+
+
 def test_a_lower_case_list_of_dosed_lines_is_one_medicine_a_line():
     plan = plan_of("Medication Reconciliation:\nsimvastatin 20 mg tablet - Continue\nibuprofen 400 mg tablet - Stop\n")
     assert names(plan) == {"simvastatin": "continued", "ibuprofen": "stopped"}

@@ -37,7 +37,7 @@ HOME = re.compile(
     r"restart\w*|over[- ]the[- ]counter|otc|(?:go|goes|going|went|put|switched|changed)\s+back\s+(?:on|to|onto)|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
     r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised|added|"
-    r"(?:increased|decreased|reduced|titrated|uptitrated|changed) (?:to|from))\b", _I)
+    r"(?:increased|decreased|reduced|titrated|uptitrated|changed) (?:to|from)|commenc\w*)\b", _I)
 STOPPED = re.compile(r"\b(?<!then )(?<!until )(?:stop\w*|discontinu\w*|"
                      r"(?:(?:do|does|will|should|must) not|not to) (?:take|use|restart|resume|continue|start)|"
                      r"(?:(?:is|are|will|should|must) not|not to) be (?:taken|used|given|restarted|resumed|continued)|"
@@ -84,12 +84,13 @@ DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|aft
 # ward's; there a switch counts only with a word of discharge, as any other sentence).
 # "Moved from IV co-amoxiclav to oral co-amoxiclav", "transitioned to oral amlodipine": a step down to a route a
 # patient takes at home is made for going home, even in the story of the stay.
-STEPPED_DOWN = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|mov(?:e|ed))\b"
+STEPPED_DOWN = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|mov(?:e|ed)|wean\w*)\b"
                           r"(?:\s+\w+){0,6}?\s+(?:to|onto)\s+(?:\w+\s+)?(?:oral(?:ly)?|PO|p\.o\.|tablets?|"
                           r"subcutaneous(?:ly)?)\b", _I)
 SWITCHED_ONTO = re.compile(r"^\W*(?:(?:and|then|now|for home)\s+)?(?:(?:he|she|they|we|was|were|has been|is)\s+)*"
                            r"(?:(?:switched|transitioned|changed|converted|bridged|stepped down|narrowed|"
-                           r"cross-?tapered)\s+(?:\w+\s+)?(?:to|onto)|replaced\s+(?:with|by))\b", _I)
+                           r"cross-?tapered|cross-?titrated|weaned)\s+(?:\w+\s+)?(?:to|onto)|"
+                           r"replaced\s+(?:with|by))\b", _I)
 # "She takes gabapentin 300 TID", "has been taking Aleve", "prior to admission he was on": what the patient took
 # before, which says nothing of after discharge.
 HABITUAL = re.compile(r"\b(?:takes|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
@@ -293,7 +294,10 @@ DENIED = re.compile(r"\b(?:not|no|never|don'?t|dont|shouldn'?t|avoid)\b", _I)
 
 # Between two drugs of a list: ", ", " and ", "; ", " or ", "/". Anything else ("Latanoprost 50 micrograms/ml eye
 # drops") makes the second name part of the first drug's line.
-LIST_SEPARATOR = re.compile(r"(?:[,;/]|\b(?:and|or|with|plus|then|also|as well as)\b)\W*(?:(?:his|her|their|the|some|"
+LIST_SEPARATOR = re.compile(r"(?:[,;/]|\b(?:and|or|with|plus|then|also|as well as)\b)\W*"
+                            # "... and to apply Butec 10 micrograms/hour"
+                            r"(?:(?:to\s+)?(?:apply|give|take|use|start|continue|administer)\s+)?"
+                            r"(?:(?:his|her|their|the|some|"
                             rf"a|an|oral|topical|po|{'|'.join(FORM_ABBREVIATIONS)})\.?\s+)?$", re.I)
 
 
@@ -304,6 +308,10 @@ NAMED_AFTER_A_KIND = re.compile(r"^\s*\(\s*$")
 # "Moved from IV ceftriaxone to oral cefuroxime": the drug switched to is the one the clause goes on about.
 SWITCH_WORD = re.compile(r"\b(?:from|switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|narrow\w*|"
                          r"bridg\w*|mov(?:e|ed|ing))\b", _I)
+# "IV paracetamol post-op, weaned to oral Panadol": the verb of the switch between the two drugs.
+SWITCH_BETWEEN = re.compile(r"^[^.;]{0,30}?\b(?:switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|wean\w*|"
+                            r"mov(?:e|ed)|stepped)\s+(?:\w+\s+)?(?:to|onto)\s+(?:(?:oral|po|the|an?|subcutaneous|sc|"
+                            r"inhaled)\s+)?$", _I)
 ONLY_TO_BETWEEN = re.compile(r"^\s*(?:\([^()]*\)\s*)?(?:(?:infusion|drip|injections?|bolus)\s+)?to\s+"
                              r"(?:(?:oral|po|the|an?|subcutaneous|sc|inhaled)\s+)?$", _I)
 
@@ -313,7 +321,8 @@ def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -
     for mention in mentions:
         between = clause[kept[-1].end:mention.start] if kept else ""
         kind = kept and (kept[-1].generic in kinds or " " in kept[-1].generic)
-        switched = kept and ONLY_TO_BETWEEN.match(between) and SWITCH_WORD.search(clause[:kept[-1].start])
+        switched = kept and (ONLY_TO_BETWEEN.match(between) and SWITCH_WORD.search(clause[:kept[-1].start])
+                             or SWITCH_BETWEEN.match(between))
         if kind and NAMED_AFTER_A_KIND.match(between) or NAMED_AFTER_A_LABEL.match(between) or switched:
             kept[-1] = mention
             continue

@@ -51,7 +51,25 @@ def canonical_section_name(label: str, fuzzy: bool = True, labelled: bool = Fals
     key = _normalise_label(label)
     if not key or len(key) > 80:
         return None
-    return _known_heading(key, labelled) or (_known_heading(_spelling_fixed(key), labelled) if fuzzy else None)
+    return (_known_heading(key, labelled) or (_known_heading(_spelling_fixed(key), labelled) if fuzzy else None)
+            or _medicines_of_another_time(key))
+
+
+# "Pre-admission home medications", "Chronic meds (clinic card)", "Medicines given in the Day Unit": a heading of
+# medicines that says when they were taken, before the admission or during it, is not the discharge list.
+_MEDICINE_WORD = re.compile(r"\b(?:medication|meds?|drugs?|tablets)\b")
+_BEFORE = re.compile(r"\b(?:pre[\s-]?admission|prior to admission|before admission|on admission|chronic|long-term)\b")
+# ("Given medications:" alone may be what was given to take home, as Indian cards write it: left unknown)
+_DURING = re.compile(r"\b(?:administered|during (?:the )?(?:admission|stay)|in hospital|inpatient|on the ward|"
+                     r"in the day unit)\b")
+
+
+def _medicines_of_another_time(key: str) -> str | None:
+    if not _MEDICINE_WORD.search(key) or "discharge" in key:
+        return None
+    if _BEFORE.search(key):
+        return "Admission Medications"
+    return "Hospital Course" if _DURING.search(key) else None
 
 
 def _known_heading(key: str, labelled: bool = False) -> str | None:
