@@ -79,14 +79,14 @@ GIVEN_OUTSIDE = re.compile(r"\b(?:more|remaining|further|via|PICC|midline|port|h
                            r"outpatient|after discharge)\b", _I)
 DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|after (?:he|she|you) (?:leave|go)|"
                        r"outpatient|continue|resume|advised|(?:go|goes|going|put)\s+back\s+(?:on|to|onto))\b", _I)
-# "switched him to Augmentin": outside the story of the stay, the drug switched to is the one the patient goes on
-# with, when nothing places it in hospital (in the story, "switched to piperacillin-tazobactam 4.5 g q6h" is the
-# ward's; there a switch counts only with a word of discharge, as any other sentence).
 # "Moved from IV co-amoxiclav to oral co-amoxiclav", "transitioned to oral amlodipine": a step down to a route a
 # patient takes at home is made for going home, even in the story of the stay.
 STEPPED_DOWN = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|mov(?:e|ed)|wean\w*)\b"
                           r"(?:\s+\w+){0,6}?\s+(?:to|onto)\s+(?:\w+\s+)?(?:oral(?:ly)?|PO|p\.o\.|tablets?|"
                           r"subcutaneous(?:ly)?)\b", _I)
+# "switched him to Augmentin": outside the story of the stay, the drug switched to is the one the patient goes on
+# with, when nothing places it in hospital (in the story, "switched to piperacillin-tazobactam 4.5 g q6h" is the
+# ward's; there a switch counts only with a word of discharge, as any other sentence).
 SWITCHED_ONTO = re.compile(r"^\W*(?:(?:and|then|now|for home)\s+)?(?:(?:he|she|they|we|was|were|has been|is)\s+)*"
                            r"(?:(?:switched|transitioned|changed|converted|bridged|stepped down|narrowed|"
                            r"cross-?tapered|cross-?titrated|weaned)\s+(?:\w+\s+)?(?:to|onto)|"
@@ -295,7 +295,7 @@ DENIED = re.compile(r"\b(?:not|no|never|don'?t|dont|shouldn'?t|avoid)\b", _I)
 # Between two drugs of a list: ", ", " and ", "; ", " or ", "/". Anything else ("Latanoprost 50 micrograms/ml eye
 # drops") makes the second name part of the first drug's line.
 LIST_SEPARATOR = re.compile(r"(?:[,;/]|\b(?:and|or|with|plus|then|also|as well as)\b)\W*"
-                            # "... and to apply Butec 10 micrograms/hour"
+                            # "... and to apply hydrocortisone 1% cream"
                             r"(?:(?:to\s+)?(?:apply|give|take|use|start|continue|administer)\s+)?"
                             r"(?:(?:his|her|their|the|some|"
                             rf"a|an|oral|topical|po|{'|'.join(FORM_ABBREVIATIONS)})\.?\s+)?$", re.I)
@@ -310,7 +310,7 @@ SWITCH_WORD = re.compile(r"\b(?:from|switch\w*|chang\w*|convert\w*|transition\w*
                          r"bridg\w*|mov(?:e|ed|ing))\b", _I)
 # "IV paracetamol post-op, weaned to oral Panadol": the verb of the switch between the two drugs.
 SWITCH_BETWEEN = re.compile(r"^[^.;]{0,30}?\b(?:switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|wean\w*|"
-                            r"mov(?:e|ed)|stepped)\s+(?:\w+\s+)?(?:to|onto)\s+(?:(?:oral|po|the|an?|subcutaneous|sc|"
+                            r"mov(?:e|ed))\s+(?:\w+\s+)?(?:to|onto)\s+(?:(?:oral|po|the|an?|subcutaneous|sc|"
                             r"inhaled)\s+)?$", _I)
 ONLY_TO_BETWEEN = re.compile(r"^\s*(?:\([^()]*\)\s*)?(?:(?:infusion|drip|injections?|bolus)\s+)?to\s+"
                              r"(?:(?:oral|po|the|an?|subcutaneous|sc|inhaled)\s+)?$", _I)
