@@ -341,6 +341,8 @@ def test_a_summary_with_only_the_medicines_before_admission_shows_them_as_writte
      "hydrocortisone", True),
     ("Hospital course:\nHe had IV paracetamol post-op, weaned to oral Panadol 1 g q6h PRN on discharge.\n",
      "paracetamol", False),
+    ("Management:\nReceived Inj. Ceftriaxone 1g stat then 1g daily x 2/7. Discharged on Tab. Cefixime 200mg BD.\n",
+     "ceftriaxone", False),
 ])
 def test_headings_of_another_time_and_verbs_of_starting_and_stepping_down(summary, drug, to_take):
     assert listed_to_take(summary, drug) == to_take

@@ -137,7 +137,8 @@ def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2})[.!?](?=[A-Z][a-z])")
 _NEXT_WORD = re.compile(r"\s*([A-Za-z]+)")
 _TITLE_ABBREVIATIONS = frozenset(
-    "dr drs mr mrs ms mx prof st no nos vs approx fig jr sr dept inc ltd mt ft ext tab tabs cap caps".split())
+    "dr drs mr mrs ms mx prof st no nos vs approx fig jr sr dept inc ltd mt ft ext tab tabs cap caps inj syp syr susp "
+    "oint gtt".split())
 _SENTENCE_STARTERS = frozenset(
     "He She The They Patient His Her This It We I On In At There Please Continue Take Follow Return Call "
     "You Your No".split())
