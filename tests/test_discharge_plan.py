@@ -557,6 +557,10 @@ def test_an_appointment_is_found_in_narrative_uk_and_indian_forms(summary, appoi
      "Primary Care: Dr. Ito, 04/09/2031 10:40 AM, Building 2"),
     ("Mental health\nThe crisis team coordinator will contact her by phone within 72 hours.\n",
      "The crisis team coordinator will contact her by phone within 72 hours."),
+    ("Renal\nHaemodialysis Tue/Thu/Sat 07:00 at the Eastgate Renal Unit.\n",
+     "Haemodialysis Tue/Thu/Sat 07:00 at the Eastgate Renal Unit."),
+    ("Oncology\nCycle 2 of FOLFOX due 14/05 at the Chemo Day Unit.\n",
+     "Cycle 2 of FOLFOX due 14/05 at the Chemo Day Unit."),
     ("Follow-up\nDr. L. Moss (CT Surgery) | 3 weeks | wound check\n",
      "Dr. L. Moss (CT Surgery) | 3 weeks | wound check"),
     ("HOSPITAL COURSE:\nhe was diuresed with iv lasix.\ntransitioned to oral bumetanide 1 mg daily.\nhe will follow "

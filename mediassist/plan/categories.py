@@ -371,11 +371,31 @@ _CONTACT_ACT = re.compile(r"\b(?:will|to|shall)\s+(?:\w+\s+)?(?:visit|see|review
                           re.IGNORECASE)
 
 
+# A session of treatment the patient goes to, at a place, at a time: "Haemodialysis Tue/Thu/Sat 0700 at the Renal
+# Unit", "Dressings at the Health Centre every Mon/Wed/Fri", "Next cycle due 18/07 at the day ward".
+_SESSION = re.compile(r"\b(?:dialysis|haemodialysis|hemodialysis|chemo\w*|cycle|radiotherapy|fractions|infusions?|"
+                      r"transfusions?|banding|paracentesis|DOTS|phototherapy|dressings?|dressing changes?|sessions?)\b",
+                      re.IGNORECASE)
+_SESSION_PLACE = re.compile(r"\b(?:unit|cent(?:re|er)|clinic|ward|day ?care|day unit|hospital|PHC|surgery|"
+                            r"practice)\b", re.IGNORECASE)
+_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)\w*"
+_RECURRING = re.compile(rf"\b(?:daily|weekly|fortnightly|monthly|twice weekly|every\s+\w+|{_DAY}\s*/\s*{_DAY}|"
+                        r"MWF|TTS)\b", re.IGNORECASE)
+
+
+def treatment_session(text: str) -> bool:
+    return bool(_SESSION.search(text) and _SESSION_PLACE.search(text) and (WHEN.search(text) or
+                                                                           _RECURRING.search(text))
+                and not (_conditional(text) or _PAST.search(text) or _DONE.search(text)))
+
+
 def arranged_visit(text: str) -> bool:
     """The form of an appointment, whatever the heading: someone who cares for the patient, and a time or their
     act of contacting the patient ("Community matron to review within 1 week", "Hospice nurse home visit
     tomorrow", "Outpatient OT at Mercy Rehab, they will call to schedule"). Not when it is conditional, past,
     declined or a medicine's line."""
+    if treatment_session(text):
+        return True
     carers = {match.lower() for match in WHO_WORD.findall(text)} - _NOT_A_CARER
     booked = _AT_A_TIME.search(text) and _CALENDAR_DATE.search(text)   # "Dr. Alvarez, 03/18/2025 1:30 PM"
     if not (carers or _REQUEST.search(text)) or not (_VISIT.search(text) or _CONTACT_ACT.search(text) or booked) \
