@@ -79,6 +79,8 @@ DURATION = re.compile(
     r"|\b(?:while|whilst)\s+(?:on|taking|you (?:are )?tak(?:e|ing))\s+[^,.;()]+",
     re.IGNORECASE)
 
+# A stop that ends a course is no stop of the drug: "... then 10 mg daily x 3 days, then stop", "until stopped".
+ENDS_A_COURSE = r"(?<!then )(?<!until )"
 _EXPLICIT_STATUS = re.compile(
     r"\(\s*(new|changed?|stop(?:ped)?|continued?|hold|held|resumed?|discontinued?|increased|decreased|"
     r"reduced|restart(?:ed)?|start(?:ed)?|unchanged)\b(?!\s+(?:for|until|x\b|through|on\b))"
@@ -90,7 +92,7 @@ _EXPLICIT_STATUS = re.compile(
     r"for(?!\s+\d)|at(?!\s+present)|below|above|during|with|after|before|in\s+(?:water|juice|case|\d+)|doses?|"
     r"sick|shake|"
     r"(?<!not )(?<!n't )(?:restarted|recommenced|resumed))\b)"   # done; "restart from Friday" is yet to come
-    r"|(?<![\w(])(?<!then )(?<!until )(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)"
+    rf"|(?<![\w(]){ENDS_A_COURSE}(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)"
     r"(?=\s*[.):;,]|\s*$)"
     # the last cell of a table row: a hold with its reason, "Metformin 1 g BD withheld (eGFR 29)", or a change,
     # "Bisoprolol 5 mg OD increased" (a bare "Suspended" may be the heading of the lines after it)
@@ -101,9 +103,7 @@ _EXPLICIT_STATUS = re.compile(
 KEEP_TAKING = re.compile(r"\b(?:do not|don'?t|never|must not|should not|shouldn'?t|not to)\s+(?:\w+\s+)?"
                          r"(?:(?:stop|discontinue|cease)\w*|(?:miss|skip)\w*\s+(?:a\s+|any\s+|your\s+)?dos(?:e|es))\b",
                          re.IGNORECASE)
-# A stop that ends a course is no stop of the drug: "... then 10 mg daily x 3 days, then stop", "until stopped".
-_ENDS_A_COURSE = r"(?<!then )(?<!until )"
-_WEAK_STOPPED = re.compile(rf"\b{_ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|do not take|don't take|"
+_WEAK_STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|do not take|don't take|"
                            r"not to be (?:given|taken|used|restarted|prescribed)|"
                            r"(?:do not|don't|not to|never|should not|must not)\s+(?:\w+\s+)?"
                            r"(?:restart|resume|recommence)|"

@@ -13,7 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .appointments import WHEN
-from .dosing import DURATION, KEEP_TAKING, ON_A_CONDITION_ONLY, find_dose, find_frequency, resumed_now
+from .dosing import DURATION, ENDS_A_COURSE, KEEP_TAKING, ON_A_CONDITION_ONLY, find_dose, find_frequency, \
+    resumed_now
 from .drugs import FORM_ABBREVIATIONS, DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
@@ -38,7 +39,7 @@ HOME = re.compile(
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
     r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised|added|"
     r"(?:increased|decreased|reduced|titrated|uptitrated|changed) (?:to|from)|commenc\w*)\b", _I)
-STOPPED = re.compile(r"\b(?<!then )(?<!until )(?:stop\w*|discontinu\w*|"
+STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop\w*|discontinu\w*|"
                      r"(?:(?:do|does|will|should|must) not|not to) (?:take|use|restart|resume|continue|start)|"
                      r"(?:(?:is|are|will|should|must) not|not to) be (?:taken|used|given|restarted|resumed|continued)|"
                      r"don'?t (?:take|use|continue)|"
@@ -81,7 +82,10 @@ DISCHARGE = re.compile(r"\b(?:discharg\w*|home|prescri\w*|pharmacy|take home|aft
                        r"outpatient|continue|resume|advised|(?:go|goes|going|put)\s+back\s+(?:on|to|onto))\b", _I)
 # "Moved from IV co-amoxiclav to oral co-amoxiclav", "transitioned to oral amlodipine": a step down to a route a
 # patient takes at home is made for going home, even in the story of the stay.
-STEPPED_DOWN = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|mov(?:e|ed)|wean\w*)\b"
+_SWITCH_VERB = r"(?:switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|mov(?:e|ed)|wean\w*)"
+# The words that may stand between "to" and the drug switched to: "to oral", "to the", "to subcutaneous".
+_ONTO_A_ROUTE = r"(?:(?:oral|po|the|an?|subcutaneous|sc|inhaled)\s+)?"
+STEPPED_DOWN = re.compile(rf"\b{_SWITCH_VERB}\b"
                           r"(?:\s+\w+){0,6}?\s+(?:to|onto)\s+(?:\w+\s+)?(?:oral(?:ly)?|PO|p\.o\.|tablets?|"
                           r"subcutaneous(?:ly)?)\b", _I)
 # "switched him to Augmentin": outside the story of the stay, the drug switched to is the one the patient goes on
@@ -309,11 +313,9 @@ NAMED_AFTER_A_KIND = re.compile(r"^\s*\(\s*$")
 SWITCH_WORD = re.compile(r"\b(?:from|switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|narrow\w*|"
                          r"bridg\w*|mov(?:e|ed|ing))\b", _I)
 # "IV paracetamol post-op, weaned to oral Panadol": the verb of the switch between the two drugs.
-SWITCH_BETWEEN = re.compile(r"^[^.;]{0,30}?\b(?:switch\w*|chang\w*|convert\w*|transition\w*|step(?:ped)? down|wean\w*|"
-                            r"mov(?:e|ed))\s+(?:\w+\s+)?(?:to|onto)\s+(?:(?:oral|po|the|an?|subcutaneous|sc|"
-                            r"inhaled)\s+)?$", _I)
-ONLY_TO_BETWEEN = re.compile(r"^\s*(?:\([^()]*\)\s*)?(?:(?:infusion|drip|injections?|bolus)\s+)?to\s+"
-                             r"(?:(?:oral|po|the|an?|subcutaneous|sc|inhaled)\s+)?$", _I)
+SWITCH_BETWEEN = re.compile(rf"^[^.;]{{0,30}}?\b{_SWITCH_VERB}\s+(?:\w+\s+)?(?:to|onto)\s+{_ONTO_A_ROUTE}$", _I)
+ONLY_TO_BETWEEN = re.compile(rf"^\s*(?:\([^()]*\)\s*)?(?:(?:infusion|drip|injections?|bolus)\s+)?to\s+{_ONTO_A_ROUTE}$",
+                             _I)
 
 
 def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -> list[Mention]:
