@@ -101,6 +101,16 @@ def test_a_plain_question_about_medicines_or_mild_things_is_not_an_emergency(det
     assert detector.detect(message) is None
 
 
+def test_now_still_and_going_in_a_question_only_date_it(detector):
+    """"Is he still on metformin?" asks about the plan; "is he still bleeding?" is still a state said now."""
+    for question in ("is he still on metformin", "what tablets is she going home on?", "what tablets is she on now"):
+        framing = frame(normalise(question))
+        assert framing.only_asks and framing.present, question
+    for message in ("is it normal that my chest is still hurting", "is he turning blue", "my cough is getting worse"):
+        assert not frame(normalise(message)).only_asks, message
+    assert detector.detect("what pills is she going home with?") is None
+
+
 @pytest.mark.parametrize("message", [
     "is it normal that her lips are blue and she is not making sense?",
     "should we be worried that the baby has gone floppy and won't feed?",

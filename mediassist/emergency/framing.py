@@ -67,9 +67,10 @@ PAST = re.compile("|".join((
 PAST_TENSE = re.compile(r"\b(?:i|he|she|we|they) (?:had|was|were)\b(?! to)")
 
 # Said anywhere, it undoes the past: "I had chest pain last week and now it's back".
-STILL_GOING = re.compile(r"\b(?:its|it is|it has|is|has) (?:come )?back\b|\bcame back\b|\bcoming back\b|"
-                         r"\breturned\b|\bstarted again\b|\bagain (?:now|today|tonight)\b|\bhappening again\b|"
-                         r"\b(?:getting|got) worse\b|\bworse now\b|\bstill\b|\bright now\b|\bat the moment\b")
+BACK_OR_WORSE = (r"\b(?:its|it is|it has|is|has) (?:come )?back\b|\bcame back\b|\bcoming back\b|\breturned\b|"
+                 r"\bstarted again\b|\bagain (?:now|today|tonight)\b|\bhappening again\b|\b(?:getting|got) worse\b|"
+                 r"\bworse now\b|\bat the moment\b")
+STILL_GOING = re.compile(rf"{BACK_OR_WORSE}|\bstill\b|\bright now\b")
 
 NOT_IN_STATE = r"(?:im|hes|shes|theyre|were|its) (?:not|never)\b"
 SUBJECT_DOES_NOT = r"(?:i|he|she|we|they) (?:dont|doesnt|do not|does not)"
@@ -84,15 +85,20 @@ DENIED = re.compile(rf"^(?:{NOT_IN_STATE} ?(?:been )?|"
 # Only a present "don't" before a verb of having or feeling ("I don't feel suicidal") is a denial there.
 DENIES_HAVING = re.compile(rf"^(?:{NOT_IN_STATE}|{SUBJECT_DID_NOT}\b|{SUBJECT_DOES_NOT} (?:{HAVING}|any)\b|{NOTHING})")
 
-PRESENT = re.compile("|".join((
+# Said to be so now: a subject in a state, a present progressive, a sudden onset, minutes counted, a plea.
+STATE_NOW = re.compile("|".join((
     rf"\b{SUBJECT} (?:have|has|am|is|are|feel|feels|keep|keeps|cant|cannot|wont|just|suddenly|started|keeps)\b",
-    r"\b(?:im|ive|hes|shes|theyre|its)\b", r"\b(?:right )?now\b",
+    r"\b(?:im|ive|hes|shes|theyre|its)\b",
     r"\b(?:is|are|am)\s+(?:not\s+|still\s+|just\s+)?\w+ing\b",   # present progressive: "is not breathing"
-    r"\bcurrently\b", r"\bat the moment\b",
-    r"\bstill\b", r"\bsudden(?:ly)?\b", r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b",
+    r"\bcurrently\b", r"\bat the moment\b", r"\bsudden(?:ly)?\b",
     r"\b(?:for|since) (?:the )?(?:last |past )?(?:\d+|an?|one|two|few|couple of) (?:minutes?|mins?|hours?|hrs?)\b",
-    r"\b(?:having|getting|going|turning|becoming)\b", r"\bhelp\b", r"\bpl(?:ea)?se?\b|\bpls\b",
+    r"\b(?:having|getting|turning|becoming)\b", r"\bhelp\b", r"\bpl(?:ea)?se?\b|\bpls\b",
 )))
+# Only the time of a question: "what tablets is she on now", "is he still on metformin", "what is she going home
+# with". Said of a state these words make it present too; alone in a question they ask about the plan.
+TIME_OF_ASKING = re.compile(r"\b(?:right )?now\b|\bstill\b|\b(?:today|tonight|this (?:morning|afternoon|evening))\b|"
+                            r"\bgoing\b")
+PRESENT = re.compile(f"{STATE_NOW.pattern}|{TIME_OF_ASKING.pattern}")
 
 # Closed classes of words that soften or sharpen what is said: "a bit of bruising, fading" vs "soaked, won't stop".
 MILD = re.compile(r"\b(?:slight(?:ly)?|a (?:little )?bit|bit of|mild(?:ly)?|a little|minor|small amount|tiny|tinge|"
@@ -131,6 +137,7 @@ class Clause:
 class Framing:
     clauses: tuple[Clause, ...]
     present: bool         # something says it is happening now
+    state_now: bool       # a state is said to be so now, beyond the time of a question ("now", "still")
     still_going: bool
     mild: bool            # softened: "a bit", "slight", "fading", "is that normal"
     severe: bool          # sharpened: "worst", "soaked", "won't stop", "help", "ambulance"
@@ -150,8 +157,8 @@ class Framing:
     @property
     def only_asks(self) -> bool:
         """Every clause is a question and nothing says something is happening now: "what dose?", "how many can he
-        take at once?", but not "is it bad that i cant feel my legs?"."""
-        return bool(self.clauses) and all(c.asks for c in self.clauses) and not self.present
+        take at once?", "is he still on metformin?", but not "is it bad that i cant feel my legs?"."""
+        return bool(self.clauses) and all(c.asks for c in self.clauses) and not self.state_now
 
 
 def normalise(text: str) -> str:
@@ -169,8 +176,10 @@ def split_clauses(text: str) -> list[str]:
 def frame(normalised: str) -> Framing:
     still_going = bool(STILL_GOING.search(normalised))
     clauses = tuple(_clause(part, still_going) for part in split_clauses(normalised))
-    present = still_going or any(PRESENT.search(c.text) for c in clauses if not c.past)
-    return Framing(clauses=clauses, present=present, still_going=still_going,
+    now_clauses = [c.text for c in clauses if not c.past]
+    state_now = bool(re.search(BACK_OR_WORSE, normalised)) or any(STATE_NOW.search(text) for text in now_clauses)
+    present = still_going or any(PRESENT.search(text) for text in now_clauses)
+    return Framing(clauses=clauses, present=present, state_now=state_now, still_going=still_going,
                    mild=bool(MILD.search(normalised)), severe=bool(SEVERE.search(normalised)))
 
 
