@@ -216,3 +216,13 @@ def test_an_uncertain_answer_shows_the_closest_lines_and_does_not_claim_the_summ
 def test_the_closest_lines_threshold_lies_at_or_below_the_answer_threshold():
     answer_part = json.loads(CALIBRATION_PATH.read_text())["answer"]
     assert 0 <= answer_part["closest_threshold"] <= answer_part["threshold"]
+
+
+def test_what_was_wrong_quotes_the_diagnosis_section_not_only_the_story(scorer):
+    """The diagnosis line shares few words with "what was wrong with her?"; the hospital course shares many."""
+    course = passage("Hospital Course", (
+        "Hospital Course:\nShe was admitted to the ICU with severe abdominal pain and vomiting. She was kept nil by "
+        "mouth and given IV fluids. Her pain settled over three days and she was eating by the time she went home."))
+    diagnosis = passage("Discharge Diagnosis", "Discharge Diagnosis:\nAcute gallstone pancreatitis", 1)
+    result = answer(scorer, "what was wrong with my mum?", course, diagnosis, DIET)
+    assert result.found and "Acute gallstone pancreatitis" in result.text

@@ -444,8 +444,8 @@ def main(argv: list[str] | None = None) -> int:
                 if not part:
                     continue
                 report["overall"][f"{label} {split}"] = summarise(part)
-                if runner is not naive and split == "test":
-                    report["by_category"][f"{label} test"] = by_category(part)
+                if runner is not naive and split == ("train" if args.part == "train" else "test"):
+                    report["by_category"][f"{label} {split}"] = by_category(part)
             per_question[label] = [{"id": r.question.id, "evidence_recall": r.evidence_recall,
                                     "facts": r.facts_found, "rouge_l": r.rouge_l, "token_f1": r.token_f1,
                                     "refused": r.refused,

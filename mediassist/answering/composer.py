@@ -37,6 +37,7 @@ MAX_LINES = 12
 CLOSEST_LINES = 3
 DETAIL_FOLLOWS = 3  # lines after a drug's name that still give its details (a nested list)
 DETAIL_SEARCH = 5   # the best lines among which a line giving the asked detail is looked for
+SECTION_LINES = 2   # lines of the answering section added when none was chosen
 TAKING_DETAILS = {"dose", "frequency", "duration", "span"}
 ALLERGY = re.compile(r"\ballerg\w*|\badverse\b|\bintoleran\w*|\breactions?\b|\banaphyla\w*", re.IGNORECASE)
 TOLERATED = re.compile(r"\bnkda\b|\bno known\b|\btolerat\w*", re.IGNORECASE)
@@ -84,6 +85,7 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
         or [lines[order[0]]]
     chosen = _about_the_drug_asked(analysis.question, chosen, [lines[i] for i in order])
     chosen += _detail_lines(analysis.question, [lines[i] for i in order[:DETAIL_SEARCH]], chosen)
+    chosen += _from_the_answering_section(analysis, [lines[i] for i in order], chosen)
     chosen = sorted(with_items(chosen, lines)[:MAX_LINES + 6], key=_reading_order)
     quoted = format_quotes(chosen)
     passages_used = passages_of(chosen)
@@ -187,6 +189,16 @@ def _detail_lines(question: str, best: list[Line], chosen: list[Line]) -> list[L
         if not any(gives(line.text, detail) for line in chosen + extra):
             extra += [line for line in best if gives(line.text, detail)][:1]
     return [line for line in extra if line not in chosen]
+
+
+def _from_the_answering_section(analysis: QuestionAnalysis, ranked: list[Line], chosen: list[Line]) -> list[Line]:
+    """The section that answers the question wholesale ("Discharge Diagnosis" for "what was wrong with me?") is
+    quoted even when its few words resemble the question less than the story around it does: its best lines,
+    when none of the chosen lines is from it. A question for a detail (a dose, a date) has its own lines
+    (_detail_lines), and a section's lines must never make a missing detail look given."""
+    if asked_details(analysis.question) or any(line.passage.section in analysis.primary_sections for line in chosen):
+        return []
+    return [line for line in ranked if line.passage.section in analysis.primary_sections][:SECTION_LINES]
 
 
 def _follows(line: Line, other: Line) -> bool:
