@@ -300,10 +300,22 @@ class QuestionAnalysis:
     topic_found: bool
 
 
-def analyse(question: str) -> QuestionAnalysis:
+# The topic of each kind of question (training/fit_question_kinds.py): what a question whose words match no
+# trigger is about, when the embedding model reads it surely as one kind ("what did they find was wrong with
+# her?" is a diagnosis question though no trigger says so).
+KIND_SECTIONS = {"medications": MEDS, "follow_up": ("Follow-up",), "diet": ("Diet",), "activity": ("Activity",),
+                 "wound_care": ("Wound Care",), "warning_signs": ("Warning Signs",),
+                 "diagnosis": ("Discharge Diagnosis",), "procedures": ("Procedures",),
+                 "hospital_course": ("Hospital Course",), "allergies": ("Allergies",), "tests": ("Tests",)}
+
+
+def analyse(question: str, kind: str | None = None) -> QuestionAnalysis:
+    """`kind`: the kind of question the embedding model reads it as, used only when no trigger names a topic."""
     lowered = " ".join(w for w in FALSE_PHRASES.sub(" ", question.lower()).split()
                        if w.strip("?!.,") not in FALSE_FRIENDS)
     topics = _without_overridden([t for t in ALL_TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)])
+    if not topics and kind in KIND_SECTIONS:
+        topics = [next(t for t in TOPICS if t.primary == KIND_SECTIONS[kind])]
     sections: list[str] = []
     for section in [s for t in topics for s in t.primary] + [s for t in topics for s in t.secondary]:
         if section not in sections:

@@ -66,6 +66,7 @@ TRACED_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 class Embedder:
     def __init__(self, model_path: str, dtype: str = "float32"):
+        self.model_path = model_path
         self.dtype = resolve_dtype(dtype)
         self.model = load_embedder(model_path, self.dtype)
         self._mean_pooled = _is_mean_pooled(self.model)

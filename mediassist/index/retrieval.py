@@ -11,6 +11,7 @@ from settings import Settings
 
 from .embedder import Embedder
 from .library import DocumentLibrary
+from .question_kinds import QuestionKinds
 from .records import DocumentRecord
 
 PRIMARY_SECTION_BOOST = 0.30
@@ -27,15 +28,16 @@ class Retriever:
         self.library = library
         self.store = library.store
         self.embedder = embedder
+        kinds = QuestionKinds.load()
+        self.kinds = kinds if kinds.fits(embedder.model_path) else None   # fitted on the packaged model only
 
     def retrieve(self, question: str, owner: str, doc_ids: list[str] | None = None
                  ) -> tuple[list[Passage], QuestionAnalysis]:
-        analysis = analyse(question)
+        analysis, query = self.analysis(question)
         records = self.library.scope(owner, doc_ids)
         if not records:
             return [], analysis
         where = scope_filter(owner, [r.id for r in records] if doc_ids else None)
-        query = self.embedder.embed([analysis.search_text])[0]
         ids = [chunk_id(r.id, i) for r in records for i in range(r.chunks)]
         if sum(r.indexed_chars for r in records) <= self.budget_chars():
             candidates = self._chunks_by_id(query, ids, where)  # the whole summary fits: send all of it
@@ -45,6 +47,19 @@ class Retriever:
         passages = [self._passage(cid, text, meta, sim, analysis, names)
                     for cid, (text, meta, sim) in candidates.items()]
         return self._within_budget(sorted(passages, key=lambda p: -p.score)), analysis
+
+    def analysis(self, question: str) -> tuple[QuestionAnalysis, np.ndarray]:
+        """What the question is about, and the vector it is searched by. A question whose words name no topic is
+        given the kind the embedding model reads it as, when it reads it surely (question_kinds.py)."""
+        analysis = analyse(question)
+        query = self.embedder.embed([analysis.search_text])[0]
+        if analysis.topic_found or not self.kinds:
+            return analysis, query
+        kind = self.kinds.kind_of(query)   # no topic: the search text is the question itself
+        if kind is None:
+            return analysis, query
+        analysis = analyse(question, kind)
+        return analysis, self.embedder.embed([analysis.search_text])[0]
 
     def candidates(self, query: np.ndarray, where: dict, ids: list[str], analysis: QuestionAnalysis) -> dict:
         """The chunks nearest the question, plus the chunks of the sections it is about, among `ids` (the
