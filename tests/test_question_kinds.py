@@ -20,7 +20,7 @@ def kinds():
 
 
 def test_the_probe_was_fitted_on_the_packaged_model(kinds):
-    assert kinds.fits(default_embedding_model())
+    assert kinds.fits(default_embedding_model()) and not kinds.fits("some/fine-tuned/model")
     assert {"medications", "diagnosis", "follow_up", "warning_signs"} <= set(kinds.kinds)
     assert 0.0 < kinds.threshold < 1.0
 

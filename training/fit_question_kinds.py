@@ -59,7 +59,7 @@ def main() -> int:
     chosen = untopical & (confidence >= threshold)
     model = fit(x, y)
     data = {"about": "Fitted by training/fit_question_kinds.py on the training questions; do not edit by hand.",
-            "model": Path(model_path).name, "kinds": list(model.classes_), "threshold": threshold,
+            "kinds": list(model.classes_), "threshold": threshold,
             "weights": [[round(float(w), 6) for w in row] for row in model.coef_],
             "bias": [round(float(b), 6) for b in model.intercept_],
             "fitted_on": {"questions": len(questions)}}

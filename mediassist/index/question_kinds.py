@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .embedder import default_embedding_model
+
 KINDS_PATH = Path(__file__).parent / "data" / "question_kinds.json"
 
 
@@ -21,13 +23,12 @@ class QuestionKinds:
     weights: np.ndarray      # kinds x embedding dimensions
     bias: np.ndarray
     threshold: float         # the probability a kind needs to count
-    model: str               # the embedding model it was fitted on (a folder's name)
 
     @classmethod
     def load(cls, path: Path = KINDS_PATH) -> "QuestionKinds":
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(kinds=tuple(data["kinds"]), weights=np.asarray(data["weights"], dtype=np.float32),
-                   bias=np.asarray(data["bias"], dtype=np.float32), threshold=data["threshold"], model=data["model"])
+                   bias=np.asarray(data["bias"], dtype=np.float32), threshold=data["threshold"])
 
     def probabilities(self, vector: np.ndarray) -> np.ndarray:
         z = self.weights @ vector + self.bias
@@ -40,4 +41,5 @@ class QuestionKinds:
         return self.kinds[best] if p[best] >= self.threshold else None
 
     def fits(self, model_path: str) -> bool:
-        return Path(model_path).name == self.model
+        """Fitted on the packaged model's embeddings, it reads no other model's (a fine-tuned one among them)."""
+        return Path(model_path).resolve() == Path(default_embedding_model()).resolve()
