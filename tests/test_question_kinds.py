@@ -6,7 +6,7 @@ import pytest
 
 from mediassist.index.embedder import Embedder, default_embedding_model
 from mediassist.index.question_kinds import QuestionKinds
-from patient_language import analyse
+from patient_language import KIND_SECTIONS, analyse
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +43,10 @@ def test_retrieval_gives_an_untriggered_question_its_kind(rag):
     assert not analyse("what did the doctors say she has?").topic_found
     analysis, _ = rag.retriever.analysis("what did the doctors say she has?")
     assert analysis.primary_sections == {"Discharge Diagnosis"}
+
+
+def test_every_kind_the_probe_gives_has_a_topic_except_other(kinds):
+    assert set(kinds.kinds) - set(KIND_SECTIONS) == {"other"}
+    for kind in KIND_SECTIONS:
+        assert analyse("and what about that?", kind).primary_sections == set(KIND_SECTIONS[kind]), kind
+    assert not analyse("and what about that?", "other").topic_found
