@@ -307,6 +307,7 @@ KIND_SECTIONS = {"medications": MEDS, "follow_up": ("Follow-up",), "diet": ("Die
                  "wound_care": ("Wound Care",), "warning_signs": ("Warning Signs",),
                  "diagnosis": ("Discharge Diagnosis",), "procedures": ("Procedures",),
                  "hospital_course": ("Hospital Course",), "allergies": ("Allergies",), "tests": ("Tests",)}
+KIND_TOPICS = {kind: next(t for t in TOPICS if t.primary == sections) for kind, sections in KIND_SECTIONS.items()}
 
 
 def analyse(question: str, kind: str | None = None) -> QuestionAnalysis:
@@ -314,8 +315,8 @@ def analyse(question: str, kind: str | None = None) -> QuestionAnalysis:
     lowered = " ".join(w for w in FALSE_PHRASES.sub(" ", question.lower()).split()
                        if w.strip("?!.,") not in FALSE_FRIENDS)
     topics = _without_overridden([t for t in ALL_TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)])
-    if not topics and kind in KIND_SECTIONS:
-        topics = [next(t for t in TOPICS if t.primary == KIND_SECTIONS[kind])]
+    if not topics and kind in KIND_TOPICS:
+        topics = [KIND_TOPICS[kind]]
     sections: list[str] = []
     for section in [s for t in topics for s in t.primary] + [s for t in topics for s in t.secondary]:
         if section not in sections:
