@@ -23,8 +23,13 @@ def test_the_short_way_gives_the_same_vectors_as_encode(dtype):
         assert (fast * slow).sum(axis=1).min() > 0.9999
 
 
-def test_many_texts_and_no_text():
+def test_many_texts_in_batches_keep_their_order_and_vectors():
+    """More than FEW texts are sorted by length into batches; each vector must still be its own text's."""
     embedder = Embedder(default_embedding_model(), "auto")
     assert embedder.embed([]).shape == (0, 384)
-    many = embedder.embed([f"line {n} of the summary" for n in range(FEW + 3)])
-    assert many.shape == (FEW + 3, 384)
+    texts = [f"line {n} of the summary" + " with more words" * (n % 5) for n in range(FEW * 2 + 3)]
+    many = embedder.embed(texts)
+    assert many.shape == (len(texts), 384)
+    slow = embedder.model.encode(texts, convert_to_tensor=True).float().numpy()
+    slow /= np.linalg.norm(slow, axis=1, keepdims=True)
+    assert (many * slow).sum(axis=1).min() > 0.999

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from ..index.embedder import Embedder, default_embedding_model, known_words
+from ..index.embedder import known_words, packaged_embedder
 from .framing import Framing, frame, normalise, split_clauses
 from .self_harm import ABOUT_THE_RECORD, FIRST_PERSON, explicit_self_harm
 from .vitals import dangerous_readings
@@ -289,6 +289,3 @@ def shared_detector() -> EmergencyDetector:
             _DETECTOR = EmergencyDetector(embedder.embed, set(known_words()))
         return _DETECTOR
 
-
-def packaged_embedder() -> Embedder:
-    return Embedder(default_embedding_model(), "auto")

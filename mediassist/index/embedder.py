@@ -76,8 +76,8 @@ class Embedder:
         """Unit vectors in float32 (normalised after the cast: bfloat16 norms are only roughly 1)."""
         if not texts:
             return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
-        if self._mean_pooled and len(texts) <= FEW:
-            vectors = self._forward(texts)
+        if self._mean_pooled:
+            vectors = self._in_batches(texts)
         else:
             vectors = self.model.encode(texts, batch_size=EMBED_BATCH, convert_to_tensor=True,
                                         show_progress_bar=False).float().numpy()
@@ -86,6 +86,16 @@ class Embedder:
     def count_tokens(self, text: str) -> int:
         """Word pieces of the embedding model's own tokenizer: a stand-in count where an LLM server has none."""
         return len(self.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    def _in_batches(self, texts: list[str]) -> np.ndarray:
+        """The short way in batches of FEW texts of about the same length: little padding, and on two cores about
+        40% faster than encode() for the forty sentences of a summary's plan."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.empty((len(texts), self.model.get_embedding_dimension()), dtype=np.float32)
+        for start in range(0, len(order), FEW):
+            batch = order[start:start + FEW]
+            vectors[batch] = self._forward([texts[i] for i in batch])
+        return vectors
 
     def _forward(self, texts: list[str]) -> np.ndarray:
         """The same vectors as encode() for a question or two, without its per-call bookkeeping (about 4 ms of
@@ -111,7 +121,7 @@ def known_words() -> frozenset[str]:
     return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.isascii())
 
 
-FEW = 8   # up to this many texts go the short way (questions, a message's sentences); more go through encode()
+FEW = 8   # texts per batch of the short way (a question, a message's sentences, a summary's in several)
 
 
 def _is_mean_pooled(model) -> bool:
@@ -121,3 +131,10 @@ def _is_mean_pooled(model) -> bool:
     return (len(modules) in (2, 3) and isinstance(modules[0], Transformer) and isinstance(modules[1], Pooling)
             and getattr(modules[1], "pooling_mode", None) == "mean"
             and all(isinstance(m, Normalize) for m in modules[2:]))
+
+
+@functools.lru_cache(maxsize=1)
+def packaged_embedder() -> Embedder:
+    """The packaged MiniLM, whatever EMBEDDING_MODEL is: the probes fitted on its embeddings (emergencies, the
+    plan's follow-ups) read only its vectors."""
+    return Embedder(default_embedding_model(), "auto")

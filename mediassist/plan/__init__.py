@@ -1,10 +1,12 @@
-"""The discharge plan: medicines, follow-ups, tests and instructions, read without a language model.
+"""The discharge plan: medicines, follow-ups, tests and instructions.
 
-extract_plan is the plan as the summary lists it (listing.listed_plan) with its medicines completed from the
-sentences of the summary (medicines.complete_medications). The top-level discharge_plan module is its door.
+extract_plan is the plan as the summary lists it (listing.listed_plan, rule-based), with its medicines completed
+from the sentences of the summary (medicines.complete_medications) and its follow-up appointments read a second
+time by the embedding model (follow_up_probe.complete_follow_up). The top-level discharge_plan module is its door.
 """
 from mediassist.structure.model import Document
 
+from .follow_up_probe import EmbedTexts, complete_follow_up
 from .listing import listed_plan
 from .medicines import complete_medications
 from .model import Appointment, DischargePlan, Medication, PlanItem
@@ -12,6 +14,11 @@ from .model import Appointment, DischargePlan, Medication, PlanItem
 __all__ = ["Medication", "Appointment", "PlanItem", "DischargePlan", "extract_plan", "listed_plan"]
 
 
-def extract_plan(document: Document) -> DischargePlan:
-    """The listed plan, its medicines completed from the sentences of the summary."""
-    return complete_medications(listed_plan(document), document)
+def extract_plan(document: Document, embed: EmbedTexts | None = None) -> DischargePlan:
+    """The listed plan, its medicines completed from the sentences of the summary and its follow-ups from the
+    embedding model's reading (embed: the packaged MiniLM's, unless given)."""
+    if embed is None:
+        from mediassist.index.embedder import packaged_embedder
+        embed = packaged_embedder().embed
+    plan = complete_follow_up(listed_plan(document), document, embed)   # read as the probe was fitted
+    return complete_medications(plan, document)
