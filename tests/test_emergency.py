@@ -10,6 +10,7 @@ import pytest
 from mediassist.emergency import emergency_notice, shared_detector, stated_numbers
 from mediassist.emergency.detector import BANK_PATH, CALIBRATION_PATH, STACK_FEATURES, Bank
 from mediassist.emergency.framing import frame, normalise
+from mediassist.emergency.self_harm import without_denied_self_harm
 from mediassist.emergency.vitals import dangerous_readings
 from training.fit_emergency import load_examples, split_of
 
@@ -70,7 +71,7 @@ def test_the_split_is_by_family_and_covers_twenty_signs():
 def test_writers_the_detector_never_saw_are_still_mostly_read_right(detector, held_out_writers):
     """Five writers kept wholly for testing: two wrote the hard forms (emergencies told as a question or in a few
     words, ordinary messages of the same forms), three wrote as caregivers in everyday English, as nurses in
-    shorthand and as patients who understate or catastrophise. Measured at 0.92 recall and 0.128 false alarms;
+    shorthand and as patients who understate or catastrophise. Measured at 0.925 recall and 0.141 false alarms;
     this guards the floor."""
     emergencies = [e for e in held_out_writers if e.emergency]
     ordinary = [e for e in held_out_writers if not e.emergency]
@@ -281,3 +282,21 @@ def test_the_configured_number_said_again_by_the_summary_is_not_repeated():
 @pytest.mark.parametrize("text", ["Take 112 mg daily", "Room 999", "Follow up in 000 days", "dial 0800 111 222"])
 def test_numbers_that_are_not_emergency_instructions_are_not_stated_numbers(text):
     assert stated_numbers(text).emergency == ()
+
+
+@pytest.mark.parametrize("message, sign", [
+    ("I'm not suicidal but I've just swallowed 30 of my paracetamol", "overdose_poisoning"),
+    ("no thoughts of harming myself but my chest is crushing and I'm sweating", "chest_pain"),
+])
+def test_a_denial_of_self_harm_hides_no_emergency_told_beside_it(detector, message, sign):
+    """The probes read the message less its denial of self-harm; what is told beside the denial still counts."""
+    found = detector.detect(message)
+    assert found is not None and found.kind == sign
+
+
+def test_only_a_denial_of_self_harm_is_left_out_of_what_the_probes_read():
+    assert without_denied_self_harm("im not suicidal, i just want to know about my meds") == \
+        "i just want to know about my meds"
+    for not_a_denial_of_self_harm in ("hes not breathing, his lips are blue", "i dont want to go on anymore",
+                                      "i want to kill myself"):
+        assert without_denied_self_harm(not_a_denial_of_self_harm) == not_a_denial_of_self_harm

@@ -4,9 +4,11 @@
     .venv/bin/python training/fit_emergency.py --report   # report the calibration as it is; fit nothing
 
 The labelled messages (training/data/emergency/*.jsonl) are split by family (one situation written several
-ways), so no situation is in both parts. Only the bank and the training part choose anything: the probes, the
-stack's weights and the thresholds. Train figures are cross-validated by family (5 folds); test figures come
-from the fitted detector on families it never saw.
+ways), so no situation is in both parts; some writers are kept wholly for testing, and writers added later wholly
+for training. Only the bank and the training part choose anything: the probes, the stack's weights and the
+thresholds. The stack and the thresholds are fitted on probe scores cross-validated by writer (5 folds), because
+the people who will use it are writers it never read. Train figures are the fitted detector's on its own training
+messages; test figures are its figures on families it never saw.
 """
 from __future__ import annotations
 
@@ -50,6 +52,7 @@ class Example:
     split: str
     about_a_summary: bool = False   # a question asked of a corpus summary (the answer set's questions)
     held_out_writer: bool = False   # from a writer kept wholly for testing (writers f, g, h, i, j)
+    writer: str = ""
 
 
 def split_of(family: str) -> str:
@@ -59,8 +62,9 @@ def split_of(family: str) -> str:
 
 
 def _split_of(row: dict) -> str:
-    """A writer kept wholly for testing says so; a question asked of a corpus summary is in its summary's part
-    of every evaluation (training/splits.py); the rest are split by family."""
+    """A writer kept wholly for testing (or, written later, wholly for training) says so; a question asked of a
+    corpus summary is in its summary's part of every evaluation (training/splits.py); the rest are split by
+    family."""
     if row.get("split"):
         return row["split"]
     return document_split(row["document"]) if row.get("document") else split_of(row["family"])
@@ -75,7 +79,7 @@ def load_examples(folder: Path = LABELLED) -> list[Example]:
                 examples.append(Example(text=row["text"], emergency=row["label"] == "emergency",
                                         self_harm=bool(row["self_harm"]), sign=row["sign"], family=row["family"],
                                         split=_split_of(row), about_a_summary=bool(row.get("document")),
-                                        held_out_writer=bool(row.get("split"))))
+                                        held_out_writer=row.get("split") == "test", writer=row["writer"]))
     return examples
 
 
@@ -118,6 +122,7 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
     emergency = np.array([e.emergency for e in train])
     self_harm = np.array([e.self_harm for e in train])
     families = np.array([e.family for e in train])
+    writers = np.array([e.writer for e in train])
     bank_x = np.vstack([detector.bank_emergency, detector.bank_ordinary])
     bank_emergency = np.r_[np.ones(len(bank.emergency)), np.zeros(len(bank.ordinary))]
     bank_self_harm = np.r_[[s == SELF_HARM for s in bank.signs], np.zeros(len(bank.ordinary))]
@@ -129,8 +134,8 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
     weights = np.where(about_summary, SUMMARY_QUESTION_WEIGHT, 1.0)
     emergency_probe = fit_probe(bank_x, bank_emergency, x, emergency, weights)
     self_harm_probe = fit_probe(bank_x, bank_self_harm, x, self_harm, weights)
-    probe_cv = held_out_scores(bank_x, bank_emergency, readings, emergency, families, weights)
-    self_harm_rows = held_out_scores(bank_x, bank_self_harm, readings, self_harm, families, weights)
+    probe_cv = held_out_scores(bank_x, bank_emergency, readings, emergency, writers, weights)
+    self_harm_rows = held_out_scores(bank_x, bank_self_harm, readings, self_harm, writers, weights)
 
     features = np.array([[r.features(p)[name] for name in STACK_FEATURES] for r, p in zip(readings, probe_cv)])
     stack = logistic(features, emergency, STACK_C)

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 
 from ..index.embedder import known_words, packaged_embedder
 from .framing import Framing, frame, normalise, split_clauses
-from .self_harm import ABOUT_THE_RECORD, FIRST_PERSON, explicit_self_harm
+from .self_harm import ABOUT_THE_RECORD, FIRST_PERSON, explicit_self_harm, without_denied_self_harm
 from .vitals import dangerous_readings
 
 DATA = Path(__file__).parent / "data"
@@ -173,11 +173,17 @@ class EmergencyDetector:
     def detect(self, message: str) -> Emergency | None:
         if not isinstance(message, str) or not re.search(r"[^\W\d_]", message):
             return None
-        text = self.spelling.fix(normalise(message))
+        text = self.told(message)
+        if not text:
+            return None   # it only denies self-harm: "I'm not suicidal."
         sentences, parts = split_sentences(text), message_parts(text)
         vectors = self.embed([text, *sentences, *parts])   # one batch: a forward pass costs about the same
         whole = self.decide(self.reading(text, sentences, vectors[:1 + len(sentences)]))
         return whole or self.in_a_part(parts, vectors[1 + len(sentences):])
+
+    def told(self, message: str) -> str:
+        """The message as the probes read it: normalised, misspellings put right, denials of self-harm left out."""
+        return without_denied_self_harm(self.spelling.fix(normalise(message)))
 
     def in_a_part(self, parts: list[str], vectors: np.ndarray) -> Emergency | None:
         """An emergency told in one part of a message whose other part asks something ordinary ("my chest is
@@ -206,13 +212,13 @@ class EmergencyDetector:
 
     def read(self, message: str) -> Reading:
         """The whole message's reading (for fitting)."""
-        text = self.spelling.fix(normalise(message))
+        text = self.told(message) or normalise(message)
         sentences = split_sentences(text)
         return self.reading(text, sentences, self.embed([text, *sentences]))
 
     def part_readings(self, message: str) -> list[Reading]:
         """Each part's own reading, as detect() makes it (for fitting the part threshold)."""
-        parts = message_parts(self.spelling.fix(normalise(message)))
+        parts = message_parts(self.told(message))
         return ([self.reading(part, [], vector[None, :]) for part, vector in zip(parts, self.embed(parts))]
                 if parts else [])
 

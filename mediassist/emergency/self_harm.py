@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .framing import Clause, Framing
+from .framing import DENIES_HAVING, Clause, Framing, split_clauses
 
 SELF = r"(?:my ?self|himself|herself|themselves|themself|ourselves)"
 PILLS = r"(?:pills?|tablets?|meds|medicines?|medications?|capsules?|painkillers|bottles?|packets?|packs?|boxes|strips?)"
@@ -68,3 +68,13 @@ def explicit_self_harm(clause: Clause, framing: Framing) -> bool:
 def _said_of_oneself(text: str, match: re.Match) -> bool:
     before = " ".join(text[:match.start()].split()[-SPEAKER_WORDS:])
     return bool(FIRST_PERSON.search(before + " " + match.group(0)))
+
+
+def without_denied_self_harm(normalised: str) -> str:
+    """The message less its clauses that deny self-harm ("im not suicidal", "no thoughts of hurting myself"). The
+    probes read what is left: on the whole message they read the words of self-harm and not the "not" before them
+    ("I don't feel suicidal, just tired" read as a crisis). Nothing else is taken out: "hes not breathing" denies
+    no self-harm, and "I don't want to go on" is no denial."""
+    clauses = split_clauses(normalised)
+    kept = [clause for clause in clauses if not (DENIES_HAVING.match(clause) and EXPLICIT.search(clause))]
+    return ", ".join(kept) if len(kept) < len(clauses) else normalised
