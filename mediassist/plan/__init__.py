@@ -4,6 +4,7 @@ extract_plan is the plan as the summary lists it (listing.listed_plan, rule-base
 from the sentences of the summary (medicines.complete_medications) and its follow-up appointments read a second
 time by the embedding model (follow_up_probe.complete_follow_up). The top-level discharge_plan module is its door.
 """
+from mediassist.index.embedder import packaged_embedder
 from mediassist.structure.model import Document
 
 from .follow_up_probe import EmbedTexts, complete_follow_up
@@ -17,8 +18,6 @@ __all__ = ["Medication", "Appointment", "PlanItem", "DischargePlan", "extract_pl
 def extract_plan(document: Document, embed: EmbedTexts | None = None) -> DischargePlan:
     """The listed plan, its medicines completed from the sentences of the summary and its follow-ups from the
     embedding model's reading (embed: the packaged MiniLM's, unless given)."""
-    if embed is None:
-        from mediassist.index.embedder import packaged_embedder
-        embed = packaged_embedder().embed
-    plan = complete_follow_up(listed_plan(document), document, embed)   # read as the probe was fitted
+    # the follow-ups first: the probe was fitted on the listed plan, before the medicines of the sentences
+    plan = complete_follow_up(listed_plan(document), document, embed or packaged_embedder().embed)
     return complete_medications(plan, document)

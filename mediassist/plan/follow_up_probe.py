@@ -1,12 +1,13 @@
 """A second reading of the follow-up appointments: the embedding model reads each sentence as a whole.
 
 The rules (categories.py, listing.py) find an appointment by its words: "follow up", "clinic", "review in".
-Many are written otherwise: "ROS practice nurse day 10", "Home PT evaluation within 48 hours of discharge",
-"Visiting Nurse Service 2x/week for 3 weeks". A linear probe on the packaged MiniLM's embedding of each sentence,
-given also whether the rules made it a follow-up row and whether they made it a warning sign, scores how much it
-reads as an appointment. A sentence the rules missed is added when its score is high; a row the rules made is
-taken out only when its score is very low. training/fit_follow_up.py fits the probe and both thresholds on the
-training part of the follow-up passages and of the annotated corpus (data/follow_up_probe.json).
+Many are written otherwise: "Outpatient physiotherapy at Riverside Rehab, twice weekly for 4 weeks", "Pulmonary
+rehabilitation programme, they will contact him with a start date". A linear probe on the packaged MiniLM's
+embedding of each sentence, given also whether the rules made it a follow-up row and whether they made it a
+warning sign, scores how much it reads as an appointment. A sentence the rules missed is added when its score is
+high; a row the rules made is taken out only when its score is very low. training/fit_follow_up.py fits the probe
+and both thresholds on the training part of the follow-up passages and of the annotated corpus
+(data/follow_up_probe.json).
 """
 from __future__ import annotations
 
