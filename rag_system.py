@@ -83,13 +83,18 @@ class RagSystem:
 
     def delete_document(self, owner: str, doc_id: str) -> None:
         self.library.delete_document(owner, doc_id)
+        self.answerer.forget([doc_id])
 
     def delete_all_documents(self, owner: str) -> list[DocumentRecord]:
-        return self.library.delete_all_documents(owner)
+        return self._forgotten(self.library.delete_all_documents(owner))
 
     def purge_expired(self, hours: float, now: datetime | None = None,
                       owners: Callable[[str], bool] = lambda owner: True) -> list[DocumentRecord]:
-        return self.library.purge_expired(hours, now, owners)
+        return self._forgotten(self.library.purge_expired(hours, now, owners))
+
+    def _forgotten(self, deleted: list[DocumentRecord]) -> list[DocumentRecord]:
+        self.answerer.forget([record.id for record in deleted])
+        return deleted
 
     def reconcile(self, grace_s: float = 0) -> None:
         self.library.reconcile(grace_s)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from mediassist.answering.lines import lines_of  # noqa: E402
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, LineScorer, \
-    answer_signals  # noqa: E402
+    answer_signals, plan_lacks_the_topic  # noqa: E402
 from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questions, normalise  # noqa: E402
 
 MAX_WRONG_REFUSALS = 0.05
@@ -57,8 +57,9 @@ def collect(rag, scorer, questions, ids):
         truth = np.array([q.answerable and is_evidence(line.text, q.evidence) for line in lines])
         rows.append(features)
         labels.append(truth)
+        planned = rag.answerer.planned(OWNER, [ids[q.document]])
         per_question.append((q, (analysis.topic_found, scorer.uncovered(analysis, lines),
-                                 bool(analysis.specific_stems))))
+                                 bool(analysis.specific_stems), plan_lacks_the_topic(analysis, planned))))
     return rows, labels, per_question
 
 

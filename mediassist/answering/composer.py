@@ -21,7 +21,7 @@ from mediassist.plain.reading import quoted_line
 from .asks import DETAIL_WORDS, asked_details, gives
 from .drug_names import contains_drug, is_drug, shares_a_drug
 from .lines import Line, lines_of, passages_of, with_items
-from .scoring import LineScorer, answer_signals
+from .scoring import LineScorer, answer_signals, plan_lacks_the_topic
 
 OFFLINE_NOTICE = ("The AI model is offline, so this answer quotes your discharge summary word for word. "
                   "Ask your care team if anything is unclear.")
@@ -59,7 +59,8 @@ class ExtractiveAnswer:
 
 
 def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineScorer,
-            notice: str = OFFLINE_NOTICE) -> ExtractiveAnswer:
+            notice: str = OFFLINE_NOTICE, planned: frozenset[str] | None = None) -> ExtractiveAnswer:
+    """planned: the plan categories with items in the summaries asked about (plans.py); None if not known."""
     lines = [line for passage in passages for line in lines_of(passage)]
     if not lines:
         return ExtractiveAnswer(f"{notice}\n\n{NOT_IN_SUMMARY}", False, [])
@@ -74,7 +75,8 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     features = scorer.features(analysis, lines)
     probabilities = calibration.probabilities(features)
     signals = answer_signals(features, probabilities, calibration.quote_threshold, analysis.topic_found,
-                             scorer.uncovered(analysis, lines), bool(analysis.specific_stems))
+                             scorer.uncovered(analysis, lines), bool(analysis.specific_stems),
+                             plan_lacks_the_topic(analysis, planned))
     support = calibration.support(signals)
     order = np.argsort(-probabilities)
     if signals["specific_absent"] or support < calibration.closest_threshold:

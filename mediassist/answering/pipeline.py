@@ -28,6 +28,7 @@ from .composer import OFFLINE_NOTICE, ExtractiveAnswer, compose
 from .events import emergency_only, grouped_by_document, last_event, with_emergency_notice, with_terms, without_type
 from .followup import Turn, own_subject, speaks_of, standalone_question
 from .lines import lines_of, passages_of
+from .plans import PlanCategories
 from .scoring import Calibration, LineScorer
 
 log = logging.getLogger("mediassist.rag")
@@ -45,6 +46,7 @@ class Answerer:
         self.retriever = retriever
         self.emergencies = shared_detector()
         self.lines = LineScorer(embedder.embed, Calibration.load())
+        self.plans = PlanCategories(library)
         self.model = ModelAnswers(settings, llm, self.lines, embedder.count_tokens, self._every_chunk,
                                   self._quoted_events) if llm else None
 
@@ -89,15 +91,17 @@ class Answerer:
                 fallback = f"{event['error']} Here is what your summary says, quoted word for word."
 
                 def quotes(ids, fallback=fallback):
-                    passages, analysis = self.retrieve_in_conversation(question, history, owner, ids)
-                    return self._quoted_events(analysis, passages, fallback)
+                    planned = self.planned(owner, ids)
+                    passages, analysis = self.retrieve_in_conversation(question, history, owner, ids, planned)
+                    return self._quoted_events(analysis, passages, fallback, planned=planned)
                 records = self.library.scope(owner, doc_ids)
                 events = grouped_by_document(records, quotes) if answered_file_by_file(records) else quotes(doc_ids)
                 return without_type(last_event(with_terms(with_emergency_notice(events, emergency))))
         raise RuntimeError("answer stream ended without a result")
 
     def retrieve_in_conversation(self, question: str, history: Sequence[Turn], owner: str,
-                                 doc_ids: list[str] | None) -> tuple[list[Passage], QuestionAnalysis]:
+                                 doc_ids: list[str] | None, planned: frozenset[str] | None = None
+                                 ) -> tuple[list[Passage], QuestionAnalysis]:
         """A follow-up is searched as itself and joined to the earlier subject (followup.py); the reading the
         summary answers (rather than one it only names without the detail asked), and of those the one it answers
         more surely (the no-LLM engine's calibrated support), is the one used. A follow-up with a subject of its
@@ -108,23 +112,41 @@ class Answerer:
             return joined
         alone = self.retriever.retrieve(question, owner, doc_ids)
         subject = own_subject(question)
-        return max((joined, alone), key=lambda found: _how_surely(compose(found[1], found[0], self.lines), subject))
+        return max((joined, alone),
+                   key=lambda found: _how_surely(compose(found[1], found[0], self.lines, planned=planned), subject))
 
     def warm_in_background(self, uploads: list[PreparedUpload]) -> None:
-        """Embed the new summaries' lines in the background, so the first question on one is as quick as the
-        next (the no-LLM answer scores every line)."""
+        """Embed the new summaries' lines and read their plans in the background, so the first question on one is
+        as quick as the next (the no-LLM answer scores every line and asks what the plan has)."""
         passages = [Passage(c.id, u.record.id, u.record.filename, c.section, c.page, c.start, c.end, c.text, 0.0)
                     for u in uploads for c in u.chunks]
-        threading.Thread(target=self.lines.warm, args=(passages,), daemon=True, name="warm-lines").start()
+        threading.Thread(target=self._warm, args=(passages, [u.record for u in uploads]), daemon=True,
+                         name="warm-lines").start()
+
+    def _warm(self, passages: list[Passage], records: list[DocumentRecord]) -> None:
+        self.lines.warm(passages)
+        try:
+            self.plans.of(records)
+        except Exception:   # best effort (deleted meanwhile, the store busy): the first question reads it instead
+            log.debug("plan warm-up skipped")
 
     def _document_events(self, question: str, owner: str, doc_ids: list[str] | None,
                          history: Sequence[Turn]) -> Iterator[dict]:
         """The answer from one summary (or from every summary in scope, for a caller that asks so)."""
-        passages, analysis = self.retrieve_in_conversation(question, history, owner, doc_ids)
+        planned = self.planned(owner, doc_ids)
+        passages, analysis = self.retrieve_in_conversation(question, history, owner, doc_ids, planned)
         if self.model is None:
-            yield from self._quoted_events(analysis, passages, OFFLINE_NOTICE)
+            yield from self._quoted_events(analysis, passages, OFFLINE_NOTICE, planned=planned)
         else:
-            yield from self.model.events(question, analysis, passages, owner, doc_ids, history)
+            yield from self.model.events(question, analysis, passages, owner, doc_ids, history, planned)
+
+    def planned(self, owner: str, doc_ids: list[str] | None) -> frozenset[str]:
+        """The parts of the discharge plan that have items, over the summaries asked about."""
+        return self.plans.of(self.library.scope(owner, doc_ids))
+
+    def forget(self, record_ids: list[str]) -> None:
+        """Deleted summaries: nothing of them is kept."""
+        self.plans.forget(record_ids)
 
     def _meaning_events(self, written: str, entry: Entry, owner: str, doc_ids: list[str] | None) -> Iterator[dict]:
         """"What does BD mean?": the glossary's general meaning, then the summary's lines that use the term."""
@@ -140,10 +162,10 @@ class Answerer:
                "model": None, "notice": GENERAL_MEANING, "terms": [{"text": written, **entry.to_json()}]}
 
     def _quoted_events(self, analysis: QuestionAnalysis, passages: list[Passage], notice: str,
-                       details: str | None = None) -> Iterator[dict]:
+                       details: str | None = None, planned: frozenset[str] | None = None) -> Iterator[dict]:
         """The no-LLM answer. `details`: why the model could not answer, for whoever runs the app; kept out of
         the patient's answer."""
-        result = compose(analysis, passages, self.lines, notice)
+        result = compose(analysis, passages, self.lines, notice, planned)
         sources = [p.source_json() for p in result.passages]
         yield {"type": "sources", "sources": sources}
         for line in result.text.splitlines(keepends=True):

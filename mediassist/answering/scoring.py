@@ -22,7 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from mediassist.plan.drugs import vocabulary
-from patient_language import QuestionAnalysis, content_stems, matched_share, mentions_topic, names_a_drug, \
+from patient_language import MEDS, QuestionAnalysis, content_stems, matched_share, mentions_topic, names_a_drug, \
     passage_matches
 
 from .asks import asked_details, gives
@@ -35,7 +35,10 @@ FEATURES = ("similarity", "relative_similarity", "chunk_similarity", "specific",
 # the best line's own signals): a question about driving needs a line that is about driving.
 ANSWER_FEATURES = ("best", "second", "quoted_lines", "best_focus", "best_specific", "best_fuzzy_words",
                    "best_similarity", "best_topic", "topic_found", "topic_absent", "words_absent", "focus_uncovered",
-                   "specific_absent")
+                   "specific_absent", "plan_lacks_topic")
+# The sections a question is about (patient_language) that are parts of the discharge plan, by the plan's name.
+PLAN_CATEGORY = {"Follow-up": "follow_up", "Diet": "diet", "Activity": "activity", "Wound Care": "wound_care",
+                 "Warning Signs": "warning_signs", **{section: "medications" for section in MEDS}}
 CACHE_LINES = 20_000
 FUZZY_WORD = 85
 
@@ -71,7 +74,8 @@ class Calibration:
 
 
 def answer_signals(features: np.ndarray, probabilities: np.ndarray, quote_threshold: float,
-                   topic_found: bool, uncovered: float = 0.0, specific_asked: bool = False) -> dict[str, float]:
+                   topic_found: bool, uncovered: float = 0.0, specific_asked: bool = False,
+                   plan_lacks_topic: bool = False) -> dict[str, float]:
     order = np.argsort(-probabilities)
     best = features[order[0]]
     column = {name: i for i, name in enumerate(FEATURES)}
@@ -92,7 +96,16 @@ def answer_signals(features: np.ndarray, probabilities: np.ndarray, quote_thresh
             # the share of the question's own (unexplained) words that no line of the summary has at all
             "focus_uncovered": uncovered,
             # a question on a specific matter (driving, work, sex, alcohol) that no line speaks of
-            "specific_absent": float(specific_asked and features[:, column["specific"]].max() == 0)}
+            "specific_absent": float(specific_asked and features[:, column["specific"]].max() == 0),
+            # a question about a part of the plan (follow-ups, medicines, diet, ...) whose plan has none (plans.py)
+            "plan_lacks_topic": float(plan_lacks_topic)}
+
+
+def plan_lacks_the_topic(analysis: QuestionAnalysis, planned: frozenset[str] | None) -> bool:
+    """The question is about a part of the plan (by the sections it is about) and the summary's plan has nothing
+    in it. planned: the plan's categories with items (plans.py); None: not known, and nothing is said."""
+    asked = {PLAN_CATEGORY[section] for section in analysis.primary_sections if section in PLAN_CATEGORY}
+    return planned is not None and bool(asked) and not (asked & planned)
 
 
 class LineScorer:

@@ -39,7 +39,8 @@ class ModelAnswers:
     def __init__(self, settings: Settings, llm: Backend, lines: LineScorer, count_estimate: Callable[[str], int],
                  every_chunk: EveryChunk, quoted: Quoted):
         """every_chunk(ranked, owner, doc_ids): the summaries' chunks in reading order, for the excerpts;
-        quoted(analysis, passages, notice, details=): the no-LLM answer's events, used when the model fails."""
+        quoted(analysis, passages, notice, details=, planned=): the no-LLM answer's events, used when the model
+        fails."""
         self.settings = settings
         self.llm = llm
         self.lines = lines
@@ -48,7 +49,8 @@ class ModelAnswers:
         self.quoted = quoted
 
     def events(self, question: str, analysis: QuestionAnalysis, passages: list[Passage], owner: str,
-               doc_ids: list[str] | None, history: Sequence[Turn] = ()) -> Iterator[dict]:
+               doc_ids: list[str] | None, history: Sequence[Turn] = (),
+               planned: frozenset[str] | None = None) -> Iterator[dict]:
         excerpts = self.excerpts_for_model(question, passages, owner, doc_ids)
         earlier = self.earlier_turns_that_fit(question, excerpts, history)
         tokens = self.llm.stream(conversation(question, excerpts, earlier))
@@ -58,9 +60,9 @@ class ModelAnswers:
                 raise BackendUnavailable(EMPTY_ANSWER)
         except BackendUnavailable as error:
             log.warning("LLM backend %s unavailable, answering extractively", self.llm.name)
-            yield from self.quoted(analysis, passages, MODEL_UNAVAILABLE, details=str(error))
+            yield from self.quoted(analysis, passages, MODEL_UNAVAILABLE, details=str(error), planned=planned)
             return
-        extractive = compose(analysis, passages, self.lines)
+        extractive = compose(analysis, passages, self.lines, planned=planned)
         gate = SentenceGate(SupportChecker(self.lines), [line for p in excerpts for line in lines_of(p)])
         yield {"type": "sources", "sources": [p.source_json() for p in excerpts]}
         try:
