@@ -823,3 +823,10 @@ def test_a_line_with_a_dose_after_drugs_to_avoid_named_bare_is_one_to_take():
     summary = ("Discharge Medications:\nBisoprolol 2.5 mg OD\nMedicines to avoid:\nIbuprofen\nNaproxen\n"
                "Paracetamol 1 g four times a day for pain\n")
     assert not listed_to_take(summary, "ibuprofen") and listed_to_take(summary, "paracetamol")
+
+
+def test_a_drug_named_twice_under_two_names_is_kept_as_the_prescription():
+    """The ward's infusion and the brand taken home are one generic: the line shows the brand with its dose."""
+    plan = plan_of("Discharge medications:\nIV amiodarone run over a day on the ward; home on Cordarone 200 mg once "
+                   "daily.\n")
+    assert [(m.name, m.dose, m.frequency) for m in plan.medications] == [("Cordarone", "200 mg", "once daily")]

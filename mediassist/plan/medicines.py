@@ -13,7 +13,7 @@ from .drugs import DrugVocabulary, vocabulary
 from .leads import names_no_medicine
 from .model import DischargePlan, Medication
 from .prose import DISCHARGE, DOSES_OF_IT, HISTORY, LISTS, UNNAMED_HOME_MEDICINES, ProseMedicine, \
-    given_in_hospital_only, medicines_in_sentence, taken_before_only
+    given_in_hospital_only, medicines_in_sentence, prescription_form, taken_before_only
 from .sections import is_discharge_list
 from .units import Unit, units_of
 
@@ -36,7 +36,8 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
         section = "Admission Medications" if unit.index in before_admission else unit.section.name
         near_discharge = any(DISCHARGE.search(earlier.text) for earlier in units[max(0, number - 2):number])
         text = _with_the_drug_meant(unit, units[number - 1] if number else None, drugs)
-        for found in medicines_in_sentence(text, section, drugs, unit.is_item or unit.is_row, near_discharge):
+        for found in _fullest_of_each_drug(medicines_in_sentence(text, section, drugs, unit.is_item or unit.is_row,
+                                                                 near_discharge)):
             names = {found.mention.generic, found.mention.text.lower()}
             if names & known:
                 continue
@@ -52,6 +53,21 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
         medications += _as_written([u for u in units if u.index in before_admission or u.section.name in admission],
                                    None)
     return replace(plan, medications=tuple(_switched_from(m, drugs) for m in medications))
+
+
+def _fullest_of_each_drug(found: list[ProseMedicine]) -> list[ProseMedicine]:
+    """A drug named twice in one sentence under two names ("IV amiodarone run over a day on the ward; home on
+    Cordarone 200 mg once daily") is kept once, as the mention written as a prescription (a dose and how often) when
+    only the later one is. The same name twice ("IV metronidazole changed to oral metronidazole") is left as read."""
+    kept: list[ProseMedicine] = []
+    for medicine in found:
+        earlier = next((k for k in kept if k.mention.generic == medicine.mention.generic), None)
+        if earlier is None:
+            kept.append(medicine)
+        elif earlier.mention.text.lower() != medicine.mention.text.lower() and \
+                not prescription_form(earlier.clause) and prescription_form(medicine.clause):
+            kept[kept.index(earlier)] = medicine
+    return kept
 
 
 def _with_the_drug_meant(unit: Unit, before: Unit | None, drugs: DrugVocabulary) -> str:

@@ -159,7 +159,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
     sentence of the hospital course right after "she was discharged home" is read as the plan."""
     if section in HISTORY:
         return []
-    if is_item and section != "Hospital Course" and _prescription_form(text) and not IN_HOSPITAL.search(text):
+    if is_item and section != "Hospital Course" and prescription_form(text) and not IN_HOSPITAL.search(text):
         section = "Discharge Medications"
     elif section in COURSE and near_discharge:
         section = "Discharge Instructions"
@@ -348,7 +348,7 @@ def _before_any_precaution(clause: str, mentions: list[Mention]) -> list[Mention
 FORM_WRITTEN = re.compile(rf"\b(?:{'|'.join(FORM_ABBREVIATIONS)})\b\.?\s*[A-Z]", _I)
 
 
-def _prescription_form(text: str) -> bool:
+def prescription_form(text: str) -> bool:
     """A dose (or a written form), and how often or for how long: "2 mg/kg/day for 3-5 days", "iron 325 mg p.o.
     t.i.d.", "Tab. Pan-D 1-0-0"."""
     frequency = find_frequency(text, 0)
@@ -388,7 +388,7 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     if _ward_order(clause):
         return None
     given = IN_HOSPITAL.search(clause) or HOSPITAL_ROUTE.search(clause) or (
-        GIVEN.search(clause) and not _prescription_form(clause))   # "given iron 325 mg t.i.d." is a prescription
+        GIVEN.search(clause) and not prescription_form(clause))   # "given iron 325 mg t.i.d." is a prescription
     # in a discharge list a route or "given" may still go home (IV antibiotics via PICC); a place or an ended
     # course does not ("Clarithromycin course completed on the ward"), unless the line says how often to take it
     # ("Ondansetron 4 mg PO q8h PRN (first dose given in the ED)")
@@ -398,7 +398,7 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     if HABITUAL.search(clause) and not (about_discharge or in_list):
         return None
     if in_list or HOME.search(clause) or GOES_ON.search(clause) or instruction or switched_onto or stepped_down or (
-            section not in COURSE and _prescription_form(clause)):
+            section not in COURSE and prescription_form(clause)):
         return "home"
     return None
 
@@ -411,7 +411,7 @@ def given_in_hospital_only(text: str, section: str) -> bool:
         return True
     if DISCHARGE.search(text) or STOPPED.search(text):
         return False
-    given = IN_HOSPITAL.search(text) or (GIVEN.search(text) and not _prescription_form(text))
+    given = IN_HOSPITAL.search(text) or (GIVEN.search(text) and not prescription_form(text))
     return bool(given or _ward_order(text) or (section not in LISTS and HOSPITAL_ROUTE.search(text)))
 
 
