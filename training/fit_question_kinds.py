@@ -18,7 +18,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from mediassist.index.embedder import Embedder, default_embedding_model  # noqa: E402
+from mediassist.index.embedder import packaged_embedder  # noqa: E402
 from mediassist.index.question_kinds import KINDS_PATH  # noqa: E402
 from patient_language import analyse  # noqa: E402
 from training.evaluate import QUESTION_FILES, load_questions  # noqa: E402
@@ -49,8 +49,7 @@ def main() -> int:
     if not questions:
         print("No training questions: nothing to fit.")
         return 0
-    model_path = default_embedding_model()
-    x = Embedder(model_path, "float32").embed([q.question for q in questions])
+    x = packaged_embedder().embed([q.question for q in questions])
     y = np.array([q.category for q in questions])
     untopical = np.array([not analyse(q.question).topic_found for q in questions])
     predicted, confidence = cross_validated(x, y, np.array([q.document for q in questions]))

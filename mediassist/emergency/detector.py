@@ -212,7 +212,7 @@ class EmergencyDetector:
 
     def read(self, message: str) -> Reading:
         """The whole message's reading (for fitting)."""
-        text = self.told(message) or normalise(message)
+        text = self.told(message) or self.spelling.fix(normalise(message))   # a denial alone is read as written
         sentences = split_sentences(text)
         return self.reading(text, sentences, self.embed([text, *sentences]))
 

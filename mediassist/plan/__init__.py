@@ -7,7 +7,7 @@ time by the embedding model (follow_up_probe.complete_follow_up). The top-level 
 from mediassist.index.embedder import packaged_embedder
 from mediassist.structure.model import Document
 
-from .follow_up_probe import EmbedTexts, complete_follow_up
+from .follow_up_probe import complete_follow_up
 from .listing import listed_plan
 from .medicines import complete_medications
 from .model import Appointment, DischargePlan, Medication, PlanItem
@@ -15,9 +15,9 @@ from .model import Appointment, DischargePlan, Medication, PlanItem
 __all__ = ["Medication", "Appointment", "PlanItem", "DischargePlan", "extract_plan", "listed_plan"]
 
 
-def extract_plan(document: Document, embed: EmbedTexts | None = None) -> DischargePlan:
+def extract_plan(document: Document) -> DischargePlan:
     """The listed plan, its medicines completed from the sentences of the summary and its follow-ups from the
-    embedding model's reading (embed: the packaged MiniLM's, unless given)."""
+    packaged MiniLM's reading."""
     # the follow-ups first: the probe was fitted on the listed plan, before the medicines of the sentences
-    plan = complete_follow_up(listed_plan(document), document, embed or packaged_embedder().embed)
+    plan = complete_follow_up(listed_plan(document), document, packaged_embedder().embed)
     return complete_medications(plan, document)

@@ -11,6 +11,7 @@ and both thresholds on the training part of the follow-up passages and of the an
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -117,11 +118,6 @@ def _order_in(units: list[Unit]) -> Callable[[Appointment], int]:
     return position
 
 
-_PROBE: FollowUpProbe | None = None
-
-
+@functools.lru_cache(maxsize=1)
 def shared_probe() -> FollowUpProbe:
-    global _PROBE
-    if _PROBE is None:
-        _PROBE = FollowUpProbe.load()
-    return _PROBE
+    return FollowUpProbe.load()
