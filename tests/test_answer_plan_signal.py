@@ -3,6 +3,9 @@ plan lacks ("when is my follow-up?" of a summary that arranges none) is answered
 a summary's plan goes when the summary is deleted."""
 from __future__ import annotations
 
+import pytest
+
+from errors import DocumentNotFound
 from mediassist.answering.composer import compose
 from mediassist.answering.scoring import plan_lacks_the_topic
 from patient_language import analyse
@@ -42,3 +45,12 @@ def test_the_plan_of_a_summary_with_follow_ups_has_them_and_is_forgotten_on_dele
     assert record.id in rag.answerer.plans._cache
     rag.delete_document("patient", record.id)
     assert record.id not in rag.answerer.plans._cache
+
+
+def test_a_summary_deleted_while_a_question_reads_its_plan_is_not_found_not_a_crash(rag):
+    """The question read the record, then a delete won the race: the plan's reading says "not found" (a 404),
+    never an IndexError (a 500)."""
+    record = rag.ingest(SUMMARY, "summary.txt", "patient")
+    rag.delete_document("patient", record.id)
+    with pytest.raises(DocumentNotFound):
+        rag.answerer.plans.of([record])

@@ -58,8 +58,12 @@ class DocumentLibrary:
         return self.document_of(self.get_document(owner, doc_id))
 
     def document_of(self, record: DocumentRecord) -> Document:
-        """The extracted document of a record already read (and its owner checked)."""
-        text = self.texts([record.id])[0]
+        """The extracted document of a record already read (and its owner checked); DocumentNotFound if it was
+        deleted since it was read (a question racing a delete)."""
+        texts = self.texts([record.id])
+        if not texts:
+            raise DocumentNotFound(f"No document with id {record.id[:64]!r} among your documents.")
+        text = texts[0]
         pages = tuple(Page(n, start, end) for n, (start, end) in enumerate(record.page_spans, start=1))
         sections = tuple(Section(*span) for span in record.section_spans) or split_sections(text)
         return Document(text=text, kind=record.kind, pages=pages, sections=sections,
