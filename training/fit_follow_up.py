@@ -7,7 +7,7 @@ Two sources, each split by family or document (training/splits.py); only the tra
 - the annotated corpus (training/data/plan/annotator_*.json, its "follow_up" evidence), when ../shared/corpus is
   there: whole summaries, so the probe also meets the sentences of a summary that are not appointments.
 Each sentence the probe would read is labelled an appointment when an annotated one matches it. The probe is a
-logistic regression on the packaged MiniLM's embedding and the two flags of the rules; its two thresholds are
+logistic regression on the packaged MiniLM's embedding and three flags of the rules; its two thresholds are
 chosen cross-validated by family, as those that find the most appointments less FALSE_ROW_COST per wrong row.
 Writes mediassist/plan/data/follow_up_probe.json and prints the cross-validated figures beside the rules'.
 """
@@ -45,6 +45,7 @@ class Sentences:
     texts: list[str]
     by_rule: np.ndarray
     warning: np.ndarray
+    no_visit: np.ndarray
     labels: np.ndarray
 
 
@@ -61,7 +62,7 @@ def read_source(text: bytes, name: str, marked: list[str], source: str, group: s
     document = load_document(text, name)
     reading = sentences_to_read(listed_plan(document), document)
     texts = [u.text for u in reading.units]
-    return Sentences(source, group, texts, reading.by_rule, reading.warning,
+    return Sentences(source, group, texts, reading.by_rule, reading.warning, reading.no_visit,
                      np.array([any(is_marked(a, t) for a in marked) for t in texts], dtype=bool))
 
 
@@ -75,8 +76,8 @@ def training_sentences(corpus: Path = CORPUS) -> list[Sentences]:
     return [s for s in found if s.texts]
 
 
-def features(vectors: np.ndarray, by_rule: np.ndarray, warning: np.ndarray) -> np.ndarray:
-    return np.hstack([vectors, by_rule[:, None], warning[:, None]]).astype(np.float64)
+def features(vectors: np.ndarray, by_rule: np.ndarray, warning: np.ndarray, no_visit: np.ndarray) -> np.ndarray:
+    return np.hstack([vectors, by_rule[:, None], warning[:, None], no_visit[:, None]]).astype(np.float64)
 
 
 def fit(x: np.ndarray, y: np.ndarray):
@@ -117,19 +118,20 @@ def main() -> int:
         return 0
     embed = packaged_embedder().embed
     vectors = embed([t for s in sentences for t in s.texts])
-    by_rule, warning, y = (np.concatenate([getattr(s, name) for s in sentences])
-                           for name in ("by_rule", "warning", "labels"))
+    by_rule, warning, no_visit, y = (np.concatenate([getattr(s, name) for s in sentences])
+                                     for name in ("by_rule", "warning", "no_visit", "labels"))
     groups = np.array([s.group for s in sentences for _ in s.texts])
     source = np.array([s.source for s in sentences for _ in s.texts])
-    x = features(vectors, by_rule, warning)
+    x = features(vectors, by_rule, warning, no_visit)
     p = cross_validated(x, y, groups)
     add, keep = choose_thresholds(p, y, by_rule)
     model = fit(x, y)
     weights = model.coef_[0]
     data = {"about": "Fitted by training/fit_follow_up.py on the training part of the marked appointments; "
                      "do not edit by hand.",
-            "weights": [round(float(w), 6) for w in weights[:-2]], "rule_weight": round(float(weights[-2]), 6),
-            "warning_weight": round(float(weights[-1]), 6), "bias": round(float(model.intercept_[0]), 6),
+            "weights": [round(float(w), 6) for w in weights[:-3]], "rule_weight": round(float(weights[-3]), 6),
+            "warning_weight": round(float(weights[-2]), 6), "no_visit_weight": round(float(weights[-1]), 6),
+            "bias": round(float(model.intercept_[0]), 6),
             "add_threshold": add, "keep_threshold": keep,
             "fitted_on": {"sentences": int(len(y)), "appointments": int(y.sum()), "groups": len(set(groups))}}
     PROBE_PATH.parent.mkdir(parents=True, exist_ok=True)

@@ -443,6 +443,20 @@ def not_an_appointment(text: str) -> bool:
                 DECLINED_BY_PATIENT.search(text) or NO_FOLLOW_UP_NEEDED.search(text) or _table_header(text))
 
 
+def says_no_visit(text: str) -> bool:
+    """The form of the sentence says no visit is to come of it: done ("referral completed", "seen by the
+    respiratory team"), none, not needed, declined, or not an appointment at all. A signal for the follow-up probe
+    beside the words of the sentence; the rules use its parts where each applies."""
+    done = _DONE.search(text) and not _TO_BE_DONE.search(text)
+    return bool(done or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text)
+                or DECLINED_BY_PATIENT.search(text)) or not_an_appointment(text)
+
+
+# "Bloods to be done in 1 week", "Echo will be performed as an outpatient": still to come
+_TO_BE_DONE = re.compile(r"\b(?:to|will|should|must|shall|can)\s+be\s+(?:done|performed|completed|carried out)\b",
+                         re.IGNORECASE)
+
+
 # "Follow-up offered with the home treatment team but declined by patient", "Physio | - | declined".
 DECLINED_BY_PATIENT = re.compile(r"\b(?:declined|refused|cancell?ed|did not attend|(?-i:DNA))\b", re.IGNORECASE)
 # "No urology OPD follow up required": said of a follow-up, whoever is named.

@@ -3,8 +3,9 @@
 The rules (categories.py, listing.py) find an appointment by its words: "follow up", "clinic", "review in".
 Many are written otherwise: "Outpatient physiotherapy at Riverside Rehab, twice weekly for 4 weeks", "Pulmonary
 rehabilitation programme, they will contact him with a start date". A linear probe on the packaged MiniLM's
-embedding of each sentence, given also whether the rules made it a follow-up row and whether they made it a
-warning sign, scores how much it reads as an appointment. A sentence the rules missed is added when its score is
+embedding of each sentence, given also whether the rules made it a follow-up row, whether they made it a
+warning sign and whether its form says no visit is to come ("referral completed", "no clinic follow-up"), scores
+how much it reads as an appointment. A sentence the rules missed is added when its score is
 high; a row the rules made is taken out only when its score is very low. training/fit_follow_up.py fits the probe
 and both thresholds on the training part of the follow-up passages and of the annotated corpus
 (data/follow_up_probe.json).
@@ -22,7 +23,7 @@ import numpy as np
 from mediassist.structure.model import Document
 
 from .appointments import read_appointment
-from .categories import CONSENT, NONE_ITEM, SIGNATURE, not_an_appointment
+from .categories import CONSENT, NONE_ITEM, SIGNATURE, not_an_appointment, says_no_visit
 from .model import Appointment, DischargePlan
 from .prose import HISTORY
 from .units import Unit, units_of
@@ -38,6 +39,7 @@ class FollowUpProbe:
     weights: np.ndarray      # on the embedding
     rule_weight: float       # the rules made the sentence a follow-up row
     warning_weight: float    # the rules made it a warning sign
+    no_visit_weight: float   # its form says no visit is to come of it (categories.says_no_visit)
     bias: float
     add_threshold: float     # a sentence the rules missed becomes a row at this probability
     keep_threshold: float    # a row of the rules stays down to this probability
@@ -46,11 +48,14 @@ class FollowUpProbe:
     def load(cls, path: Path = PROBE_PATH) -> "FollowUpProbe":
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(weights=np.asarray(data["weights"], dtype=np.float32), rule_weight=data["rule_weight"],
-                   warning_weight=data["warning_weight"], bias=data["bias"], add_threshold=data["add_threshold"],
+                   warning_weight=data["warning_weight"], no_visit_weight=data["no_visit_weight"], bias=data["bias"],
+                   add_threshold=data["add_threshold"],
                    keep_threshold=data["keep_threshold"])
 
-    def probabilities(self, vectors: np.ndarray, by_rule: np.ndarray, warning: np.ndarray) -> np.ndarray:
-        z = vectors @ self.weights + self.rule_weight * by_rule + self.warning_weight * warning + self.bias
+    def probabilities(self, vectors: np.ndarray, by_rule: np.ndarray, warning: np.ndarray,
+                      no_visit: np.ndarray) -> np.ndarray:
+        z = (vectors @ self.weights + self.rule_weight * by_rule + self.warning_weight * warning
+             + self.no_visit_weight * no_visit + self.bias)
         return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -60,6 +65,7 @@ class Reading:
     units: list[Unit]
     by_rule: np.ndarray     # bool per unit: one of the plan's follow-up rows is (part of) it
     warning: np.ndarray     # bool per unit: one of the plan's warning signs is (part of) it (then a row too)
+    no_visit: np.ndarray    # bool per unit: its form says no visit is to come of it
     all_units: list[Unit]   # every unit of the summary, for the order of the rows
 
 
@@ -78,7 +84,7 @@ def sentences_to_read(plan: DischargePlan, document: Document) -> Reading:
             by_rule.append(row)
             warning.append(sign)
     return Reading(units=units, by_rule=np.array(by_rule, dtype=bool), warning=np.array(warning, dtype=bool),
-                   all_units=every)
+                   no_visit=np.array([says_no_visit(u.text) for u in units], dtype=bool), all_units=every)
 
 
 def complete_follow_up(plan: DischargePlan, document: Document, embed: EmbedTexts,
@@ -87,7 +93,8 @@ def complete_follow_up(plan: DischargePlan, document: Document, embed: EmbedText
     reading = sentences_to_read(plan, document)
     if not reading.units:
         return plan
-    p = probe.probabilities(embed([u.text for u in reading.units]), reading.by_rule, reading.warning)
+    p = probe.probabilities(embed([u.text for u in reading.units]), reading.by_rule, reading.warning,
+                            reading.no_visit)
     dropped = [u.text for u, by_rule, score in zip(reading.units, reading.by_rule, p)
                if by_rule and score < probe.keep_threshold]
     kept = [row for row in plan.follow_up if not any(row.text in text for text in dropped)]
