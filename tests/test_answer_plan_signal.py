@@ -42,9 +42,9 @@ def test_the_summary_answers_less_surely_when_its_plan_lacks_what_is_asked(rag):
 def test_the_plan_of_a_summary_with_follow_ups_has_them_and_is_forgotten_on_delete(rag):
     record = rag.ingest(WITH_FOLLOW_UP, "with.txt", "patient")
     assert "follow_up" in rag.answerer.planned("patient", [record.id])
-    assert record.id in rag.answerer.plans._cache
+    assert rag.answerer.plans.holds(record.id)
     rag.delete_document("patient", record.id)
-    assert record.id not in rag.answerer.plans._cache
+    assert not rag.answerer.plans.holds(record.id)
 
 
 def test_a_summary_deleted_while_a_question_reads_its_plan_is_not_found_not_a_crash(rag):

@@ -6,9 +6,7 @@ until the summary is deleted.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
+from mediassist.bounded_cache import BoundedCache
 from mediassist.index.library import DocumentLibrary
 from mediassist.index.records import DocumentRecord
 from mediassist.plan import extract_plan
@@ -19,27 +17,24 @@ CACHED_SUMMARIES = 512
 class PlanCategories:
     def __init__(self, library: DocumentLibrary):
         self.library = library
-        self._cache: OrderedDict[str, frozenset[str]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._categories: BoundedCache[str, frozenset[str]] = BoundedCache(CACHED_SUMMARIES)
 
     def of(self, records: list[DocumentRecord]) -> frozenset[str]:
         """The plan categories with at least one item, over the given summaries."""
         return frozenset().union(*(self._of(record) for record in records))
 
     def _of(self, record: DocumentRecord) -> frozenset[str]:
-        with self._lock:
-            if record.id in self._cache:
-                return self._cache[record.id]
-        plan = extract_plan(self.library.document_of(record)).to_json()
-        found = frozenset(category for category, items in plan.items() if items)
-        with self._lock:
-            self._cache[record.id] = found
-            while len(self._cache) > CACHED_SUMMARIES:
-                self._cache.popitem(last=False)
+        found = self._categories.get(record.id)
+        if found is None:
+            plan = extract_plan(self.library.document_of(record)).to_json()
+            found = frozenset(category for category, items in plan.items() if items)
+            self._categories.put(record.id, found)
         return found
 
+    def holds(self, record_id: str) -> bool:
+        """Whether anything of that summary's plan is kept."""
+        return record_id in self._categories
+
     def forget(self, record_ids: list[str]) -> None:
-        with self._lock:
-            for record_id in record_ids:
-                self._cache.pop(record_id, None)
+        self._categories.forget(record_ids)
 

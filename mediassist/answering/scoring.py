@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,6 +19,7 @@ from typing import Callable
 import numpy as np
 from rapidfuzz import fuzz
 
+from mediassist.bounded_cache import BoundedCache
 from mediassist.plan.drugs import vocabulary
 from patient_language import MEDS, QuestionAnalysis, content_stems, matched_share, mentions_topic, names_a_drug, \
     passage_matches
@@ -112,8 +111,7 @@ class LineScorer:
     def __init__(self, embed: Embed, calibration: Calibration | None = None):
         self.embed = embed
         self.calibration = calibration
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._vectors: BoundedCache[str, np.ndarray] = BoundedCache(CACHE_LINES)
 
     def features(self, analysis: QuestionAnalysis, lines: list[Line]) -> np.ndarray:
         if not lines:
@@ -142,17 +140,10 @@ class LineScorer:
 
     def line_vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings of lines, cached by their text: a summary's lines are embedded once per process."""
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        missing = self._vectors.missing(texts)
         if missing:
-            vectors = self.embed(missing)
-            with self._lock:
-                for text, vector in zip(missing, vectors):
-                    self._cache[text] = vector
-                while len(self._cache) > CACHE_LINES:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            return np.stack([self._cache[t] for t in texts])
+            self._vectors.put_many(zip(missing, self.embed(missing)))
+        return np.stack(self._vectors.get_many(texts))
 
 
 @dataclass(frozen=True)

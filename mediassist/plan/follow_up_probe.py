@@ -49,8 +49,7 @@ class FollowUpProbe:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(weights=np.asarray(data["weights"], dtype=np.float32), rule_weight=data["rule_weight"],
                    warning_weight=data["warning_weight"], no_visit_weight=data["no_visit_weight"], bias=data["bias"],
-                   add_threshold=data["add_threshold"],
-                   keep_threshold=data["keep_threshold"])
+                   add_threshold=data["add_threshold"], keep_threshold=data["keep_threshold"])
 
     def probabilities(self, vectors: np.ndarray, by_rule: np.ndarray, warning: np.ndarray,
                       no_visit: np.ndarray) -> np.ndarray:
