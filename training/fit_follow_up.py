@@ -8,7 +8,8 @@ Two sources, each split by family or document (training/splits.py); only the tra
   there: whole summaries, so the probe also meets the sentences of a summary that are not appointments.
 Each sentence the probe would read is labelled an appointment when an annotated one matches it. The probe is a
 logistic regression on the packaged MiniLM's embedding and three flags of the rules; its two thresholds are
-chosen cross-validated by family, as those that find the most appointments less FALSE_ROW_COST per wrong row.
+chosen cross-validated by family, with its regularisation strength, as those that find the most appointments less
+FALSE_ROW_COST per wrong row.
 Writes mediassist/plan/data/follow_up_probe.json and prints the cross-validated figures beside the rules'.
 """
 from __future__ import annotations
@@ -30,10 +31,10 @@ from training.evaluate_plan import CORPUS, ROW_OVERLAP, load_truth, words  # noq
 from training.evaluate_plan_sentences import FOLLOWUP_SNIPPETS, read_passages  # noqa: E402
 from training.splits import document_split  # noqa: E402
 
-C = 10.0
+STRENGTHS = (3.0, 10.0, 30.0)   # inverse regularisation strengths tried, chosen with the thresholds
 FOLDS = 5
 FALSE_ROW_COST = 1.0   # a wrong row is mostly a real instruction in the wrong category; a missed one is hidden
-ADD_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+ADD_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9)
 KEEP_THRESHOLDS = (0.0, 0.05, 0.1, 0.2, 0.3)
 MIN_WORDS_MATCHED = 4   # a short sentence counts as an appointment only if it is most of one, not a word of it
 
@@ -80,16 +81,16 @@ def features(vectors: np.ndarray, by_rule: np.ndarray, warning: np.ndarray, no_v
     return np.hstack([vectors, by_rule[:, None], warning[:, None], no_visit[:, None]]).astype(np.float64)
 
 
-def fit(x: np.ndarray, y: np.ndarray):
+def fit(x: np.ndarray, y: np.ndarray, c: float):
     from sklearn.linear_model import LogisticRegression
-    return LogisticRegression(C=C, max_iter=5000).fit(x, y)
+    return LogisticRegression(C=c, max_iter=5000).fit(x, y)
 
 
-def cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float) -> np.ndarray:
     from sklearn.model_selection import GroupKFold
     p = np.zeros(len(y))
     for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=groups):
-        p[score_rows] = fit(x[fit_rows], y[fit_rows]).predict_proba(x[score_rows])[:, 1]
+        p[score_rows] = fit(x[fit_rows], y[fit_rows], c).predict_proba(x[score_rows])[:, 1]
     return p
 
 
@@ -98,11 +99,22 @@ def rows_shown(p: np.ndarray, by_rule: np.ndarray, add: float, keep: float) -> n
     return np.where(by_rule, p >= keep, p >= add)
 
 
-def choose_thresholds(p, y, by_rule) -> tuple[float, float]:
-    def worth(add, keep):
-        shown = rows_shown(p, by_rule, add, keep)
-        return (shown & y).sum() - FALSE_ROW_COST * (shown & ~y).sum()
-    return max(((a, k) for a in ADD_THRESHOLDS for k in KEEP_THRESHOLDS), key=lambda t: worth(*t))
+def worth(shown: np.ndarray, y: np.ndarray) -> float:
+    return (shown & y).sum() - FALSE_ROW_COST * (shown & ~y).sum()
+
+
+def choose(x: np.ndarray, y: np.ndarray, groups: np.ndarray,
+           by_rule: np.ndarray) -> tuple[float, float, float, np.ndarray]:
+    """The strength and the two thresholds worth most cross-validated, with those cross-validated probabilities."""
+    best = None
+    for c in STRENGTHS:
+        p = cross_validated(x, y, groups, c)
+        for add in ADD_THRESHOLDS:
+            for keep in KEEP_THRESHOLDS:
+                value = worth(rows_shown(p, by_rule, add, keep), y)
+                if best is None or value > best[0]:
+                    best = (value, c, add, keep, p)
+    return best[1:]
 
 
 def figures(shown: np.ndarray, y: np.ndarray, source: np.ndarray) -> str:
@@ -123,9 +135,8 @@ def main() -> int:
     groups = np.array([s.group for s in sentences for _ in s.texts])
     source = np.array([s.source for s in sentences for _ in s.texts])
     x = features(vectors, by_rule, warning, no_visit)
-    p = cross_validated(x, y, groups)
-    add, keep = choose_thresholds(p, y, by_rule)
-    model = fit(x, y)
+    c, add, keep, p = choose(x, y, groups, by_rule)
+    model = fit(x, y, c)
     weights = model.coef_[0]
     data = {"about": "Fitted by training/fit_follow_up.py on the training part of the marked appointments; "
                      "do not edit by hand.",
@@ -137,7 +148,7 @@ def main() -> int:
     PROBE_PATH.parent.mkdir(parents=True, exist_ok=True)
     PROBE_PATH.write_text(json.dumps(data) + "\n", encoding="utf-8")
     print(f"wrote {PROBE_PATH.relative_to(ROOT)}: {len(y)} sentences, {int(y.sum())} appointments; "
-          f"add at {add}, keep at {keep}")
+          f"strength {c}, add at {add}, keep at {keep}")
     print("cross-validated by family, training part only")
     print(f"  the rules alone   {figures(by_rule, y, source)}")
     print(f"  with the probe    {figures(rows_shown(p, by_rule, add, keep), y, source)}")
