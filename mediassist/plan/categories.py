@@ -445,11 +445,11 @@ def not_an_appointment(text: str) -> bool:
 
 def says_no_visit(text: str) -> bool:
     """The form of the sentence says no visit is to come of it: done ("referral completed", "seen by the
-    respiratory team"), none, not needed, declined, or not an appointment at all. A signal for the follow-up probe
-    beside the words of the sentence; the rules use its parts where each applies."""
+    respiratory team"), none or not needed even with someone named, or not an appointment at all (declined
+    included). A signal for the follow-up probe, which weighs it against the words of the sentence; the rules
+    apply each of these checks only where it decides alone."""
     done = _DONE.search(text) and not _TO_BE_DONE.search(text)
-    return bool(done or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text)
-                or DECLINED_BY_PATIENT.search(text)) or not_an_appointment(text)
+    return bool(done or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text)) or not_an_appointment(text)
 
 
 # "Bloods to be done in 1 week", "Echo will be performed as an outpatient": still to come
