@@ -226,3 +226,18 @@ def test_what_was_wrong_quotes_the_diagnosis_section_not_only_the_story(scorer):
     diagnosis = passage("Discharge Diagnosis", "Discharge Diagnosis:\nAcute gallstone pancreatitis", 1)
     result = answer(scorer, "what was wrong with my mum?", course, diagnosis, DIET)
     assert result.found and "Acute gallstone pancreatitis" in result.text
+
+
+def test_the_question_prior_reads_which_questions_summaries_usually_answer(scorer):
+    """Learned from the training questions' embeddings: a summary nearly always says what was wrong and seldom
+    whether one may drink. A calibration without a prior adds nothing to the decision."""
+    prior = lambda question: scorer.question_prior(analyse(question))  # noqa: E731
+    assert prior("What did they say was wrong with me?") > 0 > prior("Can I have a beer at the weekend?")
+    assert LineScorer(scorer.embed, replace(scorer.calibration, prior_weights=None)).question_prior(
+        analyse("Can I have a beer at the weekend?")) == 0.0
+
+
+def test_a_question_summaries_seldom_answer_is_answered_when_this_one_does(scorer):
+    alcohol = passage("Instructions", "Instructions:\nDo not drink alcohol while taking metronidazole.", 3)
+    result = answer(scorer, "Can I have a beer at the weekend?", MEDS, alcohol, DIET)
+    assert result.found and "Do not drink alcohol" in result.text

@@ -76,7 +76,7 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     probabilities = calibration.probabilities(features)
     signals = answer_signals(features, probabilities, calibration.quote_threshold, analysis.topic_found,
                              scorer.uncovered(analysis, lines), bool(analysis.specific_stems),
-                             plan_lacks_the_topic(analysis, planned))
+                             plan_lacks_the_topic(analysis, planned), scorer.question_prior(analysis))
     support = calibration.support(signals)
     order = np.argsort(-probabilities)
     if signals["specific_absent"] or support < calibration.closest_threshold:

@@ -5,7 +5,9 @@ its chunk's similarity, the question's own words found in the line (exactly or f
 drug it names (drug vocabulary: brand, generic or kind), the sections the question is about, the topic's
 evidence words, and whether the line gives the detail asked for (a dose, a time). The weights and the two
 thresholds (a line is quoted; the summary answers at all) are fitted on the training questions by
-training/fit_answers.py and kept in data/calibration.json.
+training/fit_answers.py and kept in data/calibration.json. Whether the summary answers at all also weighs how
+often summaries answer a question worded like this one (a probe on the question's embedding): they nearly
+always list the medicines, and seldom say whether one may drink alcohol.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ FEATURES = ("similarity", "relative_similarity", "chunk_similarity", "specific",
 # the best line's own signals): a question about driving needs a line that is about driving.
 ANSWER_FEATURES = ("best", "second", "quoted_lines", "best_focus", "best_specific", "best_fuzzy_words",
                    "best_similarity", "best_topic", "topic_found", "topic_absent", "words_absent", "focus_uncovered",
-                   "specific_absent", "plan_lacks_topic")
+                   "specific_absent", "plan_lacks_topic", "question_prior")
 # The sections a question is about (patient_language) that are parts of the discharge plan, by the plan's name.
 PLAN_CATEGORY = {"Follow-up": "follow_up", "Diet": "diet", "Activity": "activity", "Wound Care": "wound_care",
                  "Warning Signs": "warning_signs", **{section: "medications" for section in MEDS}}
@@ -53,18 +55,28 @@ class Calibration:
     answer_bias: float
     answer_threshold: float    # below this the summary does not answer clearly
     closest_threshold: float   # below this too, it does not say; between the two its closest lines are shown
+    prior_weights: np.ndarray | None = None   # the question prior's probe over the question's embedding
+    prior_bias: float = 0.0
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
         data = json.loads(path.read_text(encoding="utf-8"))
-        answer = data["answer"]
+        answer, prior = data["answer"], data["answer"].get("question_prior")
         return cls(weights=data["weights"], bias=data["bias"], quote_threshold=data["quote_threshold"],
                    answer_weights=answer["weights"], answer_bias=answer["bias"], answer_threshold=answer["threshold"],
-                   closest_threshold=answer.get("closest_threshold", answer["threshold"]))
+                   closest_threshold=answer.get("closest_threshold", answer["threshold"]),
+                   prior_weights=np.asarray(prior["weights"], dtype=np.float32) if prior else None,
+                   prior_bias=prior["bias"] if prior else 0.0)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         z = features @ np.array([self.weights[name] for name in FEATURES]) + self.bias
         return 1.0 / (1.0 + np.exp(-z))
+
+    def question_prior(self, question_vector: np.ndarray) -> float:
+        """The log-odds that a summary answers a question worded like this one, read from its embedding alone."""
+        if self.prior_weights is None:
+            return 0.0
+        return float(self.prior_weights @ question_vector + self.prior_bias)
 
     def support(self, signals: dict[str, float]) -> float:
         """The calibrated probability that the summary answers the question."""
@@ -74,7 +86,7 @@ class Calibration:
 
 def answer_signals(features: np.ndarray, probabilities: np.ndarray, quote_threshold: float,
                    topic_found: bool, uncovered: float = 0.0, specific_asked: bool = False,
-                   plan_lacks_topic: bool = False) -> dict[str, float]:
+                   plan_lacks_topic: bool = False, question_prior: float = 0.0) -> dict[str, float]:
     order = np.argsort(-probabilities)
     best = features[order[0]]
     column = {name: i for i, name in enumerate(FEATURES)}
@@ -97,7 +109,8 @@ def answer_signals(features: np.ndarray, probabilities: np.ndarray, quote_thresh
             # a question on a specific matter (driving, work, sex, alcohol) that no line speaks of
             "specific_absent": float(specific_asked and features[:, column["specific"]].max() == 0),
             # a question about a part of the plan (follow-ups, medicines, diet, ...) whose plan has none (plans.py)
-            "plan_lacks_topic": float(plan_lacks_topic)}
+            "plan_lacks_topic": float(plan_lacks_topic),
+            "question_prior": question_prior}
 
 
 def plan_lacks_the_topic(analysis: QuestionAnalysis, planned: frozenset[str] | None) -> bool:
@@ -116,12 +129,17 @@ class LineScorer:
     def features(self, analysis: QuestionAnalysis, lines: list[Line]) -> np.ndarray:
         if not lines:
             return np.zeros((0, len(FEATURES)))
-        question_vector = self.embed([analysis.search_text])[0]
-        similarity = self.line_vectors([line.text for line in lines]) @ question_vector
+        similarity = self.line_vectors([line.text for line in lines]) @ self.question_vector(analysis)
         context = _QuestionContext.of(analysis)
         rows = [_line_features(analysis, context, line, float(sim), float(similarity.max()))
                 for line, sim in zip(lines, similarity)]
         return np.array([[row[name] for name in FEATURES] for row in rows])
+
+    def question_vector(self, analysis: QuestionAnalysis) -> np.ndarray:
+        return self.line_vectors([analysis.search_text])[0]   # cached like a line: asked for twice per question
+
+    def question_prior(self, analysis: QuestionAnalysis) -> float:
+        return self.calibration.question_prior(self.question_vector(analysis)) if self.calibration else 0.0
 
     def uncovered(self, analysis: QuestionAnalysis, lines: list[Line]) -> float:
         """The share of the question's focus words (those no topic explains) found in no line at all."""
