@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from mediassist.answering.asks import asked_details, gives
@@ -199,6 +200,15 @@ def test_the_calibration_was_fitted_for_these_features():
     assert set(data["weights"]) == set(FEATURES) and set(data["answer"]["weights"]) == set(ANSWER_FEATURES)
     assert 0 < data["answer"]["threshold"] < 1 and 0 < data["quote_threshold"] < 1
     assert data["weights"]["similarity"] > 0 and data["weights"]["focus"] > 0
+    assert data["near_best"]["lines"] >= 1 and 0 < data["near_best"]["share"] <= 1
+
+
+def test_lines_that_score_near_the_best_are_quoted_with_it():
+    """The right line is the best one for two questions in three, and among the best three for five in six: a
+    line that scores nearly as well as the best is quoted beside it, one far below is not."""
+    calibration = replace(Calibration.load(), quote_threshold=0.9, near_best_lines=3, near_best_share=0.8)
+    assert calibration.quoted(np.array([0.5, 0.45, 0.1, 0.42, 0.41]), 12) == [0, 1, 3]
+    assert calibration.quoted(np.array([0.95, 0.3, 0.92]), 12) == [0, 2]
 
 
 def test_an_uncertain_answer_shows_the_closest_lines_and_does_not_claim_the_summary_is_silent(scorer):

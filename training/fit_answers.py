@@ -25,7 +25,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 from mediassist.answering.lines import lines_of  # noqa: E402
-from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, LineScorer, \
+from mediassist.answering.composer import MAX_LINES  # noqa: E402
+from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer, \
     answer_signals, plan_lacks_the_topic  # noqa: E402
 from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questions, normalise  # noqa: E402
 
@@ -124,6 +125,7 @@ def main(argv=None) -> int:
     model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
     probabilities = [model.predict_proba(r)[:, 1] for r in rows]
     quote = best_quote_threshold(probabilities, labels)
+    near_lines, near_share = best_near_best(probabilities, labels, quote)
     signals = np.array([[answer_signals(f, p, quote, *question_level, question_prior=r)[name]
                          for name in ANSWER_FEATURES]
                         for f, p, (_, question_level), r in zip(rows, probabilities, per_question, prior)])
@@ -135,7 +137,7 @@ def main(argv=None) -> int:
                                            MAX_FLAT_REFUSALS))
     data = {"about": "Fitted by training/fit_answers.py on the training questions; do not edit by hand.",
             "weights": dict(zip(FEATURES, map(float, model.coef_[0]))), "bias": float(model.intercept_[0]),
-            "quote_threshold": quote,
+            "quote_threshold": quote, "near_best": {"lines": near_lines, "share": near_share},
             "answer": {"weights": dict(zip(ANSWER_FEATURES, map(float, decider.coef_[0]))),
                        "bias": float(decider.intercept_[0]), "threshold": answer, "closest_threshold": closest,
                        "question_prior": {"weights": [round(float(w), 6) for w in prior_probe.coef_[0]],
@@ -146,7 +148,8 @@ def main(argv=None) -> int:
     print(f"wrote {CALIBRATION_PATH.relative_to(ROOT)}: "
           + ", ".join(f"{k} {v:+.2f}" for k, v in data["weights"].items()))
     print("answer decision: " + ", ".join(f"{k} {v:+.2f}" for k, v in data["answer"]["weights"].items()))
-    print(f"quote threshold {quote:.3f}; answer threshold {answer:.3f}; cross-validated on the training questions, "
+    print(f"quote threshold {quote:.3f}, and of the best {near_lines} lines those at {near_share:.2f} of the best; "
+          f"answer threshold {answer:.3f}; cross-validated on the training questions, "
           f"the threshold "
           f"and the rule refuse {np.mean(((support < answer) | ruled_out)[~answerable]):.3f} of unanswerable, "
           f"{np.mean(((support < answer) | ruled_out)[answerable]):.3f} of answerable")
@@ -161,10 +164,30 @@ def best_quote_threshold(probabilities, labels) -> float:
     best, chosen = -1.0, 0.5
     for threshold in np.linspace(0.05, 0.95, 91):
         picked = p >= threshold
-        tp = (picked & y).sum()
-        f2 = 5 * tp / max(4 * y.sum() + picked.sum(), 1)   # recall weighs more: a missing fact hurts more
+        f2 = f2_score((picked & y).sum(), picked.sum(), y.sum())
         if f2 > best:
             best, chosen = f2, float(threshold)
+    return chosen
+
+
+def f2_score(true_positives: int, picked: int, positives: int) -> float:
+    return 5 * true_positives / max(4 * positives + picked, 1)   # recall weighs more: a missing fact hurts more
+
+
+def best_near_best(probabilities, labels, quote: float) -> tuple[int, float]:
+    """How many of the best lines may be quoted beside those over the quote threshold, and how near the best
+    line's score they must be: chosen for line F2 over the answerable training questions, as the threshold is."""
+    answerable = [(p, y) for p, y in zip(probabilities, labels) if y.any()]
+    best, chosen = -1.0, (1, 1.0)
+    for lines in range(1, 6):
+        for share in np.round(np.arange(0.5, 0.96, 0.05), 2):
+            calibration = Calibration({}, 0.0, quote, {}, 0.0, 0.0, 0.0, near_best_lines=lines,
+                                      near_best_share=float(share))
+            picked = [calibration.quoted(p, MAX_LINES) for p, _ in answerable]
+            f2 = f2_score(sum(y[i].sum() for (_, y), i in zip(answerable, picked)), sum(map(len, picked)),
+                          sum(y.sum() for _, y in answerable))
+            if f2 > best + 1e-9:
+                best, chosen = f2, (lines, float(share))
     return chosen
 
 

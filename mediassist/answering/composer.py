@@ -83,8 +83,7 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
         return ExtractiveAnswer(f"{notice}\n\n{NOT_IN_SUMMARY}", False, [], support)
     if support < calibration.answer_threshold:
         return _closest_lines(notice, [lines[i] for i in order[:CLOSEST_LINES]], support)
-    chosen = [lines[i] for i in order[:MAX_LINES] if probabilities[i] >= calibration.quote_threshold] \
-        or [lines[order[0]]]
+    chosen = [lines[i] for i in calibration.quoted(probabilities, MAX_LINES)]
     chosen = _about_the_drug_asked(analysis.question, chosen, [lines[i] for i in order])
     chosen += _detail_lines(analysis.question, [lines[i] for i in order[:DETAIL_SEARCH]], chosen)
     chosen += _from_the_answering_section(analysis, [lines[i] for i in order], chosen)

@@ -57,6 +57,8 @@ class Calibration:
     closest_threshold: float   # below this too, it does not say; between the two its closest lines are shown
     prior_weights: np.ndarray | None = None   # the question prior's probe over the question's embedding
     prior_bias: float = 0.0
+    near_best_lines: int = 1      # of the best lines, those scoring near_best_share of the best one are quoted too
+    near_best_share: float = 1.0
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
@@ -66,11 +68,21 @@ class Calibration:
                    answer_weights=answer["weights"], answer_bias=answer["bias"], answer_threshold=answer["threshold"],
                    closest_threshold=answer.get("closest_threshold", answer["threshold"]),
                    prior_weights=np.asarray(prior["weights"], dtype=np.float32) if prior else None,
-                   prior_bias=prior["bias"] if prior else 0.0)
+                   prior_bias=prior["bias"] if prior else 0.0,
+                   near_best_lines=data.get("near_best", {}).get("lines", 1),
+                   near_best_share=data.get("near_best", {}).get("share", 1.0))
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         z = features @ np.array([self.weights[name] for name in FEATURES]) + self.bias
         return 1.0 / (1.0 + np.exp(-z))
+
+    def quoted(self, probabilities: np.ndarray, most: int) -> list[int]:
+        """The lines quoted, best first: those at or above the quote threshold, and of the best few those that
+        score near the best one (a summary whose lines all score low still has its best two or three quoted)."""
+        order = np.argsort(-probabilities)
+        chosen = [int(i) for i in order[:most] if probabilities[i] >= self.quote_threshold]
+        near = self.near_best_share * probabilities[order[0]]
+        return chosen + [int(i) for i in order[:self.near_best_lines] if i not in chosen and probabilities[i] >= near]
 
     def question_prior(self, question_vector: np.ndarray) -> float:
         """The log-odds that a summary answers a question worded like this one, read from its embedding alone."""
