@@ -4,12 +4,14 @@
 
 Only the questions of training documents (training/splits.py) are read. A line is a positive example when it
 is (mostly) inside an evidence span of its question. The weights come from a logistic regression over the
-features of scoring.FEATURES; the quote threshold maximises line F2 (recall first); the answer threshold is the
-highest that keeps wrongly refused answerable questions at or below MAX_WRONG_REFUSALS, and the closest-lines
-threshold (below it, a flat "not in your summary") the highest that keeps them at MAX_FLAT_REFUSALS. The
-question prior (a logistic probe on the question's embedding: is a question worded like this answered?) enters
-the answer decision cross-validated by document, so the decision learns how far to trust it on questions the
-probe has not seen. Writes mediassist/answering/data/calibration.json and prints what it chose.
+features of scoring.FEATURES; the quote threshold, and how near the best line's score the best few lines must
+be to be quoted too, maximise line F2 (recall first); the answer threshold is the highest that keeps wrongly
+refused answerable questions at or below MAX_WRONG_REFUSALS, and the closest-lines threshold (below it, a flat
+"not in your summary") the highest that keeps them at MAX_FLAT_REFUSALS, both on the decision's scores
+cross-validated by document. The question prior (a logistic probe on the question's embedding: is a question
+worded like this answered?) enters the answer decision cross-validated by document too, so the decision learns
+how far to trust it on questions the probe has not seen. Writes mediassist/answering/data/calibration.json and
+prints what it chose.
 """
 from __future__ import annotations
 
@@ -79,24 +81,14 @@ def fit_decider(signals, answerable):
     return LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(signals, answerable)
 
 
-def cross_validated_support(signals, answerable, documents) -> np.ndarray:
-    """Each question's support from a decision fitted without its document: the thresholds are chosen on these,
-    as a question from a new summary would score, not on the decision's own (kinder) scores of what it saw."""
+def out_of_fold(x, answerable, documents, fit, score) -> np.ndarray:
+    """Each question's score from a model fitted without its document: as a question about a new summary
+    would score, not as the model scores what it was fitted on (more kindly)."""
     from sklearn.model_selection import GroupKFold
-    support = np.zeros(len(answerable))
-    for fit_rows, score_rows in GroupKFold(FOLDS).split(signals, groups=documents):
-        support[score_rows] = fit_decider(signals[fit_rows], answerable[fit_rows]).predict_proba(
-            signals[score_rows])[:, 1]
-    return support
-
-
-def cross_validated_prior(vectors, answerable, documents) -> np.ndarray:
-    """Each question's prior from a probe fitted without its document."""
-    from sklearn.model_selection import GroupKFold
-    prior = np.zeros(len(answerable))
-    for fit_rows, score_rows in GroupKFold(FOLDS).split(vectors, groups=documents):
-        prior[score_rows] = fit_prior(vectors[fit_rows], answerable[fit_rows]).decision_function(vectors[score_rows])
-    return prior
+    scores = np.zeros(len(answerable))
+    for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=documents):
+        scores[score_rows] = score(fit(x[fit_rows], answerable[fit_rows]), x[score_rows])
+    return scores
 
 
 def main(argv=None) -> int:
@@ -120,7 +112,7 @@ def main(argv=None) -> int:
     x, y = np.vstack(rows), np.concatenate(labels)
     answerable = np.array([q.answerable for q, _ in per_question])
     documents = [q.document for q, _ in per_question]
-    prior = cross_validated_prior(vectors, answerable, documents)
+    prior = out_of_fold(vectors, answerable, documents, fit_prior, lambda probe, x: probe.decision_function(x))
     prior_probe = fit_prior(vectors, answerable)
     model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
     probabilities = [model.predict_proba(r)[:, 1] for r in rows]
@@ -130,7 +122,8 @@ def main(argv=None) -> int:
                          for name in ANSWER_FEATURES]
                         for f, p, (_, question_level), r in zip(rows, probabilities, per_question, prior)])
     decider = fit_decider(signals, answerable)
-    support = cross_validated_support(signals, answerable, documents)
+    support = out_of_fold(signals, answerable, documents, fit_decider,
+                          lambda decider, x: decider.predict_proba(x)[:, 1])
     ruled_out = signals[:, ANSWER_FEATURES.index("specific_absent")] == 1   # refused before any threshold
     answer = answer_threshold(support[answerable], already_refused=int((ruled_out & answerable).sum()))
     closest = min(answer, answer_threshold(support[answerable], int((ruled_out & answerable).sum()),
