@@ -31,12 +31,12 @@ from mediassist.answering.composer import MAX_LINES  # noqa: E402
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer, \
     answer_signals, plan_lacks_the_topic  # noqa: E402
 from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questions, normalise  # noqa: E402
+from training.folds import out_of_fold  # noqa: E402
 
 MAX_WRONG_REFUSALS = 0.05
 MAX_FLAT_REFUSALS = 0.01  # of answerable training questions told "not in your summary" without the closest lines
 LINE_IN_SPAN = 0.7       # share of a line's words inside an evidence span for it to count as evidence
 PRIOR_C = 1.0            # the question prior's regularisation (0.3 to 3 did alike, cross-validated by writer)
-FOLDS = 5
 
 
 def is_evidence(line: str, spans: tuple[str, ...]) -> bool:
@@ -79,16 +79,6 @@ def fit_prior(vectors, answerable):
 def fit_decider(signals, answerable):
     from sklearn.linear_model import LogisticRegression
     return LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(signals, answerable)
-
-
-def out_of_fold(x, answerable, documents, fit, score) -> np.ndarray:
-    """Each question's score from a model fitted without its document: as a question about a new summary
-    would score, not as the model scores what it was fitted on (more kindly)."""
-    from sklearn.model_selection import GroupKFold
-    scores = np.zeros(len(answerable))
-    for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=documents):
-        scores[score_rows] = score(fit(x[fit_rows], answerable[fit_rows]), x[score_rows])
-    return scores
 
 
 def main(argv=None) -> int:

@@ -29,10 +29,10 @@ from mediassist.plan.follow_up_probe import PROBE_PATH, sentences_to_read  # noq
 from mediassist.plan.listing import listed_plan  # noqa: E402
 from training.evaluate_plan import CORPUS, ROW_OVERLAP, load_truth, words  # noqa: E402
 from training.evaluate_plan_sentences import FOLLOWUP_SNIPPETS, read_passages  # noqa: E402
+from training.folds import out_of_fold  # noqa: E402
 from training.splits import document_split  # noqa: E402
 
 STRENGTHS = (3.0, 10.0, 30.0)   # inverse regularisation strengths tried, chosen with the thresholds
-FOLDS = 5
 FALSE_ROW_COST = 1.0   # a wrong row is mostly a real instruction in the wrong category; a missed one is hidden
 ADD_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9)
 KEEP_THRESHOLDS = (0.0, 0.05, 0.1, 0.2, 0.3)
@@ -87,11 +87,7 @@ def fit(x: np.ndarray, y: np.ndarray, c: float):
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float) -> np.ndarray:
-    from sklearn.model_selection import GroupKFold
-    p = np.zeros(len(y))
-    for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=groups):
-        p[score_rows] = fit(x[fit_rows], y[fit_rows], c).predict_proba(x[score_rows])[:, 1]
-    return p
+    return out_of_fold(x, y, groups, lambda fx, fy: fit(fx, fy, c), lambda model, sx: model.predict_proba(sx)[:, 1])
 
 
 def rows_shown(p: np.ndarray, by_rule: np.ndarray, add: float, keep: float) -> np.ndarray:

@@ -63,14 +63,13 @@ class Calibration:
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
         data = json.loads(path.read_text(encoding="utf-8"))
-        answer, prior = data["answer"], data["answer"].get("question_prior")
+        answer, prior, near = data["answer"], data["answer"].get("question_prior"), data.get("near_best", {})
         return cls(weights=data["weights"], bias=data["bias"], quote_threshold=data["quote_threshold"],
                    answer_weights=answer["weights"], answer_bias=answer["bias"], answer_threshold=answer["threshold"],
                    closest_threshold=answer.get("closest_threshold", answer["threshold"]),
                    prior_weights=np.asarray(prior["weights"], dtype=np.float32) if prior else None,
                    prior_bias=prior["bias"] if prior else 0.0,
-                   near_best_lines=data.get("near_best", {}).get("lines", 1),
-                   near_best_share=data.get("near_best", {}).get("share", 1.0))
+                   near_best_lines=near.get("lines", 1), near_best_share=near.get("share", 1.0))
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         z = features @ np.array([self.weights[name] for name in FEATURES]) + self.bias
