@@ -830,3 +830,57 @@ def test_a_drug_named_twice_under_two_names_is_kept_as_the_prescription():
     plan = plan_of("Discharge medications:\nIV amiodarone run over a day on the ward; home on Cordarone 200 mg once "
                    "daily.\n")
     assert [(m.name, m.dose, m.frequency) for m in plan.medications] == [("Cordarone", "200 mg", "once daily")]
+
+
+def test_a_dictated_list_without_commas_gives_each_drug_its_own_status():
+    """A transcription runs drugs together ("amlodipine 5 daily furosemide 20 twice daily"): how often one drug
+    is taken ends it, and a new subject with its verb ("he is to hold") opens a clause of its own."""
+    plan = plan_of("DISCHARGE MEDICATIONS: discharge medications are amlodipine 5 daily furosemide 20 twice daily and "
+                   "pantoprazole 40 every morning he is to hold his metformin until his kidney tests are rechecked\n")
+    found = {name.lower(): status for name, status in names(plan).items()}
+    assert {"amlodipine", "furosemide", "pantoprazole"} <= set(found)
+    assert found["metformin"] == "held"
+    assert all(found[drug] not in ("stopped", "held") for drug in ("amlodipine", "furosemide", "pantoprazole"))
+
+
+@pytest.mark.parametrize("line, drug", [
+    ("T. Rabekind-DSR 1-0-0 before breakfast x 10 days", "rabekind-dsr"),
+    ("T. Montair-LC 0-0-1 x 5 days", "montair-lc"),
+])
+def test_a_local_brand_written_after_t_dot_is_a_medicine(line, drug):
+    """Indian prescriptions write "T." for tablet before brands no vocabulary holds."""
+    assert listed_to_take(f"Treatment advised:\n1) {line}\n", drug)
+
+
+def test_a_t_that_is_not_a_tablet_names_no_medicine():
+    plan = plan_of("Observations:\nT 38.2, HR 96. Seen by Dr. T. Okafor on the ward round.\n")
+    assert names(plan) == {}
+
+
+def test_an_order_to_give_a_medicine_under_a_heading_of_home_medicines_is_one_to_take():
+    """ "Medicines at home" may head what was taken before or what to give now; an order says which."""
+    summary = ("Medicines at home:\nGive cetirizine 5 mg by mouth once a day for 5 more days.\n"
+               "Do not give him ibuprofen until the kidney test is back.\n")
+    assert listed_to_take(summary, "cetirizine") and not listed_to_take(summary, "ibuprofen")
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("Medication changes:\nPhenytoin loading dose 1 g given; continue 100 mg three times a day.\n", "phenytoin", True),
+    ("PLAN:\nLevetiracetam continue at 500 mg twice daily - do not stop suddenly.\n", "levetiracetam", True),
+    ("PLAN:\nA vancomycin infusion was given and restarted on the ward.\n", "vancomycin", False),
+])
+def test_a_later_clause_that_continues_a_drug_given_in_hospital_sends_it_home(summary, drug, to_take):
+    """ "... given; continue 100 mg three times a day": the maintenance dose goes home; a restart on the ward does
+    not, and "do not stop" denies nothing."""
+    assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("HOSPITAL COURSE:\nLow mood was noted and sertraline 50 mg once daily was started.\n", "sertraline", True),
+    ("HOSPITAL COURSE:\nThe insulin infusion was weaned and she was transitioned to glargine 20 units at bedtime.\n",
+     "glargine", True),
+    ("HOSPITAL COURSE:\nShe was started on IV ceftriaxone 1 g daily for the pneumonia.\n", "ceftriaxone", False),
+    ("HOSPITAL COURSE:\nPrednisolone 30 mg daily was started on day 2 and stopped on day 5.\n", "prednisolone", False),
+])
+def test_a_drug_begun_in_hospital_with_a_dose_and_how_often_goes_home_unless_placed_there(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take

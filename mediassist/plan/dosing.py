@@ -227,5 +227,20 @@ def read_status(text: str, default: str | None) -> str | None:
     return None
 
 
+def regimen_between(between: str) -> bool:
+    """Do the words between two drug names end the first one's part of a list written without commas
+    ("metoprolol 25 twice daily lisinopril 10 daily")? They say how often it is taken, outside any brackets
+    ("co-codamol 30/500 2 tablets QDS (codeine ..." names one drug)."""
+    return between.count("(") <= between.count(")") and find_frequency(between, 0) is not None
+
+
+# "... as needed for chest pain she is to hold her glyburide": a new subject with its verb opens a new clause in a
+# transcription without punctuation ("which she will continue", "until she is seen" do not).
+NEW_SUBJECT = re.compile(r"(?<![,;])(?<!\bwhich)(?<!\bthat)(?<!\bwho)(?<!\buntil)(?<!\bif)(?<!\bwhen)(?<!\bonce)"
+                         r"(?<!\bunless)(?<!\bbefore)(?<!\bafter)(?<!\bso)(?<!\bas)(?<!\band)(?<!\bor)(?<!\bbut)"
+                         r"\s+(?=(?:he|she|they|we|you)\s+(?:should|will|must|is to|are to|needs? to)\b)",
+                         re.IGNORECASE)
+
+
 def clean_field(value: str) -> str:
     return " ".join(value.split()).strip(" ,;:")

@@ -72,7 +72,7 @@ class DrugVocabulary:
         i = 0
         while i < len(words):
             mention, width = self._at(text, words, i)
-            if mention is None and i and words[i - 1][2] in FORM_PREFIX:
+            if mention is None and i and _form_written_before(text, words[i - 1]):
                 mention, width = _form_named(text, words, i)
             if mention:
                 found.append(mention)
@@ -107,6 +107,12 @@ class DrugVocabulary:
                    for n in self.by_initial.get((word[0], size), ())]
         best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return best[0] if best else None
+
+
+def _form_written_before(text: str, word: tuple[int, int, str]) -> bool:
+    """"Tab.", "Cap", "Inj.", and "T." (Indian prescriptions: "T. Pantop-D 1-0-0"), but not a lone "T"."""
+    start, end, key = word
+    return key in FORM_PREFIX or text[start:end + 1] == "T."
 
 
 def _form_named(text: str, words: list, i: int) -> tuple[Mention | None, int]:

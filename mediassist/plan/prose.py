@@ -13,8 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .appointments import WHEN
-from .dosing import DURATION, ENDS_A_COURSE, KEEP_TAKING, ON_A_CONDITION_ONLY, find_dose, find_frequency, \
-    resumed_now
+from .dosing import DURATION, ENDS_A_COURSE, KEEP_TAKING, NEW_SUBJECT, ON_A_CONDITION_ONLY, find_dose, \
+    find_frequency, regimen_between, resumed_now
 from .drugs import FORM_ABBREVIATIONS, DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
@@ -109,7 +109,8 @@ IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:(?:you|parents?|carers?|caregiver
 # A clause ends where the sentence turns from one drug to the next: "IV furosemide, transitioned to torsemide at
 # discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid".
 TURN = (r"(?:then|now|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|instead|"
-        r"discharged|sent home|will|advised|start\w*|continue|resume|hold|stop|discontinue)\b")
+        r"discharged|sent home|will|advised|(?<!\bwas )(?<!\bwere )(?<!\bbeen )start\w*|continue|resume|hold|stop|"
+        r"discontinue)\b")   # "... 50 mg daily was started" is one clause
 # Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
 # resumed", "which she will | continue at home"), a preposition and its noun ("admit him for | continued Toradol"),
 # and once per run of spaces.
@@ -117,7 +118,8 @@ _KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "for", "with", 
                            "should", "must", "shall", "instead")
 _NOT_AFTER = "".join(rf"(?<!\b{word})" for word in _KEPT_WITH_WHAT_FOLLOWS) + r"(?<![\s,])(?<!n't)" + "".join(
     rf"(?<!\b{relative} {subject})" for relative in ("which", "that") for subject in ("he", "she", "they", "you", "we"))
-_NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS)   # "Tab. Pan-D" is one clause
+# "Tab. Pan-D", "T. Pantop-D": one clause
+_NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS) + r"(?<!(?-i:\bT))"
 # "Stop clopidogrel before surgery, do not stop aspirin": a negation after a comma opens a clause of its own.
 CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
                     rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)"
@@ -126,6 +128,7 @@ CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\
                     r"|,\s+and\s+(?=(?:his|her|their|your|the)\s)"
                     # "she had iv furosemide in the er, | she should go back to her usual bumetanide": a new subject
                     r"|,\s+(?=(?:he|she|they|we|you)\s+(?:should|will|can|may|must|is to|are to|needs? to)\b)"
+                    rf"|{NEW_SUBJECT.pattern}"
                     # "Her metoprolol was continued | and her amlodipine was discontinued": a subject with its verb
                     r"|\s+and\s+(?=(?:his|her|their|your|the)\s+[\w-]+\s+(?:[\w-]+\s+)?"
                     r"(?:was|were|is|has been|will be)\b)"
@@ -157,7 +160,9 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
     """The drugs a sentence (or list item) of the given section says to take, stop or hold. A list item that
     reads as a prescription (a drug, a dose and how often) is one wherever it is, except in the history; a
     sentence of the hospital course right after "she was discharged home" is read as the plan."""
-    if section in HISTORY:
+    if section == "Admission Medications" and IMPERATIVE.search(text):
+        section = "Discharge Instructions"   # "Medicines at home: Give amoxicillin 400 mg ...": an order, not a record
+    elif section in HISTORY:
         return []
     if is_item and section != "Hospital Course" and prescription_form(text) and not IN_HOSPITAL.search(text):
         section = "Discharge Medications"
@@ -166,6 +171,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
     found: list[ProseMedicine] = []
     offset = 0
     named: list[ProseMedicine] = []   # the drugs of the last clause that named any, whatever it said of them
+    given_here = False                # ... and whether that clause gave them in hospital
     since_named = ""
     for clause in CLAUSE.split(text):
         start = text.find(clause, offset)
@@ -180,14 +186,13 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
             named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, group_status, clause, m,
                             mentions, text[start + m.end:]) for m in mentions]
             found += [medicine for medicine in named if status]
-            if _given_here(clause):
-                named = []   # "Heparin infusion was held ... and | restarted on the ward": the ward's drug, not home
+            given_here = _given_here(clause)
             since_named = ""
             continue
         since_named += " " + clause   # "hold it for 2 days, | then | resume": the "then" is said on the way
         if named and (DECLINED.search(clause) or _ended_since(clause)):
             found = [medicine for medicine in found if medicine not in named]   # "... but the patient declined"
-        elif status and named and _points_back(clause, since_named):
+        elif status and named and _points_back(clause, since_named) and not (given_here and _stays_in_hospital(clause)):
             meant = named[-1:] if ONE_THING.search(clause) else named   # "it": the last drug named
             earlier = {medicine.mention for medicine in meant}
             found = [medicine for medicine in found if medicine.mention not in earlier]   # the later word stands
@@ -245,10 +250,11 @@ def _points_back(clause: str, since_named: str) -> bool:
     """A clause about the drug(s) just named, said plainly: not denied, not on a condition, not later on (in it or
     in the words since the drugs were named: "resumed in 2 weeks by the GP", "resume it on 12/05"). An order to
     take doses of it says how long itself ("until finished")."""
+    denied = DENIED.search(KEEP_TAKING.sub(" ", since_named))   # "do not stop during a flare" denies nothing
     if DOSES_OF_IT.search(clause):
-        return not DENIED.search(since_named)
-    return bool(REFERS_BACK.search(clause)) and not (ON_A_CONDITION.search(since_named) or
-                                                     DENIED.search(since_named) or WHEN.search(since_named))
+        return not denied
+    return bool(REFERS_BACK.search(clause)) and not (ON_A_CONDITION.search(since_named) or denied or
+                                                     WHEN.search(since_named))
 
 
 # "...; this was stopped on day 6", "; the course was completed on the ward": what became of the drug just named.
@@ -257,6 +263,12 @@ POINTS_TO_LAST = re.compile(r"^\W*(?:and\s+|but\s+)?(?:this|it|these|they|which|
 
 def _ended_since(clause: str) -> bool:
     return bool(POINTS_TO_LAST.search(clause)) and (ended_in_hospital(clause) or bool(STOPPED.search(clause)))
+
+
+def _stays_in_hospital(clause: str) -> bool:
+    """After a drug given in hospital, a clause that takes it up says nothing of going home ("Heparin infusion was
+    held ... and | restarted on the ward"), unlike "Digoxin loading 500mcg given; | continue 125mcg OD"."""
+    return bool(IN_HOSPITAL.search(clause)) or not (DISCHARGE.search(clause) or GOES_ON.search(clause))
 
 
 def _given_here(clause: str) -> bool:
@@ -328,7 +340,7 @@ def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -
         if kind and NAMED_AFTER_A_KIND.match(between) or NAMED_AFTER_A_LABEL.match(between) or switched:
             kept[-1] = mention
             continue
-        if kept and not LIST_SEPARATOR.search(between):
+        if kept and not (LIST_SEPARATOR.search(between) or regimen_between(between)):
             continue
         kept.append(mention)
     return kept
@@ -345,7 +357,7 @@ def _before_any_precaution(clause: str, mentions: list[Mention]) -> list[Mention
 
 
 # "Tab. Pan-D 1-0-0": the form written before the name stands in for the dose.
-FORM_WRITTEN = re.compile(rf"\b(?:{'|'.join(FORM_ABBREVIATIONS)})\b\.?\s*[A-Z]", _I)
+FORM_WRITTEN = re.compile(rf"(?:\b(?:{'|'.join(FORM_ABBREVIATIONS)})\b\.?|(?<![\w'])(?-i:T)\.)\s*[A-Z]", _I)
 
 
 def prescription_form(text: str) -> bool:
@@ -374,7 +386,8 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     switched_onto = section not in COURSE and bool(SWITCHED_ONTO.search(clause))
     stepped_down = bool(STEPPED_DOWN.search(clause))
     narrated = section in COURSE or section == UNHEADED and NARRATED.search(clause)
-    if narrated and not (about_discharge or instruction or stepped_down):
+    started = _started_on_a_regimen(clause)
+    if narrated and not (about_discharge or instruction or stepped_down or started):
         return None
     if KEEP_TAKING.search(clause) or resumed_now(clause) or ON_A_CONDITION_ONLY.search(clause):
         return "home"
@@ -397,10 +410,24 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
         return None
     if HABITUAL.search(clause) and not (about_discharge or in_list):
         return None
-    if in_list or HOME.search(clause) or GOES_ON.search(clause) or instruction or switched_onto or stepped_down or (
+    if in_list or HOME.search(clause) or GOES_ON.search(clause) or instruction or switched_onto or stepped_down or \
+            started or (
             section not in COURSE and prescription_form(clause)):
         return "home"
     return None
+
+
+# "Mirabegron 50mg OD started", "transitioned to Lantus 18 units qHS", "was started on Keflex 500 mg four times a day
+# for 7 days": in the story of the stay, a drug begun with a dose and how often, by no hospital route or place, is
+# most often the one the patient goes home on.
+STARTED = re.compile(r"\b(?:started|commenced|initiated|begun|(?:switched|transitioned|converted|changed|"
+                     r"cross-?(?:tapered|titrated))\s+(?:\w+\s+)?(?:to|onto))\b", _I)
+
+
+def _started_on_a_regimen(clause: str) -> bool:
+    return bool(STARTED.search(clause)) and prescription_form(clause) and not (
+        HOSPITAL_ROUTE.search(clause) or IN_HOSPITAL.search(clause) or STOPPED.search(clause)
+        or HELD.search(clause) or COUNTED_DOSES.search(clause))
 
 
 def given_in_hospital_only(text: str, section: str) -> bool:
