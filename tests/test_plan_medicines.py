@@ -884,3 +884,16 @@ def test_a_later_clause_that_continues_a_drug_given_in_hospital_sends_it_home(su
 ])
 def test_a_drug_begun_in_hospital_with_a_dose_and_how_often_goes_home_unless_placed_there(summary, drug, to_take):
     assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("Medicines at home:\nKeep giving her usual lamotrigine 25 mg twice a day.\n", "lamotrigine", True),
+    ("Summary:\nShe had two doses of IV cefazolin on the ward followed by oral cephalexin 500 mg four times a day for "
+     "5 days at home.\n", "cefazolin", False),
+    ("Summary:\nShe had two doses of IV cefazolin on the ward followed by oral cephalexin 500 mg four times a day for "
+     "5 days at home.\n", "cephalexin", True),
+    ("Medications:\nGlucose gel (Dextrogel) tube supplied with instructions. Ferrous fumarate 210 mg BD to continue.\n",
+     "glucose gel", True),
+])
+def test_keep_giving_followed_by_and_supplied_speak_of_going_home(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take

@@ -33,7 +33,8 @@ NARRATED = re.compile(r"\b(?:was|were|had|received|presented|underwent|admitted|
 
 _I = re.IGNORECASE
 HOME = re.compile(
-    r"\b(?:prescri\w*|rx|script|discharg\w*(?: \w+){0,3} (?:on|with)|sent (?:\w+ )?(?:home|out) (?:on|with)|"
+    r"\b(?:prescri\w*|rx|script|supplied|dispensed|discharg\w*(?: \w+){0,3} (?:on|with)|"
+    r"sent (?:\w+ )?(?:home|out) (?:on|with)|"
     r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu(?:e|es|ed|ing)|resum\w*|"
     r"restart\w*|over[- ]the[- ]counter|otc|(?:go|goes|going|went|put|switched|changed)\s+back\s+(?:on|to|onto)|"
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
@@ -105,12 +106,13 @@ GOES_ON = re.compile(r"\b(?:will|should) (?:\w+ )?(?:take|continue|complete|fini
 # "Use saline nose drops if...", "You may give paracetamol every 4-6 hours": an instruction to the patient or carer,
 # even under a heading about the stay. Only where a sentence opens: "we will | start enoxaparin" is no instruction.
 IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:(?:you|parents?|carers?|caregivers?)\s+(?:may|can|should|could)\s+)?"
-                        r"(?:take|use|apply|give|continue|resume|restart|start|begin)\b", _I)
+                        r"(?:take|use|apply|give|continue|resume|restart|start|begin|"
+                        r"keep\s+(?:on\s+)?(?:taking|giving|using|applying))\b", _I)
 # A clause ends where the sentence turns from one drug to the next: "IV furosemide, transitioned to torsemide at
 # discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid".
-TURN = (r"(?:then|now|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|instead|"
-        r"discharged|sent home|will|advised|(?<!\bwas )(?<!\bwere )(?<!\bbeen )start\w*|continue|resume|hold|stop|"
-        r"discontinue)\b")   # "... 50 mg daily was started" is one clause
+TURN = (r"(?:then|now|followed by|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|"
+        r"instead|discharged|sent home|will|advised|(?<!\bwas )(?<!\bwere )(?<!\bbeen )start\w*|continue|resume|"
+        r"hold|stop|discontinue)\b")   # "... 50 mg daily was started" is one clause
 # Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
 # resumed", "which she will | continue at home"), a preposition and its noun ("admit him for | continued Toradol"),
 # and once per run of spaces.
