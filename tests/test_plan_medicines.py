@@ -897,3 +897,23 @@ def test_a_drug_begun_in_hospital_with_a_dose_and_how_often_goes_home_unless_pla
 ])
 def test_keep_giving_followed_by_and_supplied_speak_of_going_home(summary, drug, to_take):
     assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("Pain relief:\nStop naproxen as it can upset your stomach along with your prednisolone, which you must keep "
+     "taking.\n", "prednisolone", True),
+    ("Pain relief:\nStop naproxen as it can upset your stomach along with your prednisolone, which you must keep "
+     "taking.\n", "naproxen", False),
+    ("Plan:\nContinue amlodipine 5 mg daily as well as the atenolol, which should be stopped.\n", "atenolol", False),
+])
+def test_a_relative_clause_right_after_a_drug_says_what_becomes_of_it(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take
+
+
+def test_a_stop_said_in_a_relative_clause_stops_only_its_own_drug():
+    plan = plan_of("HOSPITAL COURSE:\nShe was on citalopram, which was discontinued, and mirtazapine 15 mg at night "
+                   "was started.\n")
+    found = {name.lower(): status for name, status in names(plan).items()}
+    assert found["citalopram"] == "stopped" and found["mirtazapine"] not in ("stopped", "held")
+    assert listed_to_take("PLAN:\nContinue amlodipine 5 mg daily as well as the atenolol, which should be stopped.\n",
+                          "amlodipine")

@@ -242,5 +242,22 @@ NEW_SUBJECT = re.compile(r"(?<![,;])(?<!\bwhich)(?<!\bthat)(?<!\bwho)(?<!\buntil
                          re.IGNORECASE)
 
 
+# "Stop tramadol as it interacts with your sertraline, which you should keep taking": a relative clause right
+# after a drug says what becomes of that drug, whatever the clause around it says of the others.
+RELATIVE_CLAUSE = re.compile(r"^\s*,?\s*(?:which|that)\s+(?P<says>(?:(?:you|he|she|they|we)\s+)?"
+                             r"(?:should|will|must|is to|are to|needs? to|has been|have been|was|were|is|are)\b"
+                             r"[^.;,]*)", re.IGNORECASE)
+
+
+def without_relative_clauses(text: str, drug_ends: list[int]) -> str:
+    """The words of a line or clause less the relative clauses right after its drugs: what is said of one drug
+    there is not said of all ("Continue amlodipine as well as the atenolol, which should be stopped")."""
+    for end in sorted(drug_ends, reverse=True):
+        relative = RELATIVE_CLAUSE.match(text[end:])
+        if relative:
+            text = text[:end] + text[end + relative.end():]
+    return text
+
+
 def clean_field(value: str) -> str:
     return " ".join(value.split()).strip(" ,;:")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dosing import DURATION, FREQUENCY, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status
+from .dosing import DURATION, FREQUENCY, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status, \
+    without_relative_clauses
 from .drugs import vocabulary
 from .words import LAB_ANALYTES, LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, NOT_A_DRUG_START, STATUS_WORDS, \
     TRAILING_WORDS
@@ -113,9 +114,14 @@ def parse_medication(part: str, strict: bool, status_default: str | None,
         route=clean_field(route.group()) if route else None,
         frequency=frequency[1] if frequency else None,
         duration=clean_field(duration.group()) if duration else None,
-        status=read_status(text, status_default),
+        status=read_status(_own_words(text), status_default),
         text=text,
     )
+
+
+def _own_words(text: str) -> str:
+    """The line less what a relative clause says of another drug it names ("..., which should be stopped")."""
+    return without_relative_clauses(text, [m.end for m in vocabulary().mentions(text)[1:]])
 
 
 def _named_after_a_label(text: str, anchor: re.Match | None, name_end: int) -> str | None:

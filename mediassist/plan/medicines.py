@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from mediassist.structure.model import Document
 
-from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status
+from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status, \
+    without_relative_clauses
 from .drugs import DrugVocabulary, vocabulary
 from .leads import names_no_medicine
 from .model import DischargePlan, Medication
@@ -121,7 +122,9 @@ def _medication(found: ProseMedicine, unit: Unit) -> Medication:
     after = re.split(r",\s|\s+and\s+(?=[A-Z])", after, maxsplit=1)[0] if not find_dose(after[:30]) else after
     dose, route, frequency = find_dose(after), first_match(ROUTE, clause), find_frequency(after, 0)
     duration = DURATION.search(after)
-    status = {"stopped": "stopped", "held": "held"}.get(found.status) or read_status(found.said_in or clause, None)
+    others = [m.end for m in vocabulary().mentions(clause) if m.text != found.mention.text]
+    status = {"stopped": "stopped", "held": "held"}.get(found.status) or \
+        read_status(found.said_in or without_relative_clauses(clause, others), None)
     return Medication(name=found.mention.text, dose=dose[2] if dose else None,
                       route=clean_field(route.group()) if route else None,
                       frequency=frequency[1] if frequency else None,

@@ -13,8 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .appointments import WHEN
-from .dosing import DURATION, ENDS_A_COURSE, KEEP_TAKING, NEW_SUBJECT, ON_A_CONDITION_ONLY, find_dose, \
-    find_frequency, regimen_between, resumed_now
+from .dosing import DURATION, ENDS_A_COURSE, KEEP_TAKING, NEW_SUBJECT, ON_A_CONDITION_ONLY, RELATIVE_CLAUSE, \
+    find_dose, find_frequency, regimen_between, resumed_now, without_relative_clauses
 from .drugs import FORM_ABBREVIATIONS, DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
@@ -179,15 +179,21 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         start = text.find(clause, offset)
         offset = start + len(clause)
         opens = _opens_sentence(text[:start])
-        status = clause_status(clause, section, opens_sentence=opens)
-        exception = EXCEPT.search(clause)   # "Continue all ... except metformin and avoid ibuprofen": "continue"
-        group_status = clause_status(clause[:exception.start()], section, opens_sentence=opens) if exception else None
         mentions = [m for m in vocabulary.mentions(clause) if not _a_kind_then_a_time(clause, m, vocabulary.classes)]
-        mentions = _listed(clause, _before_any_precaution(clause, mentions), vocabulary.classes)
+        own_words = without_relative_clauses(clause, [m.end for m in mentions])
+        status = clause_status(own_words, section, opens_sentence=opens)
+        exception = EXCEPT.search(own_words)   # "Continue all ... except metformin and avoid ibuprofen": "continue"
+        group_status = clause_status(own_words[:exception.start()], section, opens_sentence=opens) \
+            if exception else None
+        mentions = _listed(clause, _before_any_precaution(clause, mentions), vocabulary.classes) + [
+            m for m in mentions if RELATIVE_CLAUSE.match(clause[m.end:])]   # "... your sertraline, which you ..."
+        mentions = sorted(set(mentions), key=lambda m: m.start)
         if mentions:
             named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, group_status, clause, m,
                             mentions, text[start + m.end:]) for m in mentions]
-            found += [medicine for medicine in named if status]
+            named = [_said_in_its_relative_clause(medicine, text[start + m.end:], section) or medicine
+                     for medicine, m in zip(named, mentions)]
+            found += [medicine for medicine in named if status or medicine.said_in.startswith(RELATIVE_MARK)]
             given_here = _given_here(clause)
             since_named = ""
             continue
@@ -246,6 +252,21 @@ def _named(mention: Mention, status: str | None, group_status: str | None, claus
     if exception:
         return ProseMedicine(mention, _OTHER_STATUS.get(group_status, group_status), clause, clause[exception.end():])
     return ProseMedicine(mention, status or "", clause)
+
+
+RELATIVE_MARK = "which "
+
+
+def _said_in_its_relative_clause(medicine: ProseMedicine, after: str, section: str) -> ProseMedicine | None:
+    relative = RELATIVE_CLAUSE.match(after)
+    if not relative:
+        return None
+    status = clause_status(relative.group("says"), section)
+    if status is None and clause_status(relative.group("says"), "Discharge Instructions") in ("stopped", "held"):
+        status = clause_status(relative.group("says"), "Discharge Instructions")   # "which was discontinued"
+    if status not in ("home", "stopped", "held"):
+        return None
+    return ProseMedicine(medicine.mention, status, medicine.clause, RELATIVE_MARK + relative.group("says"))
 
 
 def _points_back(clause: str, since_named: str) -> bool:
