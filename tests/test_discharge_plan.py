@@ -704,3 +704,14 @@ def test_corpus_document_is_well_formed(path):
         for item in getattr(plan, field):
             assert item.text.strip() and "  " not in item.text
 
+
+
+@pytest.mark.parametrize("summary, sign, is_sign", [
+    ("Cast care\nToes that turn blue or go numb under the plaster need checking. Go straight to A&E now.\n",
+     "Go straight to A&E now.", True),
+    ("Cast care\nPain in the calf with swelling after the operation is an emergency.\n",
+     "Pain in the calf with swelling after the operation is an emergency.", True),
+    ("Course\nHe went to the ED immediately after the fall and was admitted.\n", "He went to the ED", False),
+])
+def test_an_order_to_go_to_emergency_care_now_is_a_warning_sign_without_an_if(summary, sign, is_sign):
+    assert any(sign in item.text for item in plan_of(summary).warning_signs) == is_sign

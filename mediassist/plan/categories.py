@@ -317,6 +317,14 @@ REPORT_TO = re.compile(rf"\b(?:to|must|should|please)\s+(?:be\s+)?report(?:ed)?\
                        r"(?:the|your|us|a|an)\b", re.IGNORECASE)
 SEE_IF = re.compile(r"\bsee\s+(?:your|a|the)\s+[^.;]{0,30}?\bif\b", re.IGNORECASE)
 AMBULANCE = re.compile(r"\b(?:call|dial|phone|ring)\s+(?:for\s+)?(?:9-?1-?1|999|112|000|an ambulance)\b", re.IGNORECASE)
+# "Attend A&E immediately.", "Go straight to the emergency department": an order, where a sentence opens, to go to
+# emergency care now, which the sentence before has given its reason for; and "... is an emergency", said now.
+TO_EMERGENCY_NOW = re.compile(
+    r"^\W*(?:please\s+)?(?:attend|go|come|return|present|get|seek)\b[^.;]{0,40}?"
+    r"\b(?:A&E|ED|ER|emergency|casualty|urgent care)\b[^.;]{0,40}?"
+    r"\b(?:immediately|urgently|at once|right away|straight away|without delay|now)\b"
+    r"|\b(?:is|are)\s+(?:an?\s+)?(?:medical\s+)?emergency\b(?![^.;]{0,20}\b(?:department|room|unit|services)\b)",
+    re.IGNORECASE)
 
 
 def _dash_then_care(text: str) -> bool:
@@ -341,7 +349,8 @@ def _seeks_care(text: str) -> bool:
     listed = SEEK_CARE_FOR_A_LIST.search(text)
     return bool(SEEK_CARE_IF.search(text) or (listed and not WHEN.search(listed.group("before"))) or
                 TRIGGER_THEN_CARE.search(text) or _dash_then_care(text) or
-                REPORT_TO.search(text) or AMBULANCE.search(text) or (SEE_IF.search(text) and not WHEN.search(text)))
+                REPORT_TO.search(text) or AMBULANCE.search(text) or (SEE_IF.search(text) and not WHEN.search(text))
+                or TO_EMERGENCY_NOW.search(text))
 
 
 def _care_words_spelt(text: str) -> str:
