@@ -917,3 +917,11 @@ def test_a_stop_said_in_a_relative_clause_stops_only_its_own_drug():
     assert found["citalopram"] == "stopped" and found["mirtazapine"] not in ("stopped", "held")
     assert listed_to_take("PLAN:\nContinue amlodipine 5 mg daily as well as the atenolol, which should be stopped.\n",
                           "amlodipine")
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("Medications:\nHaloperidol was used as needed on the ward; not prescribed at discharge.\n", "haloperidol", False),
+    ("Medications:\nContinue lisinopril 10 mg daily; dose change not needed.\n", "lisinopril", True),
+])
+def test_a_note_alone_that_the_drug_just_named_is_not_for_home_takes_it_off(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take

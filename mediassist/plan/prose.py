@@ -51,6 +51,9 @@ DECLINED = re.compile(r"\b(?:declined|refused)\b", _I)
 NOT_PRESCRIBED = re.compile(r"\b(?:not (?:prescribed|needed|required|continued)|no (?:prescriptions?|scripts?|rx)\b|"
                             r"no\s+(?:\w+\s+)?(?:on|at|for)\s+discharge\b|"   # "no antibiotics on discharge"
                             r"(?:do|does|will) not need|don'?t need)|" + DECLINED.pattern, _I)
+# "Olanzapine was used PRN on the unit; | not prescribed at discharge": a note on the drugs just named, alone.
+NOT_FOR_HOME = re.compile(r"^\W*(?:but\s+|and\s+)?(?:(?:was|were|is|are)\s+)?not\s+(?:prescribed|continued|needed)"
+                          r"(?:\s+(?:at|on|for|after)\s+(?:discharge|home))?\W*$", _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
     r"\b(?:(?:in|on) (?:the )?(?:er|ed|a&e|emergency(?: department| room)?|department|casualty|resus|ward)|"
@@ -198,7 +201,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
             since_named = ""
             continue
         since_named += " " + clause   # "hold it for 2 days, | then | resume": the "then" is said on the way
-        if named and (DECLINED.search(clause) or _ended_since(clause)):
+        if named and (DECLINED.search(clause) or NOT_FOR_HOME.match(clause) or _ended_since(clause)):
             found = [medicine for medicine in found if medicine not in named]   # "... but the patient declined"
         elif status and named and _points_back(clause, since_named) and not (given_here and _stays_in_hospital(clause)):
             meant = named[-1:] if ONE_THING.search(clause) else named   # "it": the last drug named
