@@ -925,3 +925,11 @@ def test_a_stop_said_in_a_relative_clause_stops_only_its_own_drug():
 ])
 def test_a_note_alone_that_the_drug_just_named_is_not_for_home_takes_it_off(summary, drug, to_take):
     assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("ED course:\nShe has been taking naproxen for the knee pain at home.\n", "naproxen", False),
+    ("ED course:\nShe has been taking naproxen at home and will continue it after discharge.\n", "naproxen", True),
+])
+def test_at_home_in_what_the_patient_took_before_says_where_not_when(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take

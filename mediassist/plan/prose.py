@@ -103,6 +103,8 @@ SWITCHED_ONTO = re.compile(r"^\W*(?:(?:and|then|now|for home)\s+)?(?:(?:he|she|t
 # before, which says nothing of after discharge.
 HABITUAL = re.compile(r"\b(?:takes|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
                       r"(?:is|are) currently (?:taking|using|on)|(?:prior to|before) (?:this )?admission)\b", _I)
+# "He has been taking Excedrin for the pain at home": where the patient took it before, not where it goes on.
+AT_HOME = re.compile(r"\bat home\b", _I)
 # "She will complete the taper at home", "to finish at home": the course goes on after discharge.
 GOES_ON = re.compile(r"\b(?:will|should) (?:\w+ )?(?:take|continue|complete|finish)\b|"
                      r"\bto (?:complete|finish|continue)\b", _I)
@@ -279,8 +281,8 @@ def _points_back(clause: str, since_named: str) -> bool:
     denied = DENIED.search(KEEP_TAKING.sub(" ", since_named))   # "do not stop during a flare" denies nothing
     if DOSES_OF_IT.search(clause):
         return not denied
-    return bool(REFERS_BACK.search(clause)) and not (ON_A_CONDITION.search(since_named) or denied or
-                                                     WHEN.search(since_named))
+    return bool(REFERS_BACK.search(clause)) and not (ON_A_CONDITION.search(FROM_DISCHARGE.sub(" ", since_named))
+                                                     or denied or WHEN.search(since_named))
 
 
 # "...; this was stopped on day 6", "; the course was completed on the ward": what became of the drug just named.
@@ -331,6 +333,8 @@ ONE_THING = re.compile(r"\b(?:it|this dose|that dose|the same dose)\b", _I)
 # "... should be resumed only when the surgical team agrees", "hold for 2 days, then restart it": not yet (a day or
 # a date is read by WHEN in _points_back).
 ON_A_CONDITION = re.compile(r"\b(?:only|if|once|when|unless|until|after|then|afterwards|later|next|clinic)\b", _I)
+# "... and will continue it after discharge": when the plan begins, not a condition on it.
+FROM_DISCHARGE = re.compile(r"\b(?:after|on|upon|at|from)\s+(?:(?:his|her|their|your|the)\s+)?discharge\b", _I)
 DENIED = re.compile(r"\b(?:not|no|never|don'?t|dont|shouldn'?t|avoid)\b", _I)
 
 
@@ -407,7 +411,7 @@ def _opens_sentence(before: str) -> bool:
 def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str | None:
     """What a clause says of the drugs in it: "stopped", "held", "home", or None (given in hospital, or not a
     plan at all). In a section about the hospital stay only a clause about discharge counts."""
-    about_discharge = bool(DISCHARGE.search(clause) or GOES_ON.search(clause))
+    about_discharge = _about_discharge(clause)
     instruction = opens_sentence and bool(IMPERATIVE.search(clause))
     switched_onto = section not in COURSE and bool(SWITCHED_ONTO.search(clause))
     stepped_down = bool(STEPPED_DOWN.search(clause))
@@ -434,7 +438,7 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     placed_in_hospital = IN_HOSPITAL.search(clause) and not find_frequency(clause, 0)
     if given and not (about_discharge or stepped_down or in_list and not placed_in_hospital):
         return None
-    if HABITUAL.search(clause) and not (about_discharge or in_list):
+    if HABITUAL.search(clause) and not (_about_discharge(AT_HOME.sub(" ", clause)) or in_list):
         return None
     if in_list or HOME.search(clause) or GOES_ON.search(clause) or instruction or switched_onto or stepped_down or \
             started or (
@@ -454,6 +458,10 @@ def _started_on_a_regimen(clause: str) -> bool:
     return bool(STARTED.search(clause)) and prescription_form(clause) and not (
         HOSPITAL_ROUTE.search(clause) or IN_HOSPITAL.search(clause) or STOPPED.search(clause)
         or HELD.search(clause) or COUNTED_DOSES.search(clause))
+
+
+def _about_discharge(clause: str) -> bool:
+    return bool(DISCHARGE.search(clause) or GOES_ON.search(clause))
 
 
 def given_in_hospital_only(text: str, section: str) -> bool:
@@ -478,7 +486,7 @@ def taken_before_only(text: str, section: str) -> bool:
     alone: in a discharge summary it is most often the discharge list, and hiding it is the worse mistake."""
     if section in LISTS or section == "Medications":
         return False
-    return bool(HABITUAL.search(text)) and not (DISCHARGE.search(text) or GOES_ON.search(text) or
+    return bool(HABITUAL.search(text)) and not (_about_discharge(AT_HOME.sub(" ", text)) or
                                                  IMPERATIVE.search(text) or STOPPED.search(text) or HELD.search(text))
 
 
