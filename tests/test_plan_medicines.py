@@ -933,3 +933,17 @@ def test_a_note_alone_that_the_drug_just_named_is_not_for_home_takes_it_off(summ
 ])
 def test_at_home_in_what_the_patient_took_before_says_where_not_when(summary, drug, to_take):
     assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("Medication review:\nDeprescribed: oxybutynin (confusion) and diazepam (falls).\n", "oxybutynin", False),
+    ("Medication review:\nDeprescribed: oxybutynin (confusion) and diazepam (falls).\n", "diazepam", False),
+    ("Changes:\nCitalopram was stopped for QT prolongation and cross-tapered to sertraline, now 50 mg daily.\n",
+     "sertraline", True),
+    ("Changes:\nCitalopram was stopped for QT prolongation and cross-tapered to sertraline, now 50 mg daily.\n",
+     "citalopram", False),
+    ("HOSPITAL COURSE:\nZopiclone 7.5 mg at night was given in hospital but is not being prescribed at discharge.\n",
+     "zopiclone", False),
+])
+def test_deprescribing_a_cross_taper_and_a_drug_not_being_prescribed(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take

@@ -103,7 +103,8 @@ _EXPLICIT_STATUS = re.compile(
 KEEP_TAKING = re.compile(r"\b(?:do not|don'?t|never|must not|should not|shouldn'?t|not to)\s+(?:\w+\s+)?"
                          r"(?:(?:stop|discontinue|cease)\w*|(?:miss|skip)\w*\s+(?:a\s+|any\s+|your\s+)?dos(?:e|es))\b",
                          re.IGNORECASE)
-_WEAK_STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|do not take|don't take|"
+_WEAK_STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|deprescribed|do not take|"
+                           r"don't take|"
                            r"not to be (?:given|taken|used|restarted|prescribed)|"
                            r"(?:do not|don't|not to|never|should not|must not)\s+(?:\w+\s+)?"
                            r"(?:restart|resume|recommence)|"

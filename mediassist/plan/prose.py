@@ -44,15 +44,17 @@ STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop\w*|discontinu\w*|"
                      r"(?:(?:do|does|will|should|must) not|not to) (?:take|use|restart|resume|continue|start)|"
                      r"(?:(?:is|are|will|should|must) not|not to) be (?:taken|used|given|restarted|resumed|continued)|"
                      r"don'?t (?:take|use|continue)|"
-                     r"no longer (?:take|use|need)|cease\w*|avoid)\b", _I)
+                     r"no longer (?:take|use|need)|cease\w*|deprescri\w*|avoid)\b", _I)
 HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
 # "Not prescribed at discharge", "no prescriptions were given", "you do not need at home", "declined": not to take.
 DECLINED = re.compile(r"\b(?:declined|refused)\b", _I)
-NOT_PRESCRIBED = re.compile(r"\b(?:not (?:prescribed|needed|required|continued)|no (?:prescriptions?|scripts?|rx)\b|"
+NOT_PRESCRIBED = re.compile(r"\b(?:not (?:being |been )?(?:prescribed|needed|required|continued)|"
+                            r"no (?:prescriptions?|scripts?|rx)\b|"
                             r"no\s+(?:\w+\s+)?(?:on|at|for)\s+discharge\b|"   # "no antibiotics on discharge"
                             r"(?:do|does|will) not need|don'?t need)|" + DECLINED.pattern, _I)
 # "Olanzapine was used PRN on the unit; | not prescribed at discharge": a note on the drugs just named, alone.
-NOT_FOR_HOME = re.compile(r"^\W*(?:but\s+|and\s+)?(?:(?:was|were|is|are)\s+)?not\s+(?:prescribed|continued|needed)"
+NOT_FOR_HOME = re.compile(r"^\W*(?:but\s+|and\s+)?(?:(?:was|were|is|are)\s+)?not\s+(?:being\s+|been\s+)?"
+                          r"(?:prescribed|continued|needed)"
                           r"(?:\s+(?:at|on|for|after)\s+(?:discharge|home))?\W*$", _I)
 GIVEN = re.compile(r"\b(?:given|gave|received|administered|treated with|was started on|were started)\b", _I)
 IN_HOSPITAL = re.compile(
@@ -116,8 +118,9 @@ IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:(?:you|parents?|carers?|caregiver
 # A clause ends where the sentence turns from one drug to the next: "IV furosemide, transitioned to torsemide at
 # discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid".
 TURN = (r"(?:then|now|followed by|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|"
-        r"instead|discharged|sent home|will|advised|(?<!\bwas )(?<!\bwere )(?<!\bbeen )start\w*|continue|resume|"
-        r"hold|stop|discontinue)\b")   # "... 50 mg daily was started" is one clause
+        r"cross-?(?:tapered|titrated)|instead|discharged|sent home|will|advised|"
+        r"(?<!\bwas )(?<!\bwere )(?<!\bbeen )start\w*|"   # "... 50 mg daily was started" is one clause
+        r"continue|resume|hold|stop|discontinue)\b")
 # Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
 # resumed", "which she will | continue at home"), a preposition and its noun ("admit him for | continued Toradol"),
 # and once per run of spaces.
