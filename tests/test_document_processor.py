@@ -369,7 +369,8 @@ def test_heading_detection(text, expected):
                                                  "Discharge Medications"),
     ("Discharge Summary", None), ("VITAL SIGNS", None), ("HEENT", None), ("Patient Name", None),
     ("Activity as tolerated", None), ("Medication name Salbutamol", None), ("Follow-up arrangements", "Follow-up"),
-    ("Cardiology", None),
+    ("Cardiology", None), ("Discharge medications - changes", "Discharge Medications"),
+    ("Follow-up changes", "Follow-up"),
 ])
 def test_heading_variants_map_to_canonical_names(heading, canonical):
     assert canonical_section_name(heading) == canonical
