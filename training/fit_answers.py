@@ -5,8 +5,9 @@
 Only the questions of training documents (training/splits.py) are read. A line is a positive example when it
 is (mostly) inside an evidence span of its question. The weights come from a logistic regression over the
 features of scoring.FEATURES; the quote threshold, and how near the best line's score the best few lines must
-be to be quoted too, maximise line F2 (recall first); the answer threshold is the highest that keeps wrongly
-refused answerable questions at or below MAX_WRONG_REFUSALS, and the closest-lines threshold (below it, a flat
+be to be quoted too, maximise line F2 (recall first; of quote thresholds within F2_TIE of the best, the lowest);
+the answer threshold is the highest that keeps wrongly refused answerable questions at or below
+MAX_WRONG_REFUSALS, and the closest-lines threshold (below it, a flat
 "not in your summary") the highest that keeps them at MAX_FLAT_REFUSALS, both on the decision's scores
 cross-validated by document. The question prior (a logistic probe on the question's embedding: is a question
 worded like this answered?) enters the answer decision cross-validated by document too, so the decision learns
@@ -34,6 +35,7 @@ from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questi
 from training.folds import out_of_fold  # noqa: E402
 
 MAX_WRONG_REFUSALS = 0.05
+F2_TIE = 0.005   # line F2 within which thresholds count as equally good
 MAX_FLAT_REFUSALS = 0.01  # of answerable training questions told "not in your summary" without the closest lines
 LINE_IN_SPAN = 0.7       # share of a line's words inside an evidence span for it to count as evidence
 PRIOR_C = 1.0            # the question prior's regularisation (0.3 to 3 did alike, cross-validated by writer)
@@ -143,14 +145,12 @@ def main(argv=None) -> int:
 
 
 def best_quote_threshold(probabilities, labels) -> float:
+    """The threshold of best line F2; where several come within F2_TIE of it, the lowest (F2 is flat near its top,
+    and of thresholds as good, the one that quotes more misses fewer facts)."""
     p, y = np.concatenate(probabilities), np.concatenate(labels)
-    best, chosen = -1.0, 0.5
-    for threshold in np.linspace(0.05, 0.95, 91):
-        picked = p >= threshold
-        f2 = f2_score((picked & y).sum(), picked.sum(), y.sum())
-        if f2 > best:
-            best, chosen = f2, float(threshold)
-    return chosen
+    thresholds = np.linspace(0.05, 0.95, 91)
+    scores = [f2_score(((p >= t) & y).sum(), (p >= t).sum(), y.sum()) for t in thresholds]
+    return float(min(t for t, f2 in zip(thresholds, scores) if f2 >= max(scores) - F2_TIE))
 
 
 def f2_score(true_positives: int, picked: int, positives: int) -> float:

@@ -36,6 +36,7 @@ STRENGTHS = (3.0, 10.0, 30.0)   # inverse regularisation strengths tried, chosen
 FALSE_ROW_COST = 1.0   # a wrong row is mostly a real instruction in the wrong category; a missed one is hidden
 ADD_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9)
 KEEP_THRESHOLDS = (0.0, 0.05, 0.1, 0.2, 0.3)
+WORTH_TIE = 0.01   # share of the best worth within which the fewest wrong rows decide
 MIN_WORDS_MATCHED = 4   # a short sentence counts as an appointment only if it is most of one, not a word of it
 
 
@@ -101,16 +102,20 @@ def worth(shown: np.ndarray, y: np.ndarray) -> float:
 
 def choose(x: np.ndarray, y: np.ndarray, groups: np.ndarray,
            by_rule: np.ndarray) -> tuple[float, float, float, np.ndarray]:
-    """The strength and the two thresholds worth most cross-validated, with those cross-validated probabilities."""
-    best = None
+    """The strength and the two thresholds worth most cross-validated, with those cross-validated probabilities.
+    Where several are worth about the same (within WORTH_TIE of the best), the one with the fewest wrong rows: the
+    worth is flat near its top, and a small change of the passages would otherwise swing the choice between a
+    cautious probe and one that adds as many wrong rows as appointments."""
+    tried = []
     for c in STRENGTHS:
         p = cross_validated(x, y, groups, c)
         for add in ADD_THRESHOLDS:
             for keep in KEEP_THRESHOLDS:
-                value = worth(rows_shown(p, by_rule, add, keep), y)
-                if best is None or value > best[0]:
-                    best = (value, c, add, keep, p)
-    return best[1:]
+                shown = rows_shown(p, by_rule, add, keep)
+                tried.append((worth(shown, y), int((shown & ~y).sum()), c, add, keep, p))
+    best = max(value for value, *_ in tried)
+    near_best = [t for t in tried if t[0] >= best - WORTH_TIE * max(best, 1.0)]
+    return min(near_best, key=lambda t: (t[1], -t[0]))[2:]
 
 
 def figures(shown: np.ndarray, y: np.ndarray, source: np.ndarray) -> str:

@@ -199,9 +199,10 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         if mentions:
             named = [_named(Mention(m.start + start, m.end + start, m.text, m.generic), status, group_status, clause, m,
                             mentions, text[start + m.end:]) for m in mentions]
-            named = [_said_in_its_relative_clause(medicine, text[start + m.end:], section) or medicine
-                     for medicine, m in zip(named, mentions)]
-            found += [medicine for medicine in named if status or medicine.said_in.startswith(RELATIVE_MARK)]
+            own = [_said_in_its_relative_clause(medicine, text[start + m.end:], section)
+                   for medicine, m in zip(named, mentions)]
+            named = [told or medicine for told, medicine in zip(own, named)]
+            found += [medicine for medicine, told in zip(named, own) if status or told]
             given_here = _given_here(clause)
             since_named = ""
             continue
@@ -262,19 +263,18 @@ def _named(mention: Mention, status: str | None, group_status: str | None, claus
     return ProseMedicine(mention, status or "", clause)
 
 
-RELATIVE_MARK = "which "
-
-
 def _said_in_its_relative_clause(medicine: ProseMedicine, after: str, section: str) -> ProseMedicine | None:
+    """The drug with what the relative clause right after it says of it, or None when there is none or it says
+    nothing of taking, stopping or holding it."""
     relative = RELATIVE_CLAUSE.match(after)
     if not relative:
         return None
-    status = clause_status(relative.group("says"), section)
-    if status is None and clause_status(relative.group("says"), "Discharge Instructions") in ("stopped", "held"):
-        status = clause_status(relative.group("says"), "Discharge Instructions")   # "which was discontinued"
-    if status not in ("home", "stopped", "held"):
-        return None
-    return ProseMedicine(medicine.mention, status, medicine.clause, RELATIVE_MARK + relative.group("says"))
+    says = relative.group("says")
+    status = clause_status(says, section)
+    if status is None:
+        as_an_order = clause_status(says, "Discharge Instructions")
+        status = as_an_order if as_an_order in ("stopped", "held") else None   # "which was discontinued"
+    return ProseMedicine(medicine.mention, status, medicine.clause, says) if status else None
 
 
 def _points_back(clause: str, since_named: str) -> bool:
@@ -444,8 +444,7 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     if HABITUAL.search(clause) and not (_about_discharge(AT_HOME.sub(" ", clause)) or in_list):
         return None
     if in_list or HOME.search(clause) or GOES_ON.search(clause) or instruction or switched_onto or stepped_down or \
-            started or (
-            section not in COURSE and prescription_form(clause)):
+            started or (section not in COURSE and prescription_form(clause)):
         return "home"
     return None
 
