@@ -947,3 +947,16 @@ def test_at_home_in_what_the_patient_took_before_says_where_not_when(summary, dr
 ])
 def test_deprescribing_a_cross_taper_and_a_drug_not_being_prescribed(summary, drug, to_take):
     assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("summary, drug, to_take", [
+    ("Letter:\nWe have stopped her bendroflumethiazide and reduced her amlodipine to 5 mg once daily.\n",
+     "amlodipine", True),
+    ("Letter:\nWe have stopped her bendroflumethiazide and reduced her amlodipine to 5 mg once daily.\n",
+     "bendroflumethiazide", False),
+    ("Rhythm:\nAmiodarone loading completed; now on 200 mg once daily.\n", "amiodarone", True),
+    ("Anticoagulation:\nDalteparin 5000 units subcutaneously once daily for 28 days post-op.\n", "dalteparin", True),
+    ("Anticoagulation:\nDalteparin 5000 units subcutaneously once daily post-op on the ward.\n", "dalteparin", False),
+])
+def test_another_act_a_dose_now_and_a_course_counted_after_surgery(summary, drug, to_take):
+    assert listed_to_take(summary, drug) == to_take

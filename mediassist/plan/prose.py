@@ -64,6 +64,15 @@ IN_HOSPITAL = re.compile(
     r"during (?:his|her|their|the) (?:stay|admission|hospitali[sz]ation)|in hospital|inpatient|bolus|loading dose|"
     r"course (?:was )?completed|completed (?:a |the |his |her )?(?:\w+ )?course|"
     r"post-?op(?:eratively)?|peri-?operative(?:ly)?|pre-?op(?:eratively)?)\b", _I)
+# "Enoxaparin 40 mg SC daily for 28 days post-op": a course counted in days after the operation goes on at home.
+_POST_OP_COURSE = re.compile(r"\b\d+\s*(?:days?|weeks?|months?)\s+(?:post-?op(?:eratively)?|after (?:the )?surgery)\b",
+                             _I)
+
+
+def _in_hospital(text: str) -> bool:
+    return bool(IN_HOSPITAL.search(_POST_OP_COURSE.sub(" ", text)))
+
+
 # "Amoxicillin 500 mg TDS - course completed on the ward", "Enoxaparin 40 mg SC daily - inpatient only", "Lorazepam
 # 2 mg IV (given in ED x1)", "Dalteparin - ward only, not for TTO": the line's own note says its use ended in
 # hospital, even though it gives a dose and how often ("first dose given in the ED" says no such thing).
@@ -134,6 +143,9 @@ _NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS) + 
 CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
                     rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)"
                     r"|\s+and\s+(?=(?:resumed|restarted|continued)\b)"   # "held, and | resumed at discharge"
+                    # "We have stopped her doxazosin and | reduced her ramipril to 2.5 mg": another act, another drug
+                    r"|\s+and\s+(?=(?:reduced|increased|decreased|changed|started|commenced|added|switched)\s+"
+                    r"(?:his|her|their|your|the)\b)"
                     # "apixaban, which he will continue, | and his aspirin ... was stopped"
                     r"|,\s+and\s+(?=(?:his|her|their|your|the)\s)"
                     # "she had iv furosemide in the er, | she should go back to her usual bumetanide": a new subject
@@ -174,7 +186,7 @@ def medicines_in_sentence(text: str, section: str, vocabulary: DrugVocabulary, i
         section = "Discharge Instructions"   # "Medicines at home: Give amoxicillin 400 mg ...": an order, not a record
     elif section in HISTORY:
         return []
-    if is_item and section != "Hospital Course" and prescription_form(text) and not IN_HOSPITAL.search(text):
+    if is_item and section != "Hospital Course" and prescription_form(text) and not _in_hospital(text):
         section = "Discharge Medications"
     elif section in COURSE and near_discharge:
         section = "Discharge Instructions"
@@ -299,7 +311,7 @@ def _ended_since(clause: str) -> bool:
 def _stays_in_hospital(clause: str) -> bool:
     """After a drug given in hospital, a clause that takes it up says nothing of going home ("Heparin infusion was
     held ... and | restarted on the ward"), unlike "Digoxin loading 500mcg given; | continue 125mcg OD"."""
-    return bool(IN_HOSPITAL.search(clause)) or not (DISCHARGE.search(clause) or GOES_ON.search(clause))
+    return _in_hospital(clause) or not (DISCHARGE.search(clause) or GOES_ON.search(clause))
 
 
 def _given_here(clause: str) -> bool:
@@ -320,6 +332,8 @@ REFERS_BACK = re.compile(
     r"|^\W*(?:will|should|to)\s+(?:\w+\s+)?(?:take|continue|complete|finish)\s+(?:it|them|at home|the (?:course|taper|"
     r"rest|remaining\s+\w+)|for\s+(?:another|a further|\d+)|until|\d)\b"   # "will continue 40 mg BID", "5 more days"
     r"|\b(?:on|at)\s+(?:this|that|the same)\s+doses?\b"
+    # "Lasix now 40 mg mane", "loading completed; now on 200mg OD maintenance": the drug before, at its dose now
+    r"|^\W*now\s+(?:on\s+|at\s+)?\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms?|g|units?|ml)\b"
     # "Tab. Glimy M1 - STOP": a status alone after the drug
     r"|^\W*(?:stop|discontinue|cease|hold|withhold|suspend)\W*$"
     # "Sitagliptin continue.", "Phenytoin level 14 - continue 300mg ON": the order written after the drug
@@ -335,7 +349,9 @@ DOSES_OF_IT = re.compile(
 ONE_THING = re.compile(r"\b(?:it|this dose|that dose|the same dose)\b", _I)
 # "... should be resumed only when the surgical team agrees", "hold for 2 days, then restart it": not yet (a day or
 # a date is read by WHEN in _points_back).
-ON_A_CONDITION = re.compile(r"\b(?:only|if|once|when|unless|until|after|then|afterwards|later|next|clinic)\b", _I)
+ON_A_CONDITION = re.compile(r"\b(?:only|if|when|unless|until|after|then|afterwards|later|next|clinic|"
+                            r"once(?!\s+(?:daily|a\s+(?:day|week|month)|weekly|nightly|monthly|every|per)\b))\b",
+                            _I)   # "once SALT has passed", not "once daily"
 # "... and will continue it after discharge": when the plan begins, not a condition on it.
 FROM_DISCHARGE = re.compile(r"\b(?:after|on|upon|at|from)\s+(?:(?:his|her|their|your|the)\s+)?discharge\b", _I)
 DENIED = re.compile(r"\b(?:not|no|never|don'?t|dont|shouldn'?t|avoid)\b", _I)
@@ -433,12 +449,12 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     in_list = section in LISTS
     if _ward_order(clause):
         return None
-    given = IN_HOSPITAL.search(clause) or HOSPITAL_ROUTE.search(clause) or (
+    given = _in_hospital(clause) or HOSPITAL_ROUTE.search(clause) or (
         GIVEN.search(clause) and not prescription_form(clause))   # "given iron 325 mg t.i.d." is a prescription
     # in a discharge list a route or "given" may still go home (IV antibiotics via PICC); a place or an ended
     # course does not ("Clarithromycin course completed on the ward"), unless the line says how often to take it
     # ("Ondansetron 4 mg PO q8h PRN (first dose given in the ED)")
-    placed_in_hospital = IN_HOSPITAL.search(clause) and not find_frequency(clause, 0)
+    placed_in_hospital = _in_hospital(clause) and not find_frequency(clause, 0)
     if given and not (about_discharge or stepped_down or in_list and not placed_in_hospital):
         return None
     if HABITUAL.search(clause) and not (_about_discharge(AT_HOME.sub(" ", clause)) or in_list):
@@ -458,7 +474,7 @@ STARTED = re.compile(r"\b(?:started|commenced|initiated|begun|(?:switched|transi
 
 def _started_on_a_regimen(clause: str) -> bool:
     return bool(STARTED.search(clause)) and prescription_form(clause) and not (
-        HOSPITAL_ROUTE.search(clause) or IN_HOSPITAL.search(clause) or STOPPED.search(clause)
+        HOSPITAL_ROUTE.search(clause) or _in_hospital(clause) or STOPPED.search(clause)
         or HELD.search(clause) or COUNTED_DOSES.search(clause))
 
 
@@ -474,7 +490,7 @@ def given_in_hospital_only(text: str, section: str) -> bool:
         return True
     if DISCHARGE.search(text) or STOPPED.search(text):
         return False
-    given = IN_HOSPITAL.search(text) or (GIVEN.search(text) and not prescription_form(text))
+    given = _in_hospital(text) or (GIVEN.search(text) and not prescription_form(text))
     return bool(given or _ward_order(text) or (section not in LISTS and HOSPITAL_ROUTE.search(text)))
 
 
