@@ -2,8 +2,9 @@
 
 The patterns of doses ("40 mg", "2 puffs", "DOSE 5 mg"), routes ("p.o.", "by mouth"), frequencies ("b.i.d.",
 "every 4-6 hours as needed") and durations ("for 5 more days"), and the words that say a medicine is new,
-changed, stopped or continued. medication_lines.py finds the drugs of a line with them; prose.py and
-medicines.py read the drugs named in sentences with them.
+changed, stopped or continued; and where one drug's part of a line ends (how often it is taken, a new subject
+with its verb, a relative clause that speaks of it alone). medication_lines.py finds the drugs of a line with
+them; prose.py and medicines.py read the drugs named in sentences with them.
 """
 from __future__ import annotations
 

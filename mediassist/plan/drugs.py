@@ -34,6 +34,8 @@ WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’+]*")
 # local brand that no vocabulary holds.
 FORM_ABBREVIATIONS = ("tab", "tabs", "cap", "caps", "inj", "syp", "syr", "susp", "oint", "gtt")
 FORM_PREFIX = frozenset(FORM_ABBREVIATIONS) | {"tablet", "capsule", "neb", "inh"}
+# Indian prescriptions also write "T." for a tablet ("T. Pantop-D 1-0-0"): a capital with its dot, never a lone "T".
+FORM_LETTER = "T"
 FORM_NAMED = re.compile(r"[A-Z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*"
                         r"(?:\s+(?:[A-Z][A-Z0-9]{0,3}|[A-Z][a-z]+)(?:[-/][A-Za-z0-9]+)*)?")
 
@@ -112,7 +114,7 @@ class DrugVocabulary:
 def _form_written_before(text: str, word: tuple[int, int, str]) -> bool:
     """"Tab.", "Cap", "Inj.", and "T." (Indian prescriptions: "T. Pantop-D 1-0-0"), but not a lone "T"."""
     start, end, key = word
-    return key in FORM_PREFIX or text[start:end + 1] == "T."
+    return key in FORM_PREFIX or text[start:end + 1] == FORM_LETTER + "."
 
 
 def _form_named(text: str, words: list, i: int) -> tuple[Mention | None, int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .appointments import WHEN
 from .dosing import DURATION, ENDS_A_COURSE, KEEP_TAKING, NEW_SUBJECT, ON_A_CONDITION_ONLY, RELATIVE_CLAUSE, \
     find_dose, find_frequency, regimen_between, resumed_now, without_relative_clauses
-from .drugs import FORM_ABBREVIATIONS, DrugVocabulary, Mention
+from .drugs import FORM_ABBREVIATIONS, FORM_LETTER, DrugVocabulary, Mention
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
 HISTORY = frozenset({"Chief Complaint", "History of Present Illness", "Past Medical History", "Social History",
@@ -138,7 +138,7 @@ _KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "for", "with", 
 _NOT_AFTER = "".join(rf"(?<!\b{word})" for word in _KEPT_WITH_WHAT_FOLLOWS) + r"(?<![\s,])(?<!n't)" + "".join(
     rf"(?<!\b{relative} {subject})" for relative in ("which", "that") for subject in ("he", "she", "they", "you", "we"))
 # "Tab. Pan-D", "T. Pantop-D": one clause
-_NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS) + r"(?<!(?-i:\bT))"
+_NOT_AFTER_A_FORM = "".join(rf"(?<!\b{form})" for form in FORM_ABBREVIATIONS) + rf"(?<!(?-i:\b{FORM_LETTER}))"
 # "Stop clopidogrel before surgery, do not stop aspirin": a negation after a comma opens a clause of its own.
 CLAUSE = re.compile(rf";|{_NOT_AFTER_A_FORM}\.\s+(?=[A-Z][a-z])(?<![a-z]\.[a-z]\.\s)|(?<!\s)\s+but\s+|"
                     rf"{_NOT_AFTER},?\s+(?={TURN})|,\s+(?=(?:do not|don'?t|never)\b)"
@@ -406,7 +406,8 @@ def _before_any_precaution(clause: str, mentions: list[Mention]) -> list[Mention
 
 
 # "Tab. Pan-D 1-0-0": the form written before the name stands in for the dose.
-FORM_WRITTEN = re.compile(rf"(?:\b(?:{'|'.join(FORM_ABBREVIATIONS)})\b\.?|(?<![\w'])(?-i:T)\.)\s*[A-Z]", _I)
+FORM_WRITTEN = re.compile(rf"(?:\b(?:{'|'.join(FORM_ABBREVIATIONS)})\b\.?|(?<![\w'])(?-i:{FORM_LETTER})\.)\s*[A-Z]",
+                          _I)
 
 
 def prescription_form(text: str) -> bool:
@@ -457,7 +458,7 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
     placed_in_hospital = _in_hospital(clause) and not find_frequency(clause, 0)
     if given and not (about_discharge or stepped_down or in_list and not placed_in_hospital):
         return None
-    if HABITUAL.search(clause) and not (_about_discharge(AT_HOME.sub(" ", clause)) or in_list):
+    if HABITUAL.search(clause) and not (_said_to_go_on(clause) or in_list):
         return None
     if in_list or HOME.search(clause) or GOES_ON.search(clause) or instruction or switched_onto or stepped_down or \
             started or (section not in COURSE and prescription_form(clause)):
@@ -482,6 +483,11 @@ def _about_discharge(clause: str) -> bool:
     return bool(DISCHARGE.search(clause) or GOES_ON.search(clause))
 
 
+def _said_to_go_on(habit: str) -> bool:
+    """Does a sentence about what the patient took before say it goes on? Its "at home" says where it was taken."""
+    return _about_discharge(AT_HOME.sub(" ", habit))
+
+
 def given_in_hospital_only(text: str, section: str) -> bool:
     """A medication line that says the drug was given in hospital (or its course is over) and nothing about
     taking it after discharge: "Cefazolin 1 g IV x 5 doses post-op", "IV vancomycin (course completed)". In a
@@ -504,7 +510,7 @@ def taken_before_only(text: str, section: str) -> bool:
     alone: in a discharge summary it is most often the discharge list, and hiding it is the worse mistake."""
     if section in LISTS or section == "Medications":
         return False
-    return bool(HABITUAL.search(text)) and not (_about_discharge(AT_HOME.sub(" ", text)) or
+    return bool(HABITUAL.search(text)) and not (_said_to_go_on(text) or
                                                  IMPERATIVE.search(text) or STOPPED.search(text) or HELD.search(text))
 
 
