@@ -32,7 +32,7 @@ from mediassist.answering.composer import MAX_LINES  # noqa: E402
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer, \
     answer_signals, plan_lacks_the_topic  # noqa: E402
 from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questions, normalise  # noqa: E402
-from training.folds import out_of_fold  # noqa: E402
+from training.folds import FOLDS, out_of_fold  # noqa: E402
 
 MAX_WRONG_REFUSALS = 0.05
 F2_TIE = 0.005   # line F2 within which thresholds count as equally good
@@ -78,13 +78,29 @@ def fit_prior(vectors, answerable):
     return LogisticRegression(C=PRIOR_C, max_iter=5000, class_weight="balanced").fit(vectors, answerable)
 
 
+def fit_line_model(x, y):
+    from sklearn.linear_model import LogisticRegression
+    return LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
+
+
+def lines_out_of_fold(rows, labels, documents, folds: int = FOLDS) -> list[np.ndarray]:
+    """Each question's line probabilities from a line model fitted without its summary: the answer decision
+    learns from line scores as a new summary gets them, not as the lines it was fitted on score."""
+    from sklearn.model_selection import GroupKFold
+    scored: list[np.ndarray] = [np.zeros(0)] * len(rows)
+    for fit_rows, score_rows in GroupKFold(folds).split(np.zeros(len(rows)), groups=documents):
+        model = fit_line_model(np.vstack([rows[i] for i in fit_rows]), np.concatenate([labels[i] for i in fit_rows]))
+        for i in score_rows:
+            scored[i] = model.predict_proba(rows[i])[:, 1]
+    return scored
+
+
 def fit_decider(signals, answerable):
     from sklearn.linear_model import LogisticRegression
     return LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(signals, answerable)
 
 
 def main(argv=None) -> int:
-    from sklearn.linear_model import LogisticRegression
 
     from rag_system import RagSystem
     from settings import Settings
@@ -106,13 +122,14 @@ def main(argv=None) -> int:
     documents = [q.document for q, _ in per_question]
     prior = out_of_fold(vectors, answerable, documents, fit_prior, lambda probe, x: probe.decision_function(x))
     prior_probe = fit_prior(vectors, answerable)
-    model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
+    model = fit_line_model(x, y)
     probabilities = [model.predict_proba(r)[:, 1] for r in rows]
     quote = best_quote_threshold(probabilities, labels)
     near_lines, near_share = best_near_best(probabilities, labels, quote)
+    unseen = lines_out_of_fold(rows, labels, documents)
     signals = np.array([[answer_signals(f, p, quote, *question_level, question_prior=r)[name]
                          for name in ANSWER_FEATURES]
-                        for f, p, (_, question_level), r in zip(rows, probabilities, per_question, prior)])
+                        for f, p, (_, question_level), r in zip(rows, unseen, per_question, prior)])
     decider = fit_decider(signals, answerable)
     support = out_of_fold(signals, answerable, documents, fit_decider,
                           lambda decider, x: decider.predict_proba(x)[:, 1])
@@ -159,19 +176,22 @@ def f2_score(true_positives: int, picked: int, positives: int) -> float:
 
 def best_near_best(probabilities, labels, quote: float) -> tuple[int, float]:
     """How many of the best lines may be quoted beside those over the quote threshold, and how near the best
-    line's score they must be: chosen for line F2 over the answerable training questions, as the threshold is."""
+    line's score they must be: chosen for line F2 over the answerable training questions, as the threshold is,
+    and as there, of the choices within F2_TIE of the best, the one that quotes the most lines."""
     answerable = [(p, y) for p, y in zip(probabilities, labels) if y.any()]
-    best, chosen = -1.0, (1, 1.0)
+    positives = sum(y.sum() for _, y in answerable)
+    choices = []
     for lines in range(1, 6):
         for share in np.round(np.arange(0.5, 0.96, 0.05), 2):
             calibration = Calibration({}, 0.0, quote, {}, 0.0, 0.0, 0.0, near_best_lines=lines,
                                       near_best_share=float(share))
             picked = [calibration.quoted(p, MAX_LINES) for p, _ in answerable]
-            f2 = f2_score(sum(y[i].sum() for (_, y), i in zip(answerable, picked)), sum(map(len, picked)),
-                          sum(y.sum() for _, y in answerable))
-            if f2 > best + 1e-9:
-                best, chosen = f2, (lines, float(share))
-    return chosen
+            quoted = sum(map(len, picked))
+            f2 = f2_score(sum(y[i].sum() for (_, y), i in zip(answerable, picked)), quoted, positives)
+            choices.append((f2, quoted, lines, float(share)))
+    best = max(f2 for f2, *_ in choices)
+    _, _, lines, share = max((c for c in choices if c[0] >= best - F2_TIE), key=lambda c: c[1])
+    return lines, share
 
 
 def answer_threshold(answerable_support, already_refused: int = 0, share: float = MAX_WRONG_REFUSALS) -> float:
