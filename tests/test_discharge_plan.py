@@ -715,3 +715,22 @@ def test_corpus_document_is_well_formed(path):
 ])
 def test_an_order_to_go_to_emergency_care_now_is_a_warning_sign_without_an_if(summary, sign, is_sign):
     assert any(sign in item.text for item in plan_of(summary).warning_signs) == is_sign
+
+
+@pytest.mark.parametrize("summary, sign, is_sign", [
+    ("Instructions\nShe was told to present at the Labour Ward at once in the event of bleeding or severe headache.\n",
+     "in the event of bleeding", True),
+    ("Teaching\nSigns to report: fever >38.3, calf pain, SOB → call surgeon's office or go to ED.\n",
+     "calf pain", True),
+    ("Eyes\nNew flashes or a curtain across the vision — attend Eye Casualty the same day.\n", "flashes", True),
+    ("After your scope\nHeavy bleeding or a fever mean you need to go to the Emergency Department.\n",
+     "Heavy bleeding", True),
+    ("Follow-up\nFracture clinic – attend clinic in 2 weeks with the letter.\n", "Fracture clinic", False),
+    ("Follow-up\nThe letter comes by post. If you have not heard within 5 working days, call 0161 555 0142.\n",
+     "If you have not heard", False),
+    ("Diagnosis\nDengue fever without warning signs. Afebrile for 48 hours.\n", "Dengue", False),
+])
+def test_warning_signs_said_by_an_arrow_a_consequence_or_in_the_event_of(summary, sign, is_sign):
+    """What happens, then the act ("→ call", "— attend Eye Casualty", "mean you need to go"), counts as a warning;
+    an appointment letter's "if you have not heard" and "without warning signs" do not."""
+    assert any(sign in item.text for item in plan_of(summary).warning_signs) == is_sign

@@ -23,7 +23,8 @@ from .drugs import vocabulary
 _NOT_ABOUT_HEALTH = (r"(?!\s+(?:(?:you|she|he|they|the patient|your \w+)\s+(?:would like|wish|want|"
                      r"(?:have|has|need|needs)\s+(?:any\s+|further\s+|more\s+)?(?:questions?|queries|information|"
                      r"to (?:change|cancel|rearrange|re-?book|book)|concerns about (?:\w+\s+)?(?:medication|medicines|"
-                     r"tablets|appointment)))|(?:the|your)\s+(?:appointment|prescription))\b)")
+                     r"tablets|appointment))|(?:have not|haven't|has not|hasn't)\s+(?:yet\s+)?(?:heard|received))|"
+                     r"(?:the|your)\s+(?:appointment|prescription))\b)")
 WARNING = re.compile(
     r"\bemergency\s+(?:room|department|services|number|care|unit)\b|\b(?:call|dial|phone)\s+(?:9-?1-?1|999|112)\b"
     r"|\b911\b|\b(?:ER|ED|A&E)\b|\burgent(?:ly)?\b|\bimmediately\b|\bright away\b|\bat once\b"
@@ -266,9 +267,9 @@ _SEEK_CARE = (r"\b(?:return(?:s|ing)?(?!\s+to\s+(?:work|school|normal|usual|acti
               r"(?<!will )(?:call|phone|telephone|ring|notify)|"
               r"(?<!will )contact(?=\s+(?:your|the|us|a|an|his|her|their|me|dr|gp)\b)|"
               r"consult(?=\s+(?:your|the|a|an|with|dr|gp|us|earlier|sooner|early|immediately|urgently)\b)|"
-              r"seek|attend|visit|report|present\s+to)\b")
+              r"seek|attend|visit|report|present\s+(?:to|at))\b")
 _SENTENCE = r"(?:[^.;]|\.(?=\d))"      # "fever over 100.4" does not end the sentence
-_TRIGGER = (rf"\b(?:if|in case|sos)\b{_NOT_ABOUT_HEALTH}"
+_TRIGGER = (rf"\b(?:if|in case|in the event|sos)\b{_NOT_ABOUT_HEALTH}"
             r"|\bshould\s+(?:you|he|she|they|the\s+\w+|your|his|her|symptoms?|there|any|it|this|that)\b"
             r"|\bfor\s+(?:any|new|worse\w*|increas\w*|severe|sudden|persist\w*|uncontrolled|signs?|symptoms?)\b")
 SEEK_CARE_IF = re.compile(
@@ -281,7 +282,7 @@ SEEK_CARE_IF = re.compile(
     rf"{_SENTENCE}{{0,40}}?\b(?:for|if|with)\b"
     # "Call urology clinic during the day, or present to the ED, for: fever, ...": an act, then its list
     rf"|{_SEEK_CARE}{_SENTENCE}{{0,100}}?\bfor\s*:"
-    r"|\bdanger signs?\b|\bwarning signs?\b"
+    r"|\bdanger signs?\b|(?<!without )(?<!no )\bwarning signs?\b"
     # UK and Indian "Review SOS if fever persists"; "signs of infection to report"
     r"|\breview\s+(?:sos|in case)\b|\bsos\s+review\b"
     r"|\bsigns?\s+(?:of\s+[\w ]{1,30}?\s+)?to\s+(?:report|watch\s+for|look\s+out\s+for)\b",
@@ -299,7 +300,9 @@ SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}(?P<before>{_SENTENCE}{{0,80}}?
 # (a time makes it a visit); and a call for an ambulance.
 _ACT_AFTER = (r"\b(?:call|dial|phone|telephone|ring|contact|see|tell|inform|report|present|attend|seek|"
               r"go\s+(?:straight\s+)?to|come\s+(?:back|in|to)|return|re-?presentation|presentation)\b")
-TRIGGER_THEN_CARE = re.compile(rf"(?:\b(?:if|should|in case(?: of)?|at (?:any )?signs? of)|"
+_ATTEND_URGENTLY = (r"attend(?=[^.;]{0,30}\b(?:A&E|ED|ER|emergency|casualty|urgent\w*|same day|immediately|"
+                    r"at once|straight away|right away)\b)")
+TRIGGER_THEN_CARE = re.compile(rf"(?:\b(?:if|should|in case(?: of)?|in the event (?:of|that)|at (?:any )?signs? of)|"
                                rf"^\W*any(?!\s+(?:questions|queries)))\b{_NOT_ABOUT_HEALTH}"   # "Any fever, phone us"
                                rf"{_SENTENCE}{{0,160}}?{_ACT_AFTER}(?!{_SENTENCE}{{0,40}}?(?:{WHEN.pattern}))"
                                # "when there is headache ..., come to the hospital straight away"
@@ -307,12 +310,15 @@ TRIGGER_THEN_CARE = re.compile(rf"(?:\b(?:if|should|in case(?: of)?|at (?:any )?
                                r"\b(?:straight away|immediately|at once|urgently|right away|without delay)\b",
                                re.IGNORECASE)
 # ("→ call hotline", "| Call GP / 111 same day |": an arrow or a table's next cell is a dash too)
-DASH_THEN_CARE = re.compile(r"\w[^.;:]{3,160}?\s(?:[–—=→|-]|->|=>)\s*(?:please\s+)?(?:call|phone|telephone|ring|"
-                            r"contact|seek|report|inform|tell|bring|take|return|go\s+to|come\s+(?:to|back)|"
-                            r"999|911|112|000)\b", re.IGNORECASE)
+DASH_THEN_CARE = re.compile(r"\w(?:[^.;:]|\.(?=\d)){3,160}?\s(?:[–—=→|-]|->|=>)\s*(?:please\s+)?(?:call|phone|"
+                            r"telephone|ring|contact|seek|report|inform|tell|bring|take|return|go\s+to|come\s+(?:to|back)|"
+                            rf"999|911|112|000|{_ATTEND_URGENTLY})\b", re.IGNORECASE)
 # "Black tarry stools or vomiting blood: go to the ER": what happens, a colon, then the act.
 COLON_THEN_CARE = re.compile(r"^\W*(?:please\s+)?(?:call|dial|phone|telephone|ring|go\s+(?:straight\s+)?to|"
                              r"come\s+(?:straight\s+)?(?:to|back)|return\s+to|seek|attend)\b", re.IGNORECASE)
+# "Heavy bleeding or a fever mean you need to go to the Emergency Department": what happens means an act.
+MEANS_CARE = re.compile(rf"\bmeans?\s+(?:that\s+)?(?:you|he|she|they|your\s+\w+)\s+(?:need|needs|should|must)\s+"
+                        rf"(?:to\s+)?(?:urgently\s+|immediately\s+)?{_ACT_AFTER}", re.IGNORECASE)
 REPORT_TO = re.compile(rf"\b(?:to|must|should|please)\s+(?:be\s+)?report(?:ed)?\b{_SENTENCE}{{0,100}}?\bto\s+"
                        r"(?:the|your|us|a|an)\b", re.IGNORECASE)
 SEE_IF = re.compile(r"\bsee\s+(?:your|a|the)\s+[^.;]{0,30}?\bif\b", re.IGNORECASE)
@@ -350,7 +356,7 @@ def _seeks_care(text: str) -> bool:
     return bool(SEEK_CARE_IF.search(text) or (listed and not WHEN.search(listed.group("before"))) or
                 TRIGGER_THEN_CARE.search(text) or _dash_then_care(text) or
                 REPORT_TO.search(text) or AMBULANCE.search(text) or (SEE_IF.search(text) and not WHEN.search(text))
-                or TO_EMERGENCY_NOW.search(text))
+                or TO_EMERGENCY_NOW.search(text) or MEANS_CARE.search(text))
 
 
 def _care_words_spelt(text: str) -> str:
