@@ -960,3 +960,12 @@ def test_deprescribing_a_cross_taper_and_a_drug_not_being_prescribed(summary, dr
 ])
 def test_another_act_a_dose_now_and_a_course_counted_after_surgery(summary, drug, to_take):
     assert listed_to_take(summary, drug) == to_take
+
+
+@pytest.mark.parametrize("heading", ["Treatment in ED:", "Management in A&E:", "Course in the emergency department:",
+                                     "Medications given in ED:"])
+def test_what_a_heading_places_in_the_emergency_department_is_not_a_medicine_to_take(heading):
+    summary = (f"{heading}\nGiven paracetamol 1g PO and ibuprofen 400mg PO at 14:20 with good effect.\n\n"
+               "Discharge medications:\nAmoxicillin 500 mg TDS for 5 days\n")
+    assert listed_to_take(summary, "amoxicillin")
+    assert not listed_to_take(summary, "paracetamol") and not listed_to_take(summary, "ibuprofen")
