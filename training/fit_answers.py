@@ -5,13 +5,15 @@
 Only the questions of training documents (training/splits.py) are read. A line is a positive example when it
 is (mostly) inside an evidence span of its question. The weights come from a logistic regression over the
 features of scoring.FEATURES; the quote threshold, and how near the best line's score the best few lines must
-be to be quoted too, maximise line F2 (recall first; of quote thresholds within F2_TIE of the best, the lowest);
+be to be quoted too, maximise line F2 (recall first; of the choices within F2_TIE of the best, the one that
+quotes the most lines);
 the answer threshold is the highest that keeps wrongly refused answerable questions at or below
 MAX_WRONG_REFUSALS, and the closest-lines threshold (below it, a flat
 "not in your summary") the highest that keeps them at MAX_FLAT_REFUSALS, both on the decision's scores
 cross-validated by document. The question prior (a logistic probe on the question's embedding: is a question
 worded like this answered?) enters the answer decision cross-validated by document too, so the decision learns
-how far to trust it on questions the probe has not seen. Writes mediassist/answering/data/calibration.json and
+how far to trust it on questions the probe has not seen; so do the line scores it reads (the line model fitted
+without each question's summary), as a new summary gets them. Writes mediassist/answering/data/calibration.json and
 prints what it chose.
 """
 from __future__ import annotations
@@ -101,7 +103,6 @@ def fit_decider(signals, answerable):
 
 
 def main(argv=None) -> int:
-
     from rag_system import RagSystem
     from settings import Settings
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

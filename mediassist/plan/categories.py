@@ -19,7 +19,7 @@ from .dosing import find_dose
 from .drugs import vocabulary
 
 # A call for something other than the patient's health: "if you have any questions", "if the appointment has not
-# arrived", "if you need to rebook".
+# arrived", "if you need to rebook", "if you have not heard within 5 days".
 _NOT_ABOUT_HEALTH = (r"(?!\s+(?:(?:you|she|he|they|the patient|your \w+)\s+(?:would like|wish|want|"
                      r"(?:have|has|need|needs)\s+(?:any\s+|further\s+|more\s+)?(?:questions?|queries|information|"
                      r"to (?:change|cancel|rearrange|re-?book|book)|concerns about (?:\w+\s+)?(?:medication|medicines|"
@@ -300,6 +300,7 @@ SEEK_CARE_FOR_A_LIST = re.compile(rf"{_SEEK_CARE}(?P<before>{_SENTENCE}{{0,80}}?
 # (a time makes it a visit); and a call for an ambulance.
 _ACT_AFTER = (r"\b(?:call|dial|phone|telephone|ring|contact|see|tell|inform|report|present|attend|seek|"
               r"go\s+(?:straight\s+)?to|come\s+(?:back|in|to)|return|re-?presentation|presentation)\b")
+# After a dash, "attend" seeks care only when the care is urgent ("attend clinic in 2 weeks" is a visit).
 _ATTEND_URGENTLY = (r"attend(?=[^.;]{0,30}\b(?:A&E|ED|ER|emergency|casualty|urgent\w*|same day|immediately|"
                     r"at once|straight away|right away)\b)")
 TRIGGER_THEN_CARE = re.compile(rf"(?:\b(?:if|should|in case(?: of)?|in the event (?:of|that)|at (?:any )?signs? of)|"
