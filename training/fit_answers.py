@@ -76,13 +76,11 @@ def collect(rag, scorer, questions, ids):
 
 
 def fit_prior(vectors, answerable):
-    from sklearn.linear_model import LogisticRegression
-    return LogisticRegression(C=PRIOR_C, max_iter=5000, class_weight="balanced").fit(vectors, answerable)
+    return balanced_logistic(vectors, answerable, PRIOR_C)
 
 
 def fit_line_model(x, y):
-    from sklearn.linear_model import LogisticRegression
-    return LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
+    return balanced_logistic(x, y)
 
 
 def lines_out_of_fold(rows, labels, documents, folds: int = FOLDS) -> list[np.ndarray]:
@@ -98,8 +96,13 @@ def lines_out_of_fold(rows, labels, documents, folds: int = FOLDS) -> list[np.nd
 
 
 def fit_decider(signals, answerable):
+    return balanced_logistic(signals, answerable)
+
+
+def balanced_logistic(x, y, c: float = 1.0):
+    """The one model of every fit here: a logistic regression with the classes weighted to balance."""
     from sklearn.linear_model import LogisticRegression
-    return LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(signals, answerable)
+    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
 
 
 def main(argv=None) -> int:
