@@ -782,6 +782,20 @@ def test_a_line_that_names_a_drug_and_says_it_is_withheld_is_not_a_medicine_to_t
     assert not listed_to_take(summary, "spironolactone") and listed_to_take(summary, "furosemide")
 
 
+@pytest.mark.parametrize(("line", "stopped", "taken"), [
+    ("Sitagliptin 100 mg OD ceased because of pancreatitis.", "sitagliptin", None),
+    ("Nifedipine LA 30 mg withheld as BP low on the ward.", "nifedipine", None),
+    ("Pregabalin suspended due to drowsiness and duloxetine commenced 30 mg daily.", "pregabalin", "duloxetine"),
+    ("Bendroflumethiazide ceased and indapamide started 2.5 mg mane.", "bendroflumethiazide", "indapamide"),
+])
+def test_a_stop_written_after_the_drug_is_its_own(line, stopped, taken):
+    """UK and Australian letters write the stop after the drug ("... 100 mg OD ceased because of ..."); a second
+    drug started in the same sentence is still one to take."""
+    summary = f"Discharge Medications:\nAmlodipine 5 mg OD\n{line}\n"
+    assert not listed_to_take(summary, stopped) and listed_to_take(summary, "amlodipine")
+    assert taken is None or listed_to_take(summary, taken)
+
+
 @pytest.mark.parametrize("line", [
     "Clopidogrel 75 mg OD - do not withhold until cardiology review",
     "Apixaban 5 mg BD - withheld 2/7 for procedure, recommenced 12/3",

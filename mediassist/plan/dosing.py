@@ -82,6 +82,12 @@ DURATION = re.compile(
 
 # A stop that ends a course is no stop of the drug: "... then 10 mg daily x 3 days, then stop", "until stopped".
 ENDS_A_COURSE = r"(?<!then )(?<!until )"
+# What may follow "withheld", "suspended" or "ceased" when it is no stop of the drug now: a condition ("if HR < 55"),
+# a time ("during the scan"), a form ("suspended in water"), or a restart already done ("withheld 2/7, recommenced");
+# "restart from Friday" is yet to come, so it leaves the stop standing.
+_NOT_A_STOP_NOW = (r"(?![^.;]*\b(?:if|when|unless|for(?!\s+\d)|at(?!\s+present)|below|above|during|with|after|before|"
+                   r"in\s+(?:water|juice|case|\d+)|water|juice|doses?|sick|shake|"
+                   r"(?<!not )(?<!n't )(?:restarted|recommenced|resumed))\b)")
 _EXPLICIT_STATUS = re.compile(
     r"\(\s*(new|changed?|stop(?:ped)?|continued?|hold|held|resumed?|discontinued?|increased|decreased|"
     r"reduced|restart(?:ed)?|start(?:ed)?|unchanged)\b(?!\s+(?:for|until|x\b|through|on\b))"
@@ -89,10 +95,7 @@ _EXPLICIT_STATUS = re.compile(
     # "Ramipril - withheld (AKI)", "withhold until BP reviewed"; not a note on a dose or a condition ("- withhold
     # if HR < 55", "- withheld 2/7, recommenced", "- suspended in water", "- withhold: pulse < 60").
     r"|(?:^|[:–—-])\s*(withhold)(?=\s+until\b)"   # "- withhold until ...", not "if HR < 50 withhold until ..."
-    r"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:)(?![^.;]*\b(?:if|when|unless|"
-    r"for(?!\s+\d)|at(?!\s+present)|below|above|during|with|after|before|in\s+(?:water|juice|case|\d+)|doses?|"
-    r"sick|shake|"
-    r"(?<!not )(?<!n't )(?:restarted|recommenced|resumed))\b)"   # done; "restart from Friday" is yet to come
+    rf"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:){_NOT_A_STOP_NOW}"
     rf"|(?<![\w(]){ENDS_A_COURSE}(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)"
     r"(?=\s*[.):;,]|\s*$)"
     # the last cell of a table row: a hold with its reason, "Metformin 1 g BD withheld (eGFR 29)", or a change,
@@ -109,7 +112,13 @@ _WEAK_STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|dis
                            r"not to be (?:given|taken|used|restarted|prescribed)|"
                            r"(?:do not|don't|not to|never|should not|must not)\s+(?:\w+\s+)?"
                            r"(?:restart|resume|recommence)|"
-                           r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b)", re.IGNORECASE)
+                           r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b|"
+                           # "Gliclazide MR 60 mg ceased due to hypos": a stop after the dose (a bare "Suspended"
+                           # at the end may head the lines after it, joined to this one); not a heading's ("Medicines
+                           # withheld:" leaves the lines under it their own words), nor one on a condition
+                           # ("withheld if HR < 50"), nor a form ("suspended in half a glass of water")
+                           r"(?<=[\w)] )(?<!medications )(?<!medication )(?<!medicines )(?<!medicine )(?<!meds )"
+                           rf"(?<!drugs )(?:ceased|withheld|suspended)\b(?!\s*$){_NOT_A_STOP_NOW})", re.IGNORECASE)
 _WEAK_CHANGED = re.compile(r"\b(?:increased?|decreased?|reduced?|changed?|adjusted)\s+(?:to|from|dose)\b"
                            r"|\bdose (?:increased|decreased|reduced|changed|adjusted)\b", re.IGNORECASE)
 _WEAK_NEW = re.compile(r"\b(?:newly (?:started|prescribed)|start(?:ed)? (?:taking|on)|added|new prescription)\b",

@@ -23,7 +23,7 @@ _SUPPLIES = re.compile(r"^(?:diabetic\s+|medical\s+)?(?:supplies|equipment|devic
 _NAME_ANCHOR = re.compile(
     r"\s[—–-]\s|[,;:]|\bSig\b|\s(?:to|that|which|who|for|x|will|should|must|is|are|was|were)\s|"
     r"\b(?:increased|decreased|reduced|changed|stop|stopped|discontinued?|hold|held|continues?|continued|resumed?|"
-    r"restart(?:ed)?)\b|\(\s*(?:new|changed?|stop|continued?|hold)\b",
+    r"restart(?:ed)?|ceased|withheld|suspended|commenced)\b|\(\s*(?:new|changed?|stop|continued?|hold)\b",
     re.IGNORECASE)
 _SUBJECT_VERB = re.compile(r"\s(?:will|should|must|is|are|was|were)\s", re.IGNORECASE)
 _STOPPED_AFTER_VERB = re.compile(r"(?:be\s+|been\s+|now\s+)?(?:withheld|suspended|ceased|omitted|stopped|discontinued|"
@@ -149,7 +149,8 @@ def _bare_name(text: str, anchor: re.Match | None, status_default: str | None) -
     return MedFields(name=name, status=read_status(text, status_default), text=text)
 
 
-_PART_SPLIT = re.compile(r"\s*(?:,|;)\s+(?:and\s+)?|\s+and\s+(?=[A-Z])|,\s*and\s+")
+_PART_SPLIT = re.compile(r"\s*(?:,|;)\s+(?:and\s+)?|\s+and\s+(?=[A-Z])|,\s*and\s+|\s+and\s+(?=[a-z])")
+_LOWER_AND = re.compile(r"\s+and\s+")   # before a name in lower case: see _names_a_second_drug
 
 
 def _starts_drug(part: str) -> bool:
@@ -164,6 +165,16 @@ def _starts_drug(part: str) -> bool:
     return bool(find_dose(head) or first_match(ROUTE, head) or FREQUENCY.search(head))
 
 
+def _names_a_second_drug(before: str, part: str) -> bool:
+    """After "and" in lower case: a drug the vocabulary knows, when what comes before gives no dose, route or
+    frequency of its own ("Slow-K ceased and spironolactone commenced 25 mg daily"). A dictated run of regimens
+    ("furosemide 20 twice daily and pantoprazole 40 every morning") is split by the sentence reader instead."""
+    if find_dose(before) or first_match(ROUTE, before) or find_frequency(before, 0):
+        return False
+    mentions = vocabulary().mentions(" ".join(part.split()[:4]))
+    return bool(mentions) and mentions[0].start == 0
+
+
 def _med_parts(text: str) -> list[str]:
     """Split a run-on line into one part per drug; a part that does not start a drug joins the one before."""
     if re.search(r"\bSig\s*:", text):
@@ -175,7 +186,9 @@ def _med_parts(text: str) -> list[str]:
     bounds = [0]
     part_end = {start: end for start, end, _ in pieces}
     for _, sep_start, sep_end in pieces:
-        if _starts_drug(text[sep_end:part_end.get(sep_end, len(text))]):
+        part = text[sep_end:part_end.get(sep_end, len(text))]
+        lower_and = _LOWER_AND.fullmatch(text[sep_start:sep_end]) and part[:1].islower()
+        if _starts_drug(part) and (not lower_and or _names_a_second_drug(text[bounds[-1]:sep_start], part)):
             bounds.append(sep_end)
     bounds.append(len(text))
     parts = []
