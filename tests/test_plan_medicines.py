@@ -332,6 +332,8 @@ def test_a_summary_with_only_the_medicines_before_admission_shows_them_as_writte
 @pytest.mark.parametrize("summary, drug, to_take", [
     ("Pre-admission home medications:\nJanuvia 100 mg daily\nImdur 30 mg daily\n", "januvia", False),
     ("Chronic meds (clinic card):\nMetformin 850mg tds, Glibenclamide 5mg bd\n", "metformin", False),
+    ("Current medications (per GP record):\nAmlodipine 5 mg od; Levothyroxine 75 mcg od\n", "amlodipine", False),
+    ("Own medications brought in:\nLosartan 50 mg OD, Gabapentin 300 mg TDS\n", "gabapentin", False),
     ("Medicines administered in the day unit:\nParacetamol 1g PO and Diclofenac 100mg PR at 11:30\n", "diclofenac",
      False),
     ("Medication changes:\nSlow-K ceased and spironolactone commenced 25 mg daily.\n", "spironolactone", True),

@@ -51,8 +51,8 @@ def canonical_section_name(label: str, fuzzy: bool = True, labelled: bool = Fals
     key = _normalise_label(label)
     if not key or len(key) > 80:
         return None
-    return (_known_heading(key, labelled) or (_known_heading(_spelling_fixed(key), labelled) if fuzzy else None)
-            or _medicines_of_another_time(key))
+    return (_medicines_from_before(label) or _known_heading(key, labelled)
+            or (_known_heading(_spelling_fixed(key), labelled) if fuzzy else None) or _medicines_of_another_time(key))
 
 
 # "Pre-admission home medications", "Chronic meds (clinic card)", "Medicines given in the Day Unit": a heading of
@@ -62,6 +62,20 @@ _BEFORE = re.compile(r"\b(?:pre[\s-]?admission|prior to admission|before admissi
 # ("Given medications:" alone may be what was given to take home, as Indian cards write it: left unknown)
 _DURING = re.compile(r"\b(?:administered|during (?:the )?(?:admission|stay)|in hospital|inpatient|on the ward|"
                      r"in the day unit)\b")
+
+
+# A list said to come from the record of the patient's doctor or from the medicines they brought in, brackets
+# included: "Current medication (from GP record)", "Own meds brought in", "Sources: GP summary care record".
+_FROM_BEFORE = re.compile(r"\b(?:gp (?:summary )?(?:care )?record|summary care record|gp scr|"
+                          r"(?:patient s |pt s )?own (?:medication|meds?|drugs?|medicines?|supply)(?: brought in)?|"
+                          r"brought in (?:by|from) (?:the )?(?:patient|home|family))\b")
+
+
+def _medicines_from_before(label: str) -> str | None:
+    key = _normalise_label(label.replace("(", " ").replace(")", " "))
+    if "discharge" in key or not _FROM_BEFORE.search(key):
+        return None
+    return "Admission Medications" if _MEDICINE_WORD.search(key) or "record" in key else None
 
 
 def _medicines_of_another_time(key: str) -> str | None:
