@@ -184,6 +184,24 @@ def test_self_harm_as_a_topic_of_the_record_or_past_is_not_a_crisis(detector, me
     assert found is None or not found.self_harm
 
 
+@pytest.mark.parametrize("message", [
+    "Should Dad keep taking all his usual tablets while he has the cold?",
+    "do I still take all my regular medicines on the day of the scan",
+    "can she continue taking all her morning pills with the new antibiotic?",
+])
+def test_taking_all_the_usual_medicines_is_no_overdose(detector, message):
+    """Taking every medicine as prescribed is the most ordinary question there is; the crisis line would scare."""
+    found = detector.detect(message)
+    assert found is None or not found.self_harm
+
+
+@pytest.mark.parametrize("message", ["I'm going to take all my heart tablets tonight",
+                                     "he took the whole box of his sleeping pills"])
+def test_taking_all_of_one_medicine_at_once_still_gets_the_crisis_line(detector, message):
+    found = detector.detect(message)
+    assert found is not None and found.self_harm
+
+
 def test_a_dont_of_seeing_or_wishing_says_self_harm_while_a_dont_of_having_denies_it(detector):
     """"I don't see a reason to ..." is what someone in crisis says; "I don't feel ..." is a denial."""
     wish = detector.detect("I don't see any reason to keep living")

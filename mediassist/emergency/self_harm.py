@@ -14,6 +14,11 @@ from .framing import DENIES_HAVING, Clause, Framing, split_clauses
 SELF = r"(?:my ?self|himself|herself|themselves|themself|ourselves)"
 PILLS = r"(?:pills?|tablets?|meds|medicines?|medications?|capsules?|painkillers|bottles?|packets?|packs?|boxes|strips?)"
 
+# "Keep taking all her usual tablets", "still take all my regular medicines": taking them as prescribed, not an
+# overdose ("take all my sleeping tablets")
+NOT_A_ROUTINE = r"(?<!keep )(?<!keeps )(?<!continue )(?<!continue to )(?<!still )(?<!carry on )"
+NOT_ROUTINE_MEDICINES = r"(?!(?:usual|regular|normal|daily|prescribed|other|morning|evening|night) )"
+
 EXPLICIT = re.compile("|".join((
     rf"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|burn|burning|hang|hanging|poison|poisoning) {SELF}\b",
     r"\bsuicid\w*", r"\bself ?harm\w*", r"\b(?:take|taking|took|end|ending|ended) (?:my|his|her|their) (?:own )?life\b",
@@ -28,8 +33,9 @@ EXPLICIT = re.compile("|".join((
     r"\b(?:did|done|took|taken|take|cut|burn\w*|hurt|harm\w*|overdos\w*|swallow\w*)\b.*\b(?:on purpose|deliberately|"
     r"intentionally|with intent)\b",
     r"\bsleep and (?:never|not) wake up\b",
-    rf"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:all|every one|the whole|a whole|the rest|loads|lots|"
-    rf"a (?:whole )?(?:bunch|load|lot|handful|heap|pile|fistful)) (?:of )?(?:my |his |her |the )?(?:\w+ )?{PILLS}",
+    rf"\b{NOT_A_ROUTINE}(?:take|taking|took|swallow|swallowing|swallowed) (?:all|every one|the whole|a whole|the rest|"
+    rf"loads|lots|a (?:whole )?(?:bunch|load|lot|handful|heap|pile|fistful)) (?:of )?(?:my |his |her |the )?"
+    rf"{NOT_ROUTINE_MEDICINES}(?:\w+ )?{PILLS}",
     r"\b(?:take|taking|took|swallow\w*) (?:them|it|those|these) all\b",
     r"\boverdos\w* on purpose\b", r"\b(?:goodbye|suicide|farewell) (?:note|letter|message)s?\b",
     r"\bjump (?:off|from|in front of)\b", r"\bnot (?:be|being) (?:here|around) (?:anymore|much longer|tomorrow)\b",
