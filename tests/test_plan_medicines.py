@@ -784,6 +784,15 @@ def test_a_line_that_names_a_drug_and_says_it_is_withheld_is_not_a_medicine_to_t
     assert not listed_to_take(summary, "spironolactone") and listed_to_take(summary, "furosemide")
 
 
+@pytest.mark.parametrize("line", ["Tranexamic acid 1 g IV stat given in resus.",
+                                  "Dexamethasone 10 mg given at 09:15, then reviewed.",
+                                  "Vitamin K 10 mg given on admission."])
+def test_one_dose_given_during_the_stay_is_not_to_take(line):
+    summary = f"Discharge Medications:\nBisoprolol 2.5 mg OD\n{line}\n"
+    drug = line.split()[0].lower()
+    assert not listed_to_take(summary, drug) and listed_to_take(summary, "bisoprolol")
+
+
 @pytest.mark.parametrize(("line", "stopped", "taken"), [
     ("Sitagliptin 100 mg OD ceased because of pancreatitis.", "sitagliptin", None),
     ("Nifedipine LA 30 mg withheld as BP low on the ward.", "nifedipine", None),

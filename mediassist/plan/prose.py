@@ -83,6 +83,10 @@ ENDED_IN_HOSPITAL = re.compile(
     rf"\b(?:{_PLACE}\s+only|only\s+(?:in|on|during)\s+{_PLACE}|completed|finished|"
     r"last dose (?:was )?(?:given|administered)|"
     rf"{_ONCE}\s+(?:(?:given|administered)\s+)?(?:in|on|at)\s+{_PLACE}|(?:in|on)\s+{_PLACE}\s+{_ONCE}|"
+    # one dose given, or given at a time of the stay: "200 mcg/kg stat given", "given at 14:32", "given on admission"
+    # (not "to be given stat at the GP surgery")
+    rf"{_ONCE}\s+(?:given|administered)|"
+    rf"(?<!be )(?:given|administered)\s+(?:{_ONCE}|at\s+\d{{1,2}}[:.]\d{{2}}|on\s+admission)|"
     r"not for (?:tto|tta|discharge|home)|not (?:prescribed|continued) (?:at|on|for) discharge)\b", _I)
 # "... (2 days completed in hospital), 5 more days at home": the course goes on.
 _STILL_TO_TAKE = re.compile(r"\b(?:until|remaining|more|further|rest of)\b", _I)
