@@ -66,8 +66,9 @@ _DURING = re.compile(r"\b(?:administered|during (?:the )?(?:admission|stay)|in h
 
 # A list said to come from the record of the patient's doctor or from the medicines they brought in, brackets
 # included: "Current medication (from GP record)", "Own meds brought in", "Sources: GP summary care record".
+# Not "Patient's own medicines" alone: UK wards also send the patient's own supply home as the discharge list.
 _FROM_BEFORE = re.compile(r"\b(?:gp (?:summary )?(?:care )?record|summary care record|gp scr|"
-                          r"(?:patient s |pt s )?own (?:medication|meds?|drugs?|medicines?|supply)(?: brought in)?|"
+                          r"(?:medication|meds?|drugs?|medicines?|supply) brought in|"
                           r"brought in (?:by|from) (?:the )?(?:patient|home|family))\b")
 
 
