@@ -784,6 +784,13 @@ def test_a_line_that_names_a_drug_and_says_it_is_withheld_is_not_a_medicine_to_t
     assert not listed_to_take(summary, "spironolactone") and listed_to_take(summary, "furosemide")
 
 
+def test_back_on_a_drug_after_a_stop_is_a_clause_of_its_own():
+    summary = ("Nursing handover:\nHeparin infusion stopped this morning, back on her usual Levemir 18 units at night "
+               "with Humalog at meals.\n")
+    assert listed_to_take(summary, "levemir") and listed_to_take(summary, "humalog")
+    assert not listed_to_take(summary, "heparin")
+
+
 @pytest.mark.parametrize("line", ["Tranexamic acid 1 g IV stat given in resus.",
                                   "Dexamethasone 10 mg given at 09:15, then reviewed.",
                                   "Vitamin K 10 mg given on admission."])

@@ -37,6 +37,7 @@ HOME = re.compile(
     r"sent (?:\w+ )?(?:home|out) (?:on|with)|"
     r"go(?:es|ing)? home (?:on|with)|home on|to take(?: at)? home|take home|at home|continu(?:e|es|ed|ing)|resum\w*|"
     r"restart\w*|over[- ]the[- ]counter|otc|(?:go|goes|going|went|put|switched|changed)\s+back\s+(?:on|to|onto)|"
+    r"(?<![\w\s])\s*back\s+on(?:to)?|"   # "VRIII stopped at 1400, | back on own Lantus 22 units": a clause of its own
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
     r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised|added|"
     r"(?:increased|decreased|reduced|titrated|uptitrated|changed) (?:to|from)|commenc\w*)\b", _I)
@@ -133,7 +134,7 @@ IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:(?:you|parents?|carers?|caregiver
 TURN = (r"(?:then|now|followed by|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|"
         r"cross-?(?:tapered|titrated)|instead|discharged|sent home|will|advised|"
         r"(?<!\bwas )(?<!\bwere )(?<!\bbeen )start\w*|"   # "... 50 mg daily was started" is one clause
-        r"continue|resume|hold|stop|discontinue)\b")
+        r"continue|resume|hold|stop|discontinue|back\s+on(?:to)?)\b")
 # Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
 # resumed", "which she will | continue at home"), a preposition and its noun ("admit him for | continued Toradol"),
 # and once per run of spaces.
