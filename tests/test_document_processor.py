@@ -370,7 +370,9 @@ def test_heading_detection(text, expected):
     ("Discharge Summary", None), ("VITAL SIGNS", None), ("HEENT", None), ("Patient Name", None),
     ("Activity as tolerated", None), ("Medication name Salbutamol", None), ("Follow-up arrangements", "Follow-up"),
     ("Cardiology", None), ("Discharge medications - changes", "Discharge Medications"),
-    ("Follow-up changes", "Follow-up"),
+    ("Follow-up changes", "Follow-up"), ("COURSE IN THE ED", "Hospital Course"),
+    ("Current medication (from GP record)", "Admission Medications"), ("Own meds brought in", "Admission Medications"),
+    ("Past medical history (from GP record)", "Past Medical History"), ("Patient's own medicines", None),
 ])
 def test_heading_variants_map_to_canonical_names(heading, canonical):
     assert canonical_section_name(heading) == canonical

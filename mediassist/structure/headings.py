@@ -76,7 +76,8 @@ def _medicines_from_before(label: str) -> str | None:
     key = _normalise_label(label.replace("(", " ").replace(")", " "))
     if "discharge" in key or not _FROM_BEFORE.search(key):
         return None
-    return "Admission Medications" if _MEDICINE_WORD.search(key) or "record" in key else None
+    # "Pre-admission list confirmed with GP record:", not "Past medical history (GP record)"
+    return "Admission Medications" if _MEDICINE_WORD.search(key) or _BEFORE.search(key) else None
 
 
 def _medicines_of_another_time(key: str) -> str | None:
