@@ -784,6 +784,14 @@ def test_a_line_that_names_a_drug_and_says_it_is_withheld_is_not_a_medicine_to_t
     assert not listed_to_take(summary, "spironolactone") and listed_to_take(summary, "furosemide")
 
 
+def test_at_discharge_after_and_opens_a_clause_of_its_own():
+    """The ward drugs of the first half are not what the patient goes home on."""
+    summary = ("Hospital course:\nShe was managed with IV ceftriaxone 2 g OD and IV furosemide 40 mg BD, and at "
+               "discharge was put on oral torsemide 20 mg OD.\n")
+    assert listed_to_take(summary, "torsemide")
+    assert not listed_to_take(summary, "ceftriaxone") and not listed_to_take(summary, "furosemide")
+
+
 def test_back_on_a_drug_after_a_stop_is_a_clause_of_its_own():
     summary = ("Nursing handover:\nHeparin infusion stopped this morning, back on her usual Levemir 18 units at night "
                "with Humalog at meals.\n")

@@ -130,11 +130,12 @@ IMPERATIVE = re.compile(r"^\W*(?:please\s+)?(?:(?:you|parents?|carers?|caregiver
                         r"(?:take|use|apply|give|continue|resume|restart|start|begin|"
                         r"keep\s+(?:on\s+)?(?:taking|giving|using|applying))\b", _I)
 # A clause ends where the sentence turns from one drug to the next: "IV furosemide, transitioned to torsemide at
-# discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid".
+# discharge", "nebs given x3, discharged on a Ventolin inhaler", "stop the Bactrim and start Macrobid", "managed with
+# IV Piptaz and IV Lasix, and | at discharge was put on Dytor".
 TURN = (r"(?:then|now|followed by|transitioned|switched|changed|narrowed|bridged|converted|stepped down|replaced|"
         r"cross-?(?:tapered|titrated)|instead|discharged|sent home|will|advised|"
         r"(?<!\bwas )(?<!\bwere )(?<!\bbeen )start\w*|"   # "... 50 mg daily was started" is one clause
-        r"continue|resume|hold|stop|discontinue|back\s+on(?:to)?)\b")
+        r"continue|resume|hold|stop|discontinue|back\s+on(?:to)?|(?<=and )(?:at|on|upon) discharge)\b")
 # Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
 # resumed", "which she will | continue at home"), a preposition and its noun ("admit him for | continued Toradol"),
 # and once per run of spaces.
