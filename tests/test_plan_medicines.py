@@ -784,6 +784,12 @@ def test_a_line_that_names_a_drug_and_says_it_is_withheld_is_not_a_medicine_to_t
     assert not listed_to_take(summary, "spironolactone") and listed_to_take(summary, "furosemide")
 
 
+def test_a_drug_the_gp_is_asked_to_review_is_still_taken():
+    """"Please review the need for ongoing omeprazole": the patient takes it until the GP says otherwise."""
+    summary = "Actions for GP:\nPlease review the need for ongoing omeprazole in 8 weeks.\n"
+    assert listed_to_take(summary, "omeprazole")
+
+
 def test_at_discharge_after_and_opens_a_clause_of_its_own():
     """The ward drugs of the first half are not what the patient goes home on."""
     summary = ("Hospital course:\nShe was managed with IV ceftriaxone 2 g OD and IV furosemide 40 mg BD, and at "

@@ -39,7 +39,7 @@ HOME = re.compile(
     r"restart\w*|over[- ]the[- ]counter|otc|(?:go|goes|going|went|put|switched|changed)\s+back\s+(?:on|to|onto)|"
     r"(?<![\w\s])\s*back\s+on(?:to)?|"   # "VRIII stopped at 1400, | back on own Lantus 22 units": a clause of its own
     r"start\w*(?: \w+)? on|begin|began|take|taking|use|using|apply|pharmacy|refill\w*|as needed|if needed|"
-    r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised|added|"
+    r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised|added|ongoing|"
     r"(?:increased|decreased|reduced|titrated|uptitrated|changed) (?:to|from)|commenc\w*)\b", _I)
 STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop\w*|discontinu\w*|"
                      r"(?:(?:do|does|will|should|must) not|not to) (?:take|use|restart|resume|continue|start)|"
