@@ -784,6 +784,12 @@ def test_a_line_that_names_a_drug_and_says_it_is_withheld_is_not_a_medicine_to_t
     assert not listed_to_take(summary, "spironolactone") and listed_to_take(summary, "furosemide")
 
 
+def test_a_gp_records_removal_from_repeats_is_a_stop():
+    summary = "Medication review:\nZopiclone 7.5 mg removed from repeats. Sertraline 50 mg remains on repeat.\n"
+    assert not listed_to_take(summary, "zopiclone")
+    assert "Sertraline" in names(plan_of(summary)) and listed_to_take(summary, "sertraline")
+
+
 def test_a_drug_the_gp_is_asked_to_review_is_still_taken():
     """"Please review the need for ongoing omeprazole": the patient takes it until the GP says otherwise."""
     summary = "Actions for GP:\nPlease review the need for ongoing omeprazole in 8 weeks.\n"

@@ -113,6 +113,9 @@ _WEAK_STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|dis
                            r"(?:do not|don't|not to|never|should not|must not)\s+(?:\w+\s+)?"
                            r"(?:restart|resume|recommence)|"
                            r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b|"
+                           # a UK GP record's stop: "Tramadol 50 mg removed from repeats"
+                           r"removed from (?:the |your |his |her )?(?:repeats?|repeat (?:list|prescriptions?)|"
+                           r"prescriptions?|drug chart)\b|"
                            # "Gliclazide MR 60 mg ceased due to hypos": a stop after the dose (a bare "Suspended"
                            # at the end may head the lines after it, joined to this one); not a heading's ("Medicines
                            # withheld:" leaves the lines under it their own words), nor one on a condition

@@ -21,7 +21,7 @@ _SUPPLIES = re.compile(r"^(?:diabetic\s+|medical\s+)?(?:supplies|equipment|devic
 # Where a drug's name may end before its dose, route or frequency: a dash, a comma, "Sig", a status word, or the
 # verb of a sentence about it ("Clopidogrel will continue at 75 mg" is named "Clopidogrel").
 _NAME_ANCHOR = re.compile(
-    r"\s[—–-]\s|[,;:]|\bSig\b|\s(?:to|that|which|who|for|x|will|should|must|is|are|was|were)\s|"
+    r"\s[—–-]\s|[,;:]|\bSig\b|\s(?:to|that|which|who|for|x|will|should|must|is|are|was|were|remains?)\s|"
     r"\b(?:increased|decreased|reduced|changed|stop|stopped|discontinued?|hold|held|continues?|continued|resumed?|"
     r"restart(?:ed)?|ceased|withheld|suspended|commenced)\b|\(\s*(?:new|changed?|stop|continued?|hold)\b",
     re.IGNORECASE)
