@@ -34,7 +34,7 @@ from mediassist.answering.composer import MAX_LINES  # noqa: E402
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer, \
     answer_signals, plan_lacks_the_topic  # noqa: E402
 from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questions, normalise  # noqa: E402
-from training.folds import FOLDS, out_of_fold  # noqa: E402
+from training.folds import FOLDS, group_folds, out_of_fold  # noqa: E402
 
 MAX_WRONG_REFUSALS = 0.05
 F2_TIE = 0.005   # line F2 within which thresholds count as equally good
@@ -86,9 +86,8 @@ def fit_line_model(x, y):
 def lines_out_of_fold(rows, labels, documents, folds: int = FOLDS) -> list[np.ndarray]:
     """Each question's line probabilities from a line model fitted without its summary: the answer decision
     learns from line scores as a new summary gets them, not as the lines it was fitted on score."""
-    from sklearn.model_selection import GroupKFold
     scored: list[np.ndarray] = [np.zeros(0)] * len(rows)
-    for fit_rows, score_rows in GroupKFold(folds).split(np.zeros(len(rows)), groups=documents):
+    for fit_rows, score_rows in group_folds(documents, folds):
         model = fit_line_model(np.vstack([rows[i] for i in fit_rows]), np.concatenate([labels[i] for i in fit_rows]))
         for i in score_rows:
             scored[i] = model.predict_proba(rows[i])[:, 1]

@@ -9,11 +9,16 @@ import numpy as np
 FOLDS = 5
 
 
+def group_folds(groups, folds: int = FOLDS):
+    """(fit_rows, score_rows) index arrays of each fold; no group is on both sides."""
+    from sklearn.model_selection import GroupKFold
+    return GroupKFold(folds).split(np.zeros(len(groups)), groups=groups)
+
+
 def out_of_fold(x: np.ndarray, y: np.ndarray, groups, fit: Callable, score: Callable,
                 folds: int = FOLDS) -> np.ndarray:
     """fit(x, y) -> model; score(model, x) -> one number per row."""
-    from sklearn.model_selection import GroupKFold
     scores = np.zeros(len(y))
-    for fit_rows, score_rows in GroupKFold(folds).split(x, groups=groups):
+    for fit_rows, score_rows in group_folds(groups, folds):
         scores[score_rows] = score(fit(x[fit_rows], y[fit_rows]), x[score_rows])
     return scores

@@ -149,8 +149,8 @@ def _bare_name(text: str, anchor: re.Match | None, status_default: str | None) -
     return MedFields(name=name, status=read_status(text, status_default), text=text)
 
 
+# ("and" before a name in lower case splits only before a second drug: see _names_a_second_drug)
 _PART_SPLIT = re.compile(r"\s*(?:,|;)\s+(?:and\s+)?|\s+and\s+(?=[A-Z])|,\s*and\s+|\s+and\s+(?=[a-z])")
-_LOWER_AND = re.compile(r"\s+and\s+")   # before a name in lower case: see _names_a_second_drug
 
 
 def _starts_drug(part: str) -> bool:
@@ -187,7 +187,7 @@ def _med_parts(text: str) -> list[str]:
     part_end = {start: end for start, end, _ in pieces}
     for _, sep_start, sep_end in pieces:
         part = text[sep_end:part_end.get(sep_end, len(text))]
-        lower_and = _LOWER_AND.fullmatch(text[sep_start:sep_end]) and part[:1].islower()
+        lower_and = text[sep_start:sep_end].strip() == "and" and part[:1].islower()
         if _starts_drug(part) and (not lower_and or _names_a_second_drug(text[bounds[-1]:sep_start], part)):
             bounds.append(sep_end)
     bounds.append(len(text))
