@@ -270,7 +270,7 @@ def content_stems(text: str) -> set[str]:
     return {canonical_word(stem(w)) for w in words if w not in STOPWORDS and w not in PEOPLE and len(w) > 1}
 
 
-def _has_trigger(question: str, trigger: str) -> bool:
+def has_trigger(question: str, trigger: str) -> bool:
     if " " in trigger or "-" in trigger:
         return re.search(rf"(?<![a-z]){re.escape(trigger)}(?![a-z])", question) is not None
     return any(word == trigger or stem(word) == stem(trigger) or (len(trigger) > 3 and word.startswith(trigger))
@@ -314,7 +314,7 @@ def analyse(question: str, kind: str | None = None) -> QuestionAnalysis:
     """`kind`: the kind of question the embedding model reads it as, used only when no trigger names a topic."""
     lowered = " ".join(w for w in FALSE_PHRASES.sub(" ", question.lower()).split()
                        if w.strip("?!.,") not in FALSE_FRIENDS)
-    topics = _without_overridden([t for t in ALL_TOPICS if any(_has_trigger(lowered, trig) for trig in t.triggers)])
+    topics = _without_overridden([t for t in ALL_TOPICS if any(has_trigger(lowered, trig) for trig in t.triggers)])
     if not topics and kind in KIND_TOPICS:
         topics = [KIND_TOPICS[kind]]
     sections: list[str] = []

@@ -84,6 +84,9 @@ def test_a_heading_comes_with_the_list_under_it(scorer):
     # forms that look like these but ask something else: no "your summary does not give ..." for them
     ("When taking warfarin can I drink alcohol?", ()), ("Are her vaccines up to date?", ()),
     ("what number is her INR meant to be?", ()), ("where is my stent?", ()), ("How high should I keep my leg?", ()),
+    ("how much longer does she take the macrodantin?", ("duration",)),
+    ("how many physio sessions a week does he get?", ("frequency",)), ("how many tablets a day?", ("dose",)),
+    ("when do we take her to the paediatrician?", ("date",)),
 ])
 def test_what_a_question_asks_for(question, details):
     assert asked_details(question) == details
@@ -111,6 +114,26 @@ def test_lines_that_give_a_detail_are_recognised_by_their_form():
     assert gives("complete a six-week course", "span") and not gives("a 3 month old baby", "span")
     assert gives("Apixaban 5 mg twice a day till review in clinic", "duration")
     assert gives("Return if fever over 38.5 C", "measure") and not gives("Return for a high fever", "measure")
+    assert gives("Oxycodone 5 mg every 4 hours as needed for up to 3 days", "duration")
+    assert gives("ejection fraction of approximately 30%", "dose") and gives("in 24-48 hours", "date")
+    assert gives("Wound check 7-10 days", "date") and gives("Operation on 2024-07-22", "date")
+    assert not gives("gravida 2 para 1-0-0-1", "date")
+
+
+def test_a_question_for_a_medicine_s_name_is_not_answered_by_some_pill_of_another_kind(scorer):
+    """"Lotensin and some water pill" names a blood pressure pill, not the water pill asked about."""
+    meds = passage("Medications", "Medications: Lotensin and some water pill as well as an inhaler.")
+    result = answer(scorer, "what's the name of the water pill he takes?", meds, DIET)
+    assert not result.found and "does not give the name of the water pill" in result.text
+    assert "Lotensin and some water pill" in result.text
+
+
+def test_a_medicine_of_the_kind_asked_is_known_by_the_stem_of_its_name(scorer):
+    """Flucloxacillin is on no list of antibiotics here; its "-cillin" says what it is."""
+    meds = passage("Discharge Medications", "Discharge Medications:\n1. Flucloxacillin 500 mg four times a day.\n"
+                                            "2. Bisoprolol 2.5 mg once daily.")
+    result = answer(scorer, "which antibiotic is he on?", meds, DIET)
+    assert result.found and "Flucloxacillin 500 mg" in result.text
 
 
 def test_a_quoted_line_keeps_its_own_label_but_not_the_section_heading():

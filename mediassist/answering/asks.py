@@ -20,10 +20,13 @@ _TIME_SPAN = rf"{_N}(?:\s*(?:-|to)\s*{_N})?\s*(?:more\s+)?{_UNITS}\b(?!\s*(?:ago
 # A number of days or weeks standing alone ("Crutches - 2 wks", "| 12 months |", "(3 months)", "six-week course"),
 # not after how often ("every 2 days", "three times a day") nor before "ago" or "old".
 _COUNT = rf"(?:\d+|{_SMALL_NUMBERS}|several)"   # as _N, without "a"
-_HOURS = r"\d+\s*(?:hours?|hrs?)"
+_HOURS = r"\d+(?:\s*(?:-|to)\s*\d+)?\s*(?:hours?|hrs?)"
+# "for up to 3 days", "for at least 6 weeks": a bound before the number says how long all the same
+_BOUND = r"(?:(?:up to|at least|at most|no more than|not more than|a maximum of|about|around|approximately) )?"
 _BARE_SPAN = (rf"(?<![\w/.])(?<!every )(?<!per )(?<!times )(?<!times a )(?<!q){_COUNT}"
               rf"(?:\s*(?:-|to)\s*{_COUNT})?[\s-]*{_UNITS}\b"
               r"(?!\s*(?:ago|old|daily|a day|per|max|pregnant|gestation|postpartum|post-?op\w*|prior)\b)")
+_COUNTED_DOSE = r"(?:tablets?|tabs?|pills?|capsules?|puffs?|drops?|doses?|units?|mg|ml|sachets?|sprays?)\b"
 # "When should I come back?" asks on what condition, not for a date.
 ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+) (?:right |straight )?back\b|\bto the (?:er|ed|a&e|"
                               r"emergency)\b|\bserious\b|\bworr(?:y|ied)\b|\bcall\b|\bworse\b|\bemergency\b", _I)
@@ -32,11 +35,17 @@ ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+) (?:right |straig
 # does not give ...", so a form that may mean something else ("when taking warfarin", "where is my stent",
 # "what number should her sugar be") is left to the lines alone.
 ASKS = {
-    "dose": re.compile(r"\bhow much\b|\bhow many\b(?! (?:more )?(?:times|days|weeks|months|hours)\b)|"
+    # "how much longer" asks how long; "how many sessions a week" asks how often
+    "dose": re.compile(r"\bhow much\b(?! (?:longer|more time)\b)|"
+                       r"\bhow many\b(?! (?:more )?(?:times|days|weeks|months|hours)\b)"
+                       rf"(?! (?!{_COUNTED_DOSE})(?:\w+ ){{1,2}}(?:a|per) (?:day|week)\b)|"
                        r"\bdose\b|\bdosage\b|\bstrength\b|\bwhat (?:amount|mg)\b|\bhow strong\b", _I),
     "frequency": re.compile(r"\bhow (?:often|many times)\b|\bwhat time|\bwhen (?:do|should) (?:i|we|he|she) "
-                            r"(?:take|give|use)\b|\btimes a (?:day|week)\b|\bmorning or\b|\bat night\b", _I),
-    "duration": re.compile(r"\bhow long\b|\bfor how many (?:days|weeks)\b|\b(?:until|till) when\b|"
+                            r"(?:take|give|use)\b(?! (?:him|her|them|me|us) (?:to|in|back)\b)|"
+                            rf"\bhow many (?!{_COUNTED_DOSE})(?:\w+ ){{1,2}}(?:a|per) (?:day|week)\b|"
+                            r"\btimes a (?:day|week)\b|\bmorning or\b|\bat night\b", _I),
+    "duration": re.compile(r"\bhow long\b|\bhow much (?:longer|more time)\b|\bfor how many (?:days|weeks)\b|"
+                           r"\b(?:until|till) when\b|"
                            r"\bwhen (?:can|do|should) (?:i|we|he|she) stop\b", _I),
     "span": re.compile(r"\bhow many (?:more )?(?:days|weeks|months)\b", _I),
     "date": re.compile(r"\bwhen (?:and where )?(?:is|are|will|do|should|can)\b|\bwhat (?:day|date)\b|\bhow soon\b|"
@@ -54,9 +63,9 @@ ASKS = {
 }
 
 GIVES = {
-    "dose": re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|gm|grams?|ml|mL|cc|units?|iu|mmol|meq|%|"
+    "dose": re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|gm|grams?|ml|mL|cc|units?|iu|mmol|meq|"
                        r"tablets?|tabs?|capsules?|caps?|puffs?|drops?|sprays?|patch(?:es)?|sachets?|teaspoons?|tsp|"
-                       r"l|litres?|liters?|lpm|l/min)\b"
+                       r"l|litres?|liters?|lpm|l/min)\b|\b\d+(?:[.,]\d+)?\s*%"
                        r"|\b(?:one|two|three|half|1/2)\s+(?:tablets?|tabs?|capsules?|puffs?|drops?)\b", _I),
     "frequency": re.compile(r"\b(?:once|twice|three times|four times|\d+\s*times)\b|\b(?:daily|nightly|weekly|"
                             r"hourly|every|each)\b|\b(?:b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|h\.?s|prn|"
@@ -65,7 +74,7 @@ GIVES = {
                             r"\b\d+\s*x\s*(?:/|a |per )\s*(?:day|d|week|wk|month)\b|"
                             r"^\W*(?:morning|night|bedtime|evening|lunch(?:time)?|noon|midday|breakfast|dinner|supper)"
                             r"\s*:", _I),
-    "duration": re.compile(rf"\b(?:for|over) (?:the (?:next|following) |another |a total of )?{_SPAN}\b"
+    "duration": re.compile(rf"\b(?:for|over) (?:the (?:next|following) |another |a total of )?{_BOUND}{_SPAN}\b"
                            r"|\bx\s*\d+\s*(?:days?|d|weeks?)\b"
                            r"|\b(?:until|till|til)\b|\b(?:\d+|one|two|three|four|five|six|seven|ten)[- ]day course\b|"
                            r"\blifelong\b|"
@@ -79,10 +88,12 @@ GIVES = {
     "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"
                        rf"|\b{_MONTH}\.?\s+\d|\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\b"
                        r"|\bfortnight\b"
-                       r"|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
+                       r"|\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b|\b\d{1,2}-\d{1,2}-\d{2,4}\b|"   # "7-10 days": no date
+                       r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                        r"\btomorrow\b|\bnext week\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
                        rf"|\b(?:in|within|after)\s+{_HOURS}\b|\b{_HOURS}\s+(?:after|before|post)\b"
-                       rf"|:\s*{_TIME_SPAN}", _I),   # "Neurology: 4 weeks"
+                       r"|\b\d{4}[/-]\d{1,2}[/-]\d{1,2}\b"   # 2024-07-22
+                       rf"|:\s*{_TIME_SPAN}|{_BARE_SPAN}", _I),   # "Neurology: 4 weeks", "Wound check 7-10 days"
     "who": re.compile(r"\b(?:dr|doctor)\b\.?|\bclinic\b|\b[a-z]+ology\b|\b(?:pcp|gp|surgeons?|specialists?|teams?|"
                       r"physicians?|nurses?|dentists?|therapists?|cardiolog\w*|neurolog\w*|oncolog\w*|urolog\w*|"
                       r"orthop\w*|"
@@ -97,6 +108,16 @@ GIVES = {
                         r"\b(?:call|ring|dial|phone|on)\s*:?\s*\d{3,}|\b(?:911|999|111|112|108|000)\b", _I),
     "measure": re.compile(rf"\d|\b(?:{'|'.join(_NUMBER_WORDS)})\b", _I),
 }
+
+# "What's the water pill called?", "which antibiotic was I on?": the name of a medicine, which a line gives only
+# by naming one drug (of the kind asked: drug_kinds.py), not by "some water pill" or "treated with antibiotics".
+_MEDICINE = (r"(?:medicines?|meds|medications?|tablets?|pills?|drugs?|capsules?|antibiotics?|inhalers?|puffers?|"
+             r"injections?|jabs?|shots?|thinners?|steroids?|statins?|diuretics?|painkillers?|antihistamines?)")
+ASKS_A_NAME = re.compile(rf"\bwhat(?:'s|s| is| was)? (?:the )?names? of (?:\w+ ){{0,3}}?{_MEDICINE}\b|"
+                         rf"\bwhich (?:\w+ ){{0,3}}?{_MEDICINE}\b|"
+                         rf"\bwhat (?:\w+ ){{0,3}}?{_MEDICINE} (?:is|are|was|were|did|do|does|am|should|has|have)\b|"
+                         rf"\b{_MEDICINE}\b.*\bwhat(?:'s|s| is| are) (?:it|that|they|those|its name) called\b|"
+                         rf"\b{_MEDICINE}\b.*\bwhat(?:'s|s| is) (?:it|its) name\b", _I)
 
 DETAIL_WORDS = {"dose": "a dose", "frequency": "how often to take it", "duration": "how long to take it",
                 "span": "how long", "date": "a date or time", "who": "who to see", "place": "where to go",

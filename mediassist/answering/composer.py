@@ -18,8 +18,9 @@ from prompting import NOT_IN_SUMMARY, Passage
 
 from mediassist.plain.reading import quoted_line
 
-from .asks import DETAIL_WORDS, asked_details, gives
-from .drug_names import contains_drug, is_drug, shares_a_drug
+from .asks import ASKS_A_NAME, DETAIL_WORDS, asked_details, gives
+from .drug_kinds import kinds_asked, names_a_drug
+from .drug_names import contains_drug, is_drug, one_drug, shares_a_drug
 from .lines import Line, lines_of, passages_of, with_items
 from .scoring import LineScorer, answer_signals, plan_lacks_the_topic
 
@@ -92,7 +93,7 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     passages_used = passages_of(chosen)
     missing = _missing_detail(analysis.question, chosen)
     if missing:
-        text = f"{notice}\n\n{DETAIL_MISSING.format(detail=DETAIL_WORDS[missing])}\n\n{quoted}"
+        text = f"{notice}\n\n{DETAIL_MISSING.format(detail=missing)}\n\n{quoted}"
         return ExtractiveAnswer(text, False, passages_used, support, shown=_texts(chosen))
     return ExtractiveAnswer(f"{notice}\n\n{quoted}", True, passages_used, support, tuple(chosen), _texts(chosen))
 
@@ -113,7 +114,7 @@ def _drug_not_named(question: str, lines: list[Line]) -> str | None:
     """A drug the question names (not a kind of drug) that no line of the summary names: "How much insulin?"
     is never answered with another drug's dose."""
     drugs = vocabulary()
-    asked = [m for m in drugs.mentions(question) if m.generic not in drugs.classes and _one_drug(m.generic)]
+    asked = [m for m in drugs.mentions(question) if one_drug(m.generic)]
     if not asked:
         return None
     named = {m.generic for line in lines for m in drugs.mentions(line.text)}
@@ -127,7 +128,7 @@ def _only_in_a_product(question: str, lines: list[Line]):
     naming it, when the summary names it only inside a product of several drugs or as an allergy to one.
     Excedrin's "2 tablets" is no dose of aspirin, and taking both could be too much of it."""
     drugs = vocabulary()
-    asked = [m for m in drugs.mentions(question) if m.generic not in drugs.classes and _one_drug(m.generic)]
+    asked = [m for m in drugs.mentions(question) if one_drug(m.generic)]
     if len(asked) != 1 or not (set(asked_details(question)) & TAKING_DETAILS or ASKS_TO_TAKE.search(question)) \
             or any(_names(line, {asked[0].generic}) for line in lines):
         return None
@@ -144,8 +145,7 @@ def _in_a_product(notice: str, asked, line: Line, product) -> ExtractiveAnswer:
 
 
 def _asked_drugs(question: str) -> set[str]:
-    drugs = vocabulary()
-    return {m.generic for m in drugs.mentions(question) if m.generic not in drugs.classes and _one_drug(m.generic)}
+    return {m.generic for m in vocabulary().mentions(question) if one_drug(m.generic)}
 
 
 def _names(line: Line, generics: set[str]) -> bool:
@@ -171,11 +171,6 @@ def _about(line: Line, asked: set[str], every: list[Line]) -> bool:
     if vocabulary().mentions(line.text):
         return False
     return any(_follows(line, other) and _names(other, asked) for other in every)
-
-
-def _one_drug(generic: str) -> bool:
-    """"metoprolol", "hydrocodone/acetaminophen"; not a kind ("anti-bacterial agents", "insulin, long-acting")."""
-    return re.fullmatch(r"[a-z0-9-]+(?:/[a-z0-9-]+)*", generic) is not None
 
 
 def _detail_lines(question: str, best: list[Line], chosen: list[Line]) -> list[Line]:
@@ -207,11 +202,15 @@ def _follows(line: Line, other: Line) -> bool:
 
 
 def _missing_detail(question: str, chosen: list[Line]) -> str | None:
+    """What the question asks for that none of the lines gives, in words ("a dose"), if anything."""
+    kinds = kinds_asked(question)
+    if ASKS_A_NAME.search(question) and not any(names_a_drug(line.text, kinds) for line in chosen):
+        return f"the name of the {kinds[0]}" if len(kinds) == 1 else "the medicine's name"
     for detail in asked_details(question):
         if detail not in CLAIMED_DETAILS:
             continue
         if not any(gives(line.text, detail) for line in chosen):
-            return detail
+            return DETAIL_WORDS[detail]
     return None
 
 

@@ -7,6 +7,12 @@ import re
 from mediassist.plan.drugs import vocabulary
 
 
+def one_drug(generic: str) -> bool:
+    """"metoprolol", "hydrocodone/acetaminophen"; not a kind ("anti-bacterial agents", "insulin, long-acting",
+    the vocabulary's classes)."""
+    return generic not in vocabulary().classes and re.fullmatch(r"[a-z0-9-]+(?:/[a-z0-9-]+)*", generic) is not None
+
+
 def is_drug(asked: str, named: set[str]) -> bool:
     """The drug asked about is among those named, alone or as a product of that drug only: "insulin" is named by
     Novolin 70/30 (insulin isophane/insulin regular), "aspirin" is not by Excedrin (acetaminophen/aspirin/caffeine),
