@@ -86,7 +86,8 @@ def test_a_heading_comes_with_the_list_under_it(scorer):
     ("what number is her INR meant to be?", ()), ("where is my stent?", ()), ("How high should I keep my leg?", ()),
     ("how much longer does she take the macrodantin?", ("duration",)),
     ("how many physio sessions a week does he get?", ("frequency",)), ("how many tablets a day?", ("dose",)),
-    ("when do we take her to the paediatrician?", ("date",)),
+    ("when do we take her to the paediatrician?", ("date",)), ("when's her skin doctor appointment", ("date",)),
+    ("what's the exact date and time of my appointment?", ("date",)), ("when does the rehab start?", ("date",)),
 ])
 def test_what_a_question_asks_for(question, details):
     assert asked_details(question) == details
@@ -117,7 +118,8 @@ def test_lines_that_give_a_detail_are_recognised_by_their_form():
     assert gives("Oxycodone 5 mg every 4 hours as needed for up to 3 days", "duration")
     assert gives("ejection fraction of approximately 30%", "dose") and gives("in 24-48 hours", "date")
     assert gives("Wound check 7-10 days", "date") and gives("Operation on 2024-07-22", "date")
-    assert not gives("gravida 2 para 1-0-0-1", "date")
+    assert not gives("gravida 2 para 1-0-0-1", "date") and not gives("TSH was 1.7", "date")
+    assert gives("seen on 12.03.2024", "date")
 
 
 def test_a_question_for_a_medicine_s_name_is_not_answered_by_some_pill_of_another_kind(scorer):

@@ -48,8 +48,9 @@ ASKS = {
                            r"\b(?:until|till) when\b|"
                            r"\bwhen (?:can|do|should) (?:i|we|he|she) stop\b", _I),
     "span": re.compile(r"\bhow many (?:more )?(?:days|weeks|months)\b", _I),
-    "date": re.compile(r"\bwhen (?:and where )?(?:is|are|will|do|should|can)\b|\bwhat (?:day|date)\b|\bhow soon\b|"
-                       r"\bwhich day\b|\b(?:exact )?date (?:of|for) (?:my|the|her|his|their|our)\b", _I),
+    "date": re.compile(r"\bwhen (?:and where )?(?:is|are|will|do|does|should|can)\b|\bwhen'?s\b|"
+                       r"\bwhat (?:day|date)\b|\bhow soon\b|\bwhich day\b|"
+                       r"\b(?:exact )?date (?:and time )?(?:of|for) (?:my|the|her|his|their|our)\b", _I),
     "who": re.compile(r"\bwho\b|\bwhich (?:doctor|clinic|specialist)\b|\bwhat (?:doctor|clinic)\b", _I),
     # where to go or be seen, not "where is my stent" nor "where is she bleeding from"
     "place": re.compile(r"\bwhere (?:do|should|will|can|must) (?:i|we|he|she|they) (?:go|attend|be seen)\b|"
@@ -88,7 +89,8 @@ GIVES = {
     "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"
                        rf"|\b{_MONTH}\.?\s+\d|\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\b"
                        r"|\bfortnight\b"
-                       r"|\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b|\b\d{1,2}-\d{1,2}-\d{2,4}\b|"   # "7-10 days": no date
+                       r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"   # not "7-10 days" nor "TSH 1.7":
+                       r"|\b\d{1,2}-\d{1,2}-\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|"
                        r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                        r"\btomorrow\b|\bnext week\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
                        rf"|\b(?:in|within|after)\s+{_HOURS}\b|\b{_HOURS}\s+(?:after|before|post)\b"
