@@ -276,3 +276,13 @@ def test_a_question_summaries_seldom_answer_is_answered_when_this_one_does(score
     alcohol = passage("Instructions", "Instructions:\nDo not drink alcohol while taking metronidazole.", 3)
     result = answer(scorer, "Can I have a beer at the weekend?", MEDS, alcohol, DIET)
     assert result.found and "Do not drink alcohol" in result.text
+
+
+def test_every_kind_of_medicine_with_stems_is_a_kind_patients_ask_about():
+    """A table of drug_kinds.toml under a name no question can ask would silently never be read."""
+    import tomllib
+
+    from mediassist.answering.drug_kinds import DATA
+    from patient_language import DRUG_CLASSES
+    asked = {triggers[0] for triggers, _ in DRUG_CLASSES}
+    assert set(tomllib.loads(DATA.read_text(encoding="utf-8"))) <= asked
