@@ -119,7 +119,10 @@ def test_lines_that_give_a_detail_are_recognised_by_their_form():
     assert gives("ejection fraction of approximately 30%", "dose") and gives("in 24-48 hours", "date")
     assert gives("Wound check 7-10 days", "date") and gives("Operation on 2024-07-22", "date")
     assert not gives("gravida 2 para 1-0-0-1", "date") and not gives("TSH was 1.7", "date")
-    assert gives("seen on 12.03.2024", "date")
+    assert gives("seen on 12.03.2024", "date") and not gives("A 34-year-old woman", "date")
+    assert gives("He has 2 more doses of Zithromax at home", "dose") and gives("Home on post-operative day 2", "span")
+    assert gives("under observation for 6 hours", "duration") and gives("salt on her food for the next week", "span")
+    assert gives("review in clinic today", "date") and not gives("Ramipril 2.5 mg in the morning", "date")
 
 
 def test_a_question_for_a_medicine_s_name_is_not_answered_by_some_pill_of_another_kind(scorer):

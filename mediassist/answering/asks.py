@@ -25,7 +25,10 @@ _HOURS = r"\d+(?:\s*(?:-|to)\s*\d+)?\s*(?:hours?|hrs?)"
 _BOUND = r"(?:(?:up to|at least|at most|no more than|not more than|a maximum of|about|around|approximately) )?"
 _BARE_SPAN = (rf"(?<![\w/.])(?<!every )(?<!per )(?<!times )(?<!times a )(?<!q){_COUNT}"
               rf"(?:\s*(?:-|to)\s*{_COUNT})?[\s-]*{_UNITS}\b"
-              r"(?!\s*(?:ago|old|daily|a day|per|max|pregnant|gestation|postpartum|post-?op\w*|prior)\b)")
+              r"(?![\s-]*(?:ago|old|daily|a day|per|max|pregnant|gestation|postpartum|post-?op\w*|prior)\b)")
+# "for the next week", "over the coming days"; "discharged on post-operative day 2" (how long the stay was)
+_NEXT_STRETCH = r"\b(?:for|over) the (?:next|following|coming) (?:few |couple of )?(?:days?|weeks?|months?|fortnight)\b"
+_DAY_AFTER = r"\b(?:post-?op(?:erative)?|postoperative) day \d+\b|\bpod\s*#?\d+\b"
 _COUNTED_DOSE = r"(?:tablets?|tabs?|pills?|capsules?|puffs?|drops?|doses?|units?|mg|ml|sachets?|sprays?)\b"
 # "When should I come back?" asks on what condition, not for a date.
 ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+) (?:right |straight )?back\b|\bto the (?:er|ed|a&e|"
@@ -67,7 +70,8 @@ GIVES = {
     "dose": re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|gm|grams?|ml|mL|cc|units?|iu|mmol|meq|"
                        r"tablets?|tabs?|capsules?|caps?|puffs?|drops?|sprays?|patch(?:es)?|sachets?|teaspoons?|tsp|"
                        r"l|litres?|liters?|lpm|l/min)\b|\b\d+(?:[.,]\d+)?\s*%"
-                       r"|\b(?:one|two|three|half|1/2)\s+(?:tablets?|tabs?|capsules?|puffs?|drops?)\b", _I),
+                       r"|\b(?:one|two|three|half|1/2)\s+(?:tablets?|tabs?|capsules?|puffs?|drops?)\b"
+                       rf"|\b(?:\d+|{_SMALL_NUMBERS})\s+(?:more\s+)?(?:doses?|tablets?|tabs?|pills?|capsules?)\b", _I),
     "frequency": re.compile(r"\b(?:once|twice|three times|four times|\d+\s*times)\b|\b(?:daily|nightly|weekly|"
                             r"hourly|every|each)\b|\b(?:b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|h\.?s|prn|"
                             r"p\.?r\.?n|od|bd|tds|qds|mane|nocte|sos|stat)\b|\bq\.?\s?\d+\s*h|\bat (?:bedtime|night)\b|"
@@ -81,18 +85,21 @@ GIVES = {
                            r"\blifelong\b|"
                            r"\bindefinitely\b|\bcomplete the course\b|\btotal of\b|\bfor life\b|\blong[- ]term\b|"
                            r"\bpermanently\b"
-                           rf"|[,:]\s*{_TIME_SPAN}", _I),   # "Clopidogrel: 75 mg, once daily, 12 months"
+                           rf"|[,:]\s*{_TIME_SPAN}"   # "Clopidogrel: 75 mg, once daily, 12 months"
+                           rf"|{_NEXT_STRETCH}|\bfor\s+{_BOUND}{_HOURS}\b|{_DAY_AFTER}", _I),
     # a stretch of time after a word that measures one: not the "a day" of "three times a day"
     "span": re.compile(rf"\b(?:for|x|within|in|over|until|after|next|another|of)\s+(?:the (?:next|following) )?"
                        rf"{_TIME_SPAN}|{_BARE_SPAN}|(?<![\d/])\d+\s*/\s*(?:7|52|12)\b|"
-                       rf"\bfor\s+{_HOURS}\b|\b(?:{_HOURS}|{_TIME_SPAN})\s+(?:after|before|post|from)\b", _I),
+                       rf"\bfor\s+{_HOURS}\b|\b(?:{_HOURS}|{_TIME_SPAN})\s+(?:after|before|post|from)\b"
+                       rf"|{_NEXT_STRETCH}|{_DAY_AFTER}", _I),
     "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"
                        rf"|\b{_MONTH}\.?\s+\d|\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\b"
                        r"|\bfortnight\b"
                        r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"   # not "7-10 days" nor "TSH 1.7":
                        r"|\b\d{1,2}-\d{1,2}-\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|"
                        r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
-                       r"\btomorrow\b|\bnext week\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
+                       r"\btomorrow\b|\bnext week\b|\btonight\b|\btoday\b|\bthis (?:morning|afternoon|evening|week)\b|"
+                       r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
                        rf"|\b(?:in|within|after)\s+{_HOURS}\b|\b{_HOURS}\s+(?:after|before|post)\b"
                        r"|\b\d{4}[/-]\d{1,2}[/-]\d{1,2}\b"   # 2024-07-22
                        rf"|:\s*{_TIME_SPAN}|{_BARE_SPAN}", _I),   # "Neurology: 4 weeks", "Wound check 7-10 days"
@@ -121,7 +128,7 @@ ASKS_A_NAME = re.compile(rf"\bwhat(?:'s|s| is| was)? (?:the )?names? of (?:\w+ )
                          rf"\b{_MEDICINE}\b.*\bwhat(?:'s|s| is| are) (?:it|that|they|those|its name) called\b|"
                          rf"\b{_MEDICINE}\b.*\bwhat(?:'s|s| is) (?:it|its) name\b", _I)
 
-DETAIL_WORDS = {"dose": "a dose", "frequency": "how often to take it", "duration": "how long to take it",
+DETAIL_WORDS = {"dose": "a dose", "frequency": "how often to take it", "duration": "how long",
                 "span": "how long", "date": "a date or time", "who": "who to see", "place": "where to go",
                 "phone": "a phone number", "measure": "the number asked for"}
 
