@@ -164,6 +164,7 @@ def test_the_mixed_messages_of_a_new_writer_are_mostly_flagged(detector, test_pa
     "I've been stockpiling my oxycodone since I got home",
     "she swallowed a whole packet of paracetamol on purpose",
     "I DON\u2019T WANT TO LIVE ANYMORE",
+    "I self harm every night and have scars everywhere, I want to die",
 ])
 def test_self_harm_said_plainly_always_gets_the_crisis_line(detector, message):
     found = detector.detect(message)
@@ -178,6 +179,8 @@ def test_self_harm_said_plainly_always_gets_the_crisis_line(detector, message):
     "I tried to kill myself years ago, is that in my notes?",
     "what signs should I look for that my son might be thinking of hurting himself?",
     "what does my discharge letter say about self-harm?",
+    "I have old self-harm scars on my wrist, can the nurse take blood from the other arm?",
+    "will the scars from her past self harm fade if she uses bio-oil?",
 ])
 def test_self_harm_as_a_topic_of_the_record_or_past_is_not_a_crisis(detector, message):
     found = detector.detect(message)

@@ -54,6 +54,9 @@ ABOUT_THE_RECORD = re.compile(
     rf"\b(?:in|on|from|by) (?:my|the|his|her|their|your) (?:\w+ )?{_PAPER}\b|"
     rf"\bwhat (?:does|do|did) (?:my|the|his|her|their) (?:\w+ )?{_PAPER}\b")
 
+# Self-harm long past, told by the marks it left: "old self-harm scars", "the scars from her past self-harm".
+HEALED = re.compile(r"\b(?:old|past|healed|faded|fading|previous)\b(?: \w+){0,3} scars?\b|"
+                    r"\bscars? (?:from|of) (?:\w+ )?(?:past|old|previous)\b")
 
 FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|me|my|myself)\b")
 SPEAKER_WORDS = 3   # words before the self-harm words that say whose they are ("if I want to ...")
@@ -66,7 +69,7 @@ def explicit_self_harm(clause: Clause, framing: Framing) -> bool:
     match = EXPLICIT.search(clause.text)
     if not match:
         return False
-    if clause.denies_having or clause.past_time or ABOUT_THE_RECORD.search(clause.text):
+    if clause.denies_having or clause.past_time or HEALED.search(clause.text) or ABOUT_THE_RECORD.search(clause.text):
         return False
     return not framing.any_hypothetical or _said_of_oneself(clause.text, match)
 
