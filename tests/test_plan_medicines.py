@@ -450,6 +450,13 @@ def test_a_do_not_of_something_else_leaves_a_stop_alone():
     assert both == {"clopidogrel": "stopped", "aspirin": "continued"}
 
 
+@pytest.mark.parametrize("note", ["has not been restarted, review in clinic", "not restarted (GI bleed)",
+                                  "not yet resumed"])
+def test_a_drug_not_restarted_is_not_one_to_take(note):
+    found = names(plan_of(f"DISCHARGE MEDICATIONS:\n1. Warfarin 5 mg daily - {note}\n2. Bisoprolol 2.5 mg OD\n"))
+    assert found["Warfarin"] == "stopped" and found["Bisoprolol"] != "stopped"
+
+
 def test_a_drug_switched_to_another_is_stopped_but_a_new_dose_is_not():
     switched = names(plan_of("MEDICATION CHANGES:\nPravastatin switched to rosuvastatin 10mg ON.\n"))
     assert switched["Pravastatin"] == "stopped"

@@ -96,7 +96,8 @@ _EXPLICIT_STATUS = re.compile(
     # if HR < 55", "- withheld 2/7, recommenced", "- suspended in water", "- withhold: pulse < 60").
     r"|(?:^|[:–—-])\s*(withhold)(?=\s+until\b)"   # "- withhold until ...", not "if HR < 50 withhold until ..."
     rf"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:){_NOT_A_STOP_NOW}"
-    rf"|(?<![\w(]){ENDS_A_COURSE}(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)"
+    rf"|(?<![\w(]){ENDS_A_COURSE}(?<!not )(?<!yet )(?<!never )"   # not "- not yet resumed"
+    r"(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)"
     r"(?=\s*[.):;,]|\s*$)"
     # the last cell of a table row: a hold with its reason, "Metformin 1 g BD withheld (eGFR 29)", or a change,
     # "Bisoprolol 5 mg OD increased" (a bare "Suspended" may be the heading of the lines after it)
@@ -112,6 +113,8 @@ _WEAK_STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|dis
                            r"not to be (?:given|taken|used|restarted|prescribed)|"
                            r"(?:do not|don't|not to|never|should not|must not)\s+(?:\w+\s+)?"
                            r"(?:restart|resume|recommence)|"
+                           # "has not been restarted", "not resumed (bleed)": stopped in hospital and still stopped
+                           r"(?:not|n't|never)\s+(?:been\s+|yet\s+|be\s+)*(?:restarted|resumed|recommenced)\b|"
                            r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b|"
                            # a UK GP record's stop: "Tramadol 50 mg removed from repeats"
                            r"removed from (?:the |your |his |her )?(?:repeats?|repeat (?:list|prescriptions?)|"
