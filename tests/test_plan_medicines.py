@@ -451,8 +451,9 @@ def test_a_do_not_of_something_else_leaves_a_stop_alone():
 
 
 @pytest.mark.parametrize("note", ["has not been restarted, review in clinic", "not restarted (GI bleed)",
-                                  "not yet resumed"])
-def test_a_drug_not_restarted_is_not_one_to_take(note):
+                                  "not yet resumed", "withheld till creatinine rechecked at clinic",
+                                  "held pending renal function"])
+def test_a_drug_not_restarted_or_held_until_later_is_not_one_to_take(note):
     found = names(plan_of(f"DISCHARGE MEDICATIONS:\n1. Warfarin 5 mg daily - {note}\n2. Bisoprolol 2.5 mg OD\n"))
     assert found["Warfarin"] == "stopped" and found["Bisoprolol"] != "stopped"
 

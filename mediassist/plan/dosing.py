@@ -95,6 +95,8 @@ _EXPLICIT_STATUS = re.compile(
     # "Ramipril - withheld (AKI)", "withhold until BP reviewed"; not a note on a dose or a condition ("- withhold
     # if HR < 55", "- withheld 2/7, recommenced", "- suspended in water", "- withhold: pulse < 60").
     r"|(?:^|[:–—-])\s*(withhold)(?=\s+until\b)"   # "- withhold until ...", not "if HR < 50 withhold until ..."
+    # "Metformin 500 mg BD - withheld till creatinine rechecked at clinic": held until then, whatever follows
+    r"|[:–—-]\s*(withheld|held|suspended|paused)(?=\s+(?:until|till|til|pending)\b)"
     rf"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:){_NOT_A_STOP_NOW}"
     rf"|(?<![\w(]){ENDS_A_COURSE}(?<!not )(?<!yet )(?<!never )"   # not "- not yet resumed"
     r"(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)"
