@@ -19,7 +19,7 @@ from prompting import NOT_IN_SUMMARY, Passage
 from mediassist.plain.reading import quoted_line
 
 from .asks import ASKS_A_NAME, DETAIL_WORDS, asked_details, gives
-from .drug_kinds import kinds_asked, names_a_drug
+from .drug_kinds import kinds_asked, names_one_drug
 from .drug_names import contains_drug, is_drug, one_drug, shares_a_drug
 from .lines import Line, lines_of, passages_of, with_items
 from .scoring import LineScorer, answer_signals, plan_lacks_the_topic
@@ -204,7 +204,7 @@ def _follows(line: Line, other: Line) -> bool:
 def _missing_detail(question: str, chosen: list[Line]) -> str | None:
     """What the question asks for that none of the lines gives, in words ("a dose"), if anything."""
     kinds = kinds_asked(question)
-    if ASKS_A_NAME.search(question) and not any(names_a_drug(line.text, kinds) for line in chosen):
+    if ASKS_A_NAME.search(question) and not any(names_one_drug(line.text, kinds) for line in chosen):
         return f"the name of the {kinds[0]}" if len(kinds) == 1 else "the medicine's name"
     for detail in asked_details(question):
         if detail not in CLAIMED_DETAILS:
