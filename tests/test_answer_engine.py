@@ -289,3 +289,12 @@ def test_every_kind_of_medicine_with_stems_is_a_kind_patients_ask_about():
     from patient_language import DRUG_CLASSES
     asked = {triggers[0] for triggers, _ in DRUG_CLASSES}
     assert set(tomllib.loads(DATA.read_text(encoding="utf-8"))) <= asked
+
+
+def test_a_drug_asked_to_be_taken_beside_one_the_summary_names_is_said_not_to_be_named(scorer):
+    """The Motrin line is no answer about paracetamol: taking both is for the pharmacist to say."""
+    result = answer(scorer, "Can I take paracetamol as well as the Motrin?", MEDS, DIET)
+    assert not result.found and "does not name paracetamol" in result.text
+    assert "Motrin as needed for pain." in result.text
+    other = answer(scorer, "I used to be on warfarin, how much metoprolol do I take now?", MEDS, DIET)
+    assert other.found and "Metoprolol 25 mg" in other.text

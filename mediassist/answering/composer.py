@@ -66,9 +66,9 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     if not lines:
         return ExtractiveAnswer(f"{notice}\n\n{NOT_IN_SUMMARY}", False, [])
     calibration = scorer.calibration
-    absent_drug = _drug_not_named(analysis.question, lines)
-    if absent_drug:
-        return ExtractiveAnswer(f"{notice}\n\n{DRUG_NOT_MENTIONED.format(drug=absent_drug)} {NOT_IN_SUMMARY}",
+    asked, unnamed = _drugs_not_named(analysis.question, lines)
+    if unnamed and len(unnamed) == len(asked):
+        return ExtractiveAnswer(f"{notice}\n\n{DRUG_NOT_MENTIONED.format(drug=unnamed[0].text)} {NOT_IN_SUMMARY}",
                                 False, [])
     in_a_product = _only_in_a_product(analysis.question, lines)
     if in_a_product:
@@ -91,6 +91,11 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
     chosen = sorted(with_items(chosen, lines)[:MAX_LINES + 6], key=_reading_order)
     quoted = format_quotes(chosen)
     passages_used = passages_of(chosen)
+    to_take = [m for m in unnamed if _asks_to_take(analysis.question, m)]
+    if to_take:   # "can I take paracetamol as well as the ibuprofen?": the lines speak of ibuprofen only
+        said = f"{DRUG_NOT_MENTIONED.format(drug=to_take[0].text)} Ask your pharmacist before you take it."
+        return ExtractiveAnswer(f"{notice}\n\n{said}\n\n{quoted}", False, passages_used, support,
+                                shown=_texts(chosen))
     missing = _missing_detail(analysis.question, chosen)
     if missing:
         text = f"{notice}\n\n{DETAIL_MISSING.format(detail=missing)}\n\n{quoted}"
@@ -110,17 +115,22 @@ def _closest_lines(notice: str, closest: list[Line], support: float) -> Extracti
                             passages_of(closest), support, shown=_texts(closest))
 
 
-def _drug_not_named(question: str, lines: list[Line]) -> str | None:
-    """A drug the question names (not a kind of drug) that no line of the summary names: "How much insulin?"
-    is never answered with another drug's dose."""
+def _drugs_not_named(question: str, lines: list[Line]) -> tuple[list, list]:
+    """The drugs the question names (not kinds of drug), and those of them no line of the summary names: "How
+    much insulin?" is never answered with another drug's dose."""
     drugs = vocabulary()
     asked = [m for m in drugs.mentions(question) if one_drug(m.generic)]
     if not asked:
-        return None
+        return [], []
     named = {m.generic for line in lines for m in drugs.mentions(line.text)}
     words = " ".join(line.text for line in lines).lower()
-    missing = [m for m in asked if not shares_a_drug(m.generic, named) and m.text.lower() not in words]
-    return missing[0].text if len(missing) == len(asked) else None
+    return asked, [m for m in asked if not shares_a_drug(m.generic, named) and m.text.lower() not in words]
+
+
+def _asks_to_take(question: str, drug) -> bool:
+    """"Can I take paracetamol ...", "should he have the ibuprofen ...": the drug is what the question asks to take."""
+    before = question[:drug.start]
+    return any(len(before[m.end():].split()) <= 2 for m in ASKS_TO_TAKE.finditer(before))
 
 
 def _only_in_a_product(question: str, lines: list[Line]):
