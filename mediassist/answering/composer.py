@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mediassist.plan.drugs import vocabulary
+from mediassist.plan.drugs import Mention, vocabulary
 from patient_language import QuestionAnalysis
 from prompting import NOT_IN_SUMMARY, Passage
 
@@ -115,7 +115,7 @@ def _closest_lines(notice: str, closest: list[Line], support: float) -> Extracti
                             passages_of(closest), support, shown=_texts(closest))
 
 
-def _drugs_not_named(question: str, lines: list[Line]) -> tuple[list, list]:
+def _drugs_not_named(question: str, lines: list[Line]) -> tuple[list[Mention], list[Mention]]:
     """The drugs the question names (not kinds of drug), and those of them no line of the summary names: "How
     much insulin?" is never answered with another drug's dose."""
     drugs = vocabulary()
@@ -127,7 +127,7 @@ def _drugs_not_named(question: str, lines: list[Line]) -> tuple[list, list]:
     return asked, [m for m in asked if not shares_a_drug(m.generic, named) and m.text.lower() not in words]
 
 
-def _asks_to_take(question: str, drug) -> bool:
+def _asks_to_take(question: str, drug: Mention) -> bool:
     """"Can I take paracetamol ...", "should he have the ibuprofen ...": the drug is what the question asks to take."""
     before = question[:drug.start]
     return any(len(before[m.end():].split()) <= 2 for m in ASKS_TO_TAKE.finditer(before))
@@ -213,9 +213,10 @@ def _follows(line: Line, other: Line) -> bool:
 
 def _missing_detail(question: str, chosen: list[Line]) -> str | None:
     """What the question asks for that none of the lines gives, in words ("a dose"), if anything."""
-    kinds = kinds_asked(question)
-    if ASKS_A_NAME.search(question) and not any(names_one_drug(line.text, kinds) for line in chosen):
-        return f"the name of the {kinds[0]}" if len(kinds) == 1 else "the medicine's name"
+    if ASKS_A_NAME.search(question):
+        kinds = kinds_asked(question)
+        if not any(names_one_drug(line.text, kinds) for line in chosen):
+            return f"the name of the {kinds[0]}" if len(kinds) == 1 else "the medicine's name"
     for detail in asked_details(question):
         if detail not in CLAIMED_DETAILS:
             continue
