@@ -8,7 +8,7 @@ THREADS ?= 8
 WORKERS ?= 1
 TIMEOUT ?= 300
 
-.PHONY: run dev test lint test-llm model bench loadtest eval eval-emergency fit-emergency fit-follow-up training-deps train-data train-embeddings finetune fewshot clean
+.PHONY: run dev test lint test-llm model bench loadtest eval eval-emergency fit-emergency fit-follow-up fit-warning training-deps train-data train-embeddings finetune fewshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,10 @@ fit-emergency: $(VENV)/.dev-installed
 # Refit the plan's follow-up probe on the training part of the marked follow-ups (writes follow_up_probe.json).
 fit-follow-up: $(VENV)/.dev-installed
 	$(BIN)/python training/fit_follow_up.py
+
+# Refit the plan's warning-sign probe on the training part of the marked warning signs (writes warning_probe.json).
+fit-warning: $(VENV)/.dev-installed
+	$(BIN)/python training/fit_warning_probe.py
 
 # ---- training/ (see README "Training"): data -> embeddings -> LoRA adapter / few-shot Modelfile
 TRAIN_DATA := training/out/data
