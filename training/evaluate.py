@@ -452,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
                                     "context_tokens": r.context_tokens, **r.extra} for r in results]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "eval_results.json").write_text(json.dumps({**report, "per_question": per_question}, indent=2))
-    chart(report, args.out / "eval_chart.png")
+    if report["by_category"]:   # none when the chosen part has no questions
+        chart(report, args.out / "eval_chart.png")
     print(f"{report['questions']} questions over {report['documents']} documents\n")
     print(table(report["overall"]))
     for label, categories in report["by_category"].items():
