@@ -458,6 +458,12 @@ def test_a_drug_not_restarted_or_held_until_later_is_not_one_to_take(note):
     assert found["Warfarin"] == "stopped" and found["Bisoprolol"] != "stopped"
 
 
+def test_a_drug_on_hold_in_a_sentence_of_the_list_is_not_one_to_take():
+    found = names(plan_of("DISCHARGE MEDICATIONS:\nMetformin 500 mg BD\nGliclazide on hold until review in Diabetes "
+                          "Clinic.\n"))
+    assert found["Gliclazide"] == "held" and found["Metformin"] not in ("held", "stopped")
+
+
 def test_a_drug_switched_to_another_is_stopped_but_a_new_dose_is_not():
     switched = names(plan_of("MEDICATION CHANGES:\nPravastatin switched to rosuvastatin 10mg ON.\n"))
     assert switched["Pravastatin"] == "stopped"

@@ -5,10 +5,10 @@ from the sentences of the summary (medicines.complete_medications) and its follo
 read a second time by the embedding model (follow_up_probe.complete_follow_up, warning_probe.complete_warnings).
 The top-level discharge_plan module is its door.
 """
+import numpy as np
+
 from mediassist.index.embedder import packaged_embedder
 from mediassist.structure.model import Document
-
-import numpy as np
 
 from .follow_up_probe import complete_follow_up
 from .listing import listed_plan

@@ -137,9 +137,9 @@ TURN = (r"(?:then|now|followed by|transitioned|switched|changed|narrowed|bridged
         r"(?<!\bwas )(?<!\bwere )(?<!\bbeen )start\w*|"   # "... 50 mg daily was started" is one clause
         r"continue|resume|hold|stop|discontinue|back\s+on(?:to)?|(?<=and )(?:at|on|upon) discharge)\b")
 # Never between a negation and its verb ("do not | resume warfarin"), a verb and its auxiliary ("should be |
-# resumed", "which she will | continue at home"), a preposition and its noun ("admit him for | continued Toradol"),
-# and once per run of spaces.
-_KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "for", "with", "of", "dont", "will", "would",
+# resumed", "which she will | continue at home"), a preposition and its noun ("admit him for | continued Toradol",
+# "Gliclazide on | hold until review"), and once per run of spaces.
+_KEPT_WITH_WHAT_FOLLOWS = ("not", "never", "longer", "to", "be", "for", "with", "of", "on", "dont", "will", "would",
                            "should", "must", "shall", "instead")
 _NOT_AFTER = "".join(rf"(?<!\b{word})" for word in _KEPT_WITH_WHAT_FOLLOWS) + r"(?<![\s,])(?<!n't)" + "".join(
     rf"(?<!\b{relative} {subject})" for relative in ("which", "that") for subject in ("he", "she", "they", "you", "we"))
