@@ -458,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(report["overall"]))
     for label, categories in report["by_category"].items():
         print(f"\n{label}, by category\n{table(categories)}")
-    print(f"\nwrote {args.out / 'eval_results.json'} and {args.out / 'eval_chart.png'}")
+    drawn = f" and {args.out / 'eval_chart.png'}" if report["by_category"] else ""
+    print(f"\nwrote {args.out / 'eval_results.json'}{drawn}")
     return 0
 
 

@@ -113,6 +113,12 @@ def choose(x: np.ndarray, y: np.ndarray, groups: np.ndarray,
             for keep in KEEP_THRESHOLDS:
                 shown = rows_shown(p, by_rule, add, keep)
                 tried.append((worth(shown, y), int((shown & ~y).sum()), c, add, keep, p))
+    return fewest_wrong_near_best(tried)
+
+
+def fewest_wrong_near_best(tried: list[tuple]) -> tuple:
+    """Of the choices tried, each (worth, wrong, *choice), those worth within WORTH_TIE of the best: the choice that
+    is wrong least often (then the one worth most)."""
     best = max(value for value, *_ in tried)
     near_best = [t for t in tried if t[0] >= best - WORTH_TIE * max(best, 1.0)]
     return min(near_best, key=lambda t: (t[1], -t[0]))[2:]

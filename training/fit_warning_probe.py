@@ -31,7 +31,7 @@ from mediassist.plan.listing import listed_plan  # noqa: E402
 from mediassist.plan.warning_probe import PROBE_PATH, sentences_to_read  # noqa: E402
 from training.evaluate_plan import CORPUS, load_truth  # noqa: E402
 from training.evaluate_plan_sentences import WARNING_SNIPPETS, read_passages  # noqa: E402
-from training.fit_follow_up import cross_validated, fit, is_marked  # noqa: E402
+from training.fit_follow_up import cross_validated, fewest_wrong_near_best, fit, is_marked  # noqa: E402
 from training.splits import document_split  # noqa: E402
 
 STRENGTHS = (1.0, 3.0, 10.0)   # inverse regularisation strengths tried, chosen with the threshold
@@ -39,7 +39,6 @@ STRENGTHS = (1.0, 3.0, 10.0)   # inverse regularisation strengths tried, chosen 
 # sign the patient needed. Both cost alike here so that the probe adds only what reads clearly as a sign.
 FALSE_SIGN_COST = 1.0
 ADD_THRESHOLDS = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-WORTH_TIE = 0.01   # share of the best worth within which the fewest wrong sentences decide
 
 
 @dataclass
@@ -76,16 +75,14 @@ def worth(added: np.ndarray, y: np.ndarray) -> float:
 
 def choose(x: np.ndarray, y: np.ndarray, groups: np.ndarray, by_rule: np.ndarray) -> tuple[float, float, np.ndarray]:
     """The strength and threshold worth most cross-validated, with those cross-validated probabilities; of those
-    worth about the same (within WORTH_TIE of the best), the one that adds the fewest wrong sentences."""
+    worth about the same (within fit_follow_up.WORTH_TIE of the best), the one that adds the fewest wrong sentences."""
     tried = []
     for c in STRENGTHS:
         p = cross_validated(x, y, groups, c)
         for add in ADD_THRESHOLDS:
             added = ~by_rule & (p >= add)
             tried.append((worth(added, y), int((added & ~y).sum()), c, add, p))
-    best = max(value for value, *_ in tried)
-    near_best = [t for t in tried if t[0] >= best - WORTH_TIE * max(best, 1.0)]
-    return min(near_best, key=lambda t: (t[1], -t[0]))[2:]
+    return fewest_wrong_near_best(tried)
 
 
 def figures(shown: np.ndarray, y: np.ndarray, sentences: list[Sentences]) -> str:
