@@ -298,3 +298,33 @@ def test_a_drug_asked_to_be_taken_beside_one_the_summary_names_is_said_not_to_be
     assert "Motrin as needed for pain." in result.text
     other = answer(scorer, "I used to be on warfarin, how much metoprolol do I take now?", MEDS, DIET)
     assert other.found and "Metoprolol 25 mg" in other.text
+
+
+COURSE = passage("Hospital Course", (
+    "Hospital Course:\nShe was admitted from the emergency department on the evening of the 3rd. "
+    "On day 2 she underwent thoracentesis with 1.2 L removed. "
+    "She required DC cardioversion for atrial fibrillation with a rapid rate. "
+    "She was transfused 2 units for a haemoglobin of 68. "
+    "She was reviewed by the medical team daily and her observations remained stable."), 4)
+
+
+@pytest.mark.parametrize(("question", "line"), [
+    ("did they drain the fluid from around her lung?", "underwent thoracentesis"),
+    ("why did they give her the electric shock for her heart?", "DC cardioversion"),
+    ("did mum need any donated blood?", "transfused 2 units"),
+])
+def test_a_question_in_everyday_words_finds_the_line_that_names_it_in_medical_words(scorer, question, line):
+    """The line is read with its medical words explained (the glossary's plain meanings), so "drain the fluid
+    from around her lung" meets "thoracentesis", which shares no word with it."""
+    result = answer(scorer, question, COURSE, MEDS, DIET)
+    assert result.found and line in result.text
+
+
+def test_a_line_is_compared_with_the_question_both_as_written_and_explained(scorer):
+    lines = lines_of(COURSE)
+    explained = [scorer.reading(line.text) for line in lines]
+    assert any("fluid from around the lung" in text for text in explained)
+    assert scorer.reading("She was reviewed daily.") == "She was reviewed daily."
+    gains = scorer.features(analyse("did they drain the fluid from around her lung?"), lines)[
+        :, FEATURES.index("plain_gain")]
+    assert gains[[i for i, line in enumerate(lines) if "thoracentesis" in line.text][0]] == gains.max() > 0

@@ -22,6 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from mediassist.bounded_cache import BoundedCache
+from mediassist.plain.reading import plain_reading
 from mediassist.plan.drugs import vocabulary
 from patient_language import MEDS, QuestionAnalysis, content_stems, matched_share, mentions_topic, names_a_drug, \
     passage_matches
@@ -31,7 +32,8 @@ from .lines import Line
 
 CALIBRATION_PATH = Path(__file__).parent / "data" / "calibration.json"
 FEATURES = ("similarity", "relative_similarity", "chunk_similarity", "specific", "focus", "fuzzy_words", "topic",
-            "named_drug", "same_drug", "primary_section", "topic_section", "gives_detail", "lead_in")
+            "named_drug", "same_drug", "primary_section", "topic_section", "gives_detail", "lead_in", "plain_gain",
+            "plain_words_gain")
 # The question-level signals that decide whether the summary answers at all (from the line probabilities and
 # the best line's own signals): a question about driving needs a line that is about driving.
 ANSWER_FEATURES = ("best", "second", "quoted_lines", "best_focus", "best_specific", "best_fuzzy_words",
@@ -136,14 +138,18 @@ class LineScorer:
         self.embed = embed
         self.calibration = calibration
         self._vectors: BoundedCache[str, np.ndarray] = BoundedCache(CACHE_LINES)
+        self._readings: BoundedCache[str, str] = BoundedCache(CACHE_LINES)
 
     def features(self, analysis: QuestionAnalysis, lines: list[Line]) -> np.ndarray:
         if not lines:
             return np.zeros((0, len(FEATURES)))
-        similarity = self.line_vectors([line.text for line in lines]) @ self.question_vector(analysis)
+        question = self.question_vector(analysis)
+        similarity = self.line_vectors([line.text for line in lines]) @ question
+        readings = [self.reading(line.text) for line in lines]
+        plain_similarity = self.line_vectors(readings) @ question
         context = _QuestionContext.of(analysis)
-        rows = [_line_features(analysis, context, line, float(sim), float(similarity.max()))
-                for line, sim in zip(lines, similarity)]
+        rows = [_line_features(analysis, context, line, float(sim), float(similarity.max()), reading, float(plain))
+                for line, sim, reading, plain in zip(lines, similarity, readings, plain_similarity)]
         return np.array([[row[name] for name in FEATURES] for row in rows])
 
     def question_vector(self, analysis: QuestionAnalysis) -> np.ndarray:
@@ -156,16 +162,26 @@ class LineScorer:
         """The share of the question's focus words (those no topic explains) found in no line at all."""
         if not analysis.focus_stems:
             return 0.0
-        everything = " ".join(line.text for line in lines)
+        everything = " ".join(self.reading(line.text) for line in lines)
         words = set(re.findall(r"[a-z]{4,}", everything.lower()))
         missing = [s for s in analysis.focus_stems
                    if not matched_share(everything, frozenset({s})) and not any(fuzz.ratio(s, w) >= FUZZY_WORD
                                                                               for w in words)]
         return len(missing) / len(analysis.focus_stems)
 
+    def reading(self, text: str) -> str:
+        """The line with its medical words explained (the glossary's plain meanings), or the line itself: a
+        question in everyday words ("a breathing tube") then meets the line that names it ("intubated")."""
+        reading = self._readings.get(text)
+        if reading is None:
+            reading = plain_reading(text) or text
+            self._readings.put(text, reading)
+        return reading
+
     def warm(self, passages: list) -> None:
         from .lines import lines_of
-        self.line_vectors([line.text for passage in passages for line in lines_of(passage)])
+        texts = [line.text for passage in passages for line in lines_of(passage)]
+        self.line_vectors(texts + [self.reading(text) for text in texts])
 
     def line_vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings of lines, cached by their text: a summary's lines are embedded once per process."""
@@ -189,16 +205,17 @@ class _QuestionContext:
 
 
 def _line_features(analysis: QuestionAnalysis, context: _QuestionContext, line: Line, similarity: float,
-                   best: float) -> dict[str, float]:
+                   best: float, reading: str, plain_similarity: float) -> dict[str, float]:
     text, passage = line.text, line.passage
     line_drugs = {m.generic for m in vocabulary().mentions(text)} if context.drugs else set()
+    fuzzy_words = _fuzzy_share(context.words, text)
     return {
         "similarity": similarity,
         "relative_similarity": similarity - best,
         "chunk_similarity": passage.score,
         "specific": float(passage_matches(text, analysis.specific_stems)),
         "focus": matched_share(text, analysis.focus_stems),
-        "fuzzy_words": _fuzzy_share(context.words, text),
+        "fuzzy_words": fuzzy_words,
         "topic": float(mentions_topic(analysis, text)),
         "named_drug": float(names_a_drug(analysis, text)),
         "same_drug": float(bool(context.drugs & line_drugs)),
@@ -206,6 +223,9 @@ def _line_features(analysis: QuestionAnalysis, context: _QuestionContext, line: 
         "topic_section": float(passage.section in analysis.sections),
         "gives_detail": float(any(gives(text, d) for d in context.details)) if context.details else 0.0,
         "lead_in": float(line.lead_in),
+        # how much nearer the question the line comes once its medical words are explained
+        "plain_gain": max(0.0, plain_similarity - similarity),
+        "plain_words_gain": max(0.0, _fuzzy_share(context.words, reading) - fuzzy_words) if reading != text else 0.0,
     }
 
 
