@@ -74,6 +74,8 @@ def test_a_roman_numeral_is_not_a_route():
     ("Patient had dyspnea on exertion", ["dyspnea (", "breath"]),
     ("Ibuprofen 400 mg every 6 hours PRN pain", ["only when needed for pain"]),   # what it is needed for
     ("Morphine 5 mg PRN q4h", ["only when needed every 4 hours"]),                # not "needed for every"
+    ("Intubated in ED, extubated day 3", ["breathing tube", "day 3"]),            # procedures and care words
+    ("Dermatology review in 3 months", ["skin doctor", "3 months"]),              # whom the patient is sent to
 ])
 def test_a_line_reads_in_plain_words_with_the_line_kept_whole(line, expected):
     reading = plain_reading(line)
