@@ -72,6 +72,16 @@ def test_a_heading_comes_with_the_list_under_it(scorer):
         assert item in result.text
 
 
+def test_a_heading_run_into_its_first_item_comes_with_its_list(scorer):
+    """A run-together transcription: "ALLERGIES1. PENICILLIN.2. SULFA." has no colon, yet the items follow it."""
+    history = passage("Allergies", "...denies back pain.ALLERGIES1. PENICILLIN.2. SULFA.3. ACE INHIBITOR.", 6)
+    assert lines_of(history)[1].lead_in
+    result = answer(scorer, "what is she allergic to?", history, MEDS, DIET)
+    assert result.found
+    for item in ("PENICILLIN", "SULFA", "ACE INHIBITOR"):
+        assert item in result.text
+
+
 @pytest.mark.parametrize(("question", "details"), [
     ("how much metoprolol?", ("dose",)), ("how many times a day?", ("frequency",)),
     ("how long do I take it?", ("duration",)), ("when is my follow up?", ("date",)),

@@ -9,6 +9,7 @@ from mediassist.structure.markers import tidy_line
 from mediassist.structure.units import split_units
 from prompting import Passage
 
+_GLUED_ITEM_NUMBER = re.compile(r"\s*1[.)]?\s*$")
 _LEADING_HEADING = re.compile(r"^[\s#*_]*([A-Z][A-Za-z/&,()' -]{2,60}):[\s*_]*")
 
 
@@ -17,13 +18,19 @@ class Line:
     passage: Passage
     index: int           # position among the passage's lines
     text: str            # tidied: no list marker, heading prefix or markdown
-    lead_in: bool        # ends with ":" and introduces the items after it ("Call your doctor if you have:")
+    lead_in: bool        # introduces the items after it: "Call your doctor if you have:", or a heading alone
 
 
 def lines_of(passage: Passage) -> list[Line]:
     tidied = [tidy(passage.text[a:b], passage.section) for a, b in split_units(passage.text)]
     tidied = [text for text in tidied if text]
-    return [Line(passage, i, text, text.endswith(":")) for i, text in enumerate(tidied)]
+    return [Line(passage, i, text, text.endswith(":") or _heading_alone(text)) for i, text in enumerate(tidied)]
+
+
+def _heading_alone(text: str) -> bool:
+    """A section's name with nothing after it but, in a run-together transcription, the number of the first item
+    ("ALLERGIES1."): the items follow it as they would a colon."""
+    return canonical_section_name(_GLUED_ITEM_NUMBER.sub("", text), fuzzy=False) is not None
 
 
 def passages_of(lines: list[Line]) -> list[Passage]:
