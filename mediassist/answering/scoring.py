@@ -3,11 +3,13 @@
 Signals: the sentence-level similarity of the line to the question (the embedding model already loaded),
 its chunk's similarity, the question's own words found in the line (exactly or fuzzily: "metropolol"), the
 drug it names (drug vocabulary: brand, generic or kind), the sections the question is about, the topic's
-evidence words, and whether the line gives the detail asked for (a dose, a time). The weights and the two
-thresholds (a line is quoted; the summary answers at all) are fitted on the training questions by
-training/fit_answers.py and kept in data/calibration.json. Whether the summary answers at all also weighs how
-often summaries answer a question worded like this one (a probe on the question's embedding): they nearly
-always list the medicines, and seldom say whether one may drink alcohol.
+evidence words, whether the line gives the detail asked for (a dose, a time), and how much nearer the question
+the line comes with its medical words explained (the glossary's plain reading: "intubated" speaks of a breathing
+tube, "Dermatology" of a skin doctor). The weights and the two thresholds (a line is quoted; the summary answers
+at all) are fitted on the training questions by training/fit_answers.py and kept in data/calibration.json.
+Whether the summary answers at all also weighs how often summaries answer a question worded like this one (a
+probe on the question's embedding): they nearly always list the medicines, and seldom say whether one may drink
+alcohol.
 """
 from __future__ import annotations
 
