@@ -318,11 +318,6 @@ COURSE = passage("Hospital Course", (
     "She was reviewed by the medical team daily and her observations remained stable."), 4)
 
 
-FOLLOW_UP = passage("Follow-up", (
-    "Follow-up:\n- Neurology clinic in 4 weeks with repeat MRI.\n- Dermatology review in 3 months for the rash.\n"
-    "- Bloods with the practice nurse in 1 week."), 5)
-
-
 @pytest.mark.parametrize(("question", "line"), [
     ("did they drain the fluid from around her lung?", "underwent thoracentesis"),
     ("why did they give her the electric shock for her heart?", "DC cardioversion"),
@@ -333,6 +328,11 @@ def test_a_question_in_everyday_words_finds_the_line_that_names_it_in_medical_wo
     from around her lung" meets "thoracentesis", which shares no word with it."""
     result = answer(scorer, question, COURSE, MEDS, DIET)
     assert result.found and line in result.text
+
+
+FOLLOW_UP = passage("Follow-up", (
+    "Follow-up:\n- Neurology clinic in 4 weeks with repeat MRI.\n- Dermatology review in 3 months for the rash.\n"
+    "- Bloods with the practice nurse in 1 week."), 5)
 
 
 def test_the_doctor_named_in_everyday_words_finds_the_specialty(scorer):
