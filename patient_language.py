@@ -386,8 +386,10 @@ def _forms(term: str) -> frozenset[str]:
 
 # Words that start with a topic stem but are about something else.
 FALSE_FRIENDS = frozenset({"bathroom", "bathrooms", "career", "dryness"})
-# Phrases whose words belong to a topic but which mean something else: "carry on" is to continue.
-FALSE_PHRASES = re.compile(r"\bsocial work(ers?)?\b|\bwork[- ]?ups?\b|\bcarr(?:y|ies|ying) on\b")
+# Phrases whose words belong to a topic but which mean something else: "carry on" is to continue, and to "stop
+# throwing up" or "stop bleeding" is no medicine stopped (to stop taking, using or giving one is).
+FALSE_PHRASES = re.compile(r"\bsocial work(ers?)?\b|\bwork[- ]?ups?\b|\bcarr(?:y|ies|ying) on\b"
+                           r"|\bstop(?:s|ped|ping)?\s+(?!taking\b|using\b|giving\b|having\b)[a-z]+ing\b")
 
 
 def _word_matches(word: str, term: str) -> bool:

@@ -228,6 +228,18 @@ def test_a_phone_number_is_never_claimed_missing(scorer):
     assert "does not give a phone number" not in result.text and "x4521" in result.text
 
 
+@pytest.mark.parametrize(("question", "about_stopping"), [
+    ("im 8 weeks pregnant and couldnt stop throwing up, what did they say it was?", False),
+    ("the wound won't stop bleeding through the dressing", False),
+    ("should i stop taking the aspirin?", True), ("is she stopping the warfarin then?", True),
+    ("when can I stop using the cream?", True),
+])
+def test_a_symptom_that_will_not_stop_is_no_question_about_stopping_a_medicine(question, about_stopping):
+    """A question about stopping a medicine must find a line that says so or be told the summary does not;
+    "couldn't stop throwing up" asks no such thing, and must not be refused for want of one."""
+    assert ("stop" in analyse(question).specific_stems) is about_stopping
+
+
 def test_carry_on_asks_whether_to_continue_not_about_lifting():
     assert not analyse("does she carry on with her preventer (the fluticasone)?").specific_stems
     assert "lift" in analyse("can she carry the shopping?").specific_stems
