@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from mediassist.emergency import emergency_notice, shared_detector, stated_numbers
 from mediassist.emergency.detector import BANK_PATH, CALIBRATION_PATH, STACK_FEATURES, Bank
 from mediassist.emergency.framing import frame, normalise
+from mediassist.emergency.neighbours import Neighbours
 from mediassist.emergency.self_harm import without_denied_self_harm
 from mediassist.emergency.vitals import dangerous_readings
 from training.fit_emergency import load_examples, split_of
@@ -58,7 +60,8 @@ def test_self_harm_in_unseen_families_gets_the_crisis_line(detector, test_part):
     self_harm = [e for e in test_part if e.self_harm]
     with_line = sum(bool((found := detector.detect(e.text)) and found.self_harm) for e in self_harm)
     assert len(self_harm) >= 15
-    assert with_line / len(self_harm) >= 0.8
+    # 0.89 before the self-harm neighbours (stop 39), 0.93 with them
+    assert with_line / len(self_harm) >= 0.9
 
 
 def test_the_split_is_by_family_and_covers_twenty_signs():
@@ -265,6 +268,7 @@ def test_calibration_matches_the_bank_and_the_features():
     assert set(data["stack"]["weights"]) == set(STACK_FEATURES)
     assert 0 < data["threshold"] < 1
     assert data["stack"]["weights"]["hypothetical"] < 0 < data["stack"]["weights"]["probe"]
+    assert (CALIBRATION_PATH.parent / data["self_harm_neighbours"]).is_file()
 
 
 def test_bank_entries_are_unique_and_every_sign_has_a_source():
@@ -326,3 +330,28 @@ def test_only_a_denial_of_self_harm_is_left_out_of_what_the_probes_read():
     for not_a_denial_of_self_harm in ("hes not breathing, his lips are blue", "i dont want to go on anymore",
                                       "i want to kill myself"):
         assert without_denied_self_harm(not_a_denial_of_self_harm) == not_a_denial_of_self_harm
+
+
+def test_a_clause_that_rules_out_something_else_leaves_self_harm_told_beside_it(detector):
+    """"He's not answering" denies nothing about the pills; "years ago" does date the cutting."""
+    told_beside = detector.read("my brother sent a goodbye text and took all his tablets, he's not answering")
+    assert told_beside.self_harm_counts[0]
+    dated = detector.read("I cut myself years ago, now I want to know which cream to put on my new wound")
+    assert not dated.self_harm_counts[0]
+
+
+def test_neighbours_say_how_much_nearer_self_harm_is_than_the_rest(tmp_path):
+    axes = np.eye(4, dtype=np.float32)
+    neighbours = Neighbours(self_harm=axes[[0, 0, 0]], other=axes[[1, 1, 1]], weight=2.0)
+    margins = neighbours.margin(np.array([axes[0], axes[1], (axes[0] + axes[1]) / np.sqrt(2)]))
+    assert margins == pytest.approx([1.0, -1.0, 0.0], abs=1e-6)
+    neighbours.save(tmp_path / "n.npz")
+    loaded = Neighbours.load(tmp_path / "n.npz")
+    assert loaded.weight == 2.0 and loaded.margin(axes[:1]) == pytest.approx([1.0], abs=1e-3)
+
+
+def test_only_the_others_nearest_to_self_harm_are_kept():
+    self_harm = np.array([[1.0, 0.0]], dtype=np.float32)
+    other = np.array([[0.0, 1.0], [0.8, 0.6], [-1.0, 0.0]], dtype=np.float32)
+    kept = Neighbours.chosen(self_harm, other, keep_other=1, weight=1.0).other
+    assert kept.tolist() == [pytest.approx([0.8, 0.6])]

@@ -25,8 +25,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from mediassist.emergency.detector import (CALIBRATION_PATH, SELF_HARM, STACK_FEATURES, Bank,  # noqa: E402
+from mediassist.emergency.detector import (CALIBRATION_PATH, NEIGHBOURS_PATH, SELF_HARM, STACK_FEATURES, Bank,  # noqa: E402
                                            Calibration, EmergencyDetector, Probe, packaged_embedder)
+from mediassist.emergency.neighbours import Neighbours  # noqa: E402
 from mediassist.index.embedder import known_words  # noqa: E402
 from training.splits import document_split  # noqa: E402
 
@@ -39,6 +40,8 @@ MAX_CRISIS_LINE_EXTRA = 0.03     # of other training emergencies that also get t
 MAX_PART_FALSE_ALARMS = 0.012    # of ordinary training messages, flagged more by reading their parts on their own
 SUMMARY_QUESTION_WEIGHT = 0.1   # of each plain question about a summary in the probes (chosen on the training part)
 PROBE_C, STACK_C = 10.0, 1.0     # inverse regularisation strengths
+NEIGHBOUR_WEIGHT = 10.0          # of the self-harm neighbours' margin beside the probe (chosen on the training part)
+NEIGHBOURS_KEPT = 1200           # other messages kept as neighbours: those nearest to self-harm
 SHOW_MISSES = False
 
 
@@ -108,6 +111,25 @@ def held_out_scores(bank_x, bank_y, readings, y, families, weights) -> list[np.n
     return scores
 
 
+def fit_neighbours(bank_x, bank_y, x, y) -> Neighbours:
+    vectors, self_harm = np.vstack([bank_x, x]), np.r_[bank_y, y].astype(bool)
+    return Neighbours.chosen(vectors[self_harm], vectors[~self_harm], NEIGHBOURS_KEPT, NEIGHBOUR_WEIGHT)
+
+
+def held_out_self_harm_scores(bank_x, bank_y, readings, y, groups, weights) -> list[np.ndarray]:
+    """Each training message's rows scored for self-harm (probe and neighbours) fitted without its group."""
+    from sklearn.model_selection import GroupKFold
+    x = np.stack([r.vectors[0] for r in readings])
+    scores: list[np.ndarray] = [np.zeros(0)] * len(readings)
+    for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=groups):
+        probe = fit_probe(bank_x, bank_y, x[fit_rows], y[fit_rows], weights[fit_rows])
+        neighbours = fit_neighbours(bank_x, bank_y, x[fit_rows], y[fit_rows])
+        for i in score_rows:
+            rows = readings[i].vectors
+            scores[i] = probe.scores(rows) + neighbours.weight * neighbours.margin(rows)
+    return scores
+
+
 def threshold_allowing(scores, share: float) -> float:
     """The lowest threshold above all but `share` of the scores."""
     ordered = np.sort(np.asarray(scores))[::-1]
@@ -116,7 +138,8 @@ def threshold_allowing(scores, share: float) -> float:
     return float(ordered[min(int(share * len(ordered)), len(ordered) - 1)]) + 1e-6
 
 
-def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example]) -> tuple[dict, Calibration]:
+def fit_calibration(detector: EmergencyDetector, bank: Bank,
+                    train: list[Example]) -> tuple[dict, Neighbours, Calibration]:
     readings = [detector.read(e.text) for e in train]
     x = np.stack([r.vectors[0] for r in readings])
     emergency = np.array([e.emergency for e in train])
@@ -135,7 +158,8 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
     emergency_probe = fit_probe(bank_x, bank_emergency, x, emergency, weights)
     self_harm_probe = fit_probe(bank_x, bank_self_harm, x, self_harm, weights)
     probe_cv = held_out_scores(bank_x, bank_emergency, readings, emergency, writers, weights)
-    self_harm_rows = held_out_scores(bank_x, bank_self_harm, readings, self_harm, writers, weights)
+    neighbours = fit_neighbours(bank_x, bank_self_harm, x, self_harm)
+    self_harm_rows = held_out_self_harm_scores(bank_x, bank_self_harm, readings, self_harm, writers, weights)
 
     features = np.array([[r.features(p)[name] for name in STACK_FEATURES] for r, p in zip(readings, probe_cv)])
     stack = logistic(features, emergency, STACK_C)
@@ -166,10 +190,11 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
         "threshold": float(1 / (1 + np.exp(-z_threshold))),
         "self_harm_threshold": self_harm_alone, "self_harm_with_emergency": crisis_extra,
         "signs": {"names": list(centroids), "centroids": [[round(float(v), 6) for v in c] for c in centroids.values()]},
+        "self_harm_neighbours": NEIGHBOURS_PATH.name,
         "fitted_on": {"messages": len(train), "families": len(set(families)), "bank": len(bank_x)},
     }
-    data["part_threshold"] = part_threshold(detector, Calibration.from_json(data), train)
-    return data, Calibration.from_json(data)
+    data["part_threshold"] = part_threshold(detector, Calibration.from_json(data, neighbours), train)
+    return data, neighbours, Calibration.from_json(data, neighbours)
 
 
 def part_threshold(detector: EmergencyDetector, calibration: Calibration, train: list[Example]) -> float:
@@ -273,8 +298,9 @@ def main(argv=None) -> int:
     known = set(known_words())
     if not args.report:
         unfitted = EmergencyDetector(embedder.embed, known, bank=bank, calibration=_placeholder())
-        data, _ = fit_calibration(unfitted, bank, [e for e in examples if e.split == "train"])
+        data, neighbours, _ = fit_calibration(unfitted, bank, [e for e in examples if e.split == "train"])
         CALIBRATION_PATH.write_text(json.dumps(data) + "\n", encoding="utf-8")
+        neighbours.save(NEIGHBOURS_PATH)
         print(f"wrote {CALIBRATION_PATH.relative_to(ROOT)}: stack weights "
               + ", ".join(f"{k} {v:+.2f}" for k, v in data["stack"]["weights"].items())
               + f"; threshold {data['threshold']:.3f}")

@@ -5,7 +5,8 @@ like an emergency and like self-harm. They are fitted on the bank of emergency d
 ordinary patient questions (data/bank.toml) together with the training part of a labelled set. How the message
 is framed (framing.py: hypothetical, about the record, past), whether it says the thing is happening now, and
 dangerous readings (vitals.py) are then combined with the probe in one logistic score with a handful of
-weights. training/fit_emergency.py fits all of it and writes data/calibration.json. Explicit self-harm language
+weights. Self-harm is also told by its nearest neighbours (neighbours.py). training/fit_emergency.py fits all
+of it and writes data/calibration.json and data/self_harm_neighbours.npz. Explicit self-harm language
 (self_harm.py) always wins.
 """
 from __future__ import annotations
@@ -23,13 +24,15 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from ..index.embedder import known_words, packaged_embedder
-from .framing import Framing, frame, normalise, split_clauses
+from .framing import Clause, Framing, frame, normalise, split_clauses
+from .neighbours import Neighbours
 from .self_harm import ABOUT_THE_RECORD, FIRST_PERSON, explicit_self_harm, without_denied_self_harm
 from .vitals import dangerous_readings
 
 DATA = Path(__file__).parent / "data"
 BANK_PATH = DATA / "bank.toml"
 CALIBRATION_PATH = DATA / "calibration.json"
+NEIGHBOURS_PATH = DATA / "self_harm_neighbours.npz"
 SELF_HARM = "self_harm"
 SELF_HARM_NEIGHBOURS = {SELF_HARM, "overdose_poisoning"}
 MAX_SENTENCES = 2        # a long message's longest sentences are read one by one too (MiniLM's time grows with
@@ -96,13 +99,16 @@ class Calibration:
     sign_names: tuple[str, ...]
     sign_centroids: np.ndarray          # the mean embedding of each sign's descriptions
     part_threshold: float = 1.0         # on a part's own probability (EmergencyDetector.in_a_part); 1: off
+    self_harm_neighbours: Neighbours | None = None
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
-        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        neighbours = data.get("self_harm_neighbours")
+        return cls.from_json(data, Neighbours.load(path.parent / neighbours) if neighbours else None)
 
     @classmethod
-    def from_json(cls, data: dict) -> "Calibration":
+    def from_json(cls, data: dict, neighbours: Neighbours | None = None) -> "Calibration":
         return cls(emergency_probe=Probe.from_json(data["emergency_probe"]),
                    self_harm_probe=Probe.from_json(data["self_harm_probe"]),
                    stack_weights=data["stack"]["weights"], stack_bias=data["stack"]["bias"],
@@ -110,11 +116,18 @@ class Calibration:
                    self_harm_with_emergency=data["self_harm_with_emergency"],
                    sign_names=tuple(data["signs"]["names"]),
                    sign_centroids=np.asarray(data["signs"]["centroids"], dtype=np.float32),
-                   part_threshold=data.get("part_threshold", 1.0))
+                   part_threshold=data.get("part_threshold", 1.0), self_harm_neighbours=neighbours)
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.stack_bias + sum(self.stack_weights[name] * features[name] for name in STACK_FEATURES)
         return 1.0 / (1.0 + math.exp(-z))
+
+    def self_harm_scores(self, vectors: np.ndarray) -> np.ndarray:
+        """Per row: the self-harm probe's score, plus its neighbours' say."""
+        scores = self.self_harm_probe.scores(vectors)
+        if self.self_harm_neighbours is None:
+            return scores
+        return scores + self.self_harm_neighbours.weight * self.self_harm_neighbours.margin(vectors)
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,9 @@ class EmergencyDetector:
         # the bank's descriptions, embedded once: a message's nearest of them is a signal of its own
         self.bank_emergency = embed(list(self.bank.emergency))
         self.bank_ordinary = embed(list(self.bank.ordinary))
+        is_self_harm = np.array([sign == SELF_HARM for sign in self.bank.signs])
+        self.bank_self_harm = self.bank_emergency[is_self_harm]
+        self.bank_not_self_harm = np.vstack([self.bank_emergency[~is_self_harm], self.bank_ordinary])
 
     def detect(self, message: str) -> Emergency | None:
         if not isinstance(message, str) or not re.search(r"[^\W\d_]", message):
@@ -176,10 +192,12 @@ class EmergencyDetector:
         text = self.told(message)
         if not text:
             return None   # it only denies self-harm: "I'm not suicidal."
-        sentences, parts = split_sentences(text), message_parts(text)
-        vectors = self.embed([text, *sentences, *parts])   # one batch: a forward pass costs about the same
-        whole = self.decide(self.reading(text, sentences, vectors[:1 + len(sentences)]))
-        return whole or self.in_a_part(parts, vectors[1 + len(sentences):])
+        sentences, clauses, parts = split_sentences(text), clauses_to_weigh(frame(text)), message_parts(text)
+        # one batch: a forward pass costs about the same
+        vectors = self.embed([text, *sentences, *clauses, *parts])
+        rows, clause_rows = 1 + len(sentences), 1 + len(sentences) + len(clauses)
+        whole = self.decide(self.reading(text, sentences, vectors[:rows], vectors[rows:clause_rows]))
+        return whole or self.in_a_part(parts, vectors[clause_rows:])
 
     def told(self, message: str) -> str:
         """The message as the probes read it: normalised, misspellings put right, denials of self-harm left out."""
@@ -198,7 +216,7 @@ class EmergencyDetector:
     def decide(self, reading: Reading) -> Emergency | None:
         c = self.calibration
         probability = c.probability(reading.features(c.emergency_probe.scores(reading.vectors)))
-        self_harm_scores = c.self_harm_probe.scores(reading.vectors)
+        self_harm_scores = c.self_harm_scores(reading.vectors)
         self_harm_score = max((s for s, counts in zip(self_harm_scores, reading.self_harm_counts) if counts),
                               default=-math.inf)
         emergency = probability >= c.threshold
@@ -213,8 +231,9 @@ class EmergencyDetector:
     def read(self, message: str) -> Reading:
         """The whole message's reading (for fitting)."""
         text = self.told(message) or self.spelling.fix(normalise(message))   # a denial alone is read as written
-        sentences = split_sentences(text)
-        return self.reading(text, sentences, self.embed([text, *sentences]))
+        sentences, clauses = split_sentences(text), clauses_to_weigh(frame(text))
+        vectors = self.embed([text, *sentences, *clauses])
+        return self.reading(text, sentences, vectors[:1 + len(sentences)], vectors[1 + len(sentences):])
 
     def part_readings(self, message: str) -> list[Reading]:
         """Each part's own reading, as detect() makes it (for fitting the part threshold)."""
@@ -222,16 +241,29 @@ class EmergencyDetector:
         return ([self.reading(part, [], vector[None, :]) for part, vector in zip(parts, self.embed(parts))]
                 if parts else [])
 
-    def reading(self, text: str, sentences: list[str], vectors: np.ndarray) -> Reading:
-        """vectors: row 0 the whole text, then its longest sentences."""
+    def reading(self, text: str, sentences: list[str], vectors: np.ndarray,
+                clause_vectors: np.ndarray | None = None) -> Reading:
+        """vectors: row 0 the whole text, then its longest sentences; clause_vectors: those of
+        clauses_to_weigh(frame(text)), if any."""
         framing = frame(text)
         sentence_framings = [frame(sentence) for sentence in sentences]
+        whole_counts = _self_harm_can_count(framing) or self.said_in_an_open_clause(framing, clause_vectors)
         return Reading(vectors=vectors,
                        sentence_counts=tuple(not all(c.framed for c in f.clauses) for f in sentence_framings),
-                       self_harm_counts=tuple(_self_harm_can_count(f) for f in (framing, *sentence_framings)),
+                       self_harm_counts=(whole_counts, *map(_self_harm_can_count, sentence_framings)),
                        framing=framing, dangerous_readings=tuple(dangerous_readings(text)),
                        explicit_self_harm=any(explicit_self_harm(c, framing) for c in framing.clauses),
                        bank_margin=self.bank_margin(vectors))
+
+    def said_in_an_open_clause(self, framing: Framing, clause_vectors: np.ndarray | None) -> bool:
+        """A clause that rules self-harm out ("she's not answering", "he was only discharged last week", "my
+        letter") rules it out of the whole message only when it is the clause that reads most like self-harm (by
+        the bank's descriptions): "he texted goodbye and took his pills, he's not answering" still counts."""
+        if clause_vectors is None or len(clause_vectors) < 2:
+            return False
+        likeness = (clause_vectors @ self.bank_self_harm.T).max(axis=1) - \
+            (clause_vectors @ self.bank_not_self_harm.T).max(axis=1)
+        return not _rules_out_self_harm(framing.clauses[int(np.argmax(likeness))])
 
     def bank_margin(self, vectors: np.ndarray) -> float:
         """How much nearer the message (or one of its sentences) comes to an emergency description of the bank
@@ -275,11 +307,25 @@ def told_in_a_question(clause: str) -> str | None:
     return told if len(told.split()) >= 3 else None
 
 
+def clauses_to_weigh(framing: Framing) -> list[str]:
+    """The clauses whose self-harm likeness decides whether the whole message counts as self-harm: those of a
+    message that some clause rules out, unless it is a "what if" about someone else."""
+    if len(framing.clauses) < 2 or _self_harm_can_count(framing) or _what_if_about_another(framing):
+        return []
+    return [clause.text for clause in framing.clauses]
+
+
 def _self_harm_can_count(framing: Framing) -> bool:
     """Not denied, past or about the record, and not a "what if" about someone else."""
-    if any(c.denies_having or c.past_time or ABOUT_THE_RECORD.search(c.text) for c in framing.clauses):
-        return False
-    return not framing.any_hypothetical or any(FIRST_PERSON.search(c.text) for c in framing.clauses)
+    return not any(map(_rules_out_self_harm, framing.clauses)) and not _what_if_about_another(framing)
+
+
+def _rules_out_self_harm(clause: Clause) -> bool:
+    return clause.denies_having or clause.past_time or bool(ABOUT_THE_RECORD.search(clause.text))
+
+
+def _what_if_about_another(framing: Framing) -> bool:
+    return framing.any_hypothetical and not any(FIRST_PERSON.search(c.text) for c in framing.clauses)
 
 
 _DETECTOR: EmergencyDetector | None = None
