@@ -44,7 +44,7 @@ def test_most_emergencies_in_unseen_families_are_flagged(detector, test_part):
     emergencies = [e for e in test_part if e.emergency]
     flagged = sum(detector.detect(e.text) is not None for e in emergencies)
     assert len(emergencies) >= 150
-    assert flagged / len(emergencies) >= 0.93
+    assert flagged / len(emergencies) >= 0.95   # 0.970, then 0.979 with the neighbours (stop 39)
 
 
 def test_few_ordinary_questions_in_unseen_families_raise_an_alarm(detector, test_part):
@@ -79,13 +79,13 @@ def test_the_split_is_by_family_and_covers_twenty_signs():
 def test_writers_the_detector_never_saw_are_still_mostly_read_right(detector, held_out_writers):
     """Five writers kept wholly for testing: two wrote the hard forms (emergencies told as a question or in a few
     words, ordinary messages of the same forms), three wrote as caregivers in everyday English, as nurses in
-    shorthand and as patients who understate or catastrophise. Measured at 0.925 recall and 0.141 false alarms;
-    this guards the floor."""
+    shorthand and as patients who understate or catastrophise. Measured at 0.925 recall and 0.141 false alarms,
+    0.941 and 0.120 since the neighbours (stop 39); this guards the floor."""
     emergencies = [e for e in held_out_writers if e.emergency]
     ordinary = [e for e in held_out_writers if not e.emergency]
     assert len(emergencies) >= 300 and len(ordinary) >= 300
-    assert sum(detector.detect(e.text) is not None for e in emergencies) / len(emergencies) >= 0.8
-    assert sum(detector.detect(e.text) is not None for e in ordinary) / len(ordinary) <= 0.15
+    assert sum(detector.detect(e.text) is not None for e in emergencies) / len(emergencies) >= 0.9
+    assert sum(detector.detect(e.text) is not None for e in ordinary) / len(ordinary) <= 0.13
 
 
 def test_plain_questions_about_unseen_summaries_rarely_raise_an_alarm(detector, test_part):
@@ -268,7 +268,7 @@ def test_calibration_matches_the_bank_and_the_features():
     assert set(data["stack"]["weights"]) == set(STACK_FEATURES)
     assert 0 < data["threshold"] < 1
     assert data["stack"]["weights"]["hypothetical"] < 0 < data["stack"]["weights"]["probe"]
-    assert (CALIBRATION_PATH.parent / data["self_harm_neighbours"]).is_file()
+    assert (CALIBRATION_PATH.parent / data["neighbours"]).is_file()
 
 
 def test_bank_entries_are_unique_and_every_sign_has_a_source():
@@ -340,18 +340,18 @@ def test_a_clause_that_rules_out_something_else_leaves_self_harm_told_beside_it(
     assert not dated.self_harm_counts[0]
 
 
-def test_neighbours_say_how_much_nearer_self_harm_is_than_the_rest(tmp_path):
+def test_neighbours_say_how_much_nearer_self_harm_and_emergencies_are_than_the_rest(tmp_path):
     axes = np.eye(4, dtype=np.float32)
-    neighbours = Neighbours(self_harm=axes[[0, 0, 0]], other=axes[[1, 1, 1]], weight=2.0)
-    margins = neighbours.margin(np.array([axes[0], axes[1], (axes[0] + axes[1]) / np.sqrt(2)]))
-    assert margins == pytest.approx([1.0, -1.0, 0.0], abs=1e-6)
+    # three self-harm messages on axis 0, three other emergencies on axis 2, three ordinary ones on axis 1
+    neighbours = Neighbours(vectors=axes[[0, 0, 0, 2, 2, 2, 1, 1, 1]],
+                            emergency=np.array([True] * 6 + [False] * 3),
+                            self_harm=np.array([True] * 3 + [False] * 6), self_harm_weight=2.0)
+    rows = np.array([axes[0], axes[1], (axes[0] + axes[1]) / np.sqrt(2)])
+    assert neighbours.self_harm_margin(rows) == pytest.approx([1.0, -1.0, 0.0], abs=1e-6)
+    assert neighbours.emergency_margin(axes[[1]]) == pytest.approx(-1.0)
+    # a sentence (a later row) may bring the message nearer an emergency than the whole came to an ordinary one
+    assert neighbours.emergency_margin(axes[[3, 2]]) == pytest.approx(1.0)
     neighbours.save(tmp_path / "n.npz")
     loaded = Neighbours.load(tmp_path / "n.npz")
-    assert loaded.weight == 2.0 and loaded.margin(axes[:1]) == pytest.approx([1.0], abs=1e-3)
-
-
-def test_only_the_others_nearest_to_self_harm_are_kept():
-    self_harm = np.array([[1.0, 0.0]], dtype=np.float32)
-    other = np.array([[0.0, 1.0], [0.8, 0.6], [-1.0, 0.0]], dtype=np.float32)
-    kept = Neighbours.chosen(self_harm, other, keep_other=1, weight=1.0).other
-    assert kept.tolist() == [pytest.approx([0.8, 0.6])]
+    assert loaded.self_harm_weight == 2.0 and loaded.self_harm.tolist() == neighbours.self_harm.tolist()
+    assert loaded.self_harm_margin(axes[:1]) == pytest.approx([1.0], abs=1e-3)

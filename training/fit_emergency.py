@@ -41,7 +41,6 @@ MAX_PART_FALSE_ALARMS = 0.012    # of ordinary training messages, flagged more b
 SUMMARY_QUESTION_WEIGHT = 0.1   # of each plain question about a summary in the probes (chosen on the training part)
 PROBE_C, STACK_C = 10.0, 1.0     # inverse regularisation strengths
 NEIGHBOUR_WEIGHT = 10.0          # of the self-harm neighbours' margin beside the probe (chosen on the training part)
-NEIGHBOURS_KEPT = 1200           # other messages kept as neighbours: those nearest to self-harm
 SHOW_MISSES = False
 
 
@@ -99,35 +98,35 @@ def fit_probe(bank_x, bank_y, x, y, weights) -> Probe:
     return Probe(weights=model.coef_[0].astype(np.float32), bias=float(model.intercept_[0]))
 
 
-def held_out_scores(bank_x, bank_y, readings, y, families, weights) -> list[np.ndarray]:
-    """Each training message's rows scored by a probe fitted without its family (GroupKFold)."""
+def fit_neighbours(bank_x, bank_emergency, bank_self_harm, x, emergency, self_harm) -> Neighbours:
+    return Neighbours(vectors=np.vstack([bank_x, x]), emergency=np.r_[bank_emergency, emergency].astype(bool),
+                      self_harm=np.r_[bank_self_harm, self_harm].astype(bool), self_harm_weight=NEIGHBOUR_WEIGHT)
+
+
+@dataclass
+class HeldOut:
+    """Each training message read by probes and neighbours fitted without its group (GroupKFold)."""
+    emergency_rows: list[np.ndarray]    # the emergency probe's score per row
+    self_harm_rows: list[np.ndarray]    # the self-harm score per row: probe and neighbours
+    neighbour_margins: list[float]      # Neighbours.emergency_margin
+
+
+def held_out(bank_x, bank_emergency, bank_self_harm, readings, emergency, self_harm, groups, weights) -> HeldOut:
     from sklearn.model_selection import GroupKFold
     x = np.stack([r.vectors[0] for r in readings])
-    scores: list[np.ndarray] = [np.zeros(0)] * len(readings)
-    for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=families):
-        probe = fit_probe(bank_x, bank_y, x[fit_rows], y[fit_rows], weights[fit_rows])
-        for i in score_rows:
-            scores[i] = probe.scores(readings[i].vectors)
-    return scores
-
-
-def fit_neighbours(bank_x, bank_y, x, y) -> Neighbours:
-    vectors, self_harm = np.vstack([bank_x, x]), np.r_[bank_y, y].astype(bool)
-    return Neighbours.chosen(vectors[self_harm], vectors[~self_harm], NEIGHBOURS_KEPT, NEIGHBOUR_WEIGHT)
-
-
-def held_out_self_harm_scores(bank_x, bank_y, readings, y, groups, weights) -> list[np.ndarray]:
-    """Each training message's rows scored for self-harm (probe and neighbours) fitted without its group."""
-    from sklearn.model_selection import GroupKFold
-    x = np.stack([r.vectors[0] for r in readings])
-    scores: list[np.ndarray] = [np.zeros(0)] * len(readings)
+    result = HeldOut([np.zeros(0)] * len(readings), [np.zeros(0)] * len(readings), [0.0] * len(readings))
     for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=groups):
-        probe = fit_probe(bank_x, bank_y, x[fit_rows], y[fit_rows], weights[fit_rows])
-        neighbours = fit_neighbours(bank_x, bank_y, x[fit_rows], y[fit_rows])
+        emergency_probe = fit_probe(bank_x, bank_emergency, x[fit_rows], emergency[fit_rows], weights[fit_rows])
+        self_harm_probe = fit_probe(bank_x, bank_self_harm, x[fit_rows], self_harm[fit_rows], weights[fit_rows])
+        neighbours = fit_neighbours(bank_x, bank_emergency, bank_self_harm, x[fit_rows], emergency[fit_rows],
+                                    self_harm[fit_rows])
         for i in score_rows:
             rows = readings[i].vectors
-            scores[i] = probe.scores(rows) + neighbours.weight * neighbours.margin(rows)
-    return scores
+            result.emergency_rows[i] = emergency_probe.scores(rows)
+            result.self_harm_rows[i] = (self_harm_probe.scores(rows)
+                                        + NEIGHBOUR_WEIGHT * neighbours.self_harm_margin(rows))
+            result.neighbour_margins[i] = neighbours.emergency_margin(rows)
+    return result
 
 
 def threshold_allowing(scores, share: float) -> float:
@@ -157,11 +156,12 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank,
     weights = np.where(about_summary, SUMMARY_QUESTION_WEIGHT, 1.0)
     emergency_probe = fit_probe(bank_x, bank_emergency, x, emergency, weights)
     self_harm_probe = fit_probe(bank_x, bank_self_harm, x, self_harm, weights)
-    probe_cv = held_out_scores(bank_x, bank_emergency, readings, emergency, writers, weights)
-    neighbours = fit_neighbours(bank_x, bank_self_harm, x, self_harm)
-    self_harm_rows = held_out_self_harm_scores(bank_x, bank_self_harm, readings, self_harm, writers, weights)
+    neighbours = fit_neighbours(bank_x, bank_emergency, bank_self_harm, x, emergency, self_harm)
+    cv = held_out(bank_x, bank_emergency, bank_self_harm, readings, emergency, self_harm, writers, weights)
+    self_harm_rows = cv.self_harm_rows
 
-    features = np.array([[r.features(p)[name] for name in STACK_FEATURES] for r, p in zip(readings, probe_cv)])
+    features = np.array([[r.features(p, m)[name] for name in STACK_FEATURES]
+                         for r, p, m in zip(readings, cv.emergency_rows, cv.neighbour_margins)])
     stack = logistic(features, emergency, STACK_C)
     stack_z = stack.decision_function(features)
     explicit = np.array([r.explicit_self_harm for r in readings])
@@ -190,7 +190,7 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank,
         "threshold": float(1 / (1 + np.exp(-z_threshold))),
         "self_harm_threshold": self_harm_alone, "self_harm_with_emergency": crisis_extra,
         "signs": {"names": list(centroids), "centroids": [[round(float(v), 6) for v in c] for c in centroids.values()]},
-        "self_harm_neighbours": NEIGHBOURS_PATH.name,
+        "neighbours": NEIGHBOURS_PATH.name,
         "fitted_on": {"messages": len(train), "families": len(set(families)), "bank": len(bank_x)},
     }
     data["part_threshold"] = part_threshold(detector, Calibration.from_json(data, neighbours), train)

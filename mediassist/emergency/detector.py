@@ -5,9 +5,9 @@ like an emergency and like self-harm. They are fitted on the bank of emergency d
 ordinary patient questions (data/bank.toml) together with the training part of a labelled set. How the message
 is framed (framing.py: hypothetical, about the record, past), whether it says the thing is happening now, and
 dangerous readings (vitals.py) are then combined with the probe in one logistic score with a handful of
-weights. Self-harm is also told by its nearest neighbours (neighbours.py). training/fit_emergency.py fits all
-of it and writes data/calibration.json and data/self_harm_neighbours.npz. Explicit self-harm language
-(self_harm.py) always wins.
+weights, one of them how near the message comes to labelled emergencies (neighbours.py), which also tell
+self-harm beside its probe. training/fit_emergency.py fits all of it and writes data/calibration.json and
+data/neighbours.npz. Explicit self-harm language (self_harm.py) always wins.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from .vitals import dangerous_readings
 DATA = Path(__file__).parent / "data"
 BANK_PATH = DATA / "bank.toml"
 CALIBRATION_PATH = DATA / "calibration.json"
-NEIGHBOURS_PATH = DATA / "self_harm_neighbours.npz"
+NEIGHBOURS_PATH = DATA / "neighbours.npz"
 SELF_HARM = "self_harm"
 SELF_HARM_NEIGHBOURS = {SELF_HARM, "overdose_poisoning"}
 MAX_SENTENCES = 2        # a long message's longest sentences are read one by one too (MiniLM's time grows with
@@ -41,7 +41,7 @@ MAX_PARTS = 3            # parts of a message read on their own when the whole r
 SPELLING_CUTOFF = 80     # rapidfuzz ratio: "presure" -> "pressure", "sezure" -> "seizure"
 
 STACK_FEATURES = ("probe", "sentence_probe", "present", "hypothetical", "about_record", "past", "mild", "severe",
-                  "dangerous_reading", "only_asks", "bank_margin")
+                  "dangerous_reading", "only_asks", "bank_margin", "neighbour_margin")
 
 EmbedTexts = Callable[[list[str]], np.ndarray]
 
@@ -99,12 +99,12 @@ class Calibration:
     sign_names: tuple[str, ...]
     sign_centroids: np.ndarray          # the mean embedding of each sign's descriptions
     part_threshold: float = 1.0         # on a part's own probability (EmergencyDetector.in_a_part); 1: off
-    self_harm_neighbours: Neighbours | None = None
+    neighbours: Neighbours | None = None
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
         data = json.loads(path.read_text(encoding="utf-8"))
-        neighbours = data.get("self_harm_neighbours")
+        neighbours = data.get("neighbours")
         return cls.from_json(data, Neighbours.load(path.parent / neighbours) if neighbours else None)
 
     @classmethod
@@ -116,7 +116,7 @@ class Calibration:
                    self_harm_with_emergency=data["self_harm_with_emergency"],
                    sign_names=tuple(data["signs"]["names"]),
                    sign_centroids=np.asarray(data["signs"]["centroids"], dtype=np.float32),
-                   part_threshold=data.get("part_threshold", 1.0), self_harm_neighbours=neighbours)
+                   part_threshold=data.get("part_threshold", 1.0), neighbours=neighbours)
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.stack_bias + sum(self.stack_weights[name] * features[name] for name in STACK_FEATURES)
@@ -125,9 +125,12 @@ class Calibration:
     def self_harm_scores(self, vectors: np.ndarray) -> np.ndarray:
         """Per row: the self-harm probe's score, plus its neighbours' say."""
         scores = self.self_harm_probe.scores(vectors)
-        if self.self_harm_neighbours is None:
+        if self.neighbours is None:
             return scores
-        return scores + self.self_harm_neighbours.weight * self.self_harm_neighbours.margin(vectors)
+        return scores + self.neighbours.self_harm_weight * self.neighbours.self_harm_margin(vectors)
+
+    def neighbour_margin(self, vectors: np.ndarray) -> float:
+        return self.neighbours.emergency_margin(vectors) if self.neighbours is not None else 0.0
 
 
 @dataclass(frozen=True)
@@ -143,15 +146,16 @@ class Reading:
     explicit_self_harm: bool
     bank_margin: float = 0.0   # nearest emergency description of the bank, less the nearest ordinary one
 
-    def features(self, scores: np.ndarray) -> dict[str, float]:
-        """scores: the emergency probe's score for each row of `vectors`."""
+    def features(self, scores: np.ndarray, neighbour_margin: float) -> dict[str, float]:
+        """scores: the emergency probe's score for each row of `vectors`; neighbour_margin: how much nearer the
+        labelled emergencies are than the ordinary messages (Neighbours.emergency_margin)."""
         sentences = [score for score, counts in zip(scores[1:], self.sentence_counts) if counts]
         return {"probe": float(scores[0]), "sentence_probe": float(max(sentences, default=scores[0])),
                 "present": float(self.framing.present), "hypothetical": float(self.framing.any_hypothetical),
                 "about_record": float(self.framing.any_about_record), "past": float(self.framing.any_past),
                 "mild": float(self.framing.mild), "severe": float(self.framing.severe),
                 "dangerous_reading": float(bool(self.dangerous_readings)), "only_asks": float(self.framing.only_asks),
-                "bank_margin": self.bank_margin}
+                "bank_margin": self.bank_margin, "neighbour_margin": neighbour_margin}
 
 
 class SpellingFixer:
@@ -215,7 +219,8 @@ class EmergencyDetector:
 
     def decide(self, reading: Reading) -> Emergency | None:
         c = self.calibration
-        probability = c.probability(reading.features(c.emergency_probe.scores(reading.vectors)))
+        probability = c.probability(reading.features(c.emergency_probe.scores(reading.vectors),
+                                                     c.neighbour_margin(reading.vectors)))
         self_harm_scores = c.self_harm_scores(reading.vectors)
         self_harm_score = max((s for s, counts in zip(self_harm_scores, reading.self_harm_counts) if counts),
                               default=-math.inf)

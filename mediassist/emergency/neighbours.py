@@ -1,10 +1,9 @@
-"""Self-harm told by its nearest neighbours: how much nearer a message comes to messages known to be self-harm
-than to messages known not to be. The linear probe (detector.Probe) draws one straight line through the
-embedding; indirect wording ("my notes to everyone are on the table", "I won't need the refills") sits in small
-pockets the line cuts through, and its neighbours still know them.
+"""Messages told by their nearest neighbours: the bank's descriptions and the training part's labelled messages,
+embedded, with what each was (an emergency, self-harm). The linear probes (detector.Probe) draw one straight line
+through the embedding; veiled or unusual wording ("my notes to everyone are on the table", "I won't need the
+refills") sits in small pockets the line cuts through, and its neighbours still know them.
 
-training/fit_emergency.py writes the neighbours: the bank's self-harm descriptions and the training part's
-self-harm messages, and of the rest the ones that come nearest to those. Stored as float16 (about 1 MB).
+training/fit_emergency.py writes them (data/neighbours.npz, float16).
 """
 from __future__ import annotations
 
@@ -13,38 +12,39 @@ from pathlib import Path
 
 import numpy as np
 
-NEAREST = 3   # neighbours averaged on each side: one alone is too easily a near twin of the wrong kind
+NEAREST_SELF_HARM = 3   # neighbours averaged on each side for self-harm: one alone is too easily a near twin
 
 
 @dataclass(frozen=True)
 class Neighbours:
-    self_harm: np.ndarray   # unit embeddings of self-harm messages
-    other: np.ndarray       # unit embeddings of other messages, the ones nearest to self-harm
-    weight: float           # how much the margin counts beside the probe's score
+    vectors: np.ndarray     # unit embeddings
+    emergency: np.ndarray   # per vector: an emergency happening now
+    self_harm: np.ndarray   # per vector: self-harm
+    self_harm_weight: float # how much the self-harm margin counts beside the self-harm probe's score
 
-    def margin(self, vectors: np.ndarray) -> np.ndarray:
-        """Per row: the mean cosine of its NEAREST self-harm neighbours less that of its NEAREST others."""
-        return _nearest_mean(vectors @ self.self_harm.T) - _nearest_mean(vectors @ self.other.T)
+    def emergency_margin(self, rows: np.ndarray) -> float:
+        """How much nearer the message (or one of its sentences: rows after the first) comes to its nearest
+        emergency than the whole message comes to its nearest ordinary message."""
+        similarity = rows @ self.vectors.T
+        return float(similarity[:, self.emergency].max() - similarity[:1, ~self.emergency].max())
+
+    def self_harm_margin(self, rows: np.ndarray) -> np.ndarray:
+        """Per row: the mean cosine of its nearest self-harm messages less that of its nearest others."""
+        similarity = rows @ self.vectors.T
+        return _nearest_mean(similarity[:, self.self_harm]) - _nearest_mean(similarity[:, ~self.self_harm])
 
     def save(self, path: Path) -> None:
         with path.open("wb") as f:
-            np.savez_compressed(f, self_harm=self.self_harm.astype(np.float16), other=self.other.astype(np.float16),
-                                weight=np.float32(self.weight))
+            np.savez_compressed(f, vectors=self.vectors.astype(np.float16), emergency=self.emergency,
+                                self_harm=self.self_harm, self_harm_weight=np.float32(self.self_harm_weight))
 
     @classmethod
     def load(cls, path: Path) -> "Neighbours":
         with np.load(path) as data:
-            return cls(self_harm=data["self_harm"].astype(np.float32), other=data["other"].astype(np.float32),
-                       weight=float(data["weight"]))
-
-    @classmethod
-    def chosen(cls, self_harm: np.ndarray, other: np.ndarray, keep_other: int, weight: float) -> "Neighbours":
-        """Of `other`, only the `keep_other` nearest to any self-harm message are kept: far ones are never
-        anyone's nearest neighbour where it matters."""
-        nearness = (other @ self_harm.T).max(axis=1)
-        return cls(self_harm=self_harm, other=other[np.argsort(-nearness, kind="stable")[:keep_other]], weight=weight)
+            return cls(vectors=data["vectors"].astype(np.float32), emergency=data["emergency"].astype(bool),
+                       self_harm=data["self_harm"].astype(bool), self_harm_weight=float(data["self_harm_weight"]))
 
 
-def _nearest_mean(similarities: np.ndarray) -> np.ndarray:
-    k = min(NEAREST, similarities.shape[1])
-    return np.sort(similarities, axis=1)[:, -k:].mean(axis=1)
+def _nearest_mean(similarity: np.ndarray) -> np.ndarray:
+    k = min(NEAREST_SELF_HARM, similarity.shape[1])
+    return np.sort(similarity, axis=1)[:, -k:].mean(axis=1)
