@@ -80,12 +80,12 @@ def test_writers_the_detector_never_saw_are_still_mostly_read_right(detector, he
     """Five writers kept wholly for testing: two wrote the hard forms (emergencies told as a question or in a few
     words, ordinary messages of the same forms), three wrote as caregivers in everyday English, as nurses in
     shorthand and as patients who understate or catastrophise. Measured at 0.925 recall and 0.141 false alarms,
-    0.941 and 0.120 since the neighbours (stop 39); this guards the floor."""
+    0.942 and 0.129 since the neighbours and the crisis line's wider reach (stop 39); this guards the floor."""
     emergencies = [e for e in held_out_writers if e.emergency]
     ordinary = [e for e in held_out_writers if not e.emergency]
     assert len(emergencies) >= 300 and len(ordinary) >= 300
     assert sum(detector.detect(e.text) is not None for e in emergencies) / len(emergencies) >= 0.9
-    assert sum(detector.detect(e.text) is not None for e in ordinary) / len(ordinary) <= 0.13
+    assert sum(detector.detect(e.text) is not None for e in ordinary) / len(ordinary) <= 0.14
 
 
 def test_plain_questions_about_unseen_summaries_rarely_raise_an_alarm(detector, test_part):
