@@ -1,14 +1,15 @@
 """Fit the emergency detector on the training part of the labelled set, and report both parts.
 
-    .venv/bin/python training/fit_emergency.py            # fit, write calibration.json, report train and test
+    .venv/bin/python training/fit_emergency.py            # fit, write calibration.json and neighbours.npz, report
     .venv/bin/python training/fit_emergency.py --report   # report the calibration as it is; fit nothing
 
 The labelled messages (training/data/emergency/*.jsonl) are split by family (one situation written several
 ways), so no situation is in both parts; some writers are kept wholly for testing, and writers added later wholly
-for training. Only the bank and the training part choose anything: the probes, the stack's weights and the
-thresholds. The stack and the thresholds are fitted on probe scores cross-validated by writer (5 folds), because
-the people who will use it are writers it never read. Train figures are the fitted detector's on its own training
-messages; test figures are its figures on families it never saw.
+for training. Only the bank and the training part choose anything: the probes, the neighbours (the bank and the
+training messages, embedded), the stack's weights and the thresholds. The stack and the thresholds are fitted on
+probe and neighbour scores cross-validated by writer (5 folds), because the people who will use it are writers it
+never read. Train figures are the fitted detector's on its own training messages, which are among its neighbours,
+so they flatter it; test figures are its figures on families it never saw.
 """
 from __future__ import annotations
 
