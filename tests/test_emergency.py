@@ -347,11 +347,11 @@ def test_neighbours_say_how_much_nearer_self_harm_and_emergencies_are_than_the_r
                             emergency=np.array([True] * 6 + [False] * 3),
                             self_harm=np.array([True] * 3 + [False] * 6), self_harm_weight=2.0)
     rows = np.array([axes[0], axes[1], (axes[0] + axes[1]) / np.sqrt(2)])
-    assert neighbours.self_harm_margin(rows) == pytest.approx([1.0, -1.0, 0.0], abs=1e-6)
-    assert neighbours.emergency_margin(axes[[1]]) == pytest.approx(-1.0)
+    assert neighbours.margins(rows)[1] == pytest.approx([1.0, -1.0, 0.0], abs=1e-6)
+    assert neighbours.margins(axes[[1]])[0] == pytest.approx(-1.0)
     # a sentence (a later row) may bring the message nearer an emergency than the whole came to an ordinary one
-    assert neighbours.emergency_margin(axes[[3, 2]]) == pytest.approx(1.0)
+    assert neighbours.margins(axes[[3, 2]])[0] == pytest.approx(1.0)
     neighbours.save(tmp_path / "n.npz")
     loaded = Neighbours.load(tmp_path / "n.npz")
     assert loaded.self_harm_weight == 2.0 and loaded.self_harm.tolist() == neighbours.self_harm.tolist()
-    assert loaded.self_harm_margin(axes[:1]) == pytest.approx([1.0], abs=1e-3)
+    assert loaded.margins(axes[:1])[1] == pytest.approx([1.0], abs=1e-3)

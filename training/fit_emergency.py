@@ -111,7 +111,7 @@ class HeldOut:
     """Each training message read by probes and neighbours fitted without its group (GroupKFold)."""
     emergency_rows: list[np.ndarray]    # the emergency probe's score per row
     self_harm_rows: list[np.ndarray]    # the self-harm score per row: probe and neighbours
-    neighbour_margins: list[float]      # Neighbours.emergency_margin
+    neighbour_margins: list[float]      # the emergency one of Neighbours.margins
 
 
 def held_out(bank_x, bank_emergency, bank_self_harm, readings, emergency, self_harm, groups, weights) -> HeldOut:
@@ -125,10 +125,10 @@ def held_out(bank_x, bank_emergency, bank_self_harm, readings, emergency, self_h
                                     self_harm[fit_rows])
         for i in score_rows:
             rows = readings[i].vectors
+            emergency_margin, self_harm_margins = neighbours.margins(rows)
             result.emergency_rows[i] = emergency_probe.scores(rows)
-            result.self_harm_rows[i] = (self_harm_probe.scores(rows)
-                                        + NEIGHBOUR_WEIGHT * neighbours.self_harm_margin(rows))
-            result.neighbour_margins[i] = neighbours.emergency_margin(rows)
+            result.self_harm_rows[i] = neighbours.self_harm_scores(self_harm_probe.scores(rows), self_harm_margins)
+            result.neighbour_margins[i] = emergency_margin
     return result
 
 

@@ -122,15 +122,16 @@ class Calibration:
         z = self.stack_bias + sum(self.stack_weights[name] * features[name] for name in STACK_FEATURES)
         return 1.0 / (1.0 + math.exp(-z))
 
-    def self_harm_scores(self, vectors: np.ndarray) -> np.ndarray:
+    def neighbour_margins(self, vectors: np.ndarray) -> tuple[float, np.ndarray]:
+        """Neighbours.margins, or none without neighbours."""
+        if self.neighbours is None:
+            return 0.0, np.zeros(len(vectors))
+        return self.neighbours.margins(vectors)
+
+    def self_harm_scores(self, vectors: np.ndarray, self_harm_margins: np.ndarray) -> np.ndarray:
         """Per row: the self-harm probe's score, plus its neighbours' say."""
         scores = self.self_harm_probe.scores(vectors)
-        if self.neighbours is None:
-            return scores
-        return scores + self.neighbours.self_harm_weight * self.neighbours.self_harm_margin(vectors)
-
-    def neighbour_margin(self, vectors: np.ndarray) -> float:
-        return self.neighbours.emergency_margin(vectors) if self.neighbours is not None else 0.0
+        return scores if self.neighbours is None else self.neighbours.self_harm_scores(scores, self_harm_margins)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ class Reading:
 
     def features(self, scores: np.ndarray, neighbour_margin: float) -> dict[str, float]:
         """scores: the emergency probe's score for each row of `vectors`; neighbour_margin: how much nearer the
-        labelled emergencies are than the ordinary messages (Neighbours.emergency_margin)."""
+        labelled emergencies are than the ordinary messages (Neighbours.margins)."""
         sentences = [score for score, counts in zip(scores[1:], self.sentence_counts) if counts]
         return {"probe": float(scores[0]), "sentence_probe": float(max(sentences, default=scores[0])),
                 "present": float(self.framing.present), "hypothetical": float(self.framing.any_hypothetical),
@@ -219,9 +220,9 @@ class EmergencyDetector:
 
     def decide(self, reading: Reading) -> Emergency | None:
         c = self.calibration
-        probability = c.probability(reading.features(c.emergency_probe.scores(reading.vectors),
-                                                     c.neighbour_margin(reading.vectors)))
-        self_harm_scores = c.self_harm_scores(reading.vectors)
+        emergency_margin, self_harm_margins = c.neighbour_margins(reading.vectors)
+        probability = c.probability(reading.features(c.emergency_probe.scores(reading.vectors), emergency_margin))
+        self_harm_scores = c.self_harm_scores(reading.vectors, self_harm_margins)
         self_harm_score = max((s for s, counts in zip(self_harm_scores, reading.self_harm_counts) if counts),
                               default=-math.inf)
         emergency = probability >= c.threshold

@@ -22,16 +22,19 @@ class Neighbours:
     self_harm: np.ndarray   # per vector: self-harm
     self_harm_weight: float # how much the self-harm margin counts beside the self-harm probe's score
 
-    def emergency_margin(self, rows: np.ndarray) -> float:
-        """How much nearer the message (or one of its sentences: rows after the first) comes to its nearest
-        emergency than the whole message comes to its nearest ordinary message."""
+    def margins(self, rows: np.ndarray) -> tuple[float, np.ndarray]:
+        """Both margins, from one product of the rows with every neighbour (the costly part):
+        - emergency: how much nearer the message (or one of its sentences: rows after the first) comes to its
+          nearest emergency than the whole message comes to its nearest ordinary message;
+        - self-harm, per row: the mean cosine of its nearest self-harm messages less that of its nearest others."""
         similarity = rows @ self.vectors.T
-        return float(similarity[:, self.emergency].max() - similarity[:1, ~self.emergency].max())
+        emergency = float(similarity[:, self.emergency].max() - similarity[:1, ~self.emergency].max())
+        self_harm = _nearest_mean(similarity[:, self.self_harm]) - _nearest_mean(similarity[:, ~self.self_harm])
+        return emergency, self_harm
 
-    def self_harm_margin(self, rows: np.ndarray) -> np.ndarray:
-        """Per row: the mean cosine of its nearest self-harm messages less that of its nearest others."""
-        similarity = rows @ self.vectors.T
-        return _nearest_mean(similarity[:, self.self_harm]) - _nearest_mean(similarity[:, ~self.self_harm])
+    def self_harm_scores(self, probe_scores: np.ndarray, self_harm_margins: np.ndarray) -> np.ndarray:
+        """The self-harm probe's scores with the neighbours' say added."""
+        return probe_scores + self.self_harm_weight * self_harm_margins
 
     def save(self, path: Path) -> None:
         with path.open("wb") as f:
@@ -47,4 +50,4 @@ class Neighbours:
 
 def _nearest_mean(similarity: np.ndarray) -> np.ndarray:
     k = min(NEAREST_SELF_HARM, similarity.shape[1])
-    return np.sort(similarity, axis=1)[:, -k:].mean(axis=1)
+    return np.partition(similarity, -k, axis=1)[:, -k:].mean(axis=1)
