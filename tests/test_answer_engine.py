@@ -11,7 +11,8 @@ import pytest
 from mediassist.answering.asks import asked_details, gives
 from mediassist.answering.composer import NO_CLEAR_ANSWER, compose
 from mediassist.answering.lines import lines_of
-from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer
+from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer, \
+    ruled_out
 from mediassist.index.embedder import Embedder, default_embedding_model
 from patient_language import analyse
 from prompting import Passage
@@ -61,8 +62,26 @@ def test_a_drug_the_summary_never_names_is_not_answered_with_another_drug(scorer
 
 
 def test_a_topic_the_summary_never_speaks_of_is_not_in_it(scorer):
+    """Not answered: said flatly, or with the closest lines said to be no clear answer ("Drink plenty of fluids"
+    reads like an answer to the line model, though it names no alcohol)."""
     result = answer(scorer, "Can I drink alcohol?", MEDS, WARNINGS, DIET)
-    assert not result.found and not result.passages
+    assert not result.found and ("does not mention this" in result.text or NO_CLEAR_ANSWER in result.text)
+
+
+def test_a_specific_matter_no_line_names_is_still_answered_by_a_line_that_settles_it(scorer):
+    """"Can I get the dressing wet in the shower?": no line names a shower or a bath, but "keep dressing dry" settles
+    it. The patient sees that line, never a flat "your summary does not mention this"."""
+    wound = passage("Discharge Instructions", "Discharge Instructions:\nThe patient to keep dressing dry and intact, "
+                                              "left foot.\nFollow up with Dr. X in 1 week.", 3)
+    result = answer(scorer, "can I get the dressing on my foot wet in the shower?", MEDS, wound, DIET)
+    assert "keep dressing dry and intact" in result.text and "does not mention this" not in result.text
+
+
+def test_only_a_specific_matter_with_no_sure_line_is_ruled_out_before_the_decision():
+    signals = {"specific_absent": 1.0, "best": 0.3}
+    assert ruled_out(signals, quote_threshold=0.8)
+    assert not ruled_out({**signals, "best": 0.95}, quote_threshold=0.8)
+    assert not ruled_out({**signals, "specific_absent": 0.0}, quote_threshold=0.8)
 
 
 def test_a_heading_comes_with_the_list_under_it(scorer):
@@ -86,6 +105,7 @@ def test_a_heading_run_into_its_first_item_comes_with_its_list(scorer):
     ("how much metoprolol?", ("dose",)), ("how many times a day?", ("frequency",)),
     ("how long do I take it?", ("duration",)), ("when is my follow up?", ("date",)),
     ("when should I go back to the ER?", ()), ("who do I see?", ("who",)), ("can I drive?", ()),
+    ("when should we take grandad back to emergency?", ()), ("when should I take the metformin?", ("frequency",)),
     ("when and where are her follow up appointments?", ("date", "place")),
     ("what's the exact date of my appointment with the surgeon?", ("date",)),
     ("how many more weeks of the antibiotic?", ("span",)), ("what's the phone number for the clinic?", ("phone",)),

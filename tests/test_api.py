@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from document_processor import tesseract_command
+from mediassist.answering.composer import NO_CLEAR_ANSWER
 from tests.builders import make_docx, make_encrypted_pdf, make_image_only_pdf, make_pdf, make_scanned_pdf, truncated
 from tests.conftest import ask, parse_sse, upload
 
@@ -106,10 +107,14 @@ def test_patient_questions_get_the_right_lines(client, summary_id, question, fac
 @pytest.mark.parametrize("question", ["Can I drink alcohol?", "Is it safe to go swimming?",
                                       "How much insulin should I inject?"])
 def test_what_the_summary_does_not_say_is_said_plainly(client, summary_id, question):
+    """Flatly, with no source; or, when a line reads close to the question ("drink plenty of fluids" for alcohol),
+    with the closest lines as sources, said to be no clear answer."""
     body = ask(client, question).get_json()
     assert body["found"] is False
-    assert "does not mention" in body["answer"]
-    assert body["sources"] == []
+    if body["sources"]:
+        assert NO_CLEAR_ANSWER in body["answer"]
+    else:
+        assert "does not mention" in body["answer"]
 
 
 def test_streaming_sends_sources_then_tokens_then_done(client, summary_id):

@@ -12,6 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from mediassist.answering.composer import NO_CLEAR_ANSWER
 from modelfile import read_modelfile
 from settings import Settings
 from tests.conftest import ask, free_port, parse_sse, upload
@@ -67,16 +68,17 @@ def test_tokens_arrive_before_the_answer_is_finished(ollama_app, ollama_stub):
 
 def test_the_model_saying_the_summary_is_silent_means_found_false(uploaded, ollama_stub):
     ollama_stub.reply = "Your discharge summary does not mention this. Please ask your care team."
-    body = ask(uploaded, "Can I drink alcohol?").get_json()   # the answer engine finds nothing either
-    assert body["found"] is False and body["sources"] == []
+    body = ask(uploaded, "Can I drink alcohol?").get_json()   # the answer engine finds no clear answer either
+    assert body["found"] is False and (body["sources"] == [] or NO_CLEAR_ANSWER in body["answer"])
 
 
 def test_an_answer_the_summary_does_not_support_is_never_shown(uploaded, ollama_stub):
     ollama_stub.reply = "Yes, you can drink two glasses of red wine every evening with dinner."
     events = parse_sse(ask(uploaded, "Can I drink alcohol?", stream=True).get_data(as_text=True))
     streamed = "".join(d["text"] for k, d in events if k == "token")
-    assert "wine" not in streamed and "does not mention" in streamed
-    assert events[-1][1]["found"] is False and events[-1][1]["sources"] == []
+    assert "glasses of red wine" not in streamed
+    assert "does not mention" in streamed or NO_CLEAR_ANSWER in streamed   # at most the summary's closest lines
+    assert events[-1][1]["found"] is False
 
 
 def test_a_grounded_answer_is_kept_when_the_summary_seems_silent(uploaded, ollama_stub):

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 from mediassist.answering.lines import lines_of  # noqa: E402
 from mediassist.answering.composer import MAX_LINES  # noqa: E402
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer, \
-    answer_signals, plan_lacks_the_topic  # noqa: E402
+    answer_signals, plan_lacks_the_topic, ruled_out  # noqa: E402
 from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questions, normalise  # noqa: E402
 from training.folds import FOLDS, group_folds, out_of_fold  # noqa: E402
 
@@ -136,10 +136,11 @@ def main(argv=None) -> int:
     decider = fit_decider(signals, answerable)
     support = out_of_fold(signals, answerable, documents, fit_decider,
                           lambda decider, x: decider.predict_proba(x)[:, 1])
-    ruled_out = signals[:, ANSWER_FEATURES.index("specific_absent")] == 1   # refused before any threshold
-    answer = answer_threshold(support[answerable], already_refused=int((ruled_out & answerable).sum()))
-    closest = min(answer, answer_threshold(support[answerable], int((ruled_out & answerable).sum()),
-                                           MAX_FLAT_REFUSALS))
+    ruled = np.array([ruled_out(dict(zip(ANSWER_FEATURES, row)), quote) for row in signals])  # before any threshold
+    scored = support[answerable & ~ruled]
+    by_rule = int((ruled & answerable).sum())
+    answer = answer_threshold(scored, by_rule)
+    closest = min(answer, answer_threshold(scored, by_rule, MAX_FLAT_REFUSALS))
     data = {"about": "Fitted by training/fit_answers.py on the training questions; do not edit by hand.",
             "weights": dict(zip(FEATURES, map(float, model.coef_[0]))), "bias": float(model.intercept_[0]),
             "quote_threshold": quote, "near_best": {"lines": near_lines, "share": near_share},
@@ -156,11 +157,11 @@ def main(argv=None) -> int:
     print(f"quote threshold {quote:.3f}, and of the best {near_lines} lines those at {near_share:.2f} of the best; "
           f"answer threshold {answer:.3f}; cross-validated on the training questions, "
           f"the threshold "
-          f"and the rule refuse {np.mean(((support < answer) | ruled_out)[~answerable]):.3f} of unanswerable, "
-          f"{np.mean(((support < answer) | ruled_out)[answerable]):.3f} of answerable")
+          f"and the rule refuse {np.mean(((support < answer) | ruled)[~answerable]):.3f} of unanswerable, "
+          f"{np.mean(((support < answer) | ruled)[answerable]):.3f} of answerable")
     print(f"closest-lines threshold {closest:.3f}: told flatly \"not in your summary\": "
-          f"{np.mean(((support < closest) | ruled_out)[~answerable]):.3f} of unanswerable, "
-          f"{np.mean(((support < closest) | ruled_out)[answerable]):.3f} of answerable")
+          f"{np.mean(((support < closest) | ruled)[~answerable]):.3f} of unanswerable, "
+          f"{np.mean(((support < closest) | ruled)[answerable]):.3f} of answerable")
     return 0
 
 
@@ -197,10 +198,11 @@ def best_near_best(probabilities, labels, quote: float) -> tuple[int, float]:
     return lines, share
 
 
-def answer_threshold(answerable_support, already_refused: int = 0, share: float = MAX_WRONG_REFUSALS) -> float:
-    """The highest threshold that keeps wrong refusals (with those refused by rule) at `share`."""
-    ordered = np.sort(answerable_support)
-    allowed = max(int(share * len(ordered)) - already_refused, 0)
+def answer_threshold(scored_support, by_rule: int = 0, share: float = MAX_WRONG_REFUSALS) -> float:
+    """The highest threshold that keeps wrong refusals at `share` of the answerable questions: the `by_rule` ones the
+    rule refuses before any score is read, and those of `scored_support` (the rest) below the threshold."""
+    ordered = np.sort(scored_support)
+    allowed = max(int(share * (len(ordered) + by_rule)) - by_rule, 0)
     return float(ordered[allowed]) - 1e-6
 
 

@@ -31,8 +31,9 @@ _NEXT_STRETCH = r"\b(?:for|over) the (?:next|following|coming) (?:few |couple of
 _DAY_AFTER = r"\b(?:post-?op(?:erative)?|postoperative) day \d+\b|\bpod\s*#?\d+\b"
 _COUNTED_DOSE = r"(?:tablets?|tabs?|pills?|capsules?|puffs?|drops?|doses?|units?|mg|ml|sachets?|sprays?)\b"
 # "When should I come back?" asks on what condition, not for a date.
-ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+) (?:right |straight )?back\b|\bto the (?:er|ed|a&e|"
-                              r"emergency)\b|\bserious\b|\bworr(?:y|ied)\b|\bcall\b|\bworse\b|\bemergency\b", _I)
+ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+|take \w+) (?:right |straight )?back\b|"
+                              r"\bto (?:the )?(?:er|ed|a&e|emergency)\b|\bserious\b|\bworr(?:y|ied)\b|\bcall\b|"
+                              r"\bworse\b|\bemergency\b", _I)
 
 # Each pattern is narrow on purpose: a question read as asking for a detail the lines lack is told "your summary
 # does not give ...", so a form that may mean something else ("when taking warfarin", "where is my stent",
@@ -44,7 +45,7 @@ ASKS = {
                        rf"(?! (?!{_COUNTED_DOSE})(?:\w+ ){{1,2}}(?:a|per) (?:day|week)\b)|"
                        r"\bdose\b|\bdosage\b|\bstrength\b|\bwhat (?:amount|mg)\b|\bhow strong\b", _I),
     "frequency": re.compile(r"\bhow (?:often|many times)\b|\bwhat time|\bwhen (?:do|should) (?:i|we|he|she) "
-                            r"(?:take|give|use)\b(?! (?:him|her|them|me|us) (?:to|in|back)\b)|"
+                            r"(?:take|give|use)\b(?! (?:him|her|them|me|us) (?:to|in|back)\b)(?! \w+ back\b)|"
                             rf"\bhow many (?!{_COUNTED_DOSE})(?:\w+ ){{1,2}}(?:a|per) (?:day|week)\b|"
                             r"\btimes a (?:day|week)\b|\bmorning or\b|\bat night\b", _I),
     "duration": re.compile(r"\bhow long\b|\bhow much (?:longer|more time)\b|\bfor how many (?:days|weeks)\b|"

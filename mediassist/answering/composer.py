@@ -22,7 +22,7 @@ from .asks import ASKS_A_NAME, DETAIL_WORDS, asked_details, gives
 from .drug_kinds import kinds_asked, names_one_drug
 from .drug_names import contains_drug, is_drug, one_drug, shares_a_drug
 from .lines import Line, lines_of, passages_of, with_items
-from .scoring import LineScorer, answer_signals, plan_lacks_the_topic
+from .scoring import LineScorer, answer_signals, plan_lacks_the_topic, ruled_out
 
 OFFLINE_NOTICE = ("The AI model is offline, so this answer quotes your discharge summary word for word. "
                   "Ask your care team if anything is unclear.")
@@ -80,7 +80,7 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
                              plan_lacks_the_topic(analysis, planned), scorer.question_prior(analysis))
     support = calibration.support(signals)
     order = np.argsort(-probabilities)
-    if signals["specific_absent"] or support < calibration.closest_threshold:
+    if ruled_out(signals, calibration.quote_threshold) or support < calibration.closest_threshold:
         return ExtractiveAnswer(f"{notice}\n\n{NOT_IN_SUMMARY}", False, [], support)
     if support < calibration.answer_threshold:
         return _closest_lines(notice, [lines[i] for i in order[:CLOSEST_LINES]], support)

@@ -128,6 +128,13 @@ def answer_signals(features: np.ndarray, probabilities: np.ndarray, quote_thresh
             "question_prior": question_prior}
 
 
+def ruled_out(signals: dict[str, float], quote_threshold: float) -> bool:
+    """Not in the summary, whatever the decision's score: a question on a specific matter (driving, alcohol) that
+    no line names, and no line the line model is sure answers it. A sure line stays with the decision: "can I get
+    the dressing wet in the shower?" is answered by "keep dressing dry and intact", which names no bath."""
+    return bool(signals["specific_absent"]) and signals["best"] < quote_threshold
+
+
 def plan_lacks_the_topic(analysis: QuestionAnalysis, planned: frozenset[str] | None) -> bool:
     """The question is about a part of the plan (by the sections it is about) and the summary's plan has nothing
     in it. planned: the plan's categories with items (plans.py); None: not known, and nothing is said."""
