@@ -13,6 +13,7 @@ from mediassist.answering.composer import NO_CLEAR_ANSWER, compose
 from mediassist.answering.lines import lines_of
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer, \
     ruled_out
+from training.fit_answers import answer_threshold
 from mediassist.index.embedder import Embedder, default_embedding_model
 from patient_language import analyse
 from prompting import Passage
@@ -291,6 +292,15 @@ def test_an_uncertain_answer_shows_the_closest_lines_and_does_not_claim_the_summ
     silent = LineScorer(scorer.embed, replace(scorer.calibration, closest_threshold=1.0, answer_threshold=1.0))
     flat = answer(silent, "What should I eat?", MEDS, WARNINGS, DIET)
     assert not flat.found and "does not mention this" in flat.text and not flat.passages
+
+
+def test_the_answer_threshold_counts_the_questions_the_rule_refuses_once():
+    """Of 100 answerable training questions, 5% may be refused: those the rule refuses before any score is read use
+    that budget, and are not among the scores the threshold is read from."""
+    scored = np.linspace(0.01, 0.99, 98)   # the 98 the rule leaves to the decision
+    assert (scored < answer_threshold(scored, by_rule=2)).sum() == 3
+    assert (scored < answer_threshold(scored, by_rule=5)).sum() == 0
+    assert (scored < answer_threshold(scored)).sum() == 4   # 5% of 98
 
 
 def test_the_closest_lines_threshold_lies_at_or_below_the_answer_threshold():
