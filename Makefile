@@ -67,9 +67,12 @@ bench: $(VENV)/.dev-installed
 loadtest: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
-# Retrieval and answer quality on training/data/eval_questions.jsonl over ../shared/corpus, beside a naive baseline.
+# Retrieval and answer quality on the questions over ../shared/corpus and over the documents written for evaluation
+# (training/data/written, no corpus needed), beside a naive baseline; then the plan and the emergency detector.
 eval: $(VENV)/.dev-installed
 	$(BIN)/python training/evaluate.py
+	$(BIN)/python training/evaluate.py --corpus training/data/written --questions training/data/written/questions.jsonl \
+		--out training/out/written
 	$(BIN)/python training/evaluate_plan.py
 	$(BIN)/python training/evaluate_plan_sentences.py
 	$(BIN)/python training/fit_emergency.py --report

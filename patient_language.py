@@ -386,9 +386,12 @@ def _forms(term: str) -> frozenset[str]:
 
 # Words that start with a topic stem but are about something else.
 FALSE_FRIENDS = frozenset({"bathroom", "bathrooms", "career", "dryness"})
-# Phrases whose words belong to a topic but which mean something else: "carry on" is to continue, and to "stop
-# throwing up" or "stop bleeding" is no medicine stopped (to stop taking, using or giving one is).
+# Phrases whose words belong to a topic but which mean something else: "carry on" is to continue, to "carry her
+# back" or "carry him to the hospital" is to bring someone (West African, Caribbean and Southern US English), and
+# to "stop throwing up" or "stop bleeding" is no medicine stopped (to stop taking, using or giving one is).
 FALSE_PHRASES = re.compile(r"\bsocial work(ers?)?\b|\bwork[- ]?ups?\b|\bcarr(?:y|ies|ying) on\b"
+                           r"|\bcarr(?:y|ies|ying|ied) (?:him|her|them|me|us) (?:back\b|to (?:the )?(?:hospital|"
+                           r"er|ed|a&e|emergency|clinic|doctor))"
                            r"|\bstop(?:s|ped|ping)?\s+(?!taking\b|using\b|giving\b|having\b)[a-z]+ing\b")
 
 

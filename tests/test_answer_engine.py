@@ -266,6 +266,14 @@ def test_carry_on_asks_whether_to_continue_not_about_lifting():
     assert "lift" in analyse("can she carry the shopping?").specific_stems
 
 
+@pytest.mark.parametrize("question", ["what signs mean we must carry her back to A&E",
+                                      "when do we carry him to the hospital again?"])
+def test_carrying_someone_back_asks_when_to_return_not_about_lifting(question):
+    """"Carry her back" is to bring her back: a question about lifting would be refused flatly where no line names a
+    weight, though the summary's list of when to return answers it."""
+    assert not analyse(question).specific_stems
+
+
 def test_the_calibration_was_fitted_for_these_features():
     data = json.loads(CALIBRATION_PATH.read_text())
     assert set(data["weights"]) == set(FEATURES) and set(data["answer"]["weights"]) == set(ANSWER_FEATURES)

@@ -647,6 +647,91 @@ def test_empty_sections_and_none_items_give_nothing():
     assert plan.is_empty
 
 
+AFTER_VISIT_SUMMARY = """After Visit Summary
+
+Medication List
+
+START taking these medications
+
+  cefuroxime 500 mg tablet
+  Commonly known as: CEFTIN
+  Take 1 tablet (500 mg total) by mouth 2 (two) times a day for 5 days.
+
+CONTINUE taking these medications
+
+  insulin detemir 100 unit/mL injection
+  Commonly known as: LEVEMIR
+  Inject 20 Units under the skin every evening.
+
+  ipratropium 17 mcg/actuation inhaler
+  Inhale 2 puffs every 6 (six) hours as needed for wheezing.
+
+STOP taking these:
+  * Diclofenac 50 mg. It can harm your kidneys.
+
+Keep taking these the SAME as before:
+  * Amlodipine 5 mg - once a day
+
+Follow-up:
+See your family doctor in 1 week.
+
+Signed: Dr R. Quinlan ST3 GMC 6611029 Pharmacist check: T. Byrne 14/05/2026
+"""
+
+
+def test_directions_printed_under_a_drug_are_how_to_take_it_not_another_drug():
+    plan = plan_of(AFTER_VISIT_SUMMARY)
+    meds = meds_by_name(plan)
+    assert not {"Take", "Inject", "Inhale", "1 tablet", "2 puffs"} & set(meds), list(meds)
+    assert meds["cefuroxime"].frequency.startswith("2 (two) times a day")
+    assert meds["cefuroxime"].route == "by mouth" and meds["cefuroxime"].duration == "for 5 days"
+    assert "Take 1 tablet (500 mg total)" in meds["cefuroxime"].text
+    assert meds["insulin detemir"].frequency == "every evening" and meds["insulin detemir"].status == "continued"
+    assert meds["ipratropium"].frequency.startswith("every 6 (six) hours")
+
+
+def test_stop_taking_these_and_keep_taking_these_are_status_headings():
+    meds = meds_by_name(plan_of(AFTER_VISIT_SUMMARY))
+    assert meds["Diclofenac"].status == "stopped"
+    assert meds["Amlodipine"].status == "continued"
+
+
+def test_a_signature_line_is_no_follow_up():
+    rows = [row.text for row in plan_of(AFTER_VISIT_SUMMARY).follow_up]
+    assert rows == ["See your family doctor in 1 week."]
+
+
+def test_advice_sentences_in_a_medicines_section_are_not_medicines():
+    plan = plan_of("""Discharge medications:
+- Paracetamol 500 mg, 2 tablets four times a day for pain.
+- No more than 8 tablets in 24 hours.
+- Drink 6 to 8 glasses of water a day.
+- Keep salt under 2,000 mg a day.
+- Laxido 1 sachet at night while on codeine.
+- Glucose meter kit
+""")
+    names = [med.name for med in plan.medications]
+    assert "Paracetamol" in names and "Laxido" in names   # a brand the vocabulary may not know still counts
+    assert any("meter kit" in name for name in names)      # so does a supply
+    assert not [name for name in names if name.lower().startswith(("no more", "drink", "salt", "keep"))], names
+
+
+def test_a_markdown_table_row_is_one_medicine_and_its_status_cell_counts_without_a_dose():
+    plan = plan_of("""Discharge medications
+| Medication | Directions | Qty |
+|---|---|---|
+| doxycycline 100 mg cap | 1 cap PO BID x 7 days. Not with milk or antacids | 14 |
+
+Stopped medications
+| Medication | Reason |
+|---|---|
+| ibuprofen OTC | STOP - kidney injury |
+""")
+    meds = meds_by_name(plan)
+    assert meds["doxycycline"].text.startswith("| doxycycline 100 mg cap | 1 cap PO BID x 7 days. Not with milk")
+    assert meds["ibuprofen"].status == "stopped"
+
+
 # --------------------------------------------------------------------------- JSON, pages, determinism
 
 def test_to_json_round_trips_to_plain_json(heart, knee):

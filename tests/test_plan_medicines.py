@@ -501,6 +501,19 @@ def test_almost_no_annotated_summary_with_home_medicines_gets_an_empty_list():
     assert len(empty) <= 2, empty   # measured: 2 of 57
 
 
+def test_no_before_a_drug_says_not_to_take_it():
+    summary = """Discharge medications:
+- Amoxicillin 500 mg three times a day for 5 days.
+- NO ibuprofen or naproxen for pain - your kidneys.
+
+Hospital course: No tPA or thrombectomy required.
+"""
+    assert listed_to_take(summary, "amoxicillin")
+    assert not listed_to_take(summary, "ibuprofen") and not listed_to_take(summary, "naproxen")
+    assert names(plan_of(summary)).get("ibuprofen") == "stopped"
+    assert "tPA" not in names(plan_of(summary))   # a report of the stay, not an order
+
+
 # ---------------------------------------------------------------- the vocabulary data
 
 def test_the_supplement_is_reviewed_data_with_sources():

@@ -113,7 +113,7 @@ CONSENT = re.compile(r"\b(?:understands|understood|agreed|in agreement|questions
 # capitalised name and credentials (case matters: "cardiology PA" is a clinic, not a signature).
 _CREDENTIAL = r"(?:MD|DO|DM|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD|FY[12]|ST\d)"
 SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]ed|discharged|prepared|completed)"
-                       r"\s+by\b"
+                       r"\s+by\b|^(?i:electronically\s+)?(?i:signed|dictated)(?:\s*:|\s+\d)"   # "Signed: Dr L. Fraser"
                        r"|^(?:(?i:consultant|physician|attending|registrar|author|clinician)\s*:\s*)?"
                        r"(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*"
                        rf"(?:,?\s+{_CREDENTIAL}\.?)+$")

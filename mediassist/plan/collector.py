@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .appointments import read_appointment
 from .categories import CONSENT, NONE_ITEM, SIGNATURE, conditional_warning, free_text_items, not_an_appointment
@@ -25,6 +26,14 @@ class Collector:
             name=fields.name, dose=fields.dose, route=fields.route, frequency=fields.frequency,
             duration=fields.duration, status=fields.status, text=fields.text,
             section=unit.section.name, page=unit.page))
+
+    def directions(self, fields: MedFields) -> None:
+        """How to take the medicine listed last, printed under its name: what its own line left out."""
+        last = self.medications[-1]
+        self.medications[-1] = replace(
+            last, dose=last.dose or fields.dose, route=last.route or fields.route,
+            frequency=last.frequency or fields.frequency, duration=last.duration or fields.duration,
+            text=f"{last.text}: {fields.text}")
 
     def _named_again(self, fields: MedFields) -> bool:
         """A bare name ("Metformin") of a medicine already listed with the same status adds nothing."""

@@ -43,12 +43,12 @@ ROUTE = re.compile(
 
 
 FREQUENCY = re.compile(
-    r"\b(?:once|twice|thrice|one time|two times|three times|four times|\d+\s*(?:x|times))\s*"
+    r"\b(?:once|twice|thrice|one time|two times|three times|four times|\d+\s*(?:\(\w+\)\s*)?(?:x|times))\s*"
     r"(?:a|an|per|/|each|every)?\s*(?:day|daily|week|weekly|night|nightly|month|hour|wk|d)\b"
     r"|\b(?:once|twice)(?:\s+(?:daily|a day|nightly|weekly))?\b"
     r"|\b(?:daily|nightly|weekly|monthly|fortnightly|hourly|every other day|on alternate days|"
     r"(?:every|each) (?:morning|evening|night|day|week|month|other day))\b"
-    r"|\bevery\s+\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:hours?|hrs?|h|days?|weeks?|minutes?|mins?)\b"
+    r"|\bevery\s+\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:\(\w+\)\s*)?(?:hours?|hrs?|h|days?|weeks?|minutes?|mins?)\b"
     r"|\bq\.?\s?\d+(?:\s*[-–]\s*\d+)?\s*\.?\s*(?:h|hr|hrs|hours?|d|days?)\b\.?"
     r"|(?<![\w.])(?:q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?|q\.?h\.?s\.?|h\.?s\.?|q\.?a\.?m\.?|"
     r"q\.?p\.?m\.?|q\.?o\.?d\.?)(?![\w])"
@@ -64,7 +64,7 @@ FREQUENCY = re.compile(
     # (Pakistan and Bangladesh write "1+0+1")
     r"|(?<![\w./+-])(?<!para )(?:[0-4]|½|0\.5)(?:([-+])(?:[0-4]|½|0\.5))(?:\1(?:[0-4]|½|0\.5)){1,2}(?![\w/+-]|\.\d)"
     r"|\bat\s+\d{1,2}[:.]\d{2}\b(?!\s*[ap]\.?m)",   # "Lantus 18 units at 22:00": each day at that time
-    re.IGNORECASE)
+    re.IGNORECASE)   # EHR printouts spell the number out too: "2 (two) times a day", "every 4 (four) hours"
 _FREQUENCY_GAP = re.compile(r"[\s,()]*(?:(?:and|or|then|take|when|if)\b)?[\s,()]*", re.IGNORECASE)
 
 _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|a|an)"

@@ -65,6 +65,12 @@ class DrugVocabulary:
             if name.isalpha() and len(name) >= FUZZY_MIN_LENGTH - 1:
                 self.by_initial.setdefault((name[0], len(name)), []).append(name)
 
+    def could_name_a_drug(self, name: str) -> bool:
+        """A drug the vocabulary knows, or a word no English dictionary has (a brand it does not know, "Laxsol");
+        not a phrase of everyday words ("No more than", "especially", "salt under")."""
+        return bool(self.mentions(name)) or any(word.lower() not in self.english
+                                                for word in re.findall(r"[A-Za-z]{2,}", name))
+
     def generic(self, name: str) -> str | None:
         return self.names.get(_key(name))
 

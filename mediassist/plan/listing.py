@@ -53,7 +53,7 @@ from .drugs import vocabulary
 from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
 from .headed_lists import headed_lists
 from .leads import GROUP_HEADING, after_inline_lead, closes_a_group, is_a_list_line, lead_of_items, says_not_to_take
-from .medication_lines import medications_in, parse_medication
+from .medication_lines import MedFields, directions, medications_in, parse_medication
 from .model import DischargePlan
 from .prose import HISTORY as NOT_THE_PLAN
 from .prose import NARRATED
@@ -64,6 +64,8 @@ from .words import DEDICATED_SECTIONS, HISTORY_SECTIONS, NARRATIVE_SECTIONS, STA
 
 # A label line of capitals that names no known section ("PATIENT COUNSELED ON:") ends a dedicated section's topic.
 OTHER_LABEL = re.compile(r"[A-Z][A-Z /&'()-]{2,50}:")
+# Directions may follow their drug's line after a line or two of its own ("Commonly known as: LANTUS").
+DIRECTIONS_REACH = 3
 
 
 def listed_plan(document: Document) -> DischargePlan:
@@ -206,9 +208,11 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
     units = [piece for unit in units for piece in _heading_run_in(unit)]
     headings = [_status_heading(unit) for unit in units]
     closing = [bool(heading) or closes_a_group(unit.text) for heading, unit in zip(headings, units)]
+    last_drug_line = None   # the number of the last line that gave one medicine, which directions may follow
     for number, (unit, heading) in enumerate(zip(units, headings)):
         text = unit.text
         if heading:
+            last_drug_line = None
             collector.form(form.finish(group.status))
             group.heading(heading[0], any(closing[number + 1:]), avoiding=heading[1])
             continue
@@ -230,6 +234,11 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
             _table_row(unit, group.status, collector)
             group.lines += 1
             continue
+        how = directions(text) if last_drug_line is not None and number - last_drug_line <= DIRECTIONS_REACH else None
+        if how:
+            collector.directions(how)
+            last_drug_line = None
+            continue
         meds = after_inline_lead(text, group.status)
         if meds is None:   # a line that starts with a drug's name ("Ramipril") is one as much as an item is
             meds = medications_in(text, strict=False, status_default=group.status,
@@ -238,6 +247,7 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
             for fields in meds:
                 collector.medication(fields, unit)
             group.lines += 1
+            last_drug_line = number if len(meds) == 1 else None
         else:
             collector.free_text(unit)
     collector.form(form.finish(group.status))
@@ -274,14 +284,28 @@ def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
     named = next((number for number, c in enumerate(cells) if re.match(r"[A-Za-z]", c)), None)
     if cell is None and named is not None and any(find_dose(c) for c in cells[named + 1:]):
         cell = " ".join(cells[named:])   # "| Diclofenac | 50 mg | twice a day |": the name and its dose apart
+    said = next((_status_cell(c) for c in cells if c is not cell and _status_cell(c)), None)
+    if cell is None and named is not None and said:
+        fields = _named_in_a_cell(cells[named], said)   # "| naproxen (Aleve) OTC | STOP - avoid all NSAIDs |"
+        if fields:
+            fields.text = unit.text
+            collector.medication(fields, unit)
+        return
     if cell:
         fields = parse_medication(cell, strict=False, status_default=status, name_only_ok=False)
-        said = next((_status_cell(c) for c in cells if c is not cell and _status_cell(c)), None)
         if fields and said and (fields.status is None or said == "stopped"):
             fields.status = said   # a status column: "| Ramipril | 5 mg | OD | Withheld |"
         if fields:
             fields.text = unit.text
             collector.medication(fields, unit)
+
+
+def _named_in_a_cell(cell: str, status: str) -> MedFields | None:
+    """A row with no dose whose first cell opens with a drug the vocabulary knows and whose status a cell says."""
+    mentions = vocabulary().mentions(cell)
+    if not mentions or cell[:mentions[0].start].strip():
+        return None
+    return MedFields(name=mentions[0].text, status=status)
 
 
 # A table cell that says a status as its first word ("Withheld - AKI", "Suspended pending level", "Hold until GP

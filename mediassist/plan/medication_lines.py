@@ -14,7 +14,7 @@ from .dosing import DURATION, FREQUENCY, ROUTE, clean_field, find_dose, find_fre
     without_relative_clauses
 from .drugs import vocabulary
 from .words import LAB_ANALYTES, LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, NOT_A_DRUG_START, STATUS_WORDS, \
-    TRAILING_WORDS
+    SUPPLIES, TRAILING_WORDS
 
 _SUPPLIES = re.compile(r"^(?:diabetic\s+|medical\s+)?(?:supplies|equipment|devices?|dressings? supplies)\s*:",
                        re.IGNORECASE)
@@ -32,6 +32,27 @@ _STOPPED_AFTER_VERB = re.compile(r"(?:be\s+|been\s+|now\s+)?(?:withheld|suspende
 _RESULT_WORD = re.compile(r"(?:low|high|raised|elevated|normal|level|levels|was|is|of)\b", re.IGNORECASE)
 _PERSON = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|nurse|gp|mother|mum|mom|father|dad|patient|pt|she|he|they|family|"
                      r"carer|caregiver|now|then)\b", re.IGNORECASE)
+
+
+# The directions a patient's list prints under a drug's name ("Take 1 capsule (100 mg total) by mouth 3 (three) times
+# a day", "Inject 18 Units under the skin nightly", "Inhale 2 puffs every 4 hours as needed"): how to take the drug
+# above, never a drug of its own.
+_DIRECTIONS = re.compile(r"(?:take|inject|inhale|apply|use|give|place|insert|instill|chew|dissolve|spray|swallow|"
+                         r"administer|put|rub)\b|\d+(?:\.\d+)?\s*(?:tablets?|capsules?|puffs?|drops?|units?|sprays?|"
+                         r"patch(?:es)?)\b", re.IGNORECASE)
+
+
+def directions(text: str) -> MedFields | None:
+    """A line that says how to take a drug without naming one; None for anything else."""
+    if not _DIRECTIONS.match(text) or vocabulary().mentions(text):
+        return None
+    dose, route, frequency = find_dose(text), first_match(ROUTE, text), find_frequency(text, 0)
+    if not (dose or route or frequency):
+        return None
+    duration = DURATION.search(text)
+    return MedFields(name="", dose=dose[2] if dose else None, route=clean_field(route.group()) if route else None,
+                     frequency=frequency[1] if frequency else None,
+                     duration=clean_field(duration.group()) if duration else None, text=text)
 
 
 def _stopped_now(text: str, verb: re.Match) -> bool:
@@ -63,7 +84,9 @@ def _name_ok(name: str, max_words: int) -> bool:
         return False   # "Do not continue ibuprofen 400 mg TDS", "Stop doxazosin": an order, read as a sentence
     if words[0].lower().strip(".,;:()") in LAB_ANALYTES and len(words) > 1 and _RESULT_WORD.match(words[1]):
         return False   # "Cortisol low; start hydrocortisone": a blood result
-    return not any(word.lower().strip(".,;:()") in NON_DRUG_WORDS for word in words)
+    if any(word.lower().strip(".,;:()") in NON_DRUG_WORDS for word in words):
+        return False
+    return vocabulary().could_name_a_drug(name) or any(word.lower().strip(".,;:()") in SUPPLIES for word in words)
 
 
 @dataclass

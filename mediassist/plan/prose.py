@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .appointments import WHEN
 from .dosing import DURATION, ENDS_A_COURSE, KEEP_TAKING, NEW_SUBJECT, ON_A_CONDITION_ONLY, RELATIVE_CLAUSE, \
     find_dose, find_frequency, regimen_between, resumed_now, without_relative_clauses
-from .drugs import FORM_ABBREVIATIONS, FORM_LETTER, DrugVocabulary, Mention
+from .drugs import FORM_ABBREVIATIONS, FORM_LETTER, DrugVocabulary, Mention, vocabulary
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
 HISTORY = frozenset({"Chief Complaint", "History of Present Illness", "Past Medical History", "Social History",
@@ -453,6 +453,8 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
         return "held"
     if NOT_PRESCRIBED.search(clause) or ended_in_hospital(clause):
         return None
+    if _says_no_to_a_drug(clause):
+        return "stopped"
     in_list = section in LISTS
     if _ward_order(clause):
         return None
@@ -470,6 +472,19 @@ def clause_status(clause: str, section: str, opens_sentence: bool = True) -> str
             started or (section not in COURSE and prescription_form(clause)):
         return "home"
     return None
+
+
+def _says_no_to_a_drug(clause: str) -> bool:
+    """"NO ibuprofen/Voltaren for pain", "No NSAIDs": a drug named right after "no" is one not to take; not "No
+    changes to metformin", where "no" is said of something else, nor "No tPA required", a report of the stay."""
+    said = re.match(r"\W*no\s+", clause, _I)
+    if not said or _NOT_GIVEN.search(clause):
+        return False
+    mentions = vocabulary().mentions(clause)
+    return bool(mentions) and mentions[0].start == said.end()
+
+
+_NOT_GIVEN = re.compile(r"\b(?:required|needed|indicated|given|administered|received|used)\b", _I)
 
 
 # "Mirabegron 50mg OD started", "transitioned to Lantus 18 units qHS", "was started on Keflex 500 mg four times a day

@@ -36,6 +36,8 @@ STATUS_HEADING = re.compile(
     rf"|{_MEDS}\s+(?:temporarily\s+)?on\s+(?P<word4>hold)"
     rf"|(?:please\s+)?(?P<word3>start|stop|continue|change|resume|hold)\s+(?:(?:taking|how you take)\s+)?"
     rf"(?:these|the following|all of these)\s+(?:{_MEDS}|tablets)"
+    rf"|(?:please\s+)?(?P<word6>start|stop|continue|resume)\s+taking\s+(?:these|the following|all of these)"
+    rf"|(?P<kept>keep)\s+taking\s+(?:these|the following)(?:\s+{_MEDS})?(?:\s+(?:the\s+)?same(?:\s+as\s+before)?)?"
     rf"|(?:please\s+)?(?P<negated>do\s+not|don'?t)\s+(?:take|restart|resume)\s+(?:these|the following|any of these)"
     rf"\s+(?:{_MEDS}|tablets)(?:\s+(?:any\s+more|anymore))?)"
     r"(?:\s*\((?![^()]*\b(?:restart|resum|continu|start|now)\w*)[^()]{1,40}\))?\s*:?",   # not "(restarted today)"
@@ -70,6 +72,8 @@ def heading_status(match: re.Match) -> str | None:
     """The status of a STATUS_HEADING match."""
     if match.groupdict().get("negated"):
         return "stopped"
+    if match.groupdict().get("kept"):
+        return "continued"
     word = next((found for found in match.groupdict().values() if found), "").lower()
     if word in ("start", "started"):
         return "new"

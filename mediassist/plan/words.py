@@ -20,6 +20,7 @@ NOT_A_DRUG_START = LEADING_WORDS | frozenset(_NAMES["not_a_drug_start"])
 NON_DRUG_WORDS = frozenset(_NAMES["non_drug"])
 NAME_ONLY_STOP = NON_DRUG_WORDS | frozenset(_NAMES["name_only_stop"])
 LAB_ANALYTES = frozenset(_NAMES["lab_analytes"])
+SUPPLIES = frozenset(_NAMES["supplies"])
 
 CASE_SENSITIVE_ROUTES = frozenset(_WORDS["routes"]["case_sensitive"])
 STATUS_WORDS: dict[str, str] = dict(_WORDS["status_words"])

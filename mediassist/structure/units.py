@@ -190,17 +190,23 @@ def _is_abbreviation(text: str, dot: int, after: int, end: int) -> bool:
 def split_units(text: str) -> list[tuple[int, int]]:
     """Spans of the sentences and list items in text, for quoting exact items in answers.
 
-    A list item stays whole (unless it is very long); headings on a line of their own are left out.
+    A list item or a table row stays whole (unless it is very long: a row's cells are one medicine, one
+    appointment, not sentences); headings on a line of their own are left out.
     """
     units = []
     for section in split_sections(text):
         for block in split_blocks(text, section.start, section.end):
-            if block.is_item and block.end - block.start <= LONG_ITEM_CHARS:
+            if (block.is_item or _is_table_row(text[block.start:block.end])) \
+                    and block.end - block.start <= LONG_ITEM_CHARS:
                 spans = [(block.start, block.end)]
             else:
                 spans = sentence_spans(text, block.start, block.end)
             units.extend(span for span in spans if not _is_bare_heading(text[span[0]:span[1]], section))
     return units
+
+
+def _is_table_row(block: str) -> bool:
+    return " | " in block and "\n" not in block
 
 
 def _is_bare_heading(unit: str, section: Section) -> bool:

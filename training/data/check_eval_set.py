@@ -1,4 +1,5 @@
-"""Validate the question set and the plan annotations against the corpus in ../shared/corpus.
+"""Validate the question set and the plan annotations against the corpus in ../shared/corpus, and the labels of
+the documents written for the plan (training/data/written) against those documents.
 
     .venv/bin/python training/data/check_eval_set.py [--corpus DIR]
 
@@ -23,6 +24,9 @@ ROOT = HERE.parents[1]                      # the app: document_processor.py liv
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 QUESTION_FILES = (HERE / "eval_questions.jsonl", *sorted((HERE / "questions").glob("*.jsonl")))
 PLAN_FOLDER = HERE / "plan"
+WRITTEN_FOLDER = HERE / "written"
+WRITTEN_LISTS = ("home_medications", "hospital_only", "stopped_or_held", "before_admission_unclear", "follow_up")
+WRITTEN_FIELDS = {"document", "kind", *WRITTEN_LISTS, "warning_signs", "notes"}
 
 CATEGORIES = {"medications", "follow_up", "diet", "activity", "wound_care", "warning_signs", "diagnosis",
               "procedures", "allergies", "tests", "hospital_course", "other"}
@@ -159,17 +163,55 @@ def check_plan_annotations(truth: dict, texts: dict[str, str], errors: list[str]
     return counts
 
 
+def check_written_documents(errors: list[str], folder: Path = WRITTEN_FOLDER) -> Counter:
+    """The documents written for evaluation: every plan label's span in its document as written, and the questions
+    asked of them checked like the corpus questions."""
+    counts: Counter = Counter()
+    for labels in sorted(folder.glob("plan_labels_*.jsonl")):
+        for n, line in enumerate(labels.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            where = f"{labels.name} line {n}"
+            if row.keys() != WRITTEN_FIELDS:
+                errors.append(f"{where}: needs exactly {sorted(WRITTEN_FIELDS)}")
+                continue
+            document = folder / row["document"]
+            if not document.is_file():
+                errors.append(f"{where}: no document {row['document']}")
+                continue
+            text = document.read_text(encoding="utf-8")
+            spans = [item["evidence"] for key in WRITTEN_LISTS for item in row[key]] + row["warning_signs"]
+            for span in spans:
+                if span not in text:
+                    errors.append(f"{where}: not verbatim in {row['document']}: {span[:80]!r}")
+            counts["documents"] += 1
+            for key in WRITTEN_LISTS:
+                counts[key.replace("_", " ")] += len(row[key])
+            counts["with warning signs"] += bool(row["warning_signs"])
+    questions = folder / "questions.jsonl"
+    if questions.is_file():
+        from document_processor import load_document
+        rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+        texts = {path.name: load_document(path.read_bytes(), path.name).text for path in folder.glob("*.txt")}
+        check_questions(rows, texts, errors)
+        counts["questions"] = len(rows)
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args(argv)
-    if not (args.corpus / "text").is_dir() and not (args.corpus / "files").is_dir():
-        print(f"No corpus at {args.corpus}: check skipped.")
-        return 0
+    errors: list[str] = []
     ensure_app_readers()
+    written = check_written_documents(errors)
+    print("documents written for evaluation (training/data/written): " + ", ".join(f"{n} {k}" for k, n in written.items()))
+    if not (args.corpus / "text").is_dir() and not (args.corpus / "files").is_dir():
+        print(f"No corpus at {args.corpus}: the questions and the corpus annotations are not checked.")
+        return report(errors)
     names = corpus_documents(args.corpus)
     texts = load_texts(args.corpus, names)
-    errors: list[str] = []
 
     rows = []
     for path in QUESTION_FILES:
@@ -210,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     for cat in sorted(by_cat):
         print(f"  {cat:16} {by_cat[cat]:4}  (unanswerable {by_cat_u[cat]})")
     print("plan annotations: " + ", ".join(f"{n} {k}" for k, n in plan_counts.items()))
+    return report(errors)
+
+
+def report(errors: list[str]) -> int:
     if errors:
         print(f"\n{len(errors)} problem(s):")
         for e in errors:
