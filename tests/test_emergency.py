@@ -235,6 +235,18 @@ def test_misspelt_symptoms_are_read_as_meant(detector):
 
 # ---------------------------------------------------------------- the parts
 
+def test_now_that_im_home_and_helping_someone_are_no_urgency(detector):
+    """"Now that he is home" is when, "help her in and out" is care: neither sharpens what is said, as "right now"
+    and "please help" do; every question after discharge may say them."""
+    for message in ("what can he eat now that he is home", "can I have wine now im home", "is that it for now",
+                    "does someone need to help her in and out of the bath"):
+        assert not frame(normalise(message)).severe, message
+    for message in ("he is bleeding right now", "please help my dad cant breathe", "help!"):
+        assert frame(normalise(message)).severe, message
+    for question in ("what can he eat now that he is home", "who do I see first now that I'm out of hospital"):
+        assert detector.detect(question) is None, question
+
+
 def test_framing_keeps_past_hypothetical_and_present_apart():
     past = frame(normalise("I had chest pain last week but it's gone"))
     assert past.clauses[0].past

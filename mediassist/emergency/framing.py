@@ -107,7 +107,12 @@ MILD = re.compile(r"\b(?:slight(?:ly)?|a (?:little )?bit|bit of|mild(?:ly)?|a li
 SEVERE = re.compile(r"\b(?:severe(?:ly)?|worst|really bad|very bad|so bad|terrible|horrible|unbearable|excruciating|"
                     r"agony|heavy|heavily|a lot of|lots of|loads of|pouring|gushing|soaking|soaked|wont stop|cant stop|"
                     r"not stopping|getting worse|worse and worse|rapidly|sudden(?:ly)?|all of a sudden|cant|cannot|"
-                    r"unable|not responding|wont wake|help|emergency|ambulance|911|999|112|000|urgent(?:ly)?|now)\b")
+                    r"unable|not responding|wont wake|emergency|ambulance|911|999|112|000|urgent(?:ly)?)\b"
+                    # a cry for help, not "someone to help him in and out"; now as in "right now", not "now that
+                    # im home", "for now" or "from now on", which every question after discharge may say
+                    r"|(?<!to )\bhelp\b(?! (?:him|her|them|with|out)\b)"
+                    r"|(?<!for )(?<!from )(?<!till )(?<!until )(?<!by )\bnow\b(?! that\b| on\b| (?:im|hes|shes|were|"
+                    r"theyre|i am|he is|she is|we are|they are|i'm) (?:home|out|back|discharged|off|on)\b)")
 
 PERSON = re.compile(r"\b(?:i|im|ive|id|me|my|mine|we|our|us|he|hes|she|shes|his|her|him|they|theyre|their|them|"
                     r"husband|wife|son|daughter|mom|mum|mam|dad|mother|father|baby|child|kid|friend|partner|"
