@@ -390,8 +390,8 @@ FALSE_FRIENDS = frozenset({"bathroom", "bathrooms", "career", "dryness"})
 # back" or "carry him to the hospital" is to bring someone (West African, Caribbean and Southern US English), and
 # to "stop throwing up" or "stop bleeding" is no medicine stopped (to stop taking, using or giving one is).
 FALSE_PHRASES = re.compile(r"\bsocial work(ers?)?\b|\bwork[- ]?ups?\b|\bcarr(?:y|ies|ying) on\b"
-                           r"|\bcarr(?:y|ies|ying|ied) (?:him|her|them|me|us) (?:back\b|to (?:the )?(?:hospital|"
-                           r"er|ed|a&e|emergency|clinic|doctor))"
+                           r"|\bcarr(?:y|ies|ying|ied) (?:him|her|them|me|us) (?:back\b|over there\b|to (?:the )?"
+                           r"(?:hospital|er|ed|a&e|emergency|clinic|doctor|appointment))"
                            r"|\bstop(?:s|ped|ping)?\s+(?!taking\b|using\b|giving\b|having\b)[a-z]+ing\b")
 
 

@@ -129,6 +129,8 @@ def test_lines_that_give_a_detail_are_recognised_by_their_form():
     assert gives("continue over the next 10 to 14 days", "duration")
     assert gives("see the dentist in three to five days", "date") and not gives("Motrin as needed", "dose")
     assert gives("Clopidogrel: 75 mg, once daily, 12 months", "duration") and gives("Duration: 7 days", "duration")
+    assert gives("Enoxaparin 40mg SC OD x 10/7", "duration") and gives("Pred 30 mg OD for 5/52", "duration")
+    assert not gives("seen in clinic on 10/7/2025", "duration")
     assert gives("Neurology: 4 weeks", "date") and not gives("Onset: 3 days ago", "date")
     assert gives("Speech therapy 2x/week", "frequency") and gives("Oxygen 2 L by nasal cannula", "dose")
     assert gives("Ring the ward on 0161 234 5678", "phone") and gives("Poison Control: 1-800-222-1222", "phone")
@@ -267,7 +269,8 @@ def test_carry_on_asks_whether_to_continue_not_about_lifting():
 
 
 @pytest.mark.parametrize("question", ["what signs mean we must carry her back to A&E",
-                                      "when do we carry him to the hospital again?"])
+                                      "when do we carry him to the hospital again?",
+                                      "what time should I carry her over there for the appointment"])
 def test_carrying_someone_back_asks_when_to_return_not_about_lifting(question):
     """"Carry her back" is to bring her back: a question about lifting would be refused flatly where no line names a
     weight, though the summary's list of when to return answers it."""
