@@ -82,7 +82,7 @@ GIVES = {
                             r"\s*:", _I),
     "duration": re.compile(rf"\b(?:for|over) (?:the (?:next|following) |another |a total of )?{_BOUND}{_SPAN}\b"
                            r"|\bx\s*\d+\s*(?:days?|d|weeks?)\b"
-                           r"|(?:\bx|\bfor)\s*\d+\s*/\s*(?:7|52|12)\b(?!/)"   # UK "x 10/7": ten days; "for 2/52": two weeks
+                           r"|(?:\bx|\bfor)\s*\d+\s*/\s*(?:7|52|12)\b(?!/)"   # UK "x 10/7" (days), "for 2/52" (weeks)
                            r"|\b(?:until|till|til)\b|\b(?:\d+|one|two|three|four|five|six|seven|ten)[- ]day course\b|"
                            r"\blifelong\b|"
                            r"\bindefinitely\b|\bcomplete the course\b|\btotal of\b|\bfor life\b|\blong[- ]term\b|"
