@@ -688,6 +688,8 @@ def test_directions_printed_under_a_drug_are_how_to_take_it_not_another_drug():
     assert "Take 1 tablet (500 mg total)" in meds["cefuroxime"].text
     assert meds["insulin detemir"].frequency == "every evening" and meds["insulin detemir"].status == "continued"
     assert meds["ipratropium"].frequency.startswith("every 6 (six) hours")
+    twice = plan_of("Discharge medications:\nMetformin 500 mg tablet\nTake 1 tablet by mouth twice a day.\n" * 2)
+    assert [med.text for med in twice.medications] == ["Metformin 500 mg tablet: Take 1 tablet by mouth twice a day."]
 
 
 def test_stop_taking_these_and_keep_taking_these_are_status_headings():

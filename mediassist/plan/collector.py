@@ -17,15 +17,17 @@ class Collector:
         self.items: dict[str, list] = {category: [] for category in CATEGORIES}
         self._seen: set[tuple[str, str]] = set()
 
-    def medication(self, fields: MedFields, unit: Unit) -> None:
+    def medication(self, fields: MedFields, unit: Unit) -> bool:
+        """Add the medication unless it is listed already; whether it was added."""
         key = ("med", f"{fields.name.lower()}|{(fields.dose or '').lower()}|{fields.text.lower()}")
         if key in self._seen or self._named_again(fields):
-            return
+            return False
         self._seen.add(key)
         self.medications.append(Medication(
             name=fields.name, dose=fields.dose, route=fields.route, frequency=fields.frequency,
             duration=fields.duration, status=fields.status, text=fields.text,
             section=unit.section.name, page=unit.page))
+        return True
 
     def directions(self, fields: MedFields) -> None:
         """How to take the medicine listed last, printed under its name: what its own line left out."""

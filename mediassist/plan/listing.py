@@ -244,10 +244,9 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
             meds = medications_in(text, strict=False, status_default=group.status,
                                   is_item=unit.is_item or is_a_list_line(text))
         if meds:
-            for fields in meds:
-                collector.medication(fields, unit)
+            added = [collector.medication(fields, unit) for fields in meds]
             group.lines += 1
-            last_drug_line = number if len(meds) == 1 else None
+            last_drug_line = number if added == [True] else None   # its directions go to the medicine just added
         else:
             collector.free_text(unit)
     collector.form(form.finish(group.status))
