@@ -84,9 +84,10 @@ def _name_ok(name: str, max_words: int) -> bool:
         return False   # "Do not continue ibuprofen 400 mg TDS", "Stop doxazosin": an order, read as a sentence
     if words[0].lower().strip(".,;:()") in LAB_ANALYTES and len(words) > 1 and _RESULT_WORD.match(words[1]):
         return False   # "Cortisol low; start hydrocortisone": a blood result
-    if any(word.lower().strip(".,;:()") in NON_DRUG_WORDS for word in words):
+    bare = [word.lower().strip(".,;:()") for word in words]
+    if any(word in NON_DRUG_WORDS for word in bare):
         return False
-    return vocabulary().could_name_a_drug(name) or any(word.lower().strip(".,;:()") in SUPPLIES for word in words)
+    return vocabulary().could_name_a_drug(name) or any(word in SUPPLIES for word in bare)
 
 
 @dataclass

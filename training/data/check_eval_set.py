@@ -164,9 +164,11 @@ def check_plan_annotations(truth: dict, texts: dict[str, str], errors: list[str]
 
 
 def check_written_documents(errors: list[str], folder: Path = WRITTEN_FOLDER) -> Counter:
-    """The documents written for evaluation: every plan label's span in its document as written, and the questions
-    asked of them checked like the corpus questions."""
+    """The documents written for evaluation, read as the app reads them: every plan label's span in its document,
+    and the questions asked of them checked like the corpus questions."""
+    from document_processor import load_document
     counts: Counter = Counter()
+    texts = {path.name: load_document(path.read_bytes(), path.name).text for path in folder.glob("*.txt")}
     for labels in sorted(folder.glob("plan_labels_*.jsonl")):
         for n, line in enumerate(labels.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
@@ -176,11 +178,10 @@ def check_written_documents(errors: list[str], folder: Path = WRITTEN_FOLDER) ->
             if row.keys() != WRITTEN_FIELDS:
                 errors.append(f"{where}: needs exactly {sorted(WRITTEN_FIELDS)}")
                 continue
-            document = folder / row["document"]
-            if not document.is_file():
+            text = texts.get(row["document"])
+            if text is None:
                 errors.append(f"{where}: no document {row['document']}")
                 continue
-            text = document.read_text(encoding="utf-8")
             spans = [item["evidence"] for key in WRITTEN_LISTS for item in row[key]] + row["warning_signs"]
             for span in spans:
                 if span not in text:
@@ -191,9 +192,7 @@ def check_written_documents(errors: list[str], folder: Path = WRITTEN_FOLDER) ->
             counts["with warning signs"] += bool(row["warning_signs"])
     questions = folder / "questions.jsonl"
     if questions.is_file():
-        from document_processor import load_document
         rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
-        texts = {path.name: load_document(path.read_bytes(), path.name).text for path in folder.glob("*.txt")}
         check_questions(rows, texts, errors)
         counts["questions"] = len(rows)
     return counts
