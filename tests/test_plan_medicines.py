@@ -787,6 +787,40 @@ def test_a_status_column_of_a_table_gives_the_drug_its_status(status):
     assert not listed_to_take(summary, "ramipril") and listed_to_take(summary, "bisoprolol")
 
 
+def test_a_reconciliation_table_gives_the_dose_at_discharge_not_the_one_before():
+    summary = ("Medication reconciliation\nBefore admission          | Action   | At discharge              | Note\n"
+               "Simvastatin 20 mg nightly | CHANGE   | Simvastatin 40 mg nightly | lipids above target\n"
+               "Ramipril 5 mg daily       | STOP     | --                        | low blood pressure\n"
+               "--                        | START    | Bisoprolol 2.5 mg daily   | new heart rhythm\n")
+    meds = {m.name.lower(): m for m in plan_of(summary).medications}
+    assert meds["simvastatin"].dose == "40 mg" and meds["simvastatin"].status == "changed"
+    assert meds["ramipril"].status == "stopped" and meds["bisoprolol"].status == "new"
+
+
+@pytest.mark.parametrize("note", ["Avoid alcohol while taking it", "AVOID grapefruit juice"])
+def test_a_note_cell_that_opens_with_advice_does_not_stop_the_row_s_drug(note):
+    summary = f"TTO:\n| Drug | Dose | Frequency | Notes |\n| Metronidazole | 400 mg | TDS | {note} |\n"
+    assert listed_to_take(summary, "metronidazole")
+
+
+@pytest.mark.parametrize("line", [
+    "| Doxycycline 100 mg cap | 1 cap twice a day for 7 days. Not with milk, antacids or iron |",
+    "| Naproxen 250 mg | STOP - avoid all anti-inflammatories (ibuprofen, Advil, diclofenac) |",
+    "Dolutegravir 50 mg once daily in the evening until 2 weeks after rifampicin ends",
+])
+def test_a_drug_only_mentioned_in_another_medicine_s_line_is_not_one_more_to_take(line):
+    listed = names(plan_of(f"Discharge Medications:\n{line}\n"))
+    row_drug = line.strip("| ").split()[0]
+    assert row_drug in listed
+    assert all(status in ("stopped", "held") for name, status in listed.items() if name != row_drug), listed
+
+
+def test_a_second_drug_in_a_list_line_with_its_own_timing_is_still_listed():
+    summary = ("Discharge Medications:\n- Keep taking your levothyroxine 75 micrograms every morning and your "
+               "Xalatan eye drops at night, the same as before.\n")
+    assert listed_to_take(summary, "levothyroxine") and listed_to_take(summary, "xalatan")
+
+
 def test_an_epic_list_reads_its_headings_without_colons_and_not_the_brand_names_as_more_drugs():
     summary = ("Discharge Medications\nSTOP taking these medications\nmetoprolol tartrate 25 MG tablet\n"
                "Commonly known as: LOPRESSOR\nCONTINUE taking these medications\nmetoprolol succinate 50 MG tablet\n"

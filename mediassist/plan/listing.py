@@ -279,7 +279,7 @@ def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
     """A table row ("Aspirin 75 mg | oral | daily"): the drug of the first cell that starts with a word and has a
     dose; the row is its text."""
     cells = [cell.strip(" |") for cell in unit.text.split(" | ")]
-    cell = next((c for c in cells if find_dose(c) and re.match(r"[A-Za-z]", c)), None)
+    cell = _at_discharge(c for c in cells if find_dose(c) and re.match(r"[A-Za-z]", c))
     named = next((number for number, c in enumerate(cells) if re.match(r"[A-Za-z]", c)), None)
     if cell is None and named is not None and any(find_dose(c) for c in cells[named + 1:]):
         cell = " ".join(cells[named:])   # "| Diclofenac | 50 mg | twice a day |": the name and its dose apart
@@ -299,6 +299,18 @@ def _table_row(unit: Unit, status: str | None, collector: Collector) -> None:
             collector.medication(fields, unit)
 
 
+def _at_discharge(cells_with_a_dose) -> str | None:
+    """The cell that gives the drug's dose: the first, or a later one that names the same drug again, as a
+    reconciliation table does ("Atorvastatin 20 mg | CHANGE | Atorvastatin 80 mg"), whose columns run from before
+    the admission to the discharge."""
+    cells = list(cells_with_a_dose)
+    if not cells:
+        return None
+    first = vocabulary().mentions(cells[0])
+    again = [c for c in cells[1:] if first and any(m.generic == first[0].generic for m in vocabulary().mentions(c))]
+    return again[-1] if again else cells[0]
+
+
 def _named_in_a_cell(cell: str, status: str) -> MedFields | None:
     """A row with no dose whose first cell opens with a drug the vocabulary knows and whose status a cell says."""
     mentions = vocabulary().mentions(cell)
@@ -307,11 +319,13 @@ def _named_in_a_cell(cell: str, status: str) -> MedFields | None:
     return MedFields(name=mentions[0].text, status=status)
 
 
-# A table cell that says a status as its first word ("Withheld - AKI", "Suspended pending level", "Hold until GP
-# review"), not a note that only mentions one ("5 days then stop", "hold for bleeding", "Stop 12/2025").
-_STATUS_CELL = re.compile(r"\W*(?P<word>stop|stopped|discontinued?|withheld|withhold|hold|held|on hold|suspended|"
-                          r"ceased|paused|inactive|new|started|continue|continued|unchanged|changed|increased|"
-                          r"decreased|reduced)\b(?!\s*(?:for|if|when|while|unless|with|during|on|in|before|after|at|below|above|\d))",
+# A table cell that says a status as its first word ("Withheld - AKI", "Suspended pending level", "CHANGE", "Hold
+# until GP review"), not a note that only mentions one ("5 days then stop", "hold for bleeding", "Stop 12/2025"). The
+# words are the plan's status words, longest first so that "stopped" is read whole; "avoid" opens advice in a notes
+# cell ("Avoid alcohol"), not the row's status.
+_CELL_STATUS_WORDS = sorted((word for word in STATUS_WORDS if word != "avoid"), key=len, reverse=True)
+_STATUS_CELL = re.compile(r"\W*(?P<word>on hold|" + "|".join(_CELL_STATUS_WORDS) + r")\b"
+                          r"(?!\s*(?:for|if|when|while|unless|with|during|on|in|before|after|at|below|above|\d))",
                           re.IGNORECASE)
 
 
@@ -320,7 +334,7 @@ def _status_cell(cell: str) -> str | None:
     if not found:
         return None
     word = found.group("word").lower()
-    return "stopped" if word in ("on hold", "inactive") else STATUS_WORDS.get(word) or STATUS_WORDS.get(word + "d")
+    return "stopped" if word == "on hold" else STATUS_WORDS[word]
 
 
 def _instruction_section(units: list[Unit], collector: Collector) -> None:

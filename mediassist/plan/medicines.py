@@ -42,8 +42,11 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
             names = {found.mention.generic, found.mention.text.lower()}
             if names & known:
                 continue
+            medication = _medication(found, unit)
+            if _only_mentioned(found, medication, unit, plan.medications, drugs):
+                continue
             known |= names
-            medications.append(_medication(found, unit))
+            medications.append(medication)
     medications += _unnamed_home_medicines(units)
     if not medications:
         medications = _as_written(units, LISTS)
@@ -54,6 +57,29 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
         medications += _as_written([u for u in units if u.index in before_admission or u.section.name in admission],
                                    None)
     return replace(plan, medications=tuple(_switched_from(m, drugs) for m in medications))
+
+
+def _only_mentioned(found: ProseMedicine, medication: Medication, unit: Unit, listed: tuple[Medication, ...],
+                    drugs: DrugVocabulary) -> bool:
+    """A drug named, without a dose or frequency of its own, in a table row the medication list read as another
+    medicine ("Tetracycline 500 mg | Not with milk, antacids or iron"), or after that medicine's dose in the same
+    clause ("Dolutegravir 50 mg OD until 2 weeks after rifampicin ends"): a reason or a caution about it, not one
+    more to take. One the line says to stop or hold stays: the patient must see it."""
+    if medication.dose or medication.frequency or medication.status in ("stopped", "held"):
+        return False
+    of_this_line = [m for m in listed if m.text.startswith(unit.text)]
+    if unit.is_row or not of_this_line:
+        return bool(of_this_line)
+    before = found.clause[:_named_at(found.mention.text, found.clause)[0]]
+    generics_before = {mention.generic for mention in drugs.mentions(before)}
+    return any(m.dose and {n.generic for n in drugs.mentions(m.name)} & generics_before and find_dose(before)
+               for m in of_this_line)
+
+
+def _named_at(name: str, clause: str) -> tuple[int, int]:
+    """Where the clause names the drug as a word of its own: not "statin" in "Atorvastatin"."""
+    found = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", clause) or re.search(re.escape(name), clause)
+    return found.span() if found else (0, 0)
 
 
 def _fullest_of_each_drug(found: list[ProseMedicine]) -> list[ProseMedicine]:
@@ -118,7 +144,7 @@ def _known_names(medications: list[Medication], drugs: DrugVocabulary) -> set[st
 
 def _medication(found: ProseMedicine, unit: Unit) -> Medication:
     clause = found.clause
-    after = clause[clause.find(found.mention.text) + len(found.mention.text):]
+    after = clause[_named_at(found.mention.text, clause)[1]:]
     after = re.split(r",\s|\s+and\s+(?=[A-Z])", after, maxsplit=1)[0] if not find_dose(after[:30]) else after
     dose, route, frequency = find_dose(after), first_match(ROUTE, clause), find_frequency(after, 0)
     duration = DURATION.search(after)
