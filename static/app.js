@@ -1047,6 +1047,9 @@
           line.appendChild(el("span", "appointment-purpose", "for " + visit.purpose));
         }
         item.appendChild(line);
+        if (visit.where) {
+          item.appendChild(el("p", "appointment-where", "Where: " + visit.where));
+        }
         if (!saysNoMore(visit.text, line.textContent)) {
           item.appendChild(el("p", "plan-quote", visit.text));
         }

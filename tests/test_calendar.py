@@ -61,6 +61,17 @@ def test_the_calendar_file_parses_with_one_event_per_dated_appointment():
     assert "bring your medicines; 2 April 2026" in str(all_day.get("DESCRIPTION"))   # escaped and read back whole
 
 
+def test_an_appointment_that_says_where_it_is_gives_the_event_its_location():
+    there = Appointment(who="Dr. Lindqvist", when="Apr 6, 2026", purpose=None, section="Follow-up", page=1,
+                        text="Monday Apr 6, 2026: 9:15 AM visit with Tomas Lindqvist, MD",
+                        where="41 Harbor View Rd Suite 12, Duluth MN 55802")
+    event, = icalendar.Calendar.from_ical(to_ics(calendar_events([there], ADDED), "x")).walk("VEVENT")
+    assert str(event.get("LOCATION")) == "41 Harbor View Rd Suite 12, Duluth MN 55802"
+    unplaced, = icalendar.Calendar.from_ical(to_ics(calendar_events([visit("Clinic 13 March 2026")], ADDED),
+                                                    "x")).walk("VEVENT")
+    assert unplaced.get("LOCATION") is None
+
+
 def test_the_calendar_endpoint_serves_the_plans_dated_follow_ups(client):
     doc = upload(client, "pneumonia.txt", SUMMARY.encode()).get_json()
     plan = client.get(f"/api/documents/{doc['id']}/plan").get_json()

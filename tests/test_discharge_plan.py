@@ -496,6 +496,32 @@ def test_a_signature_under_the_follow_up_is_no_appointment():
     assert texts(plan.follow_up) == ["Neurology clinic in 4 weeks"]
 
 
+def test_a_signature_with_the_time_it_was_signed_is_no_appointment():
+    plan = plan_of("FOLLOW-UP:\nGP in 1 week to recheck the potassium.\nAnika Brandt, NP 04/03/2026 15:05\n")
+    assert texts(plan.follow_up) == ["GP in 1 week to recheck the potassium."]
+
+
+EHR_FOLLOW_UP = ("Northshore Medical Center   4/1/2026 - 4/3/2026   Printed 4/3/2026 3:05 PM\n\n"
+                 "Follow-up Information\n\n"
+                 "Monday Apr 6, 2026\n  9:15 AM  NEW PATIENT VISIT with Tomas Lindqvist, MD\n"
+                 "  41 Harbor View Rd Suite 12\n  Duluth MN 55802\n\n"
+                 "  Northshore Physical Therapy   Call to schedule a visit in 1 week(s)\n  Contact information:\n"
+                 "  7 Lake Ave\n\n"
+                 "Gunflint Cardiology in 3 weeks\nPCP in 1 week\n")
+
+
+def test_an_appointment_block_is_one_appointment_that_says_where_it_is():
+    """An EHR prints the date, the visit, then the address on lines of their own: one appointment, with its
+    place; the paper's own dates at the top (the stay, when it was printed) are no appointment."""
+    rows = plan_of(EHR_FOLLOW_UP).follow_up
+    assert [row.text for row in rows] == [
+        "Monday Apr 6, 2026: 9:15 AM NEW PATIENT VISIT with Tomas Lindqvist, MD",
+        "Northshore Physical Therapy Call to schedule a visit in 1 week(s)",
+        "Gunflint Cardiology in 3 weeks", "PCP in 1 week"]
+    assert "Apr 6, 2026" in rows[0].when and rows[0].where == "41 Harbor View Rd Suite 12, Duluth MN 55802"
+    assert rows[1].where == "7 Lake Ave" and rows[2].where is None and rows[3].where is None
+
+
 @pytest.mark.parametrize("summary, appointment", [
     ("Disposition:\nHome with his wife. He will follow up with Dr. Osei in 10 days.\n",
      "He will follow up with Dr. Osei in 10 days."),
@@ -748,7 +774,7 @@ def test_to_json_round_trips_to_plain_json(heart, knee):
         assert rebuilt == plan
     med = heart.to_json()["medications"][0]
     assert set(med) == {f.name for f in dataclasses.fields(Medication)}
-    assert set(heart.to_json()["follow_up"][0]) == {"who", "when", "purpose", "text", "section", "page"}
+    assert set(heart.to_json()["follow_up"][0]) == {"who", "when", "purpose", "text", "section", "page", "where"}
     assert set(heart.to_json()["diet"][0]) == {"text", "section", "page"}
 
 

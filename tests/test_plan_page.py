@@ -209,6 +209,26 @@ def test_plan_text_is_shown_as_text(page):
     page.watch.assert_clean()
 
 
+def test_an_appointment_shows_where_it_is(page):
+    plan = dict(EMPTY_PLAN, follow_up=[
+        {"who": "Tomas Lindqvist, MD", "when": "Apr 6, 2026 9:15 AM", "purpose": None, "section": "Follow-up",
+         "text": "Monday Apr 6, 2026: 9:15 AM NEW PATIENT VISIT with Tomas Lindqvist, MD", "page": 1,
+         "where": "41 Harbor View Rd Suite 12, Duluth MN 55802"},
+        {"who": "PCP", "when": "in 1 week", "purpose": None, "text": "PCP in 1 week", "section": "Follow-up",
+         "page": 1}])
+    fake_documents(page, [FAKE_DOC])
+    fake_plan(page, {"document_id": "doc-fake-1", "filename": "summary.txt", **plan})
+    open_page(page)
+    page.locator("#documents li[data-doc-id] button.show-plan").click()
+    plan_ready(page)
+    visits = page.locator("#plan-follow-up li")
+    expect(visits).to_have_count(2)
+    expect(visits.first.locator(".appointment-where")).to_have_text(
+        "Where: 41 Harbor View Rd Suite 12, Duluth MN 55802")
+    expect(visits.nth(1).locator(".appointment-where")).to_have_count(0)
+    page.watch.assert_clean()
+
+
 def test_plan_error_is_readable(page):
     fake_documents(page, [FAKE_DOC])
     fake_plan(page, {"error": "No document with id 'doc-fake-1' among your documents."}, status=404)

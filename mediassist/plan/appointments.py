@@ -157,3 +157,43 @@ def _purpose(text: str) -> str | None:
         if value and not WHEN.fullmatch(value) and len(value) >= 3:
             return value
     return None
+
+
+# Lines of an appointment block that only say where or how to reach it: a street address, a suite, a city with its
+# postcode, a phone number, "Contact information:".
+_STREET = (r"(?:St|Street|Dr|Drive|Ave|Avenue|Rd|Road|Blvd|Boulevard|Lane|Ln|Way|Pkwy|Parkway|Ct|Court|Pl|Place|Hwy|"
+           r"Highway|Square|Sq|Terrace|Crescent|Close)")
+_PLACE_DETAIL = re.compile(
+    rf"\d+[A-Za-z]?,?\s+(?:[A-Z][\w.'’-]*\s+){{0,4}}{_STREET}\.?(?:,?\s+(?:Suite|Ste|Unit|Floor|Fl)\.?\s*\w+)?"
+    r"|(?:Suite|Ste|Unit|Floor|Room|Bldg|Building|Level)\.?\s*\w+"
+    r"|[A-Z][A-Za-z .'’-]+,?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?"                       # "Holland MI 49423"
+    r"|(?i:(?:tel|telephone|phone|ph|fax|contact(?: number)?)\s*[:.]?\s*)?\+?\(?\d[\d\s().-]{6,}\d"
+    r"|(?i:contact information|contact details|location|address)\s*:?")
+
+
+def is_appointment_detail(text: str) -> bool:
+    """A line that only says where an appointment is or how to call (an address, a phone number), to be read with
+    the appointment it belongs to rather than as one."""
+    return bool(_PLACE_DETAIL.fullmatch(text.strip(" .")))
+
+
+def is_date_alone(text: str) -> bool:
+    """A line that is only a date and perhaps a time ("Thursday Mar 19, 2026"): the heading of the appointment
+    under it."""
+    return bool(WHEN.fullmatch(text.strip(" .:")) and re.search(r"\d", text))
+
+
+# The dates of the stay or of the paper itself, not of a visit: "3/9/2026 - 3/13/2026", "Printed 3/13/2026 11:52 AM",
+# "D/C 11/06/25", "DOB 2/11/1954". Not "admission date 15/07" or "admitted on 2 May": an admission may be to come.
+_RECORD_DATE = re.compile(
+    rf"{_DATE}{_TIME}?\s*(?:-|–|to)\s*{_DATE}{_TIME}?"
+    rf"|\b(?:printed|discharged|discharge date|d/c|dob|date of (?:admission|discharge|birth)|(?:date )?of birth)\b"
+    rf"\W{{0,3}}(?:on\s+)?{_DATE}{_TIME}?",
+    re.IGNORECASE)
+
+
+def dates_only_of_the_record(text: str) -> bool:
+    """Every date the line writes is one of the stay or of the paper (a header line), none of a visit to come."""
+    if not _RECORD_DATE.search(text):
+        return False
+    return not WHEN.search(_RECORD_DATE.sub(" ", text))

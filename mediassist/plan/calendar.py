@@ -36,6 +36,7 @@ class CalendarEvent:
     start: time | None          # None: an all-day event (the summary gives no time)
     summary: str
     description: str
+    location: str | None = None   # the address the summary prints under the appointment
 
 
 def calendar_events(appointments, added: date) -> list[CalendarEvent]:
@@ -51,7 +52,7 @@ def calendar_events(appointments, added: date) -> list[CalendarEvent]:
         note = f'From your discharge summary: "{visit.text}"'
         if not year_written:
             note += " The year was not written in your summary: check the date."
-        events.append(CalendarEvent(day, written_time(text), title, note))
+        events.append(CalendarEvent(day, written_time(text), title, note, visit.where))
     return events
 
 
@@ -109,7 +110,8 @@ def to_ics(events: list[CalendarEvent], calendar_name: str, now: datetime | None
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(calendar_name)}"]
     for event in events:
         lines += ["BEGIN:VEVENT", f"UID:{_uid(event)}@mediassist", f"DTSTAMP:{stamp}", *_when(event),
-                  f"SUMMARY:{_escape(event.summary)}", f"DESCRIPTION:{_escape(event.description)}", "END:VEVENT"]
+                  f"SUMMARY:{_escape(event.summary)}", f"DESCRIPTION:{_escape(event.description)}",
+                  *([f"LOCATION:{_escape(event.location)}"] if event.location else []), "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)
 

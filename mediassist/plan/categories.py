@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 from mediassist.index.embedder import known_words
 from mediassist.structure.units import run_on_sentences
 
-from .appointments import WHEN, WHO_WORD
+from .appointments import WHEN, WHO_WORD, dates_only_of_the_record
 from .dosing import find_dose
 from .drugs import vocabulary
 
@@ -116,7 +116,9 @@ SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]
                        r"\s+by\b|^(?i:electronically\s+)?(?i:signed|dictated)(?:\s*:|\s+\d)"   # "Signed: Dr L. Fraser"
                        r"|^(?:(?i:consultant|physician|attending|registrar|author|clinician)\s*:\s*)?"
                        r"(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*"
-                       rf"(?:,?\s+{_CREDENTIAL}\.?)+$")
+                       rf"(?:,?\s+{_CREDENTIAL}\.?)+"
+                       # and the time it was signed: "Kayla Dominguez, PA-C 01/22/2026 06:12"
+                       r"(?:,?\s+\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:\s+\d{1,2}:\d{2}(?:\s*[AP]M)?)?)?$")
 # "No follow-up required", "hospital follow-up not arranged", "declined follow-up": there is no appointment
 # (not_an_appointment reads it so only when the line names no one to see and no time).
 NO_FOLLOW_UP = re.compile(r"\b(?:no|not|declined|without)\b[^.;]{0,30}\b(?:follow[\s-]*up|f/u|appointments?|review|"
@@ -455,8 +457,9 @@ def not_an_appointment(text: str) -> bool:
     none = (NO_FOLLOW_UP.search(text) and not (has_who or when)) or (
         FOLLOW_UP_DECLINED.search(text) and not (when or _STILL_TO_COME.search(text)))
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
+    header = dates_only_of_the_record(text) and not _SEEING.search(text)   # "Admitted 3/9 - 3/13, printed 3/13"
     return bool(none or (as_needed and not (has_who or when)) or label or warning or _no_visit(text, when) or
-                DECLINED_BY_PATIENT.search(text) or NO_FOLLOW_UP_NEEDED.search(text) or _table_header(text))
+                DECLINED_BY_PATIENT.search(text) or NO_FOLLOW_UP_NEEDED.search(text) or _table_header(text) or header)
 
 
 def says_no_visit(text: str) -> bool:

@@ -47,7 +47,8 @@ class Collector:
         if finished:
             self.medication(*finished)
 
-    def item(self, category: str | None, text: str, unit: Unit) -> None:
+    def item(self, category: str | None, text: str, unit: Unit, where: str | None = None) -> None:
+        """where: the address or phone number printed under an appointment (listing._appointment_blocks)."""
         text = text.strip()
         if category is None or (category == "follow_up" and (text.endswith(":") or not_an_appointment(text))):
             return   # belongs to no part of the plan, only introduces what follows, or says there is none
@@ -59,7 +60,7 @@ class Collector:
         if category == "follow_up":
             who, when, purpose = read_appointment(text)
             self.items[category].append(Appointment(who=who, when=when, purpose=purpose, text=text,
-                                                    section=unit.section.name, page=unit.page))
+                                                    section=unit.section.name, page=unit.page, where=where))
             if conditional_warning(text):   # "return to clinic in 5 days if the fever comes back": both
                 self.warning(unit, text)
         else:

@@ -77,7 +77,8 @@ def sentences_to_read(plan: DischargePlan, document: Document) -> Reading:
     for unit in every:
         if unit.section.name in HISTORY or len(unit.text.split()) > MAX_WORDS:
             continue
-        row, sign = _holds_any(unit.text, plan.follow_up), _holds_any(unit.text, plan.warning_signs)
+        row = _holds_any(unit.text, plan.follow_up) or any(unit.text in (a.where or "") for a in plan.follow_up)
+        sign = _holds_any(unit.text, plan.warning_signs)
         if row or not (sign or any(unit.text in m.text for m in plan.medications)):
             units.append(unit)
             by_rule.append(row)

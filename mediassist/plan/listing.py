@@ -47,6 +47,7 @@ from mediassist.structure.units import run_on_sentences
 
 from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, free_text_items, planned_follow_up, \
     seeks_care_if
+from .appointments import is_appointment_detail, is_date_alone
 from .collector import Collector
 from .dosing import find_dose
 from .drugs import vocabulary
@@ -123,13 +124,14 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
         _medication_section(section, units, collector)
     elif section.name in DEDICATED_SECTIONS:
         origin: str | None = DEDICATED_SECTIONS[section.name]
-        for unit in units:
-            if unit.text.endswith(":") and MED_WORD.search(unit.text) and not WARNING.search(unit.text):
+        lines = _appointment_blocks(units) if origin == "follow_up" else [(unit, unit.text, None) for unit in units]
+        for unit, text, where in lines:
+            if text.endswith(":") and MED_WORD.search(text) and not WARNING.search(text):
                 continue
-            if OTHER_LABEL.fullmatch(unit.text):
+            if OTHER_LABEL.fullmatch(text):
                 origin = None   # "PATIENT COUNSELED ON:": what follows is another topic, read as instructions
                 continue
-            collector.item(category_of(unit.text, origin), unit.text, unit)
+            collector.item(category_of(text, origin), text, unit, where)
     elif section.name == "Discharge Instructions":
         _instruction_section(units, collector)
     elif section.name == "Hospital Course":
@@ -149,6 +151,32 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
             for sentence in run_on_sentences(unit.text):
                 if planned_follow_up(sentence):
                     collector.item("follow_up", sentence, unit)
+
+
+def _appointment_blocks(units: list[Unit]) -> list[tuple[Unit, str, str | None]]:
+    """The lines of a follow-up section as (unit, text, where): in a block of lines with no blank line between,
+    an address or phone number says where the appointment line above it is, and a date alone heads the one below
+    ("Thursday Mar 19, 2026" / "10:40 AM Hospital follow up with Dr Raman" / "2200 Shoreline Dr" / "Holland MI
+    49423"), so the patient sees one appointment and where it is, not four."""
+    lines: list[tuple[Unit, str, list[str]]] = []
+    heading: Unit | None = None   # a date alone, waiting for the line it heads
+    for unit in units:
+        if heading is not None and unit.after_blank:
+            lines.append((heading, heading.text, []))
+            heading = None
+        if lines and heading is None and not unit.after_blank and is_appointment_detail(unit.text):
+            if not unit.text.endswith(":"):   # "Contact information:" only introduces the address
+                lines[-1][2].append(unit.text)
+        elif heading is None and is_date_alone(unit.text):
+            heading = unit
+        elif heading is not None:
+            lines.append((heading, f"{heading.text.rstrip(' .:')}: {unit.text}", []))
+            heading = None
+        else:
+            lines.append((unit, unit.text, []))
+    if heading is not None:
+        lines.append((heading, heading.text, []))
+    return [(unit, text, ", ".join(where) or None) for unit, text, where in lines]
 
 
 _NONE = re.compile(r"^[-–—(\s]*(?:none|nil|n/?a|not applicable|no changes?|nil \w+|none \w+(?: \w+)?)?[-–—).\s]*$",

@@ -26,6 +26,7 @@ class Appointment:
     text: str
     section: str
     page: int
+    where: str | None = None   # the address or phone number printed under it, if any
 
 
 @dataclass(frozen=True)
