@@ -170,12 +170,17 @@ FAKE_DOC = {"id": "doc-fake-1", "filename": "summary.txt", "uploaded_at": "2031-
             "chunks": 4}
 
 
-def test_empty_plan_says_not_in_your_summary(page):
+def show_canned_plan(page, plan: dict, filename: str = "summary.txt") -> None:
+    """The page, showing `plan` as the plan of its one (canned) document."""
     fake_documents(page, [FAKE_DOC])
-    fake_plan(page, {"document_id": "doc-fake-1", "filename": "summary.txt", **EMPTY_PLAN})
+    fake_plan(page, {"document_id": "doc-fake-1", "filename": filename, **plan})
     open_page(page)
     page.locator("#documents li[data-doc-id] button.show-plan").click()
     plan_ready(page)
+
+
+def test_empty_plan_says_not_in_your_summary(page):
+    show_canned_plan(page, EMPTY_PLAN)
     expect(page.locator("#plan-medications")).to_be_hidden()
     expect(page.locator("#plan-medications-empty")).to_have_text("Not in your summary")
     for list_id in ("#plan-follow-up", "#plan-tests", "#plan-diet", "#plan-activity", "#plan-wound-care",
@@ -192,11 +197,7 @@ def test_plan_text_is_shown_as_text(page):
         follow_up=[{"who": "<script>alert(2)</script>", "when": "in 1 week", "purpose": None,
                     "text": "See <script>alert(2)</script> in 1 week", "section": "Follow-up", "page": 1}],
         warning_signs=[{"text": "Call if <i>fever</i>", "section": "Warning Signs", "page": 2}])
-    fake_documents(page, [FAKE_DOC])
-    fake_plan(page, {"document_id": "doc-fake-1", "filename": "<b>x</b>.txt", **plan})
-    open_page(page)
-    page.locator("#documents li[data-doc-id] button.show-plan").click()
-    plan_ready(page)
+    show_canned_plan(page, plan, filename="<b>x</b>.txt")
     row = page.locator("#plan-medications tr.med")
     expect(row).to_have_count(1)
     expect(row.locator("th")).to_have_text(hostile)
@@ -216,11 +217,7 @@ def test_an_appointment_shows_where_it_is(page):
          "where": "41 Harbor View Rd Suite 12, Duluth MN 55802"},
         {"who": "PCP", "when": "in 1 week", "purpose": None, "text": "PCP in 1 week", "section": "Follow-up",
          "page": 1}])
-    fake_documents(page, [FAKE_DOC])
-    fake_plan(page, {"document_id": "doc-fake-1", "filename": "summary.txt", **plan})
-    open_page(page)
-    page.locator("#documents li[data-doc-id] button.show-plan").click()
-    plan_ready(page)
+    show_canned_plan(page, plan)
     visits = page.locator("#plan-follow-up li")
     expect(visits).to_have_count(2)
     expect(visits.first.locator(".appointment-where")).to_have_text(
