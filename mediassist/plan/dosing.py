@@ -85,7 +85,8 @@ ENDS_A_COURSE = r"(?<!then )(?<!until )"
 # What may follow "withheld", "suspended" or "ceased" when it is no stop of the drug now: a condition ("if HR < 55"),
 # a time ("during the scan"), a form ("suspended in water"), or a restart already done ("withheld 2/7, recommenced");
 # "restart from Friday" is yet to come, so it leaves the stop standing.
-_NOT_A_STOP_NOW = (r"(?![^.;]*\b(?:if|when|unless|for(?!\s+\d)|at(?!\s+present)|below|above|during|with|after|before|"
+# (within the note: "- WITHHELD (AKI) - GP to review at 1 week" is withheld; the next " - " is another note)
+_NOT_A_STOP_NOW = (r"(?!(?:(?!\s[–—-]\s)[^.;])*\b(?:if|when|unless|for(?!\s+\d)|at(?!\s+present)|below|above|during|with|after|before|"
                    r"in\s+(?:water|juice|case|\d+)|water|juice|doses?|sick|shake|"
                    r"(?<!not )(?<!n't )(?:restarted|recommenced|resumed))\b)")
 _EXPLICIT_STATUS = re.compile(
@@ -215,9 +216,13 @@ def resumed_now(text: str) -> bool:
     return any(not _DENIAL_BEFORE.search(text[:m.start()]) for m in RESUMED_NOW.finditer(text))
 
 
+_LEADER_DOTS = re.compile(r"\s*\.{3,}\s*")
+
+
 def read_status(text: str, default: str | None) -> str | None:
     """A restart now wins; then an explicit status word ("(NEW)", "- STOPPED"); else stopped or changed, else
     default, else weaker words."""
+    text = _LEADER_DOTS.sub(" - ", text)   # "Ramipril 5mg OD ....... WITHHELD": the dots set the word apart as a dash
     if ON_A_CONDITION_ONLY.search(text):
         return default   # "pause if vomiting (sick day rules)": a rule for bad days; the drug is taken
     if resumed_now(text):

@@ -52,7 +52,18 @@ def canonical_section_name(label: str, fuzzy: bool = True, labelled: bool = Fals
     if not key or len(key) > 80:
         return None
     return (_medicines_from_before(label) or _known_heading(key, labelled)
-            or (_known_heading(_spelling_fixed(key), labelled) if fuzzy else None) or _medicines_of_another_time(key))
+            or (_known_heading(_spelling_fixed(key), labelled) if fuzzy else None) or _medicines_of_another_time(key)
+            or _one_heading_named_twice(label, fuzzy, labelled))
+
+
+def _one_heading_named_twice(label: str, fuzzy: bool, labelled: bool) -> str | None:
+    """"TTO / MEDICATIONS ON DISCHARGE", "Allergies / alerts": names of one section, one after the other. Not
+    "Diet/Activity", whose names are of two."""
+    parts = [part for part in label.split("/") if part.strip()]
+    if len(parts) < 2:
+        return None
+    named = {canonical_section_name(part, fuzzy, labelled) for part in parts} - {None}
+    return named.pop() if len(named) == 1 else None
 
 
 # "Pre-admission home medications", "Chronic meds (clinic card)", "Medicines given in the Day Unit": a heading of

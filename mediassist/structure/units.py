@@ -147,7 +147,8 @@ _SENTENCE_STARTERS = frozenset(
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, current = [], start
     for match in _SENTENCE_END.finditer(text, start, end):
-        if text[match.start()] == "." and _is_abbreviation(text, match.start(), match.end(), end):
+        if text[match.start()] == "." and (_is_abbreviation(text, match.start(), match.end(), end)
+                                           or _is_leader(text, match.start())):
             continue
         spans.append((current, match.end()))
         current = match.end()
@@ -171,6 +172,13 @@ def run_on_sentences(text: str) -> list[str]:
         sentences.append(text[start:end.start() + 1])
         start = end.end()
     return sentences + [text[start:]]
+
+
+def _is_leader(text: str, dot: int) -> bool:
+    """Dots that lead the eye along a line to what is said of it ("Doxazosin 4mg OD ....... STOPPED"), not the
+    end of a sentence: four or more, or three after a space."""
+    dots = len(text[dot:]) - len(text[dot:].lstrip("."))
+    return dots >= 4 or (dots == 3 and dot > 0 and text[dot - 1].isspace())
 
 
 def _is_abbreviation(text: str, dot: int, after: int, end: int) -> bool:
