@@ -373,6 +373,8 @@ def test_heading_detection(text, expected):
     ("Follow-up changes", "Follow-up"), ("COURSE IN THE ED", "Hospital Course"),
     ("Current medication (from GP record)", "Admission Medications"), ("Own meds brought in", "Admission Medications"),
     ("Past medical history (from GP record)", "Past Medical History"), ("Patient's own medicines", None),
+    ("TTO / MEDICATIONS ON DISCHARGE", "Discharge Medications"), ("Wound care / dressings", "Wound Care"),
+    ("Diet/Activity", None), ("Past history / medications", None),
 ])
 def test_heading_variants_map_to_canonical_names(heading, canonical):
     assert canonical_section_name(heading) == canonical
@@ -512,3 +514,9 @@ def test_corpus_files_load_into_sections_and_clean_chunks(path):
     assert all(a.end == b.start for a, b in zip(sections, sections[1:])), "sections cover the text without gaps"
     for max_chars in (300, 900):
         assert_chunk_invariants(document, chunk_document(document, "c", max_chars=max_chars), max_chars)
+
+
+def test_leader_dots_do_not_end_a_sentence():
+    text = "Stopped medicines\nDoxazosin 4mg OD ............ STOPPED (falls). Zopiclone stopped... She agreed.\n"
+    units = [text[a:b] for a, b in split_units(text)]
+    assert "Doxazosin 4mg OD ............ STOPPED (falls)." in units

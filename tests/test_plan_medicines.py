@@ -787,6 +787,13 @@ def test_a_status_column_of_a_table_gives_the_drug_its_status(status):
     assert not listed_to_take(summary, "ramipril") and listed_to_take(summary, "bisoprolol")
 
 
+def test_a_status_led_to_by_dots_is_read():
+    summary = ("Discharge Medications:\nAmlodipine 5mg OD ........... unchanged\n"
+               "Doxazosin 4mg OD ............ STOPPED (postural hypotension)\n"
+               "Ramipril 5mg OD ............. WITHHELD (AKI, low BP) - GP to review at 1 week\n")
+    assert names(plan_of(summary)) == {"Amlodipine": "continued", "Doxazosin": "stopped", "Ramipril": "stopped"}
+
+
 def test_a_reconciliation_table_gives_the_dose_at_discharge_not_the_one_before():
     summary = ("Medication reconciliation\nBefore admission          | Action   | At discharge              | Note\n"
                "Simvastatin 20 mg nightly | CHANGE   | Simvastatin 40 mg nightly | lipids above target\n"
