@@ -496,8 +496,18 @@ def test_a_signature_under_the_follow_up_is_no_appointment():
     assert texts(plan.follow_up) == ["Neurology clinic in 4 weeks"]
 
 
-def test_a_signature_with_the_time_it_was_signed_is_no_appointment():
-    plan = plan_of("FOLLOW-UP:\nGP in 1 week to recheck the potassium.\nAnika Brandt, NP 04/03/2026 15:05\n")
+@pytest.mark.parametrize("signature", ["Anika Brandt, NP 04/03/2026 15:05", "/es/ ANIKA BRANDT, NP",
+                                       "Cosigned: 04/03/2026 17:41"])
+def test_a_signature_with_the_time_it_was_signed_is_no_appointment(signature):
+    plan = plan_of(f"FOLLOW-UP:\nGP in 1 week to recheck the potassium.\n\n{signature}\n")
+    assert texts(plan.follow_up) == ["GP in 1 week to recheck the potassium."]
+
+
+@pytest.mark.parametrize("header", ["DICTATION DATE: APR 3, 2026   ENTRY DATE: APR 3, 2026@14:52:07",
+                                    "Case Manager: Jolene Marsh, RN, BSN", "Primary Care Provider: Dr. Ana Ruiz, MD",
+                                    "Summary of Care - Northshore Medical Center Generated: 04/03/2026 08:14"])
+def test_a_field_of_the_letter_s_header_is_no_appointment(header):
+    plan = plan_of(f"{header}\n\nFollow-up:\nGP in 1 week to recheck the potassium.\n")
     assert texts(plan.follow_up) == ["GP in 1 week to recheck the potassium."]
 
 

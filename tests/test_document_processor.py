@@ -374,7 +374,9 @@ def test_heading_detection(text, expected):
     ("Current medication (from GP record)", "Admission Medications"), ("Own meds brought in", "Admission Medications"),
     ("Past medical history (from GP record)", "Past Medical History"), ("Patient's own medicines", None),
     ("TTO / MEDICATIONS ON DISCHARGE", "Discharge Medications"), ("Wound care / dressings", "Wound Care"),
-    ("Diet/Activity", None), ("Past history / medications", None),
+    ("Diet/Activity", None), ("Past history / medications", None), ("Dx", "Discharge Diagnosis"),
+    ("Hx", "History of Present Illness"), ("O/E", "Physical Examination"), ("Ix", "Results"),
+    ("Investigations", "Results"), ("Rx (on discharge)", "Medications"), ("RETURN TO CLINIC", "Follow-up"),
 ])
 def test_heading_variants_map_to_canonical_names(heading, canonical):
     assert canonical_section_name(heading) == canonical
@@ -520,3 +522,8 @@ def test_leader_dots_do_not_end_a_sentence():
     text = "Stopped medicines\nDoxazosin 4mg OD ............ STOPPED (falls). Zopiclone stopped... She agreed.\n"
     units = [text[a:b] for a, b in split_units(text)]
     assert "Doxazosin 4mg OD ............ STOPPED (falls)." in units
+
+
+def test_a_capital_label_of_a_bulleted_item_is_no_section():
+    text = "RETURN TO CLINIC:\n - PCP in 1 week\n - LAB: BMP at the clinic lab in 1 wk\n - CT CHEST in 8 wks\n"
+    assert [section.name for section in split_sections(text)] == ["Follow-up"]

@@ -187,7 +187,8 @@ def is_date_alone(text: str) -> bool:
 # "D/C 11/06/25", "DOB 2/11/1954". Not "admission date 15/07" or "admitted on 2 May": an admission may be to come.
 _RECORD_DATE = re.compile(
     rf"{_DATE}{_TIME}?\s*(?:-|–|to)\s*{_DATE}{_TIME}?"
-    rf"|\b(?:printed|discharged|discharge date|d/c|dob|date of (?:admission|discharge|birth)|(?:date )?of birth)\b"
+    rf"|\b(?:printed|discharged|discharge date|d/c|dob|date of (?:admission|discharge|birth)|(?:date )?of birth|"
+    rf"(?:dictation|entry|transcription|report|print|signed|cosigned) date|generated)\b"
     rf"\W{{0,3}}(?:on\s+)?{_DATE}{_TIME}?",
     re.IGNORECASE)
 

@@ -113,7 +113,8 @@ CONSENT = re.compile(r"\b(?:understands|understood|agreed|in agreement|questions
 # capitalised name and credentials (case matters: "cardiology PA" is a clinic, not a signature).
 _CREDENTIAL = r"(?:MD|DO|DM|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD|FY[12]|ST\d)"
 SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]ed|discharged|prepared|completed)"
-                       r"\s+by\b|^(?i:electronically\s+)?(?i:signed|dictated)(?:\s*:|\s+\d)"   # "Signed: Dr L. Fraser"
+                       r"\s+by\b|^(?i:electronically\s+)?(?i:(?:co-?)?signed|dictated)(?:\s*:|\s+\d)"   # "Signed: Dr F"
+                       r"|^/es/"   # an electronic signature: "/es/ CHINEDU A OKAFOR, MD"
                        r"|^(?:(?i:consultant|physician|attending|registrar|author|clinician)\s*:\s*)?"
                        r"(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*"
                        rf"(?:,?\s+{_CREDENTIAL}\.?)+"
@@ -457,9 +458,17 @@ def not_an_appointment(text: str) -> bool:
     none = (NO_FOLLOW_UP.search(text) and not (has_who or when)) or (
         FOLLOW_UP_DECLINED.search(text) and not (when or _STILL_TO_COME.search(text)))
     warning = _TRIGGERED.search(text) and not when   # "SOS review in casualty if breathless" is a warning sign
-    header = dates_only_of_the_record(text) and not _SEEING.search(text)   # "Admitted 3/9 - 3/13, printed 3/13"
+    header = not _SEEING.search(text) and (dates_only_of_the_record(text)   # "Admitted 3/9 - 3/13, printed 3/13"
+                                           or bool(_CARE_TEAM_FIELD.match(text) and not when))
     return bool(none or (as_needed and not (has_who or when)) or label or warning or _no_visit(text, when) or
                 DECLINED_BY_PATIENT.search(text) or NO_FOLLOW_UP_NEEDED.search(text) or _table_header(text) or header)
+
+
+# A field of the letter's header that names who looks after the patient ("Case Manager: Jolene Pratt, RN", "GP: Dr R.
+# Sandhu, Kingsmead Practice", "Attending Physician: ..."): with no time and no visit, no appointment.
+_CARE_TEAM_FIELD = re.compile(r"^(?:[\w/-]+\s+){0,3}(?:provider|physician|doctor|consultant|attending|manager|worker|"
+                              r"nurse|pcp|gp|pharmacist|co-?ordinator|surgeon|therapist|cns|midwife)\s*:",
+                              re.IGNORECASE)
 
 
 def says_no_visit(text: str) -> bool:

@@ -86,8 +86,8 @@ ENDS_A_COURSE = r"(?<!then )(?<!until )"
 # a time ("during the scan"), a form ("suspended in water"), or a restart already done ("withheld 2/7, recommenced");
 # "restart from Friday" is yet to come, so it leaves the stop standing.
 # (within the note: "- WITHHELD (AKI) - GP to review at 1 week" is withheld; the next " - " is another note)
-_NOT_A_STOP_NOW = (r"(?!(?:(?!\s[–—-]\s)[^.;])*\b(?:if|when|unless|for(?!\s+\d)|at(?!\s+present)|below|above|during|with|after|before|"
-                   r"in\s+(?:water|juice|case|\d+)|water|juice|doses?|sick|shake|"
+_NOT_A_STOP_NOW = (r"(?!(?:(?!\s[–—-]\s)[^.;])*\b(?:if|when|unless|for(?!\s+\d)|at(?!\s+present)|below|above|during|"
+                   r"with|after|before|in\s+(?:water|juice|case|\d+)|water|juice|doses?|sick|shake|"
                    r"(?<!not )(?<!n't )(?:restarted|recommenced|resumed))\b)")
 _EXPLICIT_STATUS = re.compile(
     r"\(\s*(new|changed?|stop(?:ped)?|continued?|hold|held|resumed?|discontinued?|increased|decreased|"

@@ -270,8 +270,13 @@ _CAPS_LABEL = re.compile(
 def _caps_headings(text: str) -> list[_Heading]:
     headings = []
     for match in _CAPS_LABEL.finditer(text):
+        if _BULLET_BEFORE.fullmatch(text, text.rfind("\n", 0, match.start()) + 1, match.start()):
+            continue   # "- LAB: BMP in 1 wk": the label of a bulleted item, not a section
         headings.extend(_split_caps_label(match.group("label"), match.start("label"), match.end()))
     return headings
+
+
+_BULLET_BEFORE = re.compile(r"[ \t]*[-*•·–][ \t]*")
 
 
 def _split_caps_label(label: str, start: int, end: int) -> list[_Heading]:
