@@ -377,6 +377,9 @@ def test_heading_detection(text, expected):
     ("Diet/Activity", None), ("Past history / medications", None), ("Dx", "Discharge Diagnosis"),
     ("Hx", "History of Present Illness"), ("O/E", "Physical Examination"), ("Ix", "Results"),
     ("Investigations", "Results"), ("Rx (on discharge)", "Medications"), ("RETURN TO CLINIC", "Follow-up"),
+    ("PRESENTING COMPLAINTS", "Chief Complaint"), ("HISTORY OF PRESENTING ILLNESS", "History of Present Illness"),
+    ("Anamnesis", "History of Present Illness"), ("PERTINENT LABS", "Results"),
+    ("Management plan", "Discharge Instructions"),
 ])
 def test_heading_variants_map_to_canonical_names(heading, canonical):
     assert canonical_section_name(heading) == canonical
