@@ -857,3 +857,10 @@ def test_warning_signs_said_by_an_arrow_a_consequence_or_in_the_event_of(summary
     """What happens, then the act ("→ call", "— attend Eye Casualty", "mean you need to go"), counts as a warning;
     an appointment letter's "if you have not heard" and "without warning signs" do not."""
     assert any(sign in item.text for item in plan_of(summary).warning_signs) == is_sign
+
+
+def test_labelled_parts_of_the_plan_inside_a_narrative_paragraph_are_plan_items():
+    plan = plan_of("DISPOSITION: Home with his daughter by car. Condition improved. Diet: low salt, 1.5 L fluid a "
+                   "day. Activity: as tolerated, no lifting over 5 kg.\n")
+    assert texts(plan.diet) == ["Diet: low salt, 1.5 L fluid a day."]
+    assert texts(plan.activity) == ["Activity: as tolerated, no lifting over 5 kg."]

@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from mediassist.structure.headings import canonical_section_name
 from mediassist.structure.model import Document, Section
 from mediassist.structure.units import run_on_sentences
 
@@ -149,8 +150,22 @@ def _read_section(section: Section, units: list[Unit], is_medication_list: bool,
                 collector.item("warning_signs", unit.text, unit)
                 continue
             for sentence in run_on_sentences(unit.text):
-                if planned_follow_up(sentence):
+                labelled = _labelled_part_of_the_plan(sentence)
+                if labelled:
+                    collector.item(labelled, sentence, unit)
+                elif planned_follow_up(sentence):
                     collector.item("follow_up", sentence, unit)
+
+
+_INLINE_LABEL = re.compile(r"(?P<label>[A-Z][A-Za-z /&-]{2,30}):\s+\S")
+
+
+def _labelled_part_of_the_plan(sentence: str) -> str | None:
+    """A sentence of a narrative paragraph that a heading of the plan labels ("DISPOSITION: Home with spouse. Diet:
+    consistent carbohydrate. Activity: as tolerated."): the plan's category that heading names, or None."""
+    found = _INLINE_LABEL.match(sentence)
+    section = canonical_section_name(found.group("label"), labelled=True) if found else None
+    return DEDICATED_SECTIONS.get(section) if section else None
 
 
 def _appointment_blocks(units: list[Unit]) -> list[tuple[Unit, str, str | None]]:
