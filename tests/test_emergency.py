@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mediassist.emergency import emergency_notice, shared_detector, stated_numbers
-from mediassist.emergency.detector import BANK_PATH, CALIBRATION_PATH, STACK_FEATURES, Bank
+from mediassist.emergency.detector import BANK_PATH, CALIBRATION_PATH, STACK_FEATURES, Bank, counted_self_harm
 from mediassist.emergency.framing import frame, normalise
 from mediassist.emergency.neighbours import Neighbours
 from mediassist.emergency.self_harm import without_denied_self_harm
@@ -367,3 +367,23 @@ def test_neighbours_say_how_much_nearer_self_harm_and_emergencies_are_than_the_r
     loaded = Neighbours.load(tmp_path / "n.npz")
     assert loaded.self_harm_weight == 2.0 and loaded.self_harm.tolist() == neighbours.self_harm.tolist()
     assert loaded.margins(axes[:1])[1] == pytest.approx([1.0], abs=1e-3)
+
+
+def test_a_sentence_reads_as_self_harm_only_in_a_message_that_reaches_the_floor():
+    """Row 0 is the whole message, the rest its sentences: "when is his review? i need to tell the van people"
+    must not get the crisis line for its fragment alone, "what time is it? i want to die" must."""
+    counts = (True, True, True)
+    assert counted_self_harm(np.array([-5.0, -6.0, 2.5]), counts, sentence_floor=-4.0) == -5.0
+    assert counted_self_harm(np.array([-3.0, -6.0, 2.5]), counts, sentence_floor=-4.0) == 2.5
+    assert counted_self_harm(np.array([-3.0, -6.0, 2.5]), (True, True, False), sentence_floor=-4.0) == -3.0
+    assert counted_self_harm(np.array([-5.0]), (False,), sentence_floor=-4.0) == -np.inf
+
+
+def test_the_sentence_floor_keeps_every_self_harm_message_only_a_sentence_finds():
+    from training.fit_emergency import _sentence_floor
+    rows = [np.array([-3.0, 2.0]), np.array([-1.0, 2.5]), np.array([-6.0, 3.0]), np.array([2.0, -1.0])]
+    read = np.array([2.0, 2.5, 3.0, 2.0])
+    is_self_harm = np.array([True, True, False, True])
+    floor = _sentence_floor(rows, read, is_self_harm, threshold=1.5)
+    assert -3.0 - 1e-3 < floor <= -3.0   # the lowest whole-message score of the first two; the ordinary third
+    assert counted_self_harm(rows[2], (True, True), floor) < 1.5   # message is no longer flagged by its sentence

@@ -27,7 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 from mediassist.emergency.detector import (CALIBRATION_PATH, NEIGHBOURS_PATH, SELF_HARM, STACK_FEATURES, Bank,  # noqa: E402
-                                           Calibration, EmergencyDetector, Probe, packaged_embedder)
+                                           Calibration, EmergencyDetector, Probe, counted_self_harm,
+                                           packaged_embedder)
 from mediassist.emergency.neighbours import Neighbours  # noqa: E402
 from mediassist.index.embedder import known_words  # noqa: E402
 from training.splits import document_split  # noqa: E402
@@ -168,8 +169,15 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank,
     stack = logistic(features, emergency, STACK_C)
     stack_z = stack.decision_function(features)
     explicit = np.array([r.explicit_self_harm for r in readings])
-    self_harm_cv = np.array([max((s for s, ok in zip(rows, r.self_harm_counts) if ok), default=-np.inf)
-                             for rows, r in zip(self_harm_rows, readings)])
+
+    def self_harm_read(floor: float) -> np.ndarray:
+        return np.array([counted_self_harm(rows, r.self_harm_counts, floor)
+                         for rows, r in zip(self_harm_rows, readings)])
+
+    self_harm_cv = self_harm_read(-np.inf)
+    first_threshold = threshold_allowing(self_harm_cv[~emergency & ~explicit], MAX_SELF_HARM_ALONE)
+    sentence_floor = _sentence_floor(self_harm_rows, self_harm_cv, self_harm & ~explicit, first_threshold)
+    self_harm_cv = self_harm_read(sentence_floor)
 
     self_harm_any_row = np.array([rows.max() for rows in self_harm_rows])
     self_harm_alone = threshold_allowing(self_harm_cv[~emergency & ~explicit], MAX_SELF_HARM_ALONE)
@@ -192,12 +200,21 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank,
                   "bias": float(stack.intercept_[0])},
         "threshold": float(1 / (1 + np.exp(-z_threshold))),
         "self_harm_threshold": self_harm_alone, "self_harm_with_emergency": crisis_extra,
+        "self_harm_sentence_floor": sentence_floor,
         "signs": {"names": list(centroids), "centroids": [[round(float(v), 6) for v in c] for c in centroids.values()]},
         "neighbours": NEIGHBOURS_PATH.name,
         "fitted_on": {"messages": len(train), "families": len(set(families)), "bank": len(bank_x)},
     }
     data["part_threshold"] = part_threshold(detector, Calibration.from_json(data, neighbours), train)
     return data, neighbours, Calibration.from_json(data, neighbours)
+
+
+def _sentence_floor(self_harm_rows, read, is_self_harm, threshold: float) -> float:
+    """The highest floor on the whole message's self-harm score under which a sentence's own score still counts
+    for every self-harm training message that only a sentence reads as self-harm (cross-validated scores)."""
+    by_a_sentence = [rows[0] for rows, score, harm in zip(self_harm_rows, read, is_self_harm)
+                     if harm and score >= threshold and rows[0] < threshold]
+    return float(min(by_a_sentence)) - 1e-6 if by_a_sentence else float(threshold)
 
 
 def part_threshold(detector: EmergencyDetector, calibration: Calibration, train: list[Example]) -> float:

@@ -100,6 +100,10 @@ class Calibration:
     sign_centroids: np.ndarray          # the mean embedding of each sign's descriptions
     part_threshold: float = 1.0         # on a part's own probability (EmergencyDetector.in_a_part); 1: off
     neighbours: Neighbours | None = None
+    # A sentence's own self-harm reading counts only when the whole message reads at least this much like
+    # self-harm: "when does he see Dr H? i need to tell the van people" has a first-person fragment that reads
+    # like a plea, in a message that reads like none. Fitted to lose no self-harm training message.
+    self_harm_sentence_floor: float = -math.inf
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
@@ -116,7 +120,8 @@ class Calibration:
                    self_harm_with_emergency=data["self_harm_with_emergency"],
                    sign_names=tuple(data["signs"]["names"]),
                    sign_centroids=np.asarray(data["signs"]["centroids"], dtype=np.float32),
-                   part_threshold=data.get("part_threshold", 1.0), neighbours=neighbours)
+                   part_threshold=data.get("part_threshold", 1.0), neighbours=neighbours,
+                   self_harm_sentence_floor=data.get("self_harm_sentence_floor", -math.inf))
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.stack_bias + sum(self.stack_weights[name] * features[name] for name in STACK_FEATURES)
@@ -223,8 +228,7 @@ class EmergencyDetector:
         emergency_margin, self_harm_margins = c.neighbour_margins(reading.vectors)
         probability = c.probability(reading.features(c.emergency_probe.scores(reading.vectors), emergency_margin))
         self_harm_scores = c.self_harm_scores(reading.vectors, self_harm_margins)
-        self_harm_score = max((s for s, counts in zip(self_harm_scores, reading.self_harm_counts) if counts),
-                              default=-math.inf)
+        self_harm_score = counted_self_harm(self_harm_scores, reading.self_harm_counts, c.self_harm_sentence_floor)
         emergency = probability >= c.threshold
         sign = self.nearest_sign(reading.vectors[0])
         # Once the message is an emergency happening now, its framing has had its say: any row may add the line.
@@ -279,6 +283,14 @@ class EmergencyDetector:
     def nearest_sign(self, vector: np.ndarray) -> str:
         c = self.calibration
         return c.sign_names[int(np.argmax(c.sign_centroids @ vector))]
+
+
+def counted_self_harm(scores, counts: tuple[bool, ...], sentence_floor: float) -> float:
+    """The highest self-harm score of the rows that count (row 0 the whole message, then its sentences): a
+    sentence's only when the whole message reaches sentence_floor."""
+    whole_reaches = float(scores[0]) >= sentence_floor
+    return max((float(score) for row, (score, count) in enumerate(zip(scores, counts))
+                if count and (row == 0 or whole_reaches)), default=-math.inf)
 
 
 def split_sentences(text: str) -> list[str]:
