@@ -73,7 +73,7 @@ def _split_of(row: dict) -> str:
     family."""
     if row.get("split"):
         return row["split"]
-    return document_split(row["document"]) if row.get("document") else split_of(row["family"])
+    return document_split(row["document"].removeprefix("written/")) if row.get("document") else split_of(row["family"])
 
 
 def load_examples(folder: Path = LABELLED) -> list[Example]:
