@@ -864,3 +864,10 @@ def test_labelled_parts_of_the_plan_inside_a_narrative_paragraph_are_plan_items(
                    "day. Activity: as tolerated, no lifting over 5 kg.\n")
     assert texts(plan.diet) == ["Diet: low salt, 1.5 L fluid a day."]
     assert texts(plan.activity) == ["Activity: as tolerated, no lifting over 5 kg."]
+
+
+def test_each_sentence_of_a_list_item_goes_to_its_own_part_of_the_plan():
+    plan = plan_of("Advice on discharge:\n* Low-fat diet as advised by the dietitian. Breathing exercises with the "
+                   "spirometer 10 times every hour.\n* Check blood sugars daily.\n")
+    assert texts(plan.diet) == ["Low-fat diet as advised by the dietitian."]
+    assert texts(plan.activity) == ["Breathing exercises with the spirometer 10 times every hour."]

@@ -12,7 +12,7 @@ import re
 from rapidfuzz import fuzz, process
 
 from mediassist.index.embedder import known_words
-from mediassist.structure.units import run_on_sentences
+from mediassist.structure.units import run_on_sentences, sentence_spans
 
 from .appointments import WHEN, WHO_WORD, dates_only_of_the_record
 from .dosing import find_dose
@@ -217,7 +217,9 @@ def _in_instructions(text: str, hits: dict[str, int], has_who: bool) -> str | No
 def free_text_items(text: str) -> list[tuple[str, str]]:
     """(category, text) for one instruction sentence; clauses about different things are split apart. A report of
     teaching drops only its own part: "Discussed at breast MDT; to be seen in breast clinic on 14/3"."""
-    sentences = run_on_sentences(text)   # "the patient was given written instructions. she will call to ..."
+    # "the patient was given written instructions. she will call to ...", and a list item of several sentences
+    # ("Diabetic diet as advised. Breathing exercises 10 times every hour."): each sentence in its own part
+    sentences = [part for a, b in sentence_spans(text, 0, len(text)) for part in run_on_sentences(text[a:b])]
     if len(sentences) > 1:
         return [item for sentence in sentences for item in free_text_items(sentence)]
     parts = [part for part in re.split(r";\s*", text) if part.strip()]
