@@ -46,9 +46,9 @@ from mediassist.structure.headings import canonical_section_name
 from mediassist.structure.model import Document, Section
 from mediassist.structure.units import run_on_sentences
 
+from .appointments import is_appointment_detail, is_date_alone
 from .categories import PLAN_MOOD, WARNING, category_of, conditional_warning, free_text_items, planned_follow_up, \
     seeks_care_if
-from .appointments import is_appointment_detail, is_date_alone
 from .collector import Collector
 from .dosing import find_dose
 from .drugs import vocabulary

@@ -177,8 +177,11 @@ def run_on_sentences(text: str) -> list[str]:
 def _is_leader(text: str, dot: int) -> bool:
     """Dots that lead the eye along a line to what is said of it ("Doxazosin 4mg OD ....... STOPPED"), not the
     end of a sentence: four or more, or three after a space."""
-    dots = len(text[dot:]) - len(text[dot:].lstrip("."))
+    dots = _DOTS.match(text, dot).end() - dot
     return dots >= 4 or (dots == 3 and dot > 0 and text[dot - 1].isspace())
+
+
+_DOTS = re.compile(r"\.+")
 
 
 def _is_abbreviation(text: str, dot: int, after: int, end: int) -> bool:
