@@ -13,7 +13,7 @@ from mediassist.answering.composer import NO_CLEAR_ANSWER, compose
 from mediassist.answering.lines import lines_of
 from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEATURES, Calibration, LineScorer, \
     ruled_out
-from training.fit_answers import answer_threshold
+from training.fit_answers import answer_threshold, training_questions
 from mediassist.index.embedder import Embedder, default_embedding_model
 from patient_language import analyse
 from prompting import Passage
@@ -312,6 +312,16 @@ def test_the_answer_threshold_counts_the_questions_the_rule_refuses_once():
     assert (scored < answer_threshold(scored, by_rule=2)).sum() == 3
     assert (scored < answer_threshold(scored, by_rule=5)).sum() == 0
     assert (scored < answer_threshold(scored)).sum() == 4   # 5% of 98
+
+
+def test_the_fit_reads_the_written_documents_training_questions_and_no_test_document(tmp_path):
+    """Without a corpus the fit still has the documents written for evaluation: only their training part, each
+    question with the file it is asked of."""
+    questions, files = training_questions(tmp_path / "no corpus")
+    written = {q.document for q in questions}
+    assert written and all(files[name].is_file() for name in written)
+    assert {q.split for q in questions} == {"train"}
+    assert not any(name.startswith("text/") for name in written)   # corpus questions need the corpus
 
 
 def test_the_closest_lines_threshold_lies_at_or_below_the_answer_threshold():

@@ -2,7 +2,8 @@
 
     .venv/bin/python training/fit_answers.py [--corpus ../shared/corpus]
 
-Only the questions of training documents (training/splits.py) are read. A line is a positive example when it
+Only the questions of training documents (training/splits.py) are read, over the corpus and over the documents
+written for evaluation (training/data/written). A line is a positive example when it
 is (mostly) inside an evidence span of its question. The weights come from a logistic regression over the
 features of scoring.FEATURES; the quote threshold, and how near the best line's score the best few lines must
 be to be quoted too, maximise line F2 (recall first; of the choices within F2_TIE of the best, the one that
@@ -36,6 +37,7 @@ from mediassist.answering.scoring import ANSWER_FEATURES, CALIBRATION_PATH, FEAT
 from training.evaluate import DEFAULT_CORPUS, OWNER, QUESTION_FILES, load_questions, normalise  # noqa: E402
 from training.folds import FOLDS, group_folds, out_of_fold  # noqa: E402
 
+WRITTEN = ROOT / "training" / "data" / "written"
 MAX_WRONG_REFUSALS = 0.05
 F2_TIE = 0.005   # line F2 within which thresholds count as equally good
 MAX_FLAT_REFUSALS = 0.01  # of answerable training questions told "not in your summary" without the closest lines
@@ -55,6 +57,20 @@ def is_evidence(line: str, spans: tuple[str, ...]) -> bool:
         if len(words) >= 3 and sum(w in span_words for w in words) / len(words) >= LINE_IN_SPAN:
             return True
     return False
+
+
+def training_questions(corpus: Path) -> tuple[list, dict[str, Path]]:
+    """The training questions over the corpus and over the documents written for evaluation, and each
+    document's file: the decision learns from layouts the corpus has few of too."""
+    questions, files = [], {}
+    for folder, question_files in ((corpus, QUESTION_FILES), (WRITTEN, (WRITTEN / "questions.jsonl",))):
+        if not folder.is_dir():
+            continue
+        for question in load_questions(question_files):
+            if question.split == "train":
+                questions.append(question)
+                files[question.document] = folder / question.document
+    return questions, files
 
 
 def collect(rag, scorer, questions, ids):
@@ -113,10 +129,10 @@ def main(argv=None) -> int:
     if not args.corpus.is_dir():
         print(f"No corpus at {args.corpus}: nothing to fit.")
         return 0
-    questions = [q for q in load_questions(QUESTION_FILES) if q.split == "train"]
+    questions, files = training_questions(args.corpus)
     with tempfile.TemporaryDirectory() as tmp:
         rag = RagSystem.from_settings(Settings(data_dir=Path(tmp), llm_backend="extractive"))
-        ids = {name: rag.ingest((args.corpus / name).read_bytes(), Path(name).name, OWNER).id
+        ids = {name: rag.ingest(files[name].read_bytes(), Path(name).name, OWNER).id
                for name in sorted({q.document for q in questions})}
         scorer = LineScorer(rag.embedder.embed)
         rows, labels, per_question, vectors = collect(rag, scorer, questions, ids)
