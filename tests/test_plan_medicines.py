@@ -99,6 +99,33 @@ def test_a_discharge_list_may_send_a_patient_home_on_iv_antibiotics():
     assert "Ceftriaxone" in names(plan)
 
 
+@pytest.mark.parametrize("said", [
+    "HOSPITAL COURSE:\nShe went home on cephalexin and will complete a total 7-day course of antibiotics.",
+    "MEDICATION CHANGES:\nNifedipine 30 mg daily | STOP | -- | pressure controlled on BB/ACEi",
+    "MEDICATION CHANGES:\nSTOP: Naproxen 250 mg PRN (bought OTC) - avoid all anti-inflammatories on chemotherapy.",
+])
+def test_a_kind_of_drug_beside_the_drugs_named_is_no_medicine_of_its_own(said):
+    """"Stopped: ACE inhibitors" on the card of a patient who takes ramipril is worse than nothing."""
+    plan = plan_of(f"DISCHARGE MEDICATIONS:\n1. Cephalexin 500 mg twice daily for 3 days.\n2. Ramipril 5 mg daily."
+                   f"\n\n{said}\n")
+    kinds = {"antibiotics", "acei", "anti-inflammatories"}
+    assert {"cephalexin", "ramipril"} <= {name.lower() for name in names(plan)}
+    assert not kinds & {name.lower() for name in names(plan)}
+
+
+def test_a_kind_of_drug_is_listed_when_it_is_all_the_summary_names():
+    plan = plan_of("ASSESSMENT AND PLAN: Allergic reaction. I think he can be managed with some antihistamine "
+                   "over-the-counter. Return if any swelling of the lips or tongue.\n")
+    assert "antihistamine" in names(plan)
+
+
+def test_kinds_of_drug_are_generated_from_the_source_not_typed():
+    kinds = vocabulary().classes
+    assert len(kinds) > 500
+    assert {"anti-bacterial agents", "antiemetics", "angiotensin-converting enzyme inhibitors"} <= kinds
+    assert not {"ibuprofen", "insulin", "sennosides"} & kinds
+
+
 # ---------------------------------------------------------------- the invariant
 
 def test_an_injection_counted_in_doses_is_a_ward_order_even_in_the_discharge_list():

@@ -5,7 +5,9 @@
 Two sources, each split by family or document (training/splits.py); only the training part is read:
 - training/data/plan/followup_snippets*.jsonl: excerpts with each follow-up appointment marked;
 - the annotated corpus (training/data/plan/annotator_*.json, its "follow_up" evidence), when ../shared/corpus is
-  there: whole summaries, so the probe also meets the sentences of a summary that are not appointments.
+  there, and the documents written for the plan (training/data/written, plan_labels_*.jsonl): whole summaries, so
+  the probe also meets the sentences of a summary that are not appointments (signatures, the stay's dates, a
+  sick note), in layouts the corpus has few of.
 Each sentence the probe would read is labelled an appointment when an annotated one matches it. The probe is a
 logistic regression on the packaged MiniLM's embedding and three flags of the rules; its two thresholds are
 chosen cross-validated by family, with its regularisation strength, as those that find the most appointments less
@@ -27,7 +29,7 @@ from document_processor import load_document  # noqa: E402
 from mediassist.index.embedder import packaged_embedder  # noqa: E402
 from mediassist.plan.follow_up_probe import PROBE_PATH, sentences_to_read  # noqa: E402
 from mediassist.plan.listing import listed_plan  # noqa: E402
-from training.evaluate_plan import CORPUS, ROW_OVERLAP, load_truth, words  # noqa: E402
+from training.evaluate_plan import CORPUS, ROW_OVERLAP, load_truth, load_written, words  # noqa: E402
 from training.evaluate_plan_sentences import FOLLOWUP_SNIPPETS, read_passages  # noqa: E402
 from training.folds import out_of_fold  # noqa: E402
 from training.splits import document_split  # noqa: E402
@@ -75,6 +77,8 @@ def training_sentences(corpus: Path = CORPUS) -> list[Sentences]:
         found += [read_source((corpus / name).read_bytes(), name, [f["evidence"] for f in truth["follow_up"]],
                               "corpus", name)
                   for name, truth in sorted(load_truth().items()) if document_split(name) == "train"]
+    found += [read_source(path.read_bytes(), name, [f["evidence"] for f in truth["follow_up"]], "written", name)
+              for name, (path, truth) in sorted(load_written().items()) if document_split(name) == "train"]
     return [s for s in found if s.texts]
 
 
@@ -127,7 +131,7 @@ def fewest_wrong_near_best(tried: list[tuple]) -> tuple:
 def figures(shown: np.ndarray, y: np.ndarray, source: np.ndarray) -> str:
     return "   ".join(f"{name}: {int((shown & y & (source == name)).sum())} of {int((y & (source == name)).sum())} "
                        f"found, {int((shown & ~y & (source == name)).sum())} wrong rows"
-                       for name in ("snippet", "corpus"))
+                       for name in ("snippet", "corpus", "written"))
 
 
 def main() -> int:

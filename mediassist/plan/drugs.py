@@ -159,4 +159,6 @@ def vocabulary() -> DrugVocabulary:
                 upper_only.add(key)
             if entry["kind"] == "class":
                 classes.add(entry["generic"].lower())
+    classes |= {line.strip() for line in (DATA / "drug_classes.txt").read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")}
     return DrugVocabulary(names, capitalised_only, english, upper_only, classes)

@@ -31,6 +31,7 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
                    or not (given_in_hospital_only(m.text, m.section) or taken_before_only(m.text, m.section))]
     medications = [m for m in medications if m is not None]
     known = _known_names(medications, drugs)
+    kinds_alone: list[Medication] = []
     for number, unit in enumerate(units):
         if names_no_medicine(unit.text):
             continue
@@ -46,8 +47,10 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
             if _only_mentioned(found, medication, unit, plan.medications, drugs):
                 continue
             known |= names
-            medications.append(medication)
+            (kinds_alone if _a_kind_alone(found, medication, drugs) else medications).append(medication)
     medications += _unnamed_home_medicines(units)
+    if not medications:
+        medications = kinds_alone   # "managed with some antihistamine over the counter": all the summary names
     if not medications:
         medications = _as_written(units, LISTS)
     if not medications or all(m.as_written for m in medications):
@@ -74,6 +77,13 @@ def _only_mentioned(found: ProseMedicine, medication: Medication, unit: Unit, li
     generics_before = {mention.generic for mention in drugs.mentions(before)}
     return any(m.dose and {n.generic for n in drugs.mentions(m.name)} & generics_before and find_dose(before)
                for m in of_this_line)
+
+
+def _a_kind_alone(found: ProseMedicine, medication: Medication, drugs: DrugVocabulary) -> bool:
+    """A kind of drug named in a sentence without a dose or how often ("will complete a 7-day course of
+    antibiotics", "avoid all NSAIDs", "given the anticholinergic burden"): beside the drugs the summary names, a
+    reason or advice, not one more medicine to take; the drug itself is named where it is prescribed."""
+    return found.mention.generic in drugs.classes and not (medication.dose or medication.frequency)
 
 
 def _named_at(name: str, clause: str) -> tuple[int, int]:
