@@ -3,8 +3,8 @@
     .venv/bin/python training/fit_answers.py [--corpus ../shared/corpus]
 
 Only the questions of training documents (training/splits.py) are read, over the corpus and over the documents
-written for evaluation (training/data/written). A line is a positive example when it
-is (mostly) inside an evidence span of its question. The weights come from a logistic regression over the
+written for evaluation (training/data/written). A line is a positive example when it is (mostly) inside an
+evidence span of its question. The weights come from a logistic regression over the
 features of scoring.FEATURES; the quote threshold, and how near the best line's score the best few lines must
 be to be quoted too, maximise line F2 (recall first; of the choices within F2_TIE of the best, the one that
 quotes the most lines);

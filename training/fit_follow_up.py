@@ -2,7 +2,7 @@
 
     .venv/bin/python training/fit_follow_up.py
 
-Two sources, each split by family or document (training/splits.py); only the training part is read:
+Three sources, each split by family or document (training/splits.py); only the training part is read:
 - training/data/plan/followup_snippets*.jsonl: excerpts with each follow-up appointment marked;
 - the annotated corpus (training/data/plan/annotator_*.json, its "follow_up" evidence), when ../shared/corpus is
   there, and the documents written for the plan (training/data/written, plan_labels_*.jsonl): whole summaries, so
