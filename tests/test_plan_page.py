@@ -78,10 +78,11 @@ def test_plan_card_appears_after_upload(page):
     expect(rows.filter(has_text="Lisinopril").locator(".badge")).to_have_text("STOPPED")
     expect(page.locator("#plan-medications .badge", has_text="NEW")).to_have_count(2)
 
-    follow_up = page.locator("#plan-follow-up li")
-    expect(follow_up).to_have_count(2)
+    follow_up = page.locator("#plan-follow-up li")   # the two visits, and the blood test at the lab on its day
+    expect(follow_up).to_have_count(3)
     expect(follow_up.first).to_contain_text("Dr. Maria Okafor")
     expect(follow_up.first).to_contain_text("March 18, 2025")
+    expect(follow_up.filter(has_text="hospital lab")).to_contain_text("March 12, 2025")
     expect(page.locator("#plan-tests")).to_contain_text("Blood tests for potassium and creatinine")
     expect(page.locator("#plan-diet")).to_contain_text("2 g sodium")
     expect(page.locator("#plan-activity")).to_contain_text("No driving for 1 week")
