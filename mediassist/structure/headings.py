@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediassist.structure.markers import LIST_MARKER
+from mediassist.structure.markers import BULLET, LIST_MARKER
 from mediassist.structure.model import Section
 
 VOCABULARY_PATH = Path(__file__).parent / "data" / "section_headings.toml"
@@ -276,7 +276,7 @@ def _caps_headings(text: str) -> list[_Heading]:
     return headings
 
 
-_BULLET_BEFORE = re.compile(r"[ \t]*[-*•·–][ \t]*")
+_BULLET_BEFORE = re.compile(rf"[ \t]*{BULLET}[ \t]*")
 
 
 def _split_caps_label(label: str, start: int, end: int) -> list[_Heading]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
+BULLET = r"[*•·▪●◦○‣⁃–—+-]"   # a bullet before a list item, or before the capital label of one (headings.py)
 # A list item ("1.", "2)", "a.", "*", "-", "•"), which is content even when it reads like a label.
-LIST_MARKER = re.compile(r"[ \t]*(?:(?P<number>\d{1,2})[.)](?=[ \t]|[A-Za-z(])|[*•·▪●◦○‣⁃–—+-](?=[ \t])"
+LIST_MARKER = re.compile(rf"[ \t]*(?:(?P<number>\d{{1,2}})[.)](?=[ \t]|[A-Za-z(])|{BULLET}(?=[ \t])"
                          r"|[a-z][.)](?=[ \t]))")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
 _MARKDOWN_EMPHASIS = re.compile(r"(?<![\w*\[])(\*{1,3}|_{2,3})(?=[^\s*])(.+?)(?<=[^\s*])\1(?![\w*\]])")
