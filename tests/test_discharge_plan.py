@@ -503,6 +503,35 @@ def test_a_signature_with_the_time_it_was_signed_is_no_appointment(signature):
     assert texts(plan.follow_up) == ["GP in 1 week to recheck the potassium."]
 
 
+@pytest.mark.parametrize("signature", ["Discharging Nurse: J. Kowalski, RN 03/14/2025 10:20",
+                                       "Physician: Electronically signed by Helen Osei, MD on 03/13/2025 17:02",
+                                       "Cosigned by Rebecca Lindqvist, MD on 6/8/2024 2:03 PM",
+                                       "Dr Priya Natarajan, RMO (for Dr S Raman, VMO) 09/06/2025 15:42"])
+def test_a_signature_led_by_the_signer_s_role_is_no_appointment(signature):
+    plan = plan_of(f"FOLLOW-UP:\nGP in 1 week to recheck the potassium.\n{signature}\n")
+    assert texts(plan.follow_up) == ["GP in 1 week to recheck the potassium."]
+
+
+def test_the_header_row_of_a_table_of_appointments_is_no_appointment():
+    plan = plan_of("FOLLOW UP\n|Clinic|Doctor|Date|Time|\n|---|---|---|---|\n"
+                   "|Internal Medicine OPD|Dr. Samer Haddad|18-Mar-2025|10:30 AM|\n")
+    assert texts(plan.follow_up) == ["|Internal Medicine OPD|Dr. Samer Haddad|18-Mar-2025|10:30 AM|"]
+
+
+def test_a_heading_in_capitals_with_a_gloss_in_brackets_opens_its_section():
+    plan = plan_of("MEDICATIONS TO CONTINUE\n1. Tab Aspirin 100mg OM\n\nTCU (To Come Up) APPOINTMENTS\n"
+                   "* Podiatry Clinic (POD2)   TCU 15/07/2025 (Tue) 02:15 PM - wound review\n"
+                   "* Polyclinic - Bedok Ridge   in 1-2 wks for CBG charting review & BP\n")
+    assert [m.name for m in plan.medications] == ["Tab Aspirin"]
+    assert len(plan.follow_up) == 2
+
+
+def test_a_label_of_notes_in_capitals_ends_the_follow_up():
+    plan = plan_of("PLAN / FOLLOW UP\n1. R/V at CHC in 2/52 (31/03/2025) - adherence, side effects.\n\n"
+                   "CLINIC CARD NOTES\nTB Rx start 05/03/25 (new case). ART restart 15/03/25 - TLD + DTG 50 nocte.\n")
+    assert texts(plan.follow_up) == ["R/V at CHC in 2/52 (31/03/2025) - adherence, side effects."]
+
+
 @pytest.mark.parametrize("header", ["DICTATION DATE: APR 3, 2026   ENTRY DATE: APR 3, 2026@14:52:07",
                                     "Case Manager: Jolene Marsh, RN, BSN", "Primary Care Provider: Dr. Ana Ruiz, MD",
                                     "Summary of Care - Northshore Medical Center Generated: 04/03/2026 08:14"])

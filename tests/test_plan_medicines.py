@@ -54,6 +54,50 @@ def test_a_drug_that_only_times_a_precaution_is_not_a_medicine_to_take():
     assert set(names(plan)) == {"Keflex"}
 
 
+def test_a_medication_plan_in_european_notation_is_read_with_its_decimal_commas():
+    plan = plan_of("Course\nThe patient was loaded with prasugrel 60 mg p.o. and discharged home.\n\n"
+                   "Recommended medication (morning-noon-evening-night):\n"
+                   "Bisoprolol 2,5 mg               1-0-1-0   new\n"
+                   "Ramipril 5 mg                   1-0-0-0   new\n"
+                   "Nitroglycerin spray 0,4 mg      1-2 puffs as required for chest pain\n\n"
+                   "Further procedure:\n- LDL target < 55 mg/dl, control of lipids in 6-8 weeks.\n")
+    doses = {m.name: m.dose for m in plan.medications if not m.as_written}
+    assert doses == {"Bisoprolol": "2,5 mg", "Ramipril": "5 mg", "Nitroglycerin spray": "0,4 mg"}
+
+
+def test_the_later_steps_of_a_taper_are_no_drugs_of_their_own():
+    plan = plan_of("DISCHARGE MEDICATIONS:\n2. OXYCODONE 5 MG TAB - TAPER AS FOLLOWS:\n"
+                   "   DAYS 1-4 AFTER DISCHARGE: 1-2 TABS PO Q4H PRN SEVERE PAIN\n"
+                   "   DAYS 5-8: 1 TAB PO Q6H PRN\n   DAYS 9-12: 1 TAB PO Q12H PRN, THEN STOP.\n"
+                   "3. ACETAMINOPHEN 1000 MG PO Q8H SCHEDULED X 2 WEEKS THEN PRN.\n")
+    assert set(names(plan)) == {"OXYCODONE", "ACETAMINOPHEN"}
+
+
+@pytest.mark.parametrize("line, drug", [("T. Gliclazide - OFF.", "gliclazide"), ("Off aspirin", "aspirin"),
+                                        ("Tab. Metformin - off till next follow up (S. creatinine raised).",
+                                         "metformin"),
+                                        ("Cataflam (Diclofenac): STOP, not to be taken with the antiplatelet.",
+                                         "diclofenac"),
+                                        ("Buscopan - no longer required.", "buscopan")])
+def test_a_drug_marked_off_or_stop_on_its_own_line_is_not_to_take(line, drug):
+    summary = f"Discharge medications:\nT. Amlodipine 5mg OD\n{line}\n"
+    assert listed_to_take(summary, "amlodipine") and not listed_to_take(summary, drug)
+
+
+def test_a_stop_said_later_wins_over_a_drug_told_of_in_the_history():
+    summary = ("G2 P1 -> P2. Rubella immune.\nAntenatal: gest HTN from 34/40, on labetalol 200mg TDS. PET bloods "
+               "NAD.\nPN course: BPs up to 152/98, no sx.\n\nMeds on D/C (TTO):\n- Enalapril 5mg OD - NEW\n"
+               "- Paracetamol 1g QDS PRN\n- Labetalol - STOPPED (switched to enalapril)\n")
+    assert not listed_to_take(summary, "labetalol") and listed_to_take(summary, "enalapril")
+    assert "stopped" in {status for name, status in names(plan_of(summary)).items() if name.lower() == "labetalol"}
+
+
+def test_a_drug_the_patient_will_not_go_home_on_is_not_to_take():
+    summary = ("HOSPITAL COURSE: On steroids, covered with insulin lispro sliding scale; prednisone now done so "
+               "will not go home on insulin.\nDISCHARGE MEDICATIONS:\nOndansetron 8 mg PO q8h PRN nausea\n")
+    assert listed_to_take(summary, "ondansetron") and not listed_to_take(summary, "insulin")
+
+
 def test_the_first_drug_of_a_run_on_list_is_kept():
     plan = plan_of("DISCHARGE INSTRUCTIONS: Discharge medications are Zoloft 50 mg p.o. daily, Ativan 1 mg p.o. "
                    "b.i.d. p.r.n. anxiety.\n")

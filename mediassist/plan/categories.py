@@ -111,13 +111,18 @@ CONSENT = re.compile(r"\b(?:understands|understood|agreed|in agreement|questions
                      r"verbali[sz]ed understanding)\b", re.IGNORECASE)
 # A signature, not a plan: "Dr. A. Vance, MD", "Electronically signed by J. Smith, RN": a line that is only a
 # capitalised name and credentials (case matters: "cardiology PA" is a clinic, not a signature).
-_CREDENTIAL = r"(?:MD|DO|DM|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD|FY[12]|ST\d)"
-SIGNATURE = re.compile(r"^(?i:electronically\s+)?(?i:signed|dictated|authori[sz]ed|discharged|prepared|completed)"
-                       r"\s+by\b|^(?i:electronically\s+)?(?i:(?:co-?)?signed|dictated)(?:\s*:|\s+\d)"   # "Signed: Dr F"
+_CREDENTIAL = (r"(?:MD|DO|DM|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD|FY[12]|ST\d|"
+               r"SHO|SpR|RMO|JMO|HMO|VMO)")   # and the grades of UK and Australian hospital doctors
+# who signs, as a label before the name: "Physician: Electronically signed by ...", "Discharging Nurse: J. Kowalski, RN"
+_SIGNER = (r"(?:(?:[A-Z]\w+\s+)?(?i:consultant|physician|attending|registrar|author|clinician|nurse|doctor|resident)"
+           r"\s*:\s*)?")
+SIGNATURE = re.compile(rf"^{_SIGNER}(?i:electronically\s+)?"
+                       r"(?i:(?:co-?)?signed|dictated|authori[sz]ed|discharged|prepared|completed)\s+by\b"
+                       r"|^(?i:electronically\s+)?(?i:(?:co-?)?signed|dictated)(?:\s*:|\s+\d)"   # "Signed: Dr F"
                        r"|^/es/"   # an electronic signature: "/es/ CHINEDU A OKAFOR, MD"
-                       r"|^(?:(?i:consultant|physician|attending|registrar|author|clinician)\s*:\s*)?"
+                       rf"|^{_SIGNER}"
                        r"(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*"
-                       rf"(?:,?\s+{_CREDENTIAL}\.?)+"
+                       rf"(?:,?\s+{_CREDENTIAL}\.?)+(?:\s*\([^()]*\))?"   # "RMO (for Dr S Raman, VMO)"
                        # and the time it was signed: "Kayla Dominguez, PA-C 01/22/2026 06:12"
                        r"(?:,?\s+\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:\s+\d{1,2}:\d{2}(?:\s*[AP]M)?)?)?$")
 # "No follow-up required", "hospital follow-up not arranged", "declined follow-up": there is no appointment
@@ -479,7 +484,13 @@ def says_no_visit(text: str) -> bool:
     included). A signal for the follow-up probe, which weighs it against the words of the sentence; the rules
     apply each of these checks only where it decides alone."""
     done = _DONE.search(text) and not _TO_BE_DONE.search(text)
-    return bool(done or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text)) or not_an_appointment(text)
+    return bool(done or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text) or _ONLY_CONSIDERED.search(text)) \
+        or not_an_appointment(text)
+
+
+# "?dietician referral to be considered", "consider referral to endocrinology": a thought, not a visit booked
+_ONLY_CONSIDERED = re.compile(r"to be considered|consider(?:ing)?\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}referral"
+                              r"|^\W*\?\s*[A-Za-z]", re.IGNORECASE)
 
 
 # "Bloods to be done in 1 week", "Echo will be performed as an outpatient": still to come
@@ -502,7 +513,7 @@ _HEADER_WORDS = frozenset({
 
 
 def _table_header(text: str) -> bool:
-    words = [word.strip("|:;,.").lower() for word in re.split(r"[\s/]+", text) if word.strip("|:;,.-")]
+    words = [word.strip("|:;,.").lower() for word in re.split(r"[\s/|]+", text) if word.strip("|:;,.-")]
     return len(words) >= 2 and all(word in _HEADER_WORDS for word in words)
 
 

@@ -12,12 +12,13 @@ import re
 
 from .words import CASE_SENSITIVE_ROUTES, STATUS_WORDS
 
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+)"
+# "1,000 mg" groups thousands; "2,5 mg" and "0,4 mg" are a decimal comma, as most of Europe writes it
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:[.,]\d{1,2}(?!\d)|\.\d+)?|\.\d+)"
 _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half|a|an)"
 _RANGE = rf"{_NUMBER}(?:\s*/\s*{_NUMBER})*(?:\s*(?:-|–|to)\s*{_NUMBER})?"
 _STRENGTH_UNIT = (r"(?:mg|mcg|µg|ug|micrograms?|g|gm|grams?|milligrams?|mEq|meq|mmol|units?|IU|"
                   r"international units|mL|ml|cc|%)")
-_AMOUNT = rf"{_RANGE}\s*{_STRENGTH_UNIT}(?![A-Za-z])"
+_AMOUNT = rf"{_RANGE}\s*{_STRENGTH_UNIT}(?![A-Za-z])(?!\s*/\s*[dD][lL]\b)"   # "55 mg/dl" is a blood level
 _PER = (r"(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:mL|ml|L|kg|hr|h|hour|dose|puff|actuation|inhalation|day|m2)\b"
         rf"|\s+per\s+(?!(?:day|week|month|hour|mouth|os|rectum|tube|dose)\b)(?:{_NUMBER}\s*{_STRENGTH_UNIT}\s+)?"
         r"[a-z]+(?=\s|[,.;)]|$)"
@@ -93,6 +94,7 @@ _EXPLICIT_STATUS = re.compile(
     r"\(\s*(new|changed?|stop(?:ped)?|continued?|hold|held|resumed?|discontinued?|increased|decreased|"
     r"reduced|restart(?:ed)?|start(?:ed)?|unchanged)\b(?!\s+(?:for|until|x\b|through|on\b))"
     r"|[:–—-]\s*(NEW|CHANGED?|STOP(?:PED)?|CONTINUED?|HOLD|HELD|RESUMED?|DISCONTINUED?)\b"
+    r"|(?:^\s*|[:–—-]\s*)(off)\b(?!\s*(?:-\s*)?(?:label|and|on|loading|work)\b)"   # "- OFF", "Off aspirin"
     # "Ramipril - withheld (AKI)", "withhold until BP reviewed"; not a note on a dose or a condition ("- withhold
     # if HR < 55", "- withheld 2/7, recommenced", "- suspended in water", "- withhold: pulse < 60").
     r"|(?:^|[:–—-])\s*(withhold)(?=\s+until\b)"   # "- withhold until ...", not "if HR < 50 withhold until ..."
@@ -118,7 +120,8 @@ _WEAK_STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|dis
                            r"(?:restart|resume|recommence)|"
                            # "has not been restarted", "not resumed (bleed)": stopped in hospital and still stopped
                            r"(?:not|n't|never)\s+(?:been\s+|yet\s+|be\s+)*(?:restarted|resumed|recommenced)\b|"
-                           r"no longer take|on hold|held|hold (?:off|until|this|your|the)\b|"
+                           r"no longer (?:take|required|needed|indicated)|"
+                           r"on hold|held|hold (?:off|until|this|your|the)\b|"
                            # a UK GP record's stop: "Tramadol 50 mg removed from repeats"
                            r"removed from (?:the |your |his |her )?(?:repeats?|repeat (?:list|prescriptions?)|"
                            r"prescriptions?|drug chart)\b|"
@@ -134,6 +137,11 @@ _WEAK_NEW = re.compile(r"\b(?:newly (?:started|prescribed)|start(?:ed)? (?:takin
                        re.IGNORECASE)
 _WEAK_CONTINUED = re.compile(r"\b(?:continue[ds]?|resume[ds]?|restart(?:ed)?)\b(?!\s+(?:for|until|x)\b)"
                              r"|\bunchanged\b|\bno change\b", re.IGNORECASE)
+
+
+def only_how_taken(words: str) -> bool:
+    """"PO Q6H", "PO BID": how a drug is taken and how often, where a name should be (a taper's later steps)."""
+    return not re.search(r"[A-Za-z]{2}", FREQUENCY.sub(" ", ROUTE.sub(" ", words)))
 
 
 def first_match(pattern: re.Pattern, text: str, start: int = 0):
@@ -217,6 +225,12 @@ def resumed_now(text: str) -> bool:
 
 
 _LEADER_DOTS = re.compile(r"\s*\.{3,}\s*")
+
+
+def explicit_status(text: str) -> str | None:
+    """The status a line marks in so many words ("- STOP", ": OFF", "(held)"), or None."""
+    explicit = _EXPLICIT_STATUS.search(_LEADER_DOTS.sub(" - ", text))
+    return read_status(text, None) if explicit else None
 
 
 def read_status(text: str, default: str | None) -> str | None:

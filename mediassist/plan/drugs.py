@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from mediassist.index.embedder import known_words
 
+from .dosing import only_how_taken
 from .words import LAB_ANALYTES
 
 DATA = Path(__file__).parent / "data"
@@ -126,7 +127,7 @@ def _form_written_before(text: str, word: tuple[int, int, str]) -> bool:
 def _form_named(text: str, words: list, i: int) -> tuple[Mention | None, int]:
     """The name written after a form ("Tab. Ecosprin AV 75/10"): its capitalised words, up to the dose."""
     named = FORM_NAMED.match(text, words[i][0])
-    if not named:
+    if not named or only_how_taken(named.group()):
         return None, 1
     end = named.end()
     width = sum(1 for start, _, _ in words[i:] if start < end)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dosing import DURATION, FREQUENCY, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status, \
-    without_relative_clauses
+from .dosing import DURATION, FREQUENCY, ROUTE, clean_field, find_dose, find_frequency, first_match, only_how_taken, \
+    read_status, without_relative_clauses
 from .drugs import vocabulary
 from .words import LAB_ANALYTES, LEADING_WORDS, NAME_ONLY_STOP, NON_DRUG_WORDS, NOT_A_DRUG_START, STATUS_WORDS, \
     SUPPLIES, TRAILING_WORDS
@@ -77,7 +77,7 @@ def _name_ok(name: str, max_words: int) -> bool:
     if not name or not re.match(r"[A-Za-z0-9]", name) or not re.search(r"[A-Za-z]{2}", name):
         return False
     words = name.split()
-    if len(words) > max_words or name.endswith(":"):
+    if len(words) > max_words or name.endswith(":") or only_how_taken(name):
         return False
     first = words[0].lower().strip(".,;:()'")
     if first in ("do", "not", "don't", "never", "please") or STATUS_WORDS.get(first) == "stopped":

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from mediassist.structure.model import Document
 
-from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, first_match, read_status, \
-    without_relative_clauses
+from .dosing import DURATION, ROUTE, clean_field, explicit_status, find_dose, find_frequency, first_match, \
+    read_status, without_relative_clauses
 from .drugs import DrugVocabulary, vocabulary
 from .leads import names_no_medicine
 from .model import DischargePlan, Medication
@@ -42,6 +42,8 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
                                                                  near_discharge)):
             names = {found.mention.generic, found.mention.text.lower()}
             if names & known:
+                if _stops_its_subject(found, unit.text, drugs):
+                    medications = _stopped_later(medications, _medication(found, unit), drugs)
                 continue
             medication = _medication(found, unit)
             if _only_mentioned(found, medication, unit, plan.medications, drugs):
@@ -60,6 +62,27 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
         medications += _as_written([u for u in units if u.index in before_admission or u.section.name in admission],
                                    None)
     return replace(plan, medications=tuple(_switched_from(m, drugs) for m in medications))
+
+
+def _its_one_drug(found: ProseMedicine, text: str) -> bool:
+    return {mention.generic for mention in vocabulary().mentions(text)} == {found.mention.generic}
+
+
+def _stops_its_subject(found: ProseMedicine, sentence: str, drugs: DrugVocabulary) -> bool:
+    """A stop or hold said plainly of the drug its sentence is about ("Labetalol - STOPPED (switched to
+    enalapril)"), not of a drug named after it ("... must not be taken with Entresto") nor on a condition."""
+    first = min(drugs.mentions(sentence), key=lambda mention: mention.start, default=None)
+    return found.status in ("stopped", "held") and first is not None and first.generic == found.mention.generic \
+        and read_status(found.said_in or found.clause, None) in ("stopped", "held")
+
+
+def _stopped_later(medications: list[Medication], stop: Medication, drugs: DrugVocabulary) -> list[Medication]:
+    """A drug read first where the summary tells of it ("on labetalol 200mg TDS" in the antenatal history) and
+    later stopped or held ("Labetalol - STOPPED"): the stop is what the patient must see. A drug of the discharge
+    list keeps what its own line says."""
+    stopped = {mention.generic for mention in drugs.mentions(stop.name)}
+    return [replace(stop, page=m.page) if m.status is None and m.section not in LISTS and not m.as_written
+            and stopped & {mention.generic for mention in drugs.mentions(m.name)} else m for m in medications]
 
 
 def _only_mentioned(found: ProseMedicine, medication: Medication, unit: Unit, listed: tuple[Medication, ...],
@@ -117,7 +140,7 @@ def _with_the_drug_meant(unit: Unit, before: Unit | None, drugs: DrugVocabulary)
 
 # "Simvastatin switched to atorvastatin", "lisinopril was changed to losartan": the first drug is stopped. Only
 # when a drug follows the "to" ("furosemide changed to 20 mg" is a new dose of the same drug).
-SWITCHED = re.compile(r"(?:\s+(?:was|has been|is|been))?\s+(?:switched|changed|converted|swapped)\s+(?:over\s+)?"
+SWITCHED = re.compile(r"(?:\s+(?:was|has been|is|been))?[\s(]+(?:switched|changed|converted|swapped)\s+(?:over\s+)?"
                       r"(?:to|for)\s+(?P<to>.{1,40})", re.IGNORECASE)
 
 
@@ -161,6 +184,8 @@ def _medication(found: ProseMedicine, unit: Unit) -> Medication:
     others = [m.end for m in vocabulary().mentions(clause) if m.text != found.mention.text]
     status = {"stopped": "stopped", "held": "held"}.get(found.status) or \
         read_status(found.said_in or without_relative_clauses(clause, others), None)
+    if status is None and _its_one_drug(found, unit.text):   # "Cataflam (Diclofenac): STOP": said of its one drug
+        status = explicit_status(unit.text)
     return Medication(name=found.mention.text, dose=dose[2] if dose else None,
                       route=clean_field(route.group()) if route else None,
                       frequency=frequency[1] if frequency else None,

@@ -45,13 +45,15 @@ STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop\w*|discontinu\w*|"
                      r"(?:(?:do|does|will|should|must) not|not to) (?:take|use|restart|resume|continue|start)|"
                      r"(?:(?:is|are|will|should|must) not|not to) be (?:taken|used|given|restarted|resumed|continued)|"
                      r"don'?t (?:take|use|continue)|"
-                     r"no longer (?:take|use|need)|cease\w*|deprescri\w*|avoid)\b", _I)
+                     r"no longer (?:take|use|need|needed|required|indicated)|cease\w*|deprescri\w*|avoid)\b", _I)
 HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
 # "Not prescribed at discharge", "no prescriptions were given", "you do not need at home", "declined": not to take.
 DECLINED = re.compile(r"\b(?:declined|refused)\b", _I)
 NOT_PRESCRIBED = re.compile(r"\b(?:not (?:being |been )?(?:prescribed|needed|required|continued)|"
                             r"no (?:prescriptions?|scripts?|rx)\b|"
                             r"no\s+(?:\w+\s+)?(?:on|at|for)\s+discharge\b|"   # "no antibiotics on discharge"
+                            # "will not go home on insulin"
+                            r"not\s+(?:go(?:ing)?|be\s+(?:sent|discharged))\s+home\s+(?:on|with)\b|"
                             r"(?:do|does|will) not need|don'?t need)|" + DECLINED.pattern, _I)
 # "Olanzapine was used PRN on the unit; | not prescribed at discharge": a note on the drugs just named, alone.
 NOT_FOR_HOME = re.compile(r"^\W*(?:but\s+|and\s+)?(?:(?:was|were|is|are)\s+)?not\s+(?:being\s+|been\s+)?"
@@ -390,8 +392,9 @@ def _listed(clause: str, mentions: list[Mention], kinds: Collection[str] = ()) -
     for mention in mentions:
         between = clause[kept[-1].end:mention.start] if kept else ""
         kind = kept and (kept[-1].generic in kinds or " " in kept[-1].generic)
-        switched = kept and (ONLY_TO_BETWEEN.match(between) and SWITCH_WORD.search(clause[:kept[-1].start])
-                             or SWITCH_BETWEEN.match(between))
+        switched = kept and not STOPPED.search(between) and (   # "Labetalol - STOPPED (switched to ...)": two drugs
+            ONLY_TO_BETWEEN.match(between) and SWITCH_WORD.search(clause[:kept[-1].start])
+            or SWITCH_BETWEEN.match(between))
         if kind and NAMED_AFTER_A_KIND.match(between) or NAMED_AFTER_A_LABEL.match(between) or switched:
             kept[-1] = mention
             continue

@@ -110,17 +110,24 @@ def _known_heading(key: str, labelled: bool = False) -> str | None:
     for start in range(min(len(words), 1 + (MAX_MODIFIER_WORDS if labelled else 0))):
         if start and words[start - 1] in _NOT_NARROWING:
             break
-        if start and (words[start] in _TITLE_WORDS or _glued_heading(words[start - 1])):
+        if start and (words[start] in _TITLE_WORDS and words[start:] != ["note"] or _glued_heading(words[start - 1])):
             break   # "Discharge summary", "Clinic letter": the document's own title, not one of its sections;
                     # "DISPOSITIONDISCHARGE INSTRUCTIONS": two headings whose line break was lost
         found = _with_qualifiers(words[start:])
-        if found and (not start or found in NARROWABLE_SECTIONS):
+        if found and (not start or found in NARROWABLE_SECTIONS or _medicines_of_now(found, key)):
             return found
     return None
 
 
+def _medicines_of_now(found: str, key: str) -> bool:
+    """"Recommended medication:", "Prescribed medicines:": a list of medicines that no word places before or during
+    the stay is read as the general medicines section, which commits it to neither."""
+    return found == "Medications" and not _BEFORE.search(key) and not _DURING.search(key)
+
+
 NARROWABLE_SECTIONS = frozenset({"Discharge Instructions", "Follow-up", "Warning Signs", "Diet", "Activity",
-                                 "Wound Care", "History of Present Illness"})   # "Anticoagulation history:"
+                                 "Wound Care", "History of Present Illness",   # "Anticoagulation history:"
+                                 "Notes"})   # "Clinic card notes:"
 
 
 MAX_MODIFIER_WORDS = 2
@@ -208,7 +215,7 @@ def _line_headings(text: str) -> list[_Heading]:
         markup = _MARKUP_PREFIX.match(stripped).end()
         rest = stripped[markup:]
         whole = _without_trailing_markup(rest)
-        name = _heading_name(whole) if ":" not in whole else None
+        name = _heading_name(whole, labelled=_all_capitals(whole)) if ":" not in whole else None
         if name:
             headings.append(_Heading(content_start, line.end(), name, whole))
             continue
@@ -221,6 +228,12 @@ def _line_headings(text: str) -> list[_Heading]:
             end = content_start + markup + labelled.end()
             headings.append(_Heading(content_start, end, name, label))
     return headings
+
+
+def _all_capitals(line: str) -> bool:
+    """A line of capitals alone ("TCU (TO COME UP) APPOINTMENTS") is a label as much as one ending in ":"."""
+    letters = [c for c in re.sub(r"\([^()]*\)", "", line) if c.isalpha()]   # a gloss in brackets may be lower case
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
 _FIELD_LINE = re.compile(r"\s*(?:dose|dosage|strength|route|frequency|directions|sig|status|quantity)\b[^:\n]{0,20}:",
