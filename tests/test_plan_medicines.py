@@ -98,6 +98,17 @@ def test_a_drug_the_patient_will_not_go_home_on_is_not_to_take():
     assert listed_to_take(summary, "ondansetron") and not listed_to_take(summary, "insulin")
 
 
+def test_prescriptions_under_a_heading_the_reader_does_not_know_are_shown_as_written_never_missing():
+    """The invariant: a summary with prescriptions never gets an empty medicine list, even when its headings are in
+    another language and its list is taken into the section before it (here the allergies)."""
+    plan = plan_of("Allergies : Sulfa (rash)\n\nMédicaments au congé\n\nNOUVEAU\n"
+                   "- Prednisone 40 mg PO die with breakfast x 3 more days, then stop\n"
+                   "- Lévothyroxine (Synthroid) 88 mcg PO die, empty stomach\n\n"
+                   "Suivi\n- Dre Nathalie Roy in 7-10 days\n")
+    shown = [m.text for m in plan.medications]
+    assert any("Prednisone 40 mg" in line for line in shown) and any("88 mcg" in line for line in shown)
+
+
 def test_the_first_drug_of_a_run_on_list_is_kept():
     plan = plan_of("DISCHARGE INSTRUCTIONS: Discharge medications are Zoloft 50 mg p.o. daily, Ativan 1 mg p.o. "
                    "b.i.d. p.r.n. anxiety.\n")

@@ -55,6 +55,8 @@ FREQUENCY = re.compile(
     r"q\.?p\.?m\.?|q\.?o\.?d\.?)(?![\w])"
     r"|\b(?:qday|qam|qpm|qhs|qod|OD|BD|BID|TID|QID|TDS|QDS|QHS|QD|nocte|mane|stat)\b"
     r"|(?-i:(?<=[0-9g] )(?:OM|ON)\b)"    # UK "20mg OM" (each morning), "40 ON" (each night); "on" is a word
+    # Quebec's Latin "die" (daily), only after how it is taken: "88 mcg PO die", "1 inhalation die"
+    r"|(?:(?<=\bPO )|(?<=\bSC )|(?<=\bSL )|(?<=\bIM )|(?<=\bIV )|(?<=\binhalation ))die\b"
     r"|\b\d+(?:\s*-\s*\d+)?\s*hourly\b"
     r"|\bat (?:bedtime|night|noon|breakfast|lunch|dinner|supper)\b|\bin the (?:morning|evening)\b"
     r"|\b(?:before|after|with) (?:meals|each meal|breakfast|dinner|supper|food)\b"

@@ -61,6 +61,11 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
         admission = {"Admission Medications"}
         medications += _as_written([u for u in units if u.index in before_admission or u.section.name in admission],
                                    None)
+    if not medications:
+        # no list where the reader knows to look (a heading in another language, taken into the section before
+        # it): the lines written as prescriptions are shown as written, never "not in your summary"
+        medications = _as_written([u for u in units if u.is_item and prescription_form(u.text)
+                                   and u.section.name not in ("Hospital Course", "Admission Medications")], None)
     return replace(plan, medications=tuple(_switched_from(m, drugs) for m in medications))
 
 

@@ -121,8 +121,9 @@ def _known_heading(key: str, labelled: bool = False) -> str | None:
 
 def _medicines_of_now(found: str, key: str) -> bool:
     """"Recommended medication:", "Prescribed medicines:": a list of medicines that no word places before or during
-    the stay is read as the general medicines section, which commits it to neither."""
-    return found == "Medications" and not _BEFORE.search(key) and not _DURING.search(key)
+    the stay is read as the general medicines section, which commits it to neither. "Given medications:" stays
+    unknown: given in hospital or given to take home (see _DURING)."""
+    return found == "Medications" and not _BEFORE.search(key) and not _DURING.search(key) and "given" not in key.split()
 
 
 NARROWABLE_SECTIONS = frozenset({"Discharge Instructions", "Follow-up", "Warning Signs", "Diet", "Activity",
