@@ -489,7 +489,7 @@ def says_no_visit(text: str) -> bool:
 
 
 # "?dietician referral to be considered", "consider referral to endocrinology": a thought, not a visit booked
-_ONLY_CONSIDERED = re.compile(r"to be considered|consider(?:ing)?\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}referral"
+_ONLY_CONSIDERED = re.compile(r"\bto be considered\b|\bconsider(?:ing)?\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}referral\b"
                               r"|^\W*\?\s*[A-Za-z]", re.IGNORECASE)
 
 

@@ -111,8 +111,9 @@ def _known_heading(key: str, labelled: bool = False) -> str | None:
         if start and words[start - 1] in _NOT_NARROWING:
             break
         if start and (words[start] in _TITLE_WORDS and words[start:] != ["note"] or _glued_heading(words[start - 1])):
-            break   # "Discharge summary", "Clinic letter": the document's own title, not one of its sections;
-                    # "DISPOSITIONDISCHARGE INSTRUCTIONS": two headings whose line break was lost
+            break   # "Discharge summary", "Clinic letter": the document's own title, not one of its sections
+                    # (but "Clinic card notes" are notes); "DISPOSITIONDISCHARGE INSTRUCTIONS": two headings whose
+                    # line break was lost
         found = _with_qualifiers(words[start:])
         if found and (not start or found in NARROWABLE_SECTIONS or _medicines_of_now(found, key)):
             return found
@@ -232,7 +233,7 @@ def _line_headings(text: str) -> list[_Heading]:
 
 
 def _all_capitals(line: str) -> bool:
-    """A line of capitals alone ("TCU (TO COME UP) APPOINTMENTS") is a label as much as one ending in ":"."""
+    """A line of capitals alone ("TCU (To Come Up) APPOINTMENTS") is a label as much as one ending in ":"."""
     letters = [c for c in re.sub(r"\([^()]*\)", "", line) if c.isalpha()]   # a gloss in brackets may be lower case
     return len(letters) >= 4 and all(c.isupper() for c in letters)
 
