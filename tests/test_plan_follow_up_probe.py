@@ -51,7 +51,9 @@ def test_a_summary_with_no_sentences_to_read_keeps_its_plan():
 @pytest.mark.parametrize("sentence", ["Wheelchair referral completed; chair delivered 03/07.",
                                       "Seen by the stoma nurse before discharge.",
                                       "No further cardiology follow-up; care returned to the GP.",
-                                      "Dietitian referral declined by the patient."])
+                                      "Dietitian referral declined by the patient.",
+                                      "?dietician referral to be considered at clinic re: DM",
+                                      "Bone health: consider referral to endocrinology for osteoporosis treatment."])
 def test_a_sentence_whose_form_says_no_visit_is_to_come_is_read_so(sentence):
     assert says_no_visit(sentence)
 
