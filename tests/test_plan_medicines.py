@@ -92,6 +92,13 @@ def test_a_stop_said_later_wins_over_a_drug_told_of_in_the_history():
     assert "stopped" in {status for name, status in names(plan_of(summary)).items() if name.lower() == "labetalol"}
 
 
+def test_an_order_to_check_the_sugar_is_no_medicine():
+    plan = plan_of("Discharge medications:\nGliclazide 40mg OM on prednisolone days only.\n"
+                   "Check CBG before breakfast and evening meal, call if >20 or <4.\n"
+                   "5. Check BSR before breakfast, lunch, dinner and at bedtime - write in diary.\n")
+    assert set(names(plan)) == {"Gliclazide"}
+
+
 def test_a_drug_the_patient_will_not_go_home_on_is_not_to_take():
     summary = ("HOSPITAL COURSE: On steroids, covered with insulin lispro sliding scale; prednisone now done so "
                "will not go home on insulin.\nDISCHARGE MEDICATIONS:\nOndansetron 8 mg PO q8h PRN nausea\n")

@@ -80,8 +80,8 @@ def _name_ok(name: str, max_words: int) -> bool:
     if len(words) > max_words or name.endswith(":") or only_how_taken(name):
         return False
     first = words[0].lower().strip(".,;:()'")
-    if first in ("do", "not", "don't", "never", "please") or STATUS_WORDS.get(first) == "stopped":
-        return False   # "Do not continue ibuprofen 400 mg TDS", "Stop doxazosin": an order, read as a sentence
+    if first in ("do", "not", "don't", "never", "please", "check", "monitor") or STATUS_WORDS.get(first) == "stopped":
+        return False   # "Do not continue ibuprofen 400 mg TDS", "Stop doxazosin", "Check CBG 4 times a day": an order
     if words[0].lower().strip(".,;:()") in LAB_ANALYTES and len(words) > 1 and _RESULT_WORD.match(words[1]):
         return False   # "Cortisol low; start hydrocortisone": a blood result
     bare = [word.lower().strip(".,;:()") for word in words]
