@@ -92,6 +92,13 @@ def test_a_stop_said_later_wins_over_a_drug_told_of_in_the_history():
     assert "stopped" in {status for name, status in names(plan_of(summary)).items() if name.lower() == "labetalol"}
 
 
+def test_units_written_u_are_a_dose_but_an_enzyme_level_is_not():
+    plan = plan_of("Discharge medications:\n3. S/C Insulatard 16u ON\n4. T. Metformin 500mg BD\n"
+                   "Labs: ALT 45 U/L, Cr 96.\n")
+    doses = {m.name: m.dose for m in plan.medications if not m.as_written}
+    assert len(doses) == 2 and {dose for name, dose in doses.items() if "Insulatard" in name} == {"16u"}
+
+
 def test_an_order_to_check_the_sugar_is_no_medicine():
     plan = plan_of("Discharge medications:\nGliclazide 40mg OM on prednisolone days only.\n"
                    "Check CBG before breakfast and evening meal, call if >20 or <4.\n"

@@ -68,7 +68,7 @@ ASKS = {
 }
 
 GIVES = {
-    "dose": re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|gm|grams?|ml|mL|cc|units?|iu|mmol|meq|"
+    "dose": re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|gm|grams?|ml|mL|cc|units?|u(?!\s*/\s*l\b)|iu|mmol|meq|"
                        r"tablets?|tabs?|capsules?|caps?|puffs?|drops?|sprays?|patch(?:es)?|sachets?|teaspoons?|tsp|"
                        r"l|litres?|liters?|lpm|l/min)\b|\b\d+(?:[.,]\d+)?\s*%"
                        r"|\b(?:one|two|three|half|1/2)\s+(?:tablets?|tabs?|capsules?|puffs?|drops?)\b"

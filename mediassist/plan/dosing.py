@@ -17,7 +17,7 @@ _NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:[.,]\d{1,2}(?!\d)|\.\d+)?|\.\d+)"
 _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half|a|an)"
 _RANGE = rf"{_NUMBER}(?:\s*/\s*{_NUMBER})*(?:\s*(?:-|–|to)\s*{_NUMBER})?"
 _STRENGTH_UNIT = (r"(?:mg|mcg|µg|ug|micrograms?|g|gm|grams?|milligrams?|mEq|meq|mmol|units?|IU|"
-                  r"international units|mL|ml|cc|%)")
+                  r"international units|mL|ml|cc|%|u(?!\s*/\s*[lL]\b))")   # "Insulatard 16u ON"; "45 U/L" is a level
 _AMOUNT = rf"{_RANGE}\s*{_STRENGTH_UNIT}(?![A-Za-z])(?!\s*/\s*[dD][lL]\b)"   # "55 mg/dl" is a blood level
 _PER = (r"(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:mL|ml|L|kg|hr|h|hour|dose|puff|actuation|inhalation|day|m2)\b"
         rf"|\s+per\s+(?!(?:day|week|month|hour|mouth|os|rectum|tube|dose)\b)(?:{_NUMBER}\s*{_STRENGTH_UNIT}\s+)?"
