@@ -76,9 +76,11 @@ def _its_one_drug(found: ProseMedicine, text: str) -> bool:
 def _stops_its_subject(found: ProseMedicine, sentence: str, drugs: DrugVocabulary) -> bool:
     """A stop or hold said plainly of the drug its sentence is about ("Labetalol - STOPPED (switched to
     enalapril)"), not of a drug named after it ("... must not be taken with Entresto") nor on a condition."""
+    if found.status not in ("stopped", "held") or read_status(found.said_in or found.clause, None) not in (
+            "stopped", "held"):
+        return False
     first = min(drugs.mentions(sentence), key=lambda mention: mention.start, default=None)
-    return found.status in ("stopped", "held") and first is not None and first.generic == found.mention.generic \
-        and read_status(found.said_in or found.clause, None) in ("stopped", "held")
+    return first is not None and first.generic == found.mention.generic
 
 
 def _stopped_later(medications: list[Medication], stop: Medication, drugs: DrugVocabulary) -> list[Medication]:

@@ -24,8 +24,11 @@ _WORD_FORMS: dict[str, str] = _VOCABULARY["word_forms"]
 _QUALIFIER_WORDS = frozenset(_VOCABULARY["qualifiers"]["words"])
 
 
+_GLOSS = re.compile(r"\([^()]*\)")   # words in brackets: "Recommended medication (morning-noon-evening-night)"
+
+
 def _normalise_label(label: str) -> str:
-    label = re.sub(r"\([^()]*\)", " ", label.lower())
+    label = _GLOSS.sub(" ", label.lower())
     for joiner in ("&", "/", "+"):
         label = label.replace(joiner, " and ")
     words = re.findall(r"[a-z0-9]+", label)
@@ -234,7 +237,7 @@ def _line_headings(text: str) -> list[_Heading]:
 
 def _all_capitals(line: str) -> bool:
     """A line of capitals alone ("TCU (To Come Up) APPOINTMENTS") is a label as much as one ending in ":"."""
-    letters = [c for c in re.sub(r"\([^()]*\)", "", line) if c.isalpha()]   # a gloss in brackets may be lower case
+    letters = [c for c in _GLOSS.sub("", line) if c.isalpha()]   # a gloss in brackets may be lower case
     return len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
