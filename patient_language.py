@@ -312,8 +312,7 @@ KIND_TOPICS = {kind: next(t for t in TOPICS if t.primary == sections) for kind, 
 
 def analyse(question: str, kind: str | None = None) -> QuestionAnalysis:
     """`kind`: the kind of question the embedding model reads it as, used only when no trigger names a topic."""
-    lowered = " ".join(w for w in FALSE_PHRASES.sub(" ", question.lower()).split()
-                       if w.strip("?!.,") not in FALSE_FRIENDS)
+    lowered = _without_false_friends(question.lower())
     topics = _without_overridden([t for t in ALL_TOPICS if any(has_trigger(lowered, trig) for trig in t.triggers)])
     if not topics and kind in KIND_TOPICS:
         topics = [KIND_TOPICS[kind]]
@@ -321,7 +320,7 @@ def analyse(question: str, kind: str | None = None) -> QuestionAnalysis:
     for section in [s for t in topics for s in t.primary] + [s for t in topics for s in t.secondary]:
         if section not in sections:
             sections.append(section)
-    specific = {s for t in topics for s in t.specific}
+    specific = {s for t in _asked_in_the_question(question, topics) for s in t.specific}
     focus = _uncovered_terms(question, topics)
     primary = {s for t in topics if not t.specific for s in t.primary}
     patterns = [pattern for t in topics for pattern in t.evidence_patterns()]
@@ -340,6 +339,30 @@ def analyse(question: str, kind: str | None = None) -> QuestionAnalysis:
         drugs_are_the_subject=any(t.drugs for t in topics) and all(set(t.primary) <= set(MEDS) for t in topics),
         topic_found=bool(topics),
     )
+
+
+def _asked_in_the_question(message: str, topics: list[Topic]) -> list[Topic]:
+    """The topics of the sentences that ask, when a message both asks and tells and its asking sentences have a
+    topic of their own: in "when is her doctor appointment? I got to take off work to bring her", work is what the
+    caller tells, not what the summary must speak of."""
+    sentences = [s for s in _SENTENCE_END.split(message.lower()) if s.strip()]
+    asking = [s for s in sentences if s.rstrip().endswith("?") or _ASKING_START.match(s)]
+    if not asking or len(asking) == len(sentences):
+        return topics
+    asked = _without_false_friends(" ".join(asking))
+    in_the_question = [t for t in topics if any(has_trigger(asked, trigger) for trigger in t.triggers)]
+    return in_the_question or topics
+
+
+def _without_false_friends(lowered: str) -> str:
+    return " ".join(w for w in FALSE_PHRASES.sub(" ", lowered).split() if w.strip("?!.,") not in FALSE_FRIENDS)
+
+
+# Where one sentence ends and the next begins ("...there? I got to..."), and the words that open a question
+# written without its question mark ("when can he go back to work").
+_SENTENCE_END = re.compile(r"(?<=[?.!])\s+|\n+")
+_ASKING_START = re.compile(r"\s*(?:when|what|whats|what's|which|who|whom|where|why|how|is|are|am|was|were|can|could|"
+                           r"may|might|should|shall|will|would|do|does|did|has|have|had|any|ok|okay)\b")
 
 
 def _without_overridden(topics: list[Topic]) -> list[Topic]:

@@ -119,6 +119,10 @@ def test_a_heading_run_into_its_first_item_comes_with_its_list(scorer):
     ("how many physio sessions a week does he get?", ("frequency",)), ("how many tablets a day?", ("dose",)),
     ("when do we take her to the paediatrician?", ("date",)), ("when's her skin doctor appointment", ("date",)),
     ("what's the exact date and time of my appointment?", ("date",)), ("when does the rehab start?", ("date",)),
+    ("what time is her appointment w the bone doctor", ("date",)), ("what time should I take the metformin?",
+                                                                    ("frequency",)),
+    ("the water tablet how many i take and what time of day", ("dose", "frequency")),
+    ("how long till they take the staples out?", ("span",)),
 ])
 def test_what_a_question_asks_for(question, details):
     assert asked_details(question) == details
@@ -156,6 +160,46 @@ def test_lines_that_give_a_detail_are_recognised_by_their_form():
     assert gives("He has 2 more doses of Zithromax at home", "dose") and gives("Home on post-operative day 2", "span")
     assert gives("under observation for 6 hours", "duration") and gives("salt on her food for the next week", "span")
     assert gives("review in clinic today", "date") and not gives("Ramipril 2.5 mg in the morning", "date")
+    assert gives("Ticagrelor 90 mg PO BID | x 12 months (to Jan 2026)", "duration")
+    assert gives("** Continue through 04/05/2025 then STOP **", "duration") and not gives("walk through it", "duration")
+    assert gives("drink plenty of fluids, 6-8 cups per day", "dose")
+    assert gives("Inj. Insulin Glargine (Lantus Solostar) 12 units ON", "frequency")
+    assert gives("Tab. Amlodipine 5mg OM", "frequency") and not gives("Tab. Amlodipine 5mg", "frequency")
+
+
+def test_how_long_to_take_a_drug_is_read_from_the_line_under_it(scorer):
+    """A table's note under the drug's row gives how long, though the other rows score higher."""
+    meds = passage("Discharge Medications", (
+        "DISCHARGE MEDICATIONS\nMEDICATION DOSE ROUTE FREQUENCY\n"
+        "Apixaban (Eliquis) 2.5 mg tab         2.5 mg     PO     BID\n"
+        "   ** Continue through 04/05/2025 then STOP (per Dr. Fenwick, ortho) **\n"
+        "Acetaminophen 500 mg tab  1000 mg  PO  Q8H scheduled\nFerrous sulfate 325 mg tab 325 mg PO Daily w/ lunch\n"
+        "Docusate 100 mg cap 100 mg PO BID\nSenna 8.6 mg tab 2 tabs PO HS PRN constipation"))
+    result = answer(scorer, "how long is mom supposed to stay on the eliquis and what dose", meds, DIET)
+    assert result.found and "Continue through 04/05/2025 then STOP" in result.text
+
+
+def test_a_brand_of_a_drug_with_a_two_word_name_keeps_the_answer_to_that_drug_s_lines(scorer):
+    """Lantus is insulin glargine: "how many units of Lantus?" is answered by the dose under its name, not only by
+    the other drug the question names."""
+    meds = passage("Discharge Medications", (
+        "CHANGE how you take these medications\n  insulin glargine 100 unit/mL injection\n"
+        "  Commonly known as: LANTUS\n  Inject 18 Units under the skin nightly.\n"
+        "STOP taking these medications\n  glipiZIDE 5 mg tablet"))
+    result = answer(scorer, "how many units of Lantus do I put in at night now? and am I done with the glipizide?",
+                    meds, DIET)
+    assert result.found and "Inject 18 Units under the skin nightly." in result.text
+
+
+@pytest.mark.parametrize(("question", "told", "asked"), [
+    ("when is Dolores's doctor appointment? I got to take off work to carry her over there", "work", None),
+    ("can he go back to work? he drives a van", "driv", "work"),
+])
+def test_what_a_caller_tells_beside_the_question_is_not_what_the_summary_must_speak_of(question, told, asked):
+    """A question with a topic of its own is about that topic: the work or driving told beside it is context, and
+    an answer must not be refused because no line of the summary speaks of it."""
+    specific = analyse(question).specific_stems
+    assert told not in specific and (asked is None or asked in specific)
 
 
 def test_a_question_for_a_medicine_s_name_is_not_answered_by_some_pill_of_another_kind(scorer):

@@ -30,6 +30,10 @@ _BARE_SPAN = (rf"(?<![\w/.])(?<!every )(?<!per )(?<!times )(?<!times a )(?<!q){_
 _NEXT_STRETCH = r"\b(?:for|over) the (?:next|following|coming) (?:few |couple of )?(?:days?|weeks?|months?|fortnight)\b"
 _DAY_AFTER = r"\b(?:post-?op(?:erative)?|postoperative) day \d+\b|\bpod\s*#?\d+\b"
 _COUNTED_DOSE = r"(?:tablets?|tabs?|pills?|capsules?|puffs?|drops?|doses?|units?|mg|ml|sachets?|sprays?)\b"
+_A_DATE = rf"(?:\d{{1,2}}[/.-]\d{{1,2}}|{_MONTH}\.?\s+\d|\d{{1,2}}(?:st|nd|rd|th)?(?: of)?\s+{_MONTH}\b)"
+# "What time do I take it?" asks how often (at what times of day); "what time is her appointment?" asks when.
+_TAKING = r"\b(?:take|taken|taking|give|given|use|inject|apply|dose)\b"
+_TAKEN = rf".*{_TAKING}"
 # "When should I come back?" asks on what condition, not for a date.
 ASKS_A_CONDITION = re.compile(r"\b(?:come|go|bring \w+|get \w+|take \w+) (?:right |straight )?back\b|"
                               r"\bto (?:the )?(?:er|ed|a&e|emergency)\b|\bserious\b|\bworr(?:y|ied)\b|\bcall\b|"
@@ -44,16 +48,19 @@ ASKS = {
                        r"\bhow many\b(?! (?:more )?(?:times|days|weeks|months|hours)\b)"
                        rf"(?! (?!{_COUNTED_DOSE})(?:\w+ ){{1,2}}(?:a|per) (?:day|week)\b)|"
                        r"\bdose\b|\bdosage\b|\bstrength\b|\bwhat (?:amount|mg)\b|\bhow strong\b", _I),
-    "frequency": re.compile(r"\bhow (?:often|many times)\b|\bwhat time|\bwhen (?:do|should) (?:i|we|he|she) "
-                            r"(?:take|give|use)\b(?! (?:him|her|them|me|us) (?:to|in|back)\b)(?! \w+ back\b)|"
+    "frequency": re.compile(rf"\bhow (?:often|many times)\b|\bwhat time\b(?={_TAKEN})|{_TAKING}.*\bwhat time\b|"
+                            r"\bwhen (?:do|should) (?:i|we|he|she) (?:take|give|use)\b"
+                            r"(?! (?:him|her|them|me|us) (?:to|in|back)\b)(?! \w+ back\b)|"
                             rf"\bhow many (?!{_COUNTED_DOSE})(?:\w+ ){{1,2}}(?:a|per) (?:day|week)\b|"
                             r"\btimes a (?:day|week)\b|\bmorning or\b|\bat night\b", _I),
-    "duration": re.compile(r"\bhow long\b|\bhow much (?:longer|more time)\b|\bfor how many (?:days|weeks)\b|"
+    "duration": re.compile(r"\bhow long\b(?! (?:till|til|until|before)\b)|\bhow much (?:longer|more time)\b|"
+                           r"\bfor how many (?:days|weeks)\b|"
                            r"\b(?:until|till) when\b|"
                            r"\bwhen (?:can|do|should) (?:i|we|he|she) stop\b", _I),
-    "span": re.compile(r"\bhow many (?:more )?(?:days|weeks|months)\b", _I),
+    # "how long till the staples come out?" asks when, and "in 10 days" answers it as well as a date
+    "span": re.compile(r"\bhow many (?:more )?(?:days|weeks|months)\b|\bhow long (?:till|til|until|before)\b", _I),
     "date": re.compile(r"\bwhen (?:and where )?(?:is|are|will|do|does|should|can)\b|\bwhen'?s\b|"
-                       r"\bwhat (?:day|date)\b|\bhow soon\b|\bwhich day\b|"
+                       rf"\bwhat (?:day|date)\b|\bhow soon\b|\bwhich day\b|\bwhat time\b(?!{_TAKEN})|"
                        r"\b(?:exact )?date (?:and time )?(?:of|for) (?:my|the|her|his|their|our)\b", _I),
     "who": re.compile(r"\bwho\b|\bwhich (?:doctor|clinic|specialist)\b|\bwhat (?:doctor|clinic)\b", _I),
     # where to go or be seen, not "where is my stent" nor "where is she bleeding from"
@@ -70,7 +77,7 @@ ASKS = {
 GIVES = {
     "dose": re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|gm|grams?|ml|mL|cc|units?|u(?!\s*/\s*l\b)|iu|mmol|meq|"
                        r"tablets?|tabs?|capsules?|caps?|puffs?|drops?|sprays?|patch(?:es)?|sachets?|teaspoons?|tsp|"
-                       r"l|litres?|liters?|lpm|l/min)\b|\b\d+(?:[.,]\d+)?\s*%"
+                       r"l|litres?|liters?|lpm|l/min|cups?|glasses|oz|ounces?|bottles?)\b|\b\d+(?:[.,]\d+)?\s*%"
                        r"|\b(?:one|two|three|half|1/2)\s+(?:tablets?|tabs?|capsules?|puffs?|drops?)\b"
                        rf"|\b(?:\d+|{_SMALL_NUMBERS})\s+(?:more\s+)?(?:doses?|tablets?|tabs?|pills?|capsules?)\b", _I),
     "frequency": re.compile(r"\b(?:once|twice|three times|four times|\d+\s*times)\b|\b(?:daily|nightly|weekly|"
@@ -78,10 +85,13 @@ GIVES = {
                             r"p\.?r\.?n|od|bd|tds|qds|mane|nocte|sos|stat)\b|\bq\.?\s?\d+\s*h|\bat (?:bedtime|night)\b|"
                             r"\b\d-\d-\d\b|\bin the (?:morning|evening)\b|\bas needed\b|\bwith meals\b|"
                             r"\b\d+\s*x\s*(?:/|a |per )\s*(?:day|d|week|wk|month)\b|"
+                            # "12 units ON", "5mg OM": at night, in the morning (UK and South-East Asian notes)
+                            r"\d\s*(?:mg|mcg|g|units?|u|iu|ml|tabs?|tablets?|puffs?)\s+(?-i:O[NM])\b|"
                             r"^\W*(?:morning|night|bedtime|evening|lunch(?:time)?|noon|midday|breakfast|dinner|supper)"
                             r"\s*:", _I),
     "duration": re.compile(rf"\b(?:for|over) (?:the (?:next|following) |another |a total of )?{_BOUND}{_SPAN}\b"
-                           r"|\bx\s*\d+\s*(?:days?|d|weeks?)\b"
+                           rf"|\bx\s*\d+\s*(?:d|{_UNITS})\b"
+                           rf"|\b(?:through|thru)\s+{_A_DATE}"   # "Continue through 04/05/2025 then STOP"
                            r"|(?:\bx|\bfor)\s*\d+\s*/\s*(?:7|52|12)\b(?!/)"   # UK "x 10/7" (days), "for 2/52" (weeks)
                            r"|\b(?:until|till|til)\b|\b(?:\d+|one|two|three|four|five|six|seven|ten)[- ]day course\b|"
                            r"\blifelong\b|"

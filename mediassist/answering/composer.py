@@ -20,7 +20,7 @@ from mediassist.plain.reading import quoted_line
 
 from .asks import ASKS_A_NAME, DETAIL_WORDS, asked_details, gives
 from .drug_kinds import kinds_asked, names_one_drug
-from .drug_names import contains_drug, is_drug, one_drug, shares_a_drug
+from .drug_names import contains_drug, is_drug, one_drug, one_substance, shares_a_drug
 from .lines import Line, lines_of, passages_of, with_items
 from .scoring import LineScorer, answer_signals, plan_lacks_the_topic, ruled_out
 
@@ -86,7 +86,7 @@ def compose(analysis: QuestionAnalysis, passages: list[Passage], scorer: LineSco
         return _closest_lines(notice, [lines[i] for i in order[:CLOSEST_LINES]], support)
     chosen = [lines[i] for i in calibration.quoted(probabilities, MAX_LINES)]
     chosen = _about_the_drug_asked(analysis.question, chosen, [lines[i] for i in order])
-    chosen += _detail_lines(analysis.question, [lines[i] for i in order[:DETAIL_SEARCH]], chosen)
+    chosen += _detail_lines(analysis.question, [lines[i] for i in order], chosen)
     chosen += _from_the_answering_section(analysis, [lines[i] for i in order], chosen)
     chosen = sorted(with_items(chosen, lines)[:MAX_LINES + 6], key=_reading_order)
     quoted = format_quotes(chosen)
@@ -155,7 +155,7 @@ def _in_a_product(notice: str, asked, line: Line, product) -> ExtractiveAnswer:
 
 
 def _asked_drugs(question: str) -> set[str]:
-    return {m.generic for m in vocabulary().mentions(question) if one_drug(m.generic)}
+    return {m.generic for m in vocabulary().mentions(question) if one_substance(m.generic)}
 
 
 def _names(line: Line, generics: set[str]) -> bool:
@@ -183,13 +183,17 @@ def _about(line: Line, asked: set[str], every: list[Line]) -> bool:
     return any(_follows(line, other) and _names(other, asked) for other in every)
 
 
-def _detail_lines(question: str, best: list[Line], chosen: list[Line]) -> list[Line]:
+def _detail_lines(question: str, ranked: list[Line], chosen: list[Line]) -> list[Line]:
     """For "how much?" or "how long?", the best-scored line that gives the detail, if it was not chosen. Only
     the drug asked about is held to its own lines: a lay question ("what calmed her down?") seldom shares a word
-    with the line that answers it ("given 0.5 mg of Ativan for agitation")."""
+    with the line that answers it ("given 0.5 mg of Ativan for agitation"). The lines under the drug's own line
+    count however they scored ("** Continue through 04/05/2025 then STOP **" under "Apixaban 2.5 mg BID")."""
+    best = ranked[:DETAIL_SEARCH]
     asked = _asked_drugs(question)
     if asked:
-        best = [line for line in best if _about(line, asked, best)]   # another drug's dose is no answer
+        under_it = [line for line in ranked if line not in best and not vocabulary().mentions(line.text)
+                    and any(_follows(line, own) and _names(own, asked) for own in chosen)]
+        best = [line for line in best if _about(line, asked, ranked)] + under_it   # another drug's dose is no answer
     extra = []
     for detail in asked_details(question):
         if not any(gives(line.text, detail) for line in chosen + extra):

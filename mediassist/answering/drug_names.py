@@ -13,6 +13,13 @@ def one_drug(generic: str) -> bool:
     return generic not in vocabulary().classes and re.fullmatch(r"[a-z0-9-]+(?:/[a-z0-9-]+)*", generic) is not None
 
 
+def one_substance(generic: str) -> bool:
+    """As one_drug, and a name of several words too ("insulin glargine", "ferrous sulfate"): enough to keep an
+    answer to the lines about that drug, never to say the summary does not name it (a summary that says only
+    "long-acting insulin" does speak of Lantus)."""
+    return generic not in vocabulary().classes and "," not in generic
+
+
 def is_drug(asked: str, named: set[str]) -> bool:
     """The drug asked about is among those named, alone or as a product of that drug only: "insulin" is named by
     Novolin 70/30 (insulin isophane/insulin regular), "aspirin" is not by Excedrin (acetaminophen/aspirin/caffeine),
