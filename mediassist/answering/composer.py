@@ -191,8 +191,9 @@ def _detail_lines(question: str, ranked: list[Line], chosen: list[Line]) -> list
     best = ranked[:DETAIL_SEARCH]
     asked = _asked_drugs(question)
     if asked:
-        under_it = [line for line in ranked if line not in best and not vocabulary().mentions(line.text)
-                    and any(_follows(line, own) and _names(own, asked) for own in chosen)]
+        naming = [own for own in chosen if _names(own, asked)]
+        under_it = [line for line in ranked if line not in best and any(_follows(line, own) for own in naming)
+                    and not vocabulary().mentions(line.text)]
         best = [line for line in best if _about(line, asked, ranked)] + under_it   # another drug's dose is no answer
     extra = []
     for detail in asked_details(question):
