@@ -30,7 +30,9 @@ _BARE_SPAN = (rf"(?<![\w/.])(?<!every )(?<!per )(?<!times )(?<!times a )(?<!q){_
 _NEXT_STRETCH = r"\b(?:for|over) the (?:next|following|coming) (?:few |couple of )?(?:days?|weeks?|months?|fortnight)\b"
 _DAY_AFTER = r"\b(?:post-?op(?:erative)?|postoperative) day \d+\b|\bpod\s*#?\d+\b"
 _COUNTED_DOSE = r"(?:tablets?|tabs?|pills?|capsules?|puffs?|drops?|doses?|units?|mg|ml|sachets?|sprays?)\b"
-_A_DATE = rf"(?:\d{{1,2}}[/.-]\d{{1,2}}|{_MONTH}\.?\s+\d|\d{{1,2}}(?:st|nd|rd|th)?(?: of)?\s+{_MONTH}\b)"
+# A day of the calendar: "Mar 19", "12th of March", "04/05/2025", "16.04.2025"; not "7-10 days" nor "TSH 1.7"
+_CALENDAR_DATE = (rf"(?:{_MONTH}\.?\s+\d|\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\b"
+                  r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\d{1,2}-\d{1,2}-\d{2,4}\b|\d{1,2}\.\d{1,2}\.\d{2,4}\b)")
 # "What time do I take it?" asks how often (at what times of day); "what time is her appointment?" asks when.
 _TAKING = r"\b(?:take|taken|taking|give|given|use|inject|apply|dose)\b"
 _TAKEN = rf".*{_TAKING}"
@@ -91,7 +93,7 @@ GIVES = {
                             r"\s*:", _I),
     "duration": re.compile(rf"\b(?:for|over) (?:the (?:next|following) |another |a total of )?{_BOUND}{_SPAN}\b"
                            rf"|\bx\s*\d+\s*(?:d|{_UNITS})\b"
-                           rf"|\b(?:through|thru)\s+{_A_DATE}"   # "Continue through 04/05/2025 then STOP"
+                           rf"|\b(?:through|thru)\s+{_CALENDAR_DATE}"   # "Continue through 04/05/2025 then STOP"
                            r"|(?:\bx|\bfor)\s*\d+\s*/\s*(?:7|52|12)\b(?!/)"   # UK "x 10/7" (days), "for 2/52" (weeks)
                            r"|\b(?:until|till|til)\b|\b(?:\d+|one|two|three|four|five|six|seven|ten)[- ]day course\b|"
                            r"\blifelong\b|"
@@ -105,10 +107,7 @@ GIVES = {
                        rf"\bfor\s+{_HOURS}\b|\b(?:{_HOURS}|{_TIME_SPAN})\s+(?:after|before|post|from)\b"
                        rf"|{_NEXT_STRETCH}|{_DAY_AFTER}", _I),
     "date": re.compile(rf"\b(?:in|within|after)\s+(?:the next\s+)?{_SPAN}\b"
-                       rf"|\b{_MONTH}\.?\s+\d|\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\b"
-                       r"|\bfortnight\b"
-                       r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"   # not "7-10 days" nor "TSH 1.7":
-                       r"|\b\d{1,2}-\d{1,2}-\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|"
+                       rf"|\b{_CALENDAR_DATE}|\bfortnight\b|"
                        r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                        r"\btomorrow\b|\bnext week\b|\btonight\b|\btoday\b|\bthis (?:morning|afternoon|evening|week)\b|"
                        r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
