@@ -1185,3 +1185,86 @@ def test_what_a_heading_places_in_the_emergency_department_is_not_a_medicine_to_
                "Discharge medications:\nAmoxicillin 500 mg TDS for 5 days\n")
     assert listed_to_take(summary, "amoxicillin")
     assert not listed_to_take(summary, "paracetamol") and not listed_to_take(summary, "ibuprofen")
+
+
+# ---------------------------------------------------------------- EHR forms, status columns, stops said after
+
+EHR_MEDICATION_FORMS = (
+    "Patient Summary   Printed 03/02/2026\n\nProblems\nProblem: Cellulitis of left leg   Status: Active\n\n"
+    "Allergies\nAllergen: Penicillin   Reaction: Hives\n\n"
+    "Medications\n"
+    "Medication: cephalexin (KEFLEX) 500 MG capsule\n"
+    "Instructions: Take 1 capsule (500 mg total) by mouth 4 (four) times a day for 7 days.\n"
+    "Status: Active\nStart date: 03/02/2026   End date: 03/09/2026\nPrescriber: Dana Whitlock, MD\n\n"
+    "Medication: losartan (COZAAR) 50 MG tablet\n"
+    "Instructions: Take 1 tablet (50 mg total) by mouth daily.\n"
+    "Status: Active\nStart date: 06/14/2021\nPrescriber: Omar Velez, MD\n\n"
+    "Medication: clindamycin (CLEOCIN) 300 MG capsule\n"
+    "Instructions: Take 1 capsule (300 mg total) by mouth 3 (three) times a day.\n"
+    "Status: Discontinued\nEnd date: 03/01/2026\nDiscontinue reason: Rash\n\n"
+    "Patient Instructions:\nKeep the leg raised when sitting.\n")
+
+
+def test_an_ehr_medication_form_is_one_medicine_with_its_instructions_and_its_status():
+    """"Medication:" over "Instructions:" and "Status:" is one medicine of the list, not three sections: its
+    directions give the dose and how often, and "Status: Discontinued" stops it."""
+    plan = plan_of(EHR_MEDICATION_FORMS)
+    by_name = {m.name.split()[0].lower(): m for m in plan.medications if not m.as_written}
+    assert {"cephalexin", "losartan", "clindamycin"} <= set(by_name)
+    assert by_name["cephalexin"].frequency == "4 (four) times a day" and by_name["cephalexin"].duration == "for 7 days"
+    assert by_name["cephalexin"].route == "by mouth"
+    assert by_name["clindamycin"].status == "stopped"
+    assert by_name["losartan"].status not in ("stopped", "held")
+
+
+def test_a_va_list_after_the_hospital_course_is_the_list_to_go_home_with():
+    """An "Outpatient medications" list placed after the hospital course is the current one; its status column
+    says which ended ("EXPIRED", "DISCONTINUED"), and a limit ("DO NOT TAKE MORE THAN ...") stops nothing."""
+    summary = ("HISTORY OF PRESENT ILLNESS:\n68 y/o with cough and fever for 3 days.\n\n"
+               "HOSPITAL COURSE:\nTreated for pneumonia with IV antibiotics, improved.\n\n"
+               "OUTPATIENT MEDICATIONS:\n"
+               "     Active Outpatient Medications                          Status\n"
+               "1)   NAPROXEN 250MG TAB                                      ACTIVE\n"
+               "       SIG: TAKE ONE TABLET BY MOUTH TWICE A DAY AS NEEDED. DO NOT TAKE MORE THAN 2 TABLETS\n"
+               "2)   AMLODIPINE 5MG TAB                                      ACTIVE\n"
+               "       SIG: TAKE ONE TABLET BY MOUTH EVERY DAY\n"
+               "     Expired Outpatient Medications                         Status\n"
+               "1)   PRAVASTATIN 40MG TAB                                    EXPIRED\n"
+               "       SIG: TAKE ONE TABLET BY MOUTH AT BEDTIME\n")
+    assert listed_to_take(summary, "naproxen") and listed_to_take(summary, "amlodipine")
+    assert not listed_to_take(summary, "pravastatin")
+
+
+def test_a_form_counted_as_a_dose_is_no_drug_written_after_its_form():
+    """"Tab. Ecosprin" names a drug after its form; "TAKE ONE CAPSULE BY MOUTH" and "THEN 2 TABS X2 DAYS" count
+    doses."""
+    drugs = vocabulary()
+    assert [m.text for m in drugs.mentions("Tab. Ecosprin 75 mg 0-1-0")] == ["Ecosprin"]
+    assert drugs.mentions("SIG: INHALE CONTENTS OF ONE CAPSULE BY MOUTH EVERY DAY") == []
+    assert drugs.mentions("THEN 2 TABS X2 DAYS, THEN 1 TAB X2 DAYS THEN STOP") == []
+
+
+@pytest.mark.parametrize("summary", [
+    "Your medicines:\n- Amlodipine 5 mg once a day.\n- You said you sometimes take Advil for your back. "
+    "Please stop this - it can raise your blood pressure.\n",
+    "Medications:\nAmlodipine 5 mg once a day.\nAdvil 200 mg when needed for back pain.\nStop taking it.\n",
+])
+def test_a_stop_said_in_the_next_sentence_without_the_name_stops_the_drug_before(summary):
+    assert listed_to_take(summary, "amlodipine") and not listed_to_take(summary, "advil")
+
+
+def test_a_drug_listed_again_with_its_dose_after_a_precaution_is_still_to_take():
+    """"... omeprazole 20mg once daily while on the naproxen, and paracetamol 1g ..." lists paracetamol; the drug
+    that only times a precaution ("while taking codeine") is none."""
+    summary = ("Letter:\nHe has been discharged on naproxen 500mg twice a day for five days, omeprazole 20mg once "
+               "daily while on the naproxen, and paracetamol 1g four times a day when required. No driving while "
+               "taking codeine.\n")
+    assert listed_to_take(summary, "paracetamol") and listed_to_take(summary, "omeprazole")
+    assert not listed_to_take(summary, "codeine")
+
+
+def test_a_carer_told_not_to_give_a_drug_sees_it_among_those_not_to_give():
+    summary = ("Medicines at home:\nGive amoxicillin 250 mg (5 mL) three times a day for 5 more days. "
+               "Do not give him cetirizine until the rash clinic has seen him.\n")
+    statuses = {name.lower(): status for name, status in names(plan_of(summary)).items()}
+    assert statuses["amoxicillin"] not in ("stopped", "held") and statuses["cetirizine"] in ("stopped", "held")

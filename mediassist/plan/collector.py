@@ -37,6 +37,11 @@ class Collector:
             frequency=last.frequency or fields.frequency, duration=last.duration or fields.duration,
             text=f"{last.text}: {fields.text}")
 
+    def stopped_last(self, text: str) -> None:
+        """The medicine listed last is stopped, as the line after it says without naming it ("Please stop this")."""
+        last = self.medications[-1]
+        self.medications[-1] = replace(last, status="stopped", text=f"{last.text} {text}")
+
     def _named_again(self, fields: MedFields) -> bool:
         """A bare name ("Metformin") of a medicine already listed with the same status adds nothing."""
         return not (fields.dose or fields.frequency) and any(

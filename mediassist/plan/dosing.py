@@ -104,19 +104,21 @@ _EXPLICIT_STATUS = re.compile(
     r"|[:–—-]\s*(withheld|held|suspended|paused)(?=\s+(?:until|till|til|pending)\b)"
     rf"|[:–—-]\s*(withheld|withhold|suspended|ceased|paused)\b(?!(?<=withhold)\s*:){_NOT_A_STOP_NOW}"
     rf"|(?<![\w(]){ENDS_A_COURSE}(?<!not )(?<!yet )(?<!never )"   # not "- not yet resumed"
-    r"(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED)"
-    r"(?=\s*[.):;,]|\s*$)"
+    r"(NEW|CHANGED|STOP|STOPPED|CONTINUE|CONTINUED|DISCONTINUED|HOLD|RESUME|RESUMED|EXPIRED)"
+    r"(?=\s*[.):;,]|\s*$|\s+(?-i:SIG)\b)"   # "SIMVASTATIN 20MG TAB   EXPIRED" (a VA list's status column)
     # the last cell of a table row: a hold with its reason, "Metformin 1 g BD withheld (eGFR 29)", or a change,
     # "Bisoprolol 5 mg OD increased" (a bare "Suspended" may be the heading of the lines after it)
     r"|(?:(?<=[\w)]\s)|(?<=\|)|(?<=\|\s))(withheld|held|suspended|ceased)(?=\s*\([^()]*\)\s*$)"
     r"|(?<=[\w)]\s)(increased|decreased|reduced)(?=\s*$)",
     re.IGNORECASE)
+# "Do not take more than 6 tablets in 24 hours", "do not take with alcohol": a limit or a precaution, not a stop
+NOT_A_LIMIT = r"(?!\s+(?:more|over|above|beyond|with|together|at the same time)\b)"
 # "Do not stop taking clopidogrel", "never miss a dose": an order to keep taking it, whatever "stop" says.
 KEEP_TAKING = re.compile(r"\b(?:do not|don'?t|never|must not|should not|shouldn'?t|not to)\s+(?:\w+\s+)?"
                          r"(?:(?:stop|discontinue|cease)\w*|(?:miss|skip)\w*\s+(?:a\s+|any\s+|your\s+)?dos(?:e|es))\b",
                          re.IGNORECASE)
-_WEAK_STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|deprescribed|do not take|"
-                           r"don't take|"
+_WEAK_STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop(?:ped)?(?:\s+taking)?|discontinue[ds]?|deprescribed|"
+                           rf"(?:do not|don't) (?:take|give)(?:\s+(?:her|him|them))?{NOT_A_LIMIT}|"
                            r"not to be (?:given|taken|used|restarted|prescribed)|"
                            r"(?:do not|don't|not to|never|should not|must not)\s+(?:\w+\s+)?"
                            r"(?:restart|resume|recommence)|"

@@ -81,7 +81,7 @@ class DrugVocabulary:
         i = 0
         while i < len(words):
             mention, width = self._at(text, words, i)
-            if mention is None and i and _form_written_before(text, words[i - 1]):
+            if mention is None and i and _form_written_before(text, words, i - 1):
                 mention, width = _form_named(text, words, i)
             if mention:
                 found.append(mention)
@@ -118,10 +118,15 @@ class DrugVocabulary:
         return best[0] if best else None
 
 
-def _form_written_before(text: str, word: tuple[int, int, str]) -> bool:
-    """"Tab.", "Cap", "Inj.", and "T." (Indian prescriptions: "T. Pantop-D 1-0-0"), but not a lone "T"."""
-    start, end, key = word
-    return key in FORM_PREFIX or text[start:end + 1] == FORM_LETTER + "."
+def _form_written_before(text: str, words: list, at: int) -> bool:
+    """"Tab.", "Cap", "Inj.", and "T." (Indian prescriptions: "T. Pantop-D 1-0-0"), but not a lone "T", nor a
+    form counted as a dose ("TAKE ONE CAPSULE BY MOUTH", "THEN 2 TABS X2 DAYS")."""
+    start, end, key = words[at]
+    counted = at > 0 and _COUNT_WORD.fullmatch(words[at - 1][2]) is not None
+    return (key in FORM_PREFIX and not counted) or text[start:end + 1] == FORM_LETTER + "."
+
+
+_COUNT_WORD = re.compile(r"\d+(?:\.\d+)?|one|two|three|four|five|six|half|a|an|each|per|every|the|of")
 
 
 def _form_named(text: str, words: list, i: int) -> tuple[Mention | None, int]:

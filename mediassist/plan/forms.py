@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .dosing import DURATION, clean_field, find_dose
+from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, first_match
 from .medication_lines import MedFields
 from .units import Unit
 
@@ -13,8 +13,9 @@ _FORM_LABELS = (
     ("stopped", re.compile(r"^name of (?:discontinued|stopped) (?:medication|medicine|drug)\s*:?\s*(?P<value>.+)$",
                            re.IGNORECASE)),
     ("route", re.compile(r"^route\b\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
-    ("frequency", re.compile(r"^(?:dose timing|timing|frequency|directions)\b\s*:?\s*(?P<value>.+)$",
-                             re.IGNORECASE)),
+    ("frequency", re.compile(r"^(?:dose timing|timing|frequency)\b\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
+    # the whole direction in words ("Instructions: Take 1 tablet (200 mg total) by mouth every 12 hours")
+    ("directions", re.compile(r"^(?:directions\b\s*:?|(?:instructions?|sig)\s*:)\s*(?P<value>.+)$", re.IGNORECASE)),
     ("dose", re.compile(r"^(?:dose amount|dose|dosage|strength)\b\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
     ("duration", re.compile(r"^duration\b\s*:?\s*(?P<value>.+)$", re.IGNORECASE)),
     ("amendment", re.compile(r"^(?:description of amendment|amendment|change|status)\b\s*:?\s*(?P<value>.+)$",
@@ -51,6 +52,22 @@ def amendment_status(value: str) -> str | None:
 
 
 
+def _how_often(directions: str) -> str:
+    """How often, from directions in words; all of them where no frequency can be read in them."""
+    found = find_frequency(directions, 0)
+    return found[1] if found else directions
+
+
+def _course_in(text: str) -> str | None:
+    found = DURATION.search(text)
+    return clean_field(found.group()) if found else None
+
+
+def _route_in(directions: str) -> str | None:
+    found = first_match(ROUTE, directions)
+    return clean_field(found.group()) if found else None
+
+
 _FORM_STOPPED = re.compile(r"\b(?:stop|discontinu|withh|held|hold|suspend|paus|ceas|inactive|not taking|not started|"
                            r"completed|allerg)\w*")   # "completed", not "complete the course"
 
@@ -66,8 +83,10 @@ def _stops_now(value: str, found: re.Match) -> bool:
 
 # The labels that start a form; the others fill the form that is open.
 FORM_STARTS = ("name", "stopped")
-# Other labelled lines of the same form: skipped without closing it.
-OTHER_FORM_LINE = re.compile(r"^(?:medication|indication|comment|date of|reason)", re.IGNORECASE)
+# Other lines of the same form, skipped without closing it: PRSB's unlabelled fields, or any short label with a
+# value ("Start date: 05/09/2024", "Prescriber: Priya Raman, MD", "Discontinue reason: Ineffective").
+OTHER_FORM_LINE = re.compile(r"^(?:medication|indication|comment|date of|reason)|^[A-Za-z][A-Za-z /-]{1,30}:\s*\S",
+                             re.IGNORECASE)
 
 
 class MedicationForm:
@@ -106,10 +125,15 @@ class MedicationForm:
         in_name = find_dose(name) if not dose else None
         if in_name and in_name[0] > 0:   # "Medication: Lisinopril 10 mg" with no Dose: line
             name, dose = name[:in_name[0]].strip(" ,-"), in_name[2]
-        frequency_text = fields.get("frequency") or ""
-        duration = DURATION.search(frequency_text)
-        frequency = frequency_text[:duration.start()].strip(" ,;") if duration else frequency_text
+        directions = fields.get("directions") or ""
+        if not dose and directions:
+            in_directions = find_dose(directions)
+            dose = in_directions[2] if in_directions else None
+        frequency_text = fields.get("frequency") or _how_often(directions)
+        in_frequency = DURATION.search(frequency_text)
+        frequency = frequency_text[:in_frequency.start()].strip(" ,;") if in_frequency else frequency_text
+        duration = fields.get("duration") or _course_in(frequency_text) or _course_in(directions)
+        route = fields.get("route") or _route_in(directions)
         return MedFields(
-            name=name, dose=dose, route=fields.get("route"), frequency=frequency or None,
-            duration=fields.get("duration") or (clean_field(duration.group()) if duration else None),
+            name=name, dose=dose, route=route, frequency=frequency or None, duration=duration,
             status=fields.get("status") or status, text="; ".join(lines)), unit

@@ -55,7 +55,7 @@ from .drugs import vocabulary
 from .forms import FORM_STARTS, OTHER_FORM_LINE, MedicationForm, form_field
 from .headed_lists import headed_lists
 from .leads import GROUP_HEADING, after_inline_lead, closes_a_group, is_a_list_line, lead_of_items, says_not_to_take
-from .medication_lines import MedFields, directions, medications_in, parse_medication
+from .medication_lines import MedFields, directions, medications_in, parse_medication, stops_the_one_before
 from .model import DischargePlan
 from .prose import HISTORY as NOT_THE_PLAN
 from .prose import NARRATED
@@ -280,6 +280,10 @@ def _medication_list(units: list[Unit], status: str | None, collector: Collector
         how = directions(text) if last_drug_line is not None and number - last_drug_line <= DIRECTIONS_REACH else None
         if how:
             collector.directions(how)
+            last_drug_line = None
+            continue
+        if last_drug_line == number - 1 and stops_the_one_before(text):
+            collector.stopped_last(text)   # "You sometimes take Nurofen for your knees." / "Please stop this."
             last_drug_line = None
             continue
         meds = after_inline_lead(text, group.status)

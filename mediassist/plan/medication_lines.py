@@ -55,6 +55,16 @@ def directions(text: str) -> MedFields | None:
                      duration=clean_field(duration.group()) if duration else None, text=text)
 
 
+# "Please stop this", "Stop taking them - they are not good for your kidneys": a stop of the drug named just before
+_STOPS_IT = re.compile(r"^\W*(?:please\s+)?(?:stop(?:\s+taking)?|discontinue|(?:do not|don'?t)\s+(?:take|use|give))\s+"
+                       r"(?:this|it|them|these|that)\b(?!\s+(?:if|when|unless|before|until)\b)", re.IGNORECASE)
+
+
+def stops_the_one_before(text: str) -> bool:
+    """A line that stops the drug of the line before without naming one."""
+    return bool(_STOPS_IT.match(text)) and not vocabulary().mentions(text)
+
+
 def _stopped_now(text: str, verb: re.Match) -> bool:
     """"Metformin is withheld", not "was omitted for one dose, ... continue" nor "will be withheld before the scan"."""
     return verb.group().strip().lower() in ("is", "are") and bool(_STOPPED_AFTER_VERB.match(text, verb.end())) \

@@ -12,6 +12,7 @@ from .dosing import DURATION, ROUTE, clean_field, explicit_status, find_dose, fi
     read_status, without_relative_clauses
 from .drugs import DrugVocabulary, vocabulary
 from .leads import names_no_medicine
+from .medication_lines import stops_the_one_before
 from .model import DischargePlan, Medication
 from .prose import DISCHARGE, DOSES_OF_IT, HISTORY, LISTS, UNNAMED_HOME_MEDICINES, ProseMedicine, \
     given_in_hospital_only, medicines_in_sentence, prescription_form, taken_before_only
@@ -38,6 +39,7 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
         section = "Admission Medications" if unit.index in before_admission else unit.section.name
         near_discharge = any(DISCHARGE.search(earlier.text) for earlier in units[max(0, number - 2):number])
         text = _with_the_drug_meant(unit, units[number - 1] if number else None, drugs)
+        after = units[number + 1] if number + 1 < len(units) else None
         for found in _fullest_of_each_drug(medicines_in_sentence(text, section, drugs, unit.is_item or unit.is_row,
                                                                  near_discharge)):
             names = {found.mention.generic, found.mention.text.lower()}
@@ -45,7 +47,7 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
                 if _stops_its_subject(found, unit.text, drugs):
                     medications = _stopped_later(medications, _medication(found, unit), drugs)
                 continue
-            medication = _medication(found, unit)
+            medication = _stopped_by_the_next(_medication(found, unit), unit, after, drugs)
             if _only_mentioned(found, medication, unit, plan.medications, drugs):
                 continue
             known |= names
@@ -143,6 +145,15 @@ def _with_the_drug_meant(unit: Unit, before: Unit | None, drugs: DrugVocabulary)
     if before is None or before.index != unit.index or not DOSES_OF_IT.search(unit.text) or drugs.mentions(unit.text):
         return unit.text
     return f"{before.text.rstrip()} {unit.text}"
+
+
+def _stopped_by_the_next(medication: Medication, unit: Unit, after: Unit | None, drugs: DrugVocabulary) -> Medication:
+    """The one drug of a sentence, stopped by the sentence after it without naming it ("You sometimes take Nurofen
+    for your knees." / "Please stop this")."""
+    if after is None or after.index != unit.index or not stops_the_one_before(after.text) \
+            or len({mention.generic for mention in drugs.mentions(unit.text)}) != 1:
+        return medication
+    return replace(medication, status="stopped", text=f"{medication.text} {after.text}")
 
 
 # "Simvastatin switched to atorvastatin", "lisinopril was changed to losartan": the first drug is stopped. Only

@@ -13,8 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .appointments import WHEN
-from .dosing import DURATION, ENDS_A_COURSE, KEEP_TAKING, NEW_SUBJECT, ON_A_CONDITION_ONLY, RELATIVE_CLAUSE, \
-    find_dose, find_frequency, regimen_between, resumed_now, without_relative_clauses
+from .dosing import DURATION, ENDS_A_COURSE, KEEP_TAKING, NEW_SUBJECT, NOT_A_LIMIT, ON_A_CONDITION_ONLY, \
+    RELATIVE_CLAUSE, find_dose, find_frequency, regimen_between, resumed_now, without_relative_clauses
 from .drugs import FORM_ABBREVIATIONS, FORM_LETTER, DrugVocabulary, Mention, vocabulary
 
 # Sections about before the admission or the examination: drugs named there are not the discharge plan.
@@ -42,9 +42,10 @@ HOME = re.compile(
     r"when needed|p\.?r\.?n|sos|until|(?:after|on|upon|at) discharge|new medications?|advised|added|ongoing|"
     r"(?:increased|decreased|reduced|titrated|uptitrated|changed) (?:to|from)|commenc\w*)\b", _I)
 STOPPED = re.compile(rf"\b{ENDS_A_COURSE}(?:stop\w*|discontinu\w*|"
-                     r"(?:(?:do|does|will|should|must) not|not to) (?:take|use|restart|resume|continue|start)|"
+                     rf"(?:(?:do|does|will|should|must) not|not to) (?:take|use|give|restart|resume|continue|start)"
+                     rf"(?:\s+(?:her|him|them))?{NOT_A_LIMIT}|"
                      r"(?:(?:is|are|will|should|must) not|not to) be (?:taken|used|given|restarted|resumed|continued)|"
-                     r"don'?t (?:take|use|continue)|"
+                     rf"don'?t (?:take|use|give|continue)(?:\s+(?:her|him|them))?{NOT_A_LIMIT}|"
                      r"no longer (?:take|use|need|needed|required|indicated)|cease\w*|deprescri\w*|avoid)\b", _I)
 HELD = re.compile(r"\b(?:hold|held|withh(?:o|e)ld\w*|on hold|pause\w*|suspend\w*)\b", _I)
 # "Not prescribed at discharge", "no prescriptions were given", "you do not need at home", "declined": not to take.
@@ -411,7 +412,16 @@ def _a_kind_then_a_time(clause: str, mention: Mention, kinds: Collection[str]) -
 
 def _before_any_precaution(clause: str, mentions: list[Mention]) -> list[Mention]:
     precaution = PRECAUTION.search(clause)
-    return [m for m in mentions if not precaution or m.start < precaution.start()]
+    return [m for m in mentions if not precaution or m.start < precaution.start()
+            or _listed_again_after(clause, precaution.end(), m)]
+
+
+def _listed_again_after(clause: str, precaution_end: int, mention: Mention) -> bool:
+    """A drug after a precaution that the list takes up again with its own dose ("Zoton 30mg once daily while on
+    the Difene, and paracetamol 1g four times a day"), not the drug that times the precaution."""
+    dose = find_dose(clause, mention.end)
+    return bool(dose and not clause[mention.end:dose[0]].strip()
+                and re.search(r"[,;]\s*(?:and\s+)?$", clause[precaution_end:mention.start]))
 
 
 # "Tab. Pan-D 1-0-0": the form written before the name stands in for the dose.

@@ -44,6 +44,12 @@ STATUS_HEADING = re.compile(
     re.IGNORECASE)
 
 
+# An EHR list whose medicines each carry a status field, some of them ended ("Status: Discontinued"): a list
+# reconciled at this stay, not the one taken before it.
+_RECONCILED = re.compile(r"^[ \t]*status[ \t]*:[ \t]*(?:discontinued|stopped|held|on hold|suspended)\b",
+                         re.IGNORECASE | re.MULTILINE)
+
+
 def is_discharge_list(document: Document, index: int) -> bool:
     """Is the 'Medications' section at index the discharge list (not the medicines taken before admission)?"""
     section = document.sections[index]
@@ -51,7 +57,7 @@ def is_discharge_list(document: Document, index: int) -> bool:
     head = body[:300]
     if _ADMISSION_WORD.search(section.title) or _ADMISSION_WORD.search(head):
         return False
-    if _DISCHARGE_WORD.search(section.title) or _DISCHARGE_WORD.search(head):
+    if _DISCHARGE_WORD.search(section.title) or _DISCHARGE_WORD.search(head) or _RECONCILED.search(body):
         return True
     for earlier in reversed(document.sections[:index]):
         if earlier.name in HISTORY_SECTIONS:

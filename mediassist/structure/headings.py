@@ -225,7 +225,8 @@ def _line_headings(text: str) -> list[_Heading]:
             headings.append(_Heading(content_start, line.end(), name, whole))
             continue
         labelled = _LINE_LABEL.match(rest)
-        if labelled and _one_medicine_field(labelled.group("label"), rest[labelled.end():], text, line.end()):
+        if labelled and _one_medicine_field(labelled.group("label"), rest[labelled.end():], text, line.start(),
+                                            line.end()):
             continue
         name = _heading_name(labelled.group("label"), labelled=True) if labelled else None
         if name:
@@ -241,15 +242,37 @@ def _all_capitals(line: str) -> bool:
     return len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
-_FIELD_LINE = re.compile(r"\s*(?:dose|dosage|strength|route|frequency|directions|sig|status|quantity)\b[^:\n]{0,20}:",
-                         re.IGNORECASE)
+_FIELD_LINE = re.compile(r"\s*(?:dose|dosage|strength|route|frequency|directions|sig|status|quantity|instructions?)\b"
+                         r"[^:\n]{0,20}:", re.IGNORECASE)
+_MEDICINE_LABEL = re.compile(r"\s*(?:medication|medicine|drug)\s*:\s*\S", re.IGNORECASE)
 
 
-def _one_medicine_field(label: str, value: str, text: str, line_end: int) -> bool:
-    """"Medication: Metoprolol" over "Dose: 25 mg" is the first field of one medicine in an EHR list, not a
-    section; "Medication: amoxicillin 500 mg TDS" alone and "Medication:" over a list are sections."""
-    return (label.strip().lower() in ("medication", "medicine", "drug") and bool(value.strip(" \t*_"))
-            and bool(_FIELD_LINE.match(_next_line(text, line_end))))
+def _one_medicine_field(label: str, value: str, text: str, line_start: int, line_end: int) -> bool:
+    """"Medication: Metoprolol" over "Dose: 25 mg", and the "Instructions: Take 1 tablet ..." under it, are fields
+    of one medicine in an EHR list, not sections; "Medication: amoxicillin 500 mg TDS" alone and "Medication:"
+    over a list are sections."""
+    if label.strip().lower() in ("medication", "medicine", "drug"):
+        return bool(value.strip(" \t*_")) and bool(_FIELD_LINE.match(_next_line(text, line_end)))
+    return bool(_FIELD_LINE.match(label + ":")) and _under_a_medicine(text, line_start)
+
+
+MAX_FIELDS_ABOVE = 4
+
+
+def _under_a_medicine(text: str, line_start: int) -> bool:
+    """Do the lines right above, fields all, go up to a "Medication: X" line?"""
+    start = line_start
+    for _ in range(MAX_FIELDS_ABOVE + 1):
+        end = start - 1 if start > 0 and text[start - 1] == "\n" else start
+        if end <= 0:
+            return False
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if _MEDICINE_LABEL.match(line):
+            return True
+        if not _FIELD_LINE.match(line):
+            return False
+    return False
 
 
 def _next_line(text: str, end: int) -> str:
