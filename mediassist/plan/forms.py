@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .dosing import DURATION, ROUTE, clean_field, find_dose, find_frequency, first_match
-from .medication_lines import MedFields
+from .dosing import DURATION, clean_field, find_dose
+from .medication_lines import MedFields, how_taken
 from .units import Unit
 
 _FORM_LABELS = (
@@ -50,22 +50,6 @@ def amendment_status(value: str) -> str | None:
         return "continued"
     return None
 
-
-
-def _how_often(directions: str) -> str:
-    """How often, from directions in words; all of them where no frequency can be read in them."""
-    found = find_frequency(directions, 0)
-    return found[1] if found else directions
-
-
-def _course_in(text: str) -> str | None:
-    found = DURATION.search(text)
-    return clean_field(found.group()) if found else None
-
-
-def _route_in(directions: str) -> str | None:
-    found = first_match(ROUTE, directions)
-    return clean_field(found.group()) if found else None
 
 
 _FORM_STOPPED = re.compile(r"\b(?:stop|discontinu|withh|held|hold|suspend|paus|ceas|inactive|not taking|not started|"
@@ -126,14 +110,13 @@ class MedicationForm:
         if in_name and in_name[0] > 0:   # "Medication: Lisinopril 10 mg" with no Dose: line
             name, dose = name[:in_name[0]].strip(" ,-"), in_name[2]
         directions = fields.get("directions") or ""
-        if not dose and directions:
-            in_directions = find_dose(directions)
-            dose = in_directions[2] if in_directions else None
-        frequency_text = fields.get("frequency") or _how_often(directions)
+        how = how_taken(directions)   # "Take 1 tablet (200 mg total) by mouth every 12 (twelve) hours for 7 days"
+        frequency_text = fields.get("frequency") or (how and how.frequency) or directions
         in_frequency = DURATION.search(frequency_text)
         frequency = frequency_text[:in_frequency.start()].strip(" ,;") if in_frequency else frequency_text
-        duration = fields.get("duration") or _course_in(frequency_text) or _course_in(directions)
-        route = fields.get("route") or _route_in(directions)
         return MedFields(
-            name=name, dose=dose, route=route, frequency=frequency or None, duration=duration,
+            name=name, dose=dose or (how and how.dose), route=fields.get("route") or (how and how.route),
+            frequency=frequency or None,
+            duration=fields.get("duration") or (clean_field(in_frequency.group()) if in_frequency else None)
+            or (how and how.duration),
             status=fields.get("status") or status, text="; ".join(lines)), unit

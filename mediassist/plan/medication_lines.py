@@ -46,6 +46,12 @@ def directions(text: str) -> MedFields | None:
     """A line that says how to take a drug without naming one; None for anything else."""
     if not _DIRECTIONS.match(text) or vocabulary().mentions(text):
         return None
+    return how_taken(text)
+
+
+def how_taken(text: str) -> MedFields | None:
+    """The dose, route, how often and how long that directions in words give; None where they give none of the
+    first three."""
     dose, route, frequency = find_dose(text), first_match(ROUTE, text), find_frequency(text, 0)
     if not (dose or route or frequency):
         return None
