@@ -7,11 +7,14 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from mediassist.emergency import emergency_notice, shared_detector, stated_numbers
 from mediassist.emergency.detector import BANK_PATH, CALIBRATION_PATH, STACK_FEATURES, Bank, counted_self_harm
 from mediassist.emergency.framing import frame, normalise
 from mediassist.emergency.neighbours import Neighbours
+from mediassist.emergency.tuned import base_model, hidden_before_tuned, new_tuned_layers, pooled_output
+from mediassist.index.embedder import packaged_embedder
 from mediassist.emergency.self_harm import without_denied_self_harm
 from mediassist.emergency.vitals import dangerous_readings
 from training.fit_emergency import load_examples, split_of
@@ -80,12 +83,13 @@ def test_writers_the_detector_never_saw_are_still_mostly_read_right(detector, he
     """Five writers kept wholly for testing: two wrote the hard forms (emergencies told as a question or in a few
     words, ordinary messages of the same forms), three wrote as caregivers in everyday English, as nurses in
     shorthand and as patients who understate or catastrophise. Measured at 0.925 recall and 0.141 false alarms,
-    0.942 and 0.129 since the neighbours and the crisis line's wider reach (stop 39); this guards the floor."""
+    0.942 and 0.129 since the neighbours and the crisis line's wider reach (stop 39), 0.966 and 0.141 with the
+    tuned layers (stop 47: 19 more of 859 emergencies for 9 more of 828 false alarms); this guards both."""
     emergencies = [e for e in held_out_writers if e.emergency]
     ordinary = [e for e in held_out_writers if not e.emergency]
     assert len(emergencies) >= 300 and len(ordinary) >= 300
-    assert sum(detector.detect(e.text) is not None for e in emergencies) / len(emergencies) >= 0.9
-    assert sum(detector.detect(e.text) is not None for e in ordinary) / len(ordinary) <= 0.14
+    assert sum(detector.detect(e.text) is not None for e in emergencies) / len(emergencies) >= 0.95
+    assert sum(detector.detect(e.text) is not None for e in ordinary) / len(ordinary) <= 0.15
 
 
 def test_plain_questions_about_unseen_summaries_rarely_raise_an_alarm(detector, test_part):
@@ -279,8 +283,28 @@ def test_calibration_matches_the_bank_and_the_features():
     assert set(data["signs"]["names"]) == set(bank.signs) and len(set(bank.signs)) >= 20
     assert set(data["stack"]["weights"]) == set(STACK_FEATURES)
     assert 0 < data["threshold"] < 1
-    assert data["stack"]["weights"]["hypothetical"] < 0 < data["stack"]["weights"]["probe"]
+    assert data["stack"]["weights"]["hypothetical"] < 0 < data["stack"]["weights"]["tuned"]
     assert (CALIBRATION_PATH.parent / data["neighbours"]).is_file()
+
+
+def test_the_layers_before_tuning_give_the_packaged_embedding():
+    """The tuned copies read the packaged model's fourth layer with the same mask and pooling as the model itself:
+    untuned, they give the very vectors the index and the neighbours use."""
+    embedder = packaged_embedder()
+    transformer, tokenizer = base_model(embedder)
+    texts = ["my chest is crushing", "which pills do I keep taking after the operation on my knee?"]
+    hidden, mask = hidden_before_tuned(transformer, tokenizer, texts)
+    with torch.inference_mode():
+        pooled = pooled_output(new_tuned_layers(transformer)["layers"], hidden, mask).numpy()
+    assert np.allclose(pooled, embedder.embed(texts), atol=1e-4)
+
+
+def test_the_tuned_layers_tell_an_emergency_from_a_question_about_the_same_sign(detector):
+    emergency, question, self_harm = detector.score(["my chest is crushing and my left arm has gone numb",
+                                                     "does my summary say what caused the chest pain?",
+                                                     "i have saved up my tablets to end it tonight"])
+    assert emergency[0] > 0 > question[0]
+    assert self_harm[1] > 0 > max(emergency[1], question[1])
 
 
 def test_bank_entries_are_unique_and_every_sign_has_a_source():

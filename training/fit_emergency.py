@@ -5,11 +5,14 @@
 
 The labelled messages (training/data/emergency/*.jsonl) are split by family (one situation written several
 ways), so no situation is in both parts; some writers are kept wholly for testing, and writers added later wholly
-for training. Only the bank and the training part choose anything: the probes, the neighbours (the bank and the
-training messages, embedded), the stack's weights and the thresholds. The stack and the thresholds are fitted on
-probe and neighbour scores cross-validated by writer (5 folds), because the people who will use it are writers it
-never read. Train figures are the fitted detector's on its own training messages, which are among its neighbours,
-so they flatter it; test figures are its figures on families it never saw.
+for training. Only the bank and the training part choose anything: the tuned layers (training/tune_layers.py), the
+neighbours (the bank and the training messages, embedded), the stack's weights and the thresholds. The stack and
+the thresholds are fitted on tuned and neighbour scores cross-validated by writer (5 folds), because the people
+who will use it are writers it never read. Train figures are the fitted detector's on its own training messages,
+which it was tuned on and are among its neighbours, so they flatter it; test figures are its figures on families
+it never saw.
+
+Tuning the layers once per fold and once more makes a fit take about half an hour on two cores.
 """
 from __future__ import annotations
 
@@ -27,11 +30,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 from mediassist.emergency.detector import (CALIBRATION_PATH, NEIGHBOURS_PATH, SELF_HARM, STACK_FEATURES, Bank,  # noqa: E402
-                                           Calibration, EmergencyDetector, Probe, counted_self_harm,
-                                           packaged_embedder)
+                                           Calibration, EmergencyDetector, counted_self_harm, packaged_embedder)
 from mediassist.emergency.neighbours import Neighbours  # noqa: E402
+from mediassist.emergency.tuned import TUNED_PATH, TunedScorer, base_model, save_tuned  # noqa: E402
 from mediassist.index.embedder import known_words  # noqa: E402
 from training.splits import document_split  # noqa: E402
+from training.tune_layers import HiddenStates, score, tune  # noqa: E402
 
 LABELLED = ROOT / "training" / "data" / "emergency"
 TEST_SHARE = 0.4
@@ -42,8 +46,8 @@ MAX_SELF_HARM_ALONE = 0.01       # of ordinary training messages flagged by the 
                                  # 10 more of 2379 needless notices; a missed crisis line costs far more
 MAX_CRISIS_LINE_EXTRA = 0.03     # of other training emergencies that also get the crisis line
 MAX_PART_FALSE_ALARMS = 0.012    # of ordinary training messages, flagged more by reading their parts on their own
-SUMMARY_QUESTION_WEIGHT = 0.1   # of each plain question about a summary in the probes (chosen on the training part)
-PROBE_C, STACK_C = 10.0, 1.0     # inverse regularisation strengths
+SUMMARY_QUESTION_WEIGHT = 0.1   # of each plain question about a summary in the tuning (chosen on the training part)
+STACK_C = 1.0                    # inverse regularisation strength
 NEIGHBOUR_WEIGHT = 10.0          # of the self-harm neighbours' margin beside the probe (chosen on the training part)
 SHOW_MISSES = False
 
@@ -96,39 +100,52 @@ def logistic(x, y, c, weights=None):
     return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y, sample_weight=weights)
 
 
-def fit_probe(bank_x, bank_y, x, y, weights) -> Probe:
-    model = logistic(np.vstack([bank_x, x]), np.r_[bank_y, y], PROBE_C,
-                     np.r_[np.ones(len(bank_x)), weights])
-    return Probe(weights=model.coef_[0].astype(np.float32), bias=float(model.intercept_[0]))
-
-
 def fit_neighbours(bank_x, bank_emergency, bank_self_harm, x, emergency, self_harm) -> Neighbours:
     return Neighbours(vectors=np.vstack([bank_x, x]), emergency=np.r_[bank_emergency, emergency].astype(bool),
                       self_harm=np.r_[bank_self_harm, self_harm].astype(bool), self_harm_weight=NEIGHBOUR_WEIGHT)
 
 
 @dataclass
+class Tuning:
+    """What the tuned layers learn from: the bank's descriptions and the training messages, with their targets
+    (emergency, self-harm) and weights, and every text's hidden states (the messages' sentences too)."""
+    states: HiddenStates
+    bank_texts: list[str]
+    bank_targets: np.ndarray
+    texts: list[str]
+    targets: np.ndarray
+    weights: np.ndarray
+
+    def fit(self, transformer, rows=None):
+        rows = np.arange(len(self.texts)) if rows is None else rows
+        return tune(transformer, self.states, self.bank_texts + [self.texts[i] for i in rows],
+                    np.vstack([self.bank_targets, self.targets[rows]]),
+                    np.r_[np.ones(len(self.bank_texts)), self.weights[rows]])
+
+
+@dataclass
 class HeldOut:
-    """Each training message read by probes and neighbours fitted without its group (GroupKFold)."""
-    emergency_rows: list[np.ndarray]    # the emergency probe's score per row
-    self_harm_rows: list[np.ndarray]    # the self-harm score per row: probe and neighbours
+    """Each training message read by tuned layers and neighbours fitted without its group (GroupKFold)."""
+    emergency_rows: list[np.ndarray]    # the tuned emergency score per row
+    self_harm_rows: list[np.ndarray]    # the self-harm score per row: tuned and neighbours
     neighbour_margins: list[float]      # the emergency one of Neighbours.margins
 
 
-def held_out(bank_x, bank_emergency, bank_self_harm, readings, emergency, self_harm, groups, weights) -> HeldOut:
+def held_out(transformer, tuning: Tuning, bank_x, bank_emergency, bank_self_harm, readings, emergency, self_harm,
+             groups) -> HeldOut:
     from sklearn.model_selection import GroupKFold
     x = np.stack([r.vectors[0] for r in readings])
     result = HeldOut([np.zeros(0)] * len(readings), [np.zeros(0)] * len(readings), [0.0] * len(readings))
-    for fit_rows, score_rows in GroupKFold(FOLDS).split(x, groups=groups):
-        emergency_probe = fit_probe(bank_x, bank_emergency, x[fit_rows], emergency[fit_rows], weights[fit_rows])
-        self_harm_probe = fit_probe(bank_x, bank_self_harm, x[fit_rows], self_harm[fit_rows], weights[fit_rows])
+    for fold, (fit_rows, score_rows) in enumerate(GroupKFold(FOLDS).split(x, groups=groups)):
+        print(f"fold {fold + 1} of {FOLDS}: tuning on {len(fit_rows)} messages", flush=True)
+        tuned = tuning.fit(transformer, fit_rows)
         neighbours = fit_neighbours(bank_x, bank_emergency, bank_self_harm, x[fit_rows], emergency[fit_rows],
                                     self_harm[fit_rows])
         for i in score_rows:
-            rows = readings[i].vectors
-            emergency_margin, self_harm_margins = neighbours.margins(rows)
-            result.emergency_rows[i] = emergency_probe.scores(rows)
-            result.self_harm_rows[i] = neighbours.self_harm_scores(self_harm_probe.scores(rows), self_harm_margins)
+            scores = score(tuned, tuning.states, list(readings[i].texts))
+            emergency_margin, self_harm_margins = neighbours.margins(readings[i].vectors)
+            result.emergency_rows[i] = scores[:, 0]
+            result.self_harm_rows[i] = neighbours.self_harm_scores(scores[:, 1], self_harm_margins)
             result.neighbour_margins[i] = emergency_margin
     return result
 
@@ -141,8 +158,9 @@ def threshold_allowing(scores, share: float) -> float:
     return float(ordered[min(int(share * len(ordered)), len(ordered) - 1)]) + 1e-6
 
 
-def fit_calibration(detector: EmergencyDetector, bank: Bank,
-                    train: list[Example]) -> tuple[dict, Neighbours, Calibration]:
+def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example],
+                    embedder) -> tuple[dict, Neighbours, object]:
+    """The calibration, the neighbours and the tuned layers, fitted on the training part."""
     readings = [detector.read(e.text) for e in train]
     x = np.stack([r.vectors[0] for r in readings])
     emergency = np.array([e.emergency for e in train])
@@ -153,15 +171,21 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank,
     bank_emergency = np.r_[np.ones(len(bank.emergency)), np.zeros(len(bank.ordinary))]
     bank_self_harm = np.r_[[s == SELF_HARM for s in bank.signs], np.zeros(len(bank.ordinary))]
 
-    # The many plain questions about a summary weigh little in the probes: at full weight the probe learns the
-    # style of a question rather than what is happening, and "I don't feel suicidal, just tired" read as an
-    # emergency for being a statement. They weigh fully in the stack and the thresholds.
+    # The many plain questions about a summary weigh little in the tuning: at full weight it learns the style of
+    # a question rather than what is happening, and "I don't feel suicidal, just tired" read as an emergency for
+    # being a statement. They weigh fully in the stack and the thresholds.
     about_summary = np.array([e.about_a_summary for e in train])
     weights = np.where(about_summary, SUMMARY_QUESTION_WEIGHT, 1.0)
-    emergency_probe = fit_probe(bank_x, bank_emergency, x, emergency, weights)
-    self_harm_probe = fit_probe(bank_x, bank_self_harm, x, self_harm, weights)
+    transformer, tokenizer = base_model(embedder)
+    bank_texts = list(bank.emergency) + list(bank.ordinary)
+    print(f"reading {len(bank_texts)} bank descriptions and {len(readings)} messages", flush=True)
+    states = HiddenStates.of(transformer, tokenizer, bank_texts + [t for r in readings for t in r.texts])
+    tuning = Tuning(states, bank_texts, np.c_[bank_emergency, bank_self_harm], [r.texts[0] for r in readings],
+                    np.c_[emergency, self_harm].astype(float), weights)
     neighbours = fit_neighbours(bank_x, bank_emergency, bank_self_harm, x, emergency, self_harm)
-    cv = held_out(bank_x, bank_emergency, bank_self_harm, readings, emergency, self_harm, writers, weights)
+    cv = held_out(transformer, tuning, bank_x, bank_emergency, bank_self_harm, readings, emergency, self_harm, writers)
+    print("tuning on the whole training part", flush=True)
+    tuned = tuning.fit(transformer)
     self_harm_rows = cv.self_harm_rows
 
     features = np.array([[r.features(p, m)[name] for name in STACK_FEATURES]
@@ -186,8 +210,11 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank,
     # more false alarms on the hard ones that describe symptoms
     z_threshold = max(threshold_allowing(stack_z[~emergency & kind], MAX_FALSE_ALARMS)
                       for kind in (about_summary, ~about_summary) if (~emergency & kind).any())
+    flagged = (stack_z >= z_threshold) | explicit | (self_harm_cv >= self_harm_alone)
+    print(f"cross-validated by writer on the training part (whole messages): emergencies flagged "
+          f"{(flagged & emergency).sum()}/{emergency.sum()}, ordinary flagged {(flagged & ~emergency).sum()}/"
+          f"{(~emergency).sum()}", flush=True)
     if SHOW_MISSES:
-        flagged = (stack_z >= z_threshold) | explicit | (self_harm_cv >= self_harm_alone)
         for e, f, z in zip(train, flagged, stack_z):
             if f != e.emergency:
                 print(f"CV {'MISSED' if e.emergency else 'FALSE '} {z:+.2f} {e.text}")
@@ -195,7 +222,6 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank,
     data = {
         "about": "Fitted by training/fit_emergency.py on data/bank.toml and the training part of "
                  "training/data/emergency; do not edit by hand.",
-        "emergency_probe": emergency_probe.to_json(), "self_harm_probe": self_harm_probe.to_json(),
         "stack": {"weights": dict(zip(STACK_FEATURES, map(float, stack.coef_[0]))),
                   "bias": float(stack.intercept_[0])},
         "threshold": float(1 / (1 + np.exp(-z_threshold))),
@@ -205,8 +231,9 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank,
         "neighbours": NEIGHBOURS_PATH.name,
         "fitted_on": {"messages": len(train), "families": len(set(families)), "bank": len(bank_x)},
     }
-    data["part_threshold"] = part_threshold(detector, Calibration.from_json(data, neighbours), train)
-    return data, neighbours, Calibration.from_json(data, neighbours)
+    data["part_threshold"] = part_threshold(detector, Calibration.from_json(data, neighbours),
+                                            TunedScorer(embedder, tuned), train)
+    return data, neighbours, tuned
 
 
 def _sentence_floor(self_harm_rows, read, is_self_harm, threshold: float) -> float:
@@ -217,11 +244,12 @@ def _sentence_floor(self_harm_rows, read, is_self_harm, threshold: float) -> flo
     return float(min(by_a_sentence)) - 1e-6 if by_a_sentence else float(threshold)
 
 
-def part_threshold(detector: EmergencyDetector, calibration: Calibration, train: list[Example]) -> float:
+def part_threshold(detector: EmergencyDetector, calibration: Calibration, scorer: TunedScorer,
+                   train: list[Example]) -> float:
     """The lowest part threshold at which reading the parts of a message on their own flags at most
     MAX_PART_FALSE_ALARMS more of the ordinary training messages of each kind than the whole messages do."""
     fitted = copy.copy(detector)
-    fitted.calibration = calibration
+    fitted.calibration, fitted.score = calibration, scorer
     scores: dict[bool, list[float]] = defaultdict(list)
     for e in train:
         if e.emergency or fitted.decide(fitted.read(e.text)):
@@ -317,21 +345,28 @@ def main(argv=None) -> int:
     bank = Bank.load()
     known = set(known_words())
     if not args.report:
-        unfitted = EmergencyDetector(embedder.embed, known, bank=bank, calibration=_placeholder())
-        data, neighbours, _ = fit_calibration(unfitted, bank, [e for e in examples if e.split == "train"])
+        unfitted = EmergencyDetector(embedder.embed, _no_scores, known, bank=bank, calibration=_placeholder())
+        data, neighbours, tuned = fit_calibration(unfitted, bank, [e for e in examples if e.split == "train"],
+                                                  embedder)
         CALIBRATION_PATH.write_text(json.dumps(data) + "\n", encoding="utf-8")
         neighbours.save(NEIGHBOURS_PATH)
+        save_tuned(tuned, TUNED_PATH)
         print(f"wrote {CALIBRATION_PATH.relative_to(ROOT)}: stack weights "
               + ", ".join(f"{k} {v:+.2f}" for k, v in data["stack"]["weights"].items())
               + f"; threshold {data['threshold']:.3f}")
-    detector = EmergencyDetector(embedder.embed, known, bank=bank, calibration=Calibration.load())
+    detector = EmergencyDetector(embedder.embed, TunedScorer.load(embedder), known, bank=bank,
+                                 calibration=Calibration.load())
     print_report(report(detector, examples, args.show_misses))
     return 0
 
 
+def _no_scores(texts: list[str]) -> np.ndarray:
+    """Before tuning: the readings' tuned scores come from cross-validation."""
+    return np.zeros((len(texts), 2), dtype=np.float32)
+
+
 def _placeholder() -> Calibration:
-    zero = Probe(weights=np.zeros(1, dtype=np.float32), bias=0.0)
-    return Calibration(emergency_probe=zero, self_harm_probe=zero, stack_weights={}, stack_bias=0.0, threshold=1.0,
+    return Calibration(stack_weights={}, stack_bias=0.0, threshold=1.0,
                        self_harm_threshold=1.0, self_harm_with_emergency=1.0, sign_names=(),
                        sign_centroids=np.zeros((0, 1)))
 

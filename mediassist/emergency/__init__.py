@@ -1,4 +1,4 @@
-"""Emergencies happening now: detection (embedding probes + framing + self-harm) and the notice with its numbers."""
+"""Emergencies happening now: detection (tuned embedding layers, framing, self-harm) and the notice with its numbers."""
 from .detector import Emergency, EmergencyDetector, shared_detector
 from .numbers import StatedNumbers, emergency_notice, stated_numbers
 

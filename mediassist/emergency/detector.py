@@ -1,13 +1,13 @@
 """Is this message an emergency happening now?
 
-The packaged embedding model reads the message, and two linear probes on its embedding say how much it reads
-like an emergency and like self-harm. They are fitted on the bank of emergency descriptions by sign and of
+The packaged embedding model reads the message, and its last two layers, tuned (tuned.py), say how much it reads
+like an emergency and like self-harm. They are tuned on the bank of emergency descriptions by sign and of
 ordinary patient questions (data/bank.toml) together with the training part of a labelled set. How the message
 is framed (framing.py: hypothetical, about the record, past), whether it says the thing is happening now, and
-dangerous readings (vitals.py) are then combined with the probe in one logistic score with a handful of
+dangerous readings (vitals.py) are then combined with the tuned score in one logistic score with a handful of
 weights, one of them how near the message comes to labelled emergencies (neighbours.py), which also tell
-self-harm beside its probe. training/fit_emergency.py fits all of it and writes data/calibration.json and
-data/neighbours.npz. Explicit self-harm language (self_harm.py) always wins.
+self-harm beside its tuned score. training/fit_emergency.py fits all of it and writes data/calibration.json,
+data/neighbours.npz and data/tuned_layers.safetensors. Explicit self-harm language (self_harm.py) always wins.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from ..index.embedder import known_words, packaged_embedder
 from .framing import Clause, Framing, frame, normalise, split_clauses
 from .neighbours import Neighbours
 from .self_harm import ABOUT_THE_RECORD, FIRST_PERSON, explicit_self_harm, without_denied_self_harm
+from .tuned import TunedScorer
 from .vitals import dangerous_readings
 
 DATA = Path(__file__).parent / "data"
@@ -40,10 +41,11 @@ MAX_SENTENCES = 2        # a long message's longest sentences are read one by on
 MAX_PARTS = 3            # parts of a message read on their own when the whole reads as ordinary
 SPELLING_CUTOFF = 80     # rapidfuzz ratio: "presure" -> "pressure", "sezure" -> "seizure"
 
-STACK_FEATURES = ("probe", "sentence_probe", "present", "hypothetical", "about_record", "past", "mild", "severe",
+STACK_FEATURES = ("tuned", "sentence_tuned", "present", "hypothetical", "about_record", "past", "mild", "severe",
                   "dangerous_reading", "only_asks", "bank_margin", "neighbour_margin")
 
 EmbedTexts = Callable[[list[str]], np.ndarray]
+ScoreTexts = Callable[[list[str]], np.ndarray]   # per text: the tuned emergency and self-harm logits
 
 
 @dataclass(frozen=True)
@@ -71,31 +73,12 @@ class Bank:
 
 
 @dataclass(frozen=True)
-class Probe:
-    """A linear separator on the embedding: its score is w . v + b."""
-    weights: np.ndarray
-    bias: float
-
-    def scores(self, vectors: np.ndarray) -> np.ndarray:
-        return vectors @ self.weights + self.bias
-
-    def to_json(self) -> dict:
-        return {"weights": [round(float(w), 6) for w in self.weights], "bias": self.bias}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Probe":
-        return cls(weights=np.asarray(data["weights"], dtype=np.float32), bias=float(data["bias"]))
-
-
-@dataclass(frozen=True)
 class Calibration:
-    emergency_probe: Probe
-    self_harm_probe: Probe
     stack_weights: dict[str, float]
     stack_bias: float
     threshold: float                    # on the stacked probability
-    self_harm_threshold: float          # self-harm probe score that counts alone
-    self_harm_with_emergency: float     # lower self-harm probe score that counts when there is an emergency
+    self_harm_threshold: float          # self-harm score (tuned + neighbours) that counts alone
+    self_harm_with_emergency: float     # lower self-harm score that counts when there is an emergency
     sign_names: tuple[str, ...]
     sign_centroids: np.ndarray          # the mean embedding of each sign's descriptions
     part_threshold: float = 1.0         # on a part's own probability (EmergencyDetector.in_a_part); 1: off
@@ -113,9 +96,7 @@ class Calibration:
 
     @classmethod
     def from_json(cls, data: dict, neighbours: Neighbours | None = None) -> "Calibration":
-        return cls(emergency_probe=Probe.from_json(data["emergency_probe"]),
-                   self_harm_probe=Probe.from_json(data["self_harm_probe"]),
-                   stack_weights=data["stack"]["weights"], stack_bias=data["stack"]["bias"],
+        return cls(stack_weights=data["stack"]["weights"], stack_bias=data["stack"]["bias"],
                    threshold=data["threshold"], self_harm_threshold=data["self_harm_threshold"],
                    self_harm_with_emergency=data["self_harm_with_emergency"],
                    sign_names=tuple(data["signs"]["names"]),
@@ -133,18 +114,21 @@ class Calibration:
             return 0.0, np.zeros(len(vectors))
         return self.neighbours.margins(vectors)
 
-    def self_harm_scores(self, vectors: np.ndarray, self_harm_margins: np.ndarray) -> np.ndarray:
-        """Per row: the self-harm probe's score, plus its neighbours' say."""
-        scores = self.self_harm_probe.scores(vectors)
-        return scores if self.neighbours is None else self.neighbours.self_harm_scores(scores, self_harm_margins)
+    def self_harm_scores(self, tuned_scores: np.ndarray, self_harm_margins: np.ndarray) -> np.ndarray:
+        """Per row: the tuned self-harm score, plus its neighbours' say."""
+        return tuned_scores if self.neighbours is None else \
+            self.neighbours.self_harm_scores(tuned_scores, self_harm_margins)
 
 
 @dataclass(frozen=True)
 class Reading:
     """What the detector measured in one message. Row 0 of `vectors` is the whole message; when it has more
     than one sentence, the next rows are its longest sentences, so an emergency told in the middle of a long
-    polite message is not diluted by the rest."""
+    polite message is not diluted by the rest. `texts` and `scores` (the tuned emergency and self-harm logits)
+    are per row too."""
+    texts: tuple[str, ...]
     vectors: np.ndarray
+    scores: np.ndarray
     sentence_counts: tuple[bool, ...]    # per sentence row: not framed as past, hypothetical, record or denied
     self_harm_counts: tuple[bool, ...]   # per row: no denial, past or record framing rules self-harm out
     framing: Framing
@@ -153,10 +137,10 @@ class Reading:
     bank_margin: float = 0.0   # nearest emergency description of the bank, less the nearest ordinary one
 
     def features(self, scores: np.ndarray, neighbour_margin: float) -> dict[str, float]:
-        """scores: the emergency probe's score for each row of `vectors`; neighbour_margin: how much nearer the
+        """scores: the tuned emergency score of each row; neighbour_margin: how much nearer the
         labelled emergencies are than the ordinary messages (Neighbours.margins)."""
         sentences = [score for score, counts in zip(scores[1:], self.sentence_counts) if counts]
-        return {"probe": float(scores[0]), "sentence_probe": float(max(sentences, default=scores[0])),
+        return {"tuned": float(scores[0]), "sentence_tuned": float(max(sentences, default=scores[0])),
                 "present": float(self.framing.present), "hypothetical": float(self.framing.any_hypothetical),
                 "about_record": float(self.framing.any_about_record), "past": float(self.framing.any_past),
                 "mild": float(self.framing.mild), "severe": float(self.framing.severe),
@@ -183,9 +167,10 @@ class SpellingFixer:
 
 
 class EmergencyDetector:
-    def __init__(self, embed: EmbedTexts, known_words: set[str], bank: Bank | None = None,
+    def __init__(self, embed: EmbedTexts, score: ScoreTexts, known_words: set[str], bank: Bank | None = None,
                  calibration: Calibration | None = None):
         self.embed = embed
+        self.score = score
         self.bank = bank or Bank.load()
         self.calibration = calibration or Calibration.load()
         self.spelling = SpellingFixer(self.bank.words(), known_words)
@@ -205,20 +190,21 @@ class EmergencyDetector:
         sentences, clauses, parts = split_sentences(text), clauses_to_weigh(frame(text)), message_parts(text)
         # one batch: a forward pass costs about the same
         vectors = self.embed([text, *sentences, *clauses, *parts])
+        scores = self.score([text, *sentences, *parts])
         rows, clause_rows = 1 + len(sentences), 1 + len(sentences) + len(clauses)
-        whole = self.decide(self.reading(text, sentences, vectors[:rows], vectors[rows:clause_rows]))
-        return whole or self.in_a_part(parts, vectors[clause_rows:])
+        whole = self.decide(self.reading(text, sentences, vectors[:rows], scores[:rows], vectors[rows:clause_rows]))
+        return whole or self.in_a_part(parts, vectors[clause_rows:], scores[rows:])
 
     def told(self, message: str) -> str:
-        """The message as the probes read it: normalised, misspellings put right, denials of self-harm left out."""
+        """The message as the detector reads it: normalised, misspellings put right, denials of self-harm left out."""
         return without_denied_self_harm(self.spelling.fix(normalise(message)))
 
-    def in_a_part(self, parts: list[str], vectors: np.ndarray) -> Emergency | None:
+    def in_a_part(self, parts: list[str], vectors: np.ndarray, scores: np.ndarray) -> Emergency | None:
         """An emergency told in one part of a message whose other part asks something ordinary ("my chest is
         crushing and my arm is numb, which pills do i take"): each part is read as a message of its own, and
         flagged only above a stricter threshold, fitted so that few ordinary questions are flagged this way."""
-        for part, vector in zip(parts, vectors):
-            found = self.decide(self.reading(part, [], vector[None, :]))
+        for part, vector, score in zip(parts, vectors, scores):
+            found = self.decide(self.reading(part, [], vector[None, :], score[None, :]))
             if found and not found.self_harm and found.score >= self.calibration.part_threshold:
                 return found
         return None
@@ -226,8 +212,8 @@ class EmergencyDetector:
     def decide(self, reading: Reading) -> Emergency | None:
         c = self.calibration
         emergency_margin, self_harm_margins = c.neighbour_margins(reading.vectors)
-        probability = c.probability(reading.features(c.emergency_probe.scores(reading.vectors), emergency_margin))
-        self_harm_scores = c.self_harm_scores(reading.vectors, self_harm_margins)
+        probability = c.probability(reading.features(reading.scores[:, 0], emergency_margin))
+        self_harm_scores = c.self_harm_scores(reading.scores[:, 1], self_harm_margins)
         self_harm_score = counted_self_harm(self_harm_scores, reading.self_harm_counts, c.self_harm_sentence_floor)
         emergency = probability >= c.threshold
         sign = self.nearest_sign(reading.vectors[0])
@@ -243,22 +229,25 @@ class EmergencyDetector:
         text = self.told(message) or self.spelling.fix(normalise(message))   # a denial alone is read as written
         sentences, clauses = split_sentences(text), clauses_to_weigh(frame(text))
         vectors = self.embed([text, *sentences, *clauses])
-        return self.reading(text, sentences, vectors[:1 + len(sentences)], vectors[1 + len(sentences):])
+        rows = 1 + len(sentences)
+        return self.reading(text, sentences, vectors[:rows], self.score([text, *sentences]), vectors[rows:])
 
     def part_readings(self, message: str) -> list[Reading]:
         """Each part's own reading, as detect() makes it (for fitting the part threshold)."""
         parts = message_parts(self.told(message))
-        return ([self.reading(part, [], vector[None, :]) for part, vector in zip(parts, self.embed(parts))]
-                if parts else [])
+        if not parts:
+            return []
+        return [self.reading(part, [], vector[None, :], score[None, :])
+                for part, vector, score in zip(parts, self.embed(parts), self.score(parts))]
 
-    def reading(self, text: str, sentences: list[str], vectors: np.ndarray,
+    def reading(self, text: str, sentences: list[str], vectors: np.ndarray, scores: np.ndarray,
                 clause_vectors: np.ndarray | None = None) -> Reading:
-        """vectors: row 0 the whole text, then its longest sentences; clause_vectors: those of
+        """vectors and scores: row 0 the whole text, then its longest sentences; clause_vectors: those of
         clauses_to_weigh(frame(text)), if any."""
         framing = frame(text)
         sentence_framings = [frame(sentence) for sentence in sentences]
         whole_counts = _self_harm_can_count(framing) or self.said_in_an_open_clause(framing, clause_vectors)
-        return Reading(vectors=vectors,
+        return Reading(texts=(text, *sentences), vectors=vectors, scores=scores,
                        sentence_counts=tuple(not all(c.framed for c in f.clauses) for f in sentence_framings),
                        self_harm_counts=(whole_counts, *map(_self_harm_can_count, sentence_framings)),
                        framing=framing, dangerous_readings=tuple(dangerous_readings(text)),
@@ -277,7 +266,7 @@ class EmergencyDetector:
 
     def bank_margin(self, vectors: np.ndarray) -> float:
         """How much nearer the message (or one of its sentences) comes to an emergency description of the bank
-        than the whole message comes to an ordinary one: a neighbour's say, beside the probes' linear one."""
+        than the whole message comes to an ordinary one: a neighbour's say, beside the tuned layers'."""
         return float((vectors @ self.bank_emergency.T).max() - (vectors[:1] @ self.bank_ordinary.T).max())
 
     def nearest_sign(self, vector: np.ndarray) -> str:
@@ -351,11 +340,11 @@ _LOCK = threading.Lock()
 
 
 def shared_detector() -> EmergencyDetector:
-    """The detector on the packaged MiniLM (its probes were fitted on that model, whatever EMBEDDING_MODEL is)."""
+    """The detector on the packaged MiniLM (its layers were tuned on that model, whatever EMBEDDING_MODEL is)."""
     global _DETECTOR
     with _LOCK:
         if _DETECTOR is None:
             embedder = packaged_embedder()
-            _DETECTOR = EmergencyDetector(embedder.embed, set(known_words()))
+            _DETECTOR = EmergencyDetector(embedder.embed, TunedScorer.load(embedder), set(known_words()))
         return _DETECTOR
 

@@ -1,7 +1,7 @@
 """Messages told by their nearest neighbours: the bank's descriptions and the training part's labelled messages,
-embedded, with what each was (an emergency, self-harm). The linear probes (detector.Probe) draw one straight line
-through the embedding; veiled or unusual wording ("my notes to everyone are on the table", "I won't need the
-refills") sits in small pockets the line cuts through, and its neighbours still know them.
+embedded, with what each was (an emergency, self-harm). The tuned layers (tuned.py) learn the common forms;
+veiled or unusual wording ("my notes to everyone are on the table", "I won't need the refills") sits in small
+pockets they may miss, and its neighbours still know them.
 
 training/fit_emergency.py writes them (data/neighbours.npz, float16).
 """
@@ -20,7 +20,7 @@ class Neighbours:
     vectors: np.ndarray     # unit embeddings
     emergency: np.ndarray   # per vector: an emergency happening now
     self_harm: np.ndarray   # per vector: self-harm
-    self_harm_weight: float # how much the self-harm margin counts beside the self-harm probe's score
+    self_harm_weight: float # how much the self-harm margin counts beside the tuned self-harm score
 
     def margins(self, rows: np.ndarray) -> tuple[float, np.ndarray]:
         """Both margins, from one product of the rows with every neighbour (the costly part):
@@ -32,9 +32,9 @@ class Neighbours:
         self_harm = _nearest_mean(similarity[:, self.self_harm]) - _nearest_mean(similarity[:, ~self.self_harm])
         return emergency, self_harm
 
-    def self_harm_scores(self, probe_scores: np.ndarray, self_harm_margins: np.ndarray) -> np.ndarray:
-        """The self-harm probe's scores with the neighbours' say added."""
-        return probe_scores + self.self_harm_weight * self_harm_margins
+    def self_harm_scores(self, tuned_scores: np.ndarray, self_harm_margins: np.ndarray) -> np.ndarray:
+        """The tuned self-harm scores with the neighbours' say added."""
+        return tuned_scores + self.self_harm_weight * self_harm_margins
 
     def save(self, path: Path) -> None:
         with path.open("wb") as f:

@@ -81,7 +81,7 @@ def _said_of_oneself(text: str, match: re.Match) -> bool:
 
 def without_denied_self_harm(normalised: str) -> str:
     """The message less its clauses that deny self-harm ("im not suicidal", "no thoughts of hurting myself"). The
-    probes read what is left: on the whole message they read the words of self-harm and not the "not" before them
+    model reads what is left: on the whole message it reads the words of self-harm and not the "not" before them
     ("I don't feel suicidal, just tired" read as a crisis). Nothing else is taken out: "hes not breathing" denies
     no self-harm, and "I don't want to go on" is no denial."""
     clauses = split_clauses(normalised)
