@@ -82,7 +82,7 @@ eval-emergency: $(VENV)/.dev-installed
 	$(BIN)/python training/fit_emergency.py --report
 
 # Refit the emergency detector's tuned layers, neighbours, weights and thresholds on the training part (writes
-# calibration.json, neighbours.npz and tuned_layers.safetensors; about half an hour on two cores).
+# calibration.json, neighbours.npz and tuned_layers.safetensors; about 20 minutes on two cores).
 fit-emergency: $(VENV)/.dev-installed
 	$(BIN)/python training/fit_emergency.py
 

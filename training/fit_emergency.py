@@ -12,7 +12,7 @@ who will use it are writers it never read. Train figures are the fitted detector
 which it was tuned on and are among its neighbours, so they flatter it; test figures are its figures on families
 it never saw.
 
-Tuning the layers once per fold and once more makes a fit take about half an hour on two cores.
+Tuning the layers once per fold and once more makes a fit take about 20 minutes on two cores.
 """
 from __future__ import annotations
 

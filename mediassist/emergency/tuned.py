@@ -3,8 +3,9 @@
 A straight line through the frozen sentence embedding (a linear probe) read the writers it was fitted on well
 and new writers badly: their ordinary questions about serious symptoms sat on the wrong side of it. Tuning the
 model's last two layers on the same labelled messages lets it weigh words in their context ("my chest pain last
-week" against "my chest is crushing"); cross-validated by writer on the training part, it flagged a quarter as
-many ordinary messages at the same share of emergencies flagged (see the emergency note in the README).
+week" against "my chest is crushing"): with four training writers held out of a tuning on the others, it
+flagged a quarter as many of their ordinary messages at the same share of their emergencies flagged (see the
+emergency note in the README).
 
 The first four layers stay the packaged model's, shared with everything else that embeds; the tuned copies of
 the last two read their output, mean-pool it, and a linear head gives two logits per text: emergency and
