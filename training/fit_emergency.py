@@ -48,7 +48,8 @@ MAX_CRISIS_LINE_EXTRA = 0.03     # of other training emergencies that also get t
 MAX_PART_FALSE_ALARMS = 0.012    # of ordinary training messages, flagged more by reading their parts on their own
 SUMMARY_QUESTION_WEIGHT = 0.1   # of each plain question about a summary in the tuning (chosen on the training part)
 STACK_C = 1.0                    # inverse regularisation strength
-NEIGHBOUR_WEIGHT = 10.0          # of the self-harm neighbours' margin beside the probe (chosen on the training part)
+NEIGHBOUR_WEIGHT = 10.0          # of the self-harm neighbours' margin beside the tuned score (chosen on the training
+                                 # part for the linear probe it replaced)
 SHOW_MISSES = False
 
 
