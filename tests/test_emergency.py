@@ -13,7 +13,8 @@ from mediassist.emergency import emergency_notice, shared_detector, stated_numbe
 from mediassist.emergency.detector import BANK_PATH, CALIBRATION_PATH, STACK_FEATURES, Bank, counted_self_harm
 from mediassist.emergency.framing import frame, normalise
 from mediassist.emergency.neighbours import Neighbours
-from mediassist.emergency.tuned import base_model, hidden_before_tuned, new_tuned_layers, pooled_output
+from mediassist.emergency.tuned import (TunedReader, base_model, hidden_before_tuned, new_tuned_layers,
+                                       pooled_output, run_tuned)
 from mediassist.index.embedder import packaged_embedder
 from mediassist.emergency.self_harm import without_denied_self_harm
 from mediassist.emergency.vitals import dangerous_readings
@@ -291,18 +292,33 @@ def test_the_layers_before_tuning_give_the_packaged_embedding():
     """The tuned copies read the packaged model's fourth layer with the same mask and pooling as the model itself:
     untuned, they give the very vectors the index and the neighbours use."""
     embedder = packaged_embedder()
-    transformer, tokenizer = base_model(embedder)
     texts = ["my chest is crushing", "which pills do I keep taking after the operation on my knee?"]
-    hidden, mask = hidden_before_tuned(transformer, tokenizer, texts)
+    hidden, mask = hidden_before_tuned(embedder, texts)
     with torch.inference_mode():
-        pooled = pooled_output(new_tuned_layers(transformer)["layers"], hidden, mask).numpy()
+        pooled = pooled_output(new_tuned_layers(base_model(embedder))["layers"], hidden, mask).numpy()
     assert np.allclose(pooled, embedder.embed(texts), atol=1e-4)
 
 
+def test_one_pass_gives_the_packaged_embedding_and_the_tuned_scores_in_the_order_asked():
+    """The detector reads each text once for both its vector (the neighbours, the bank) and its tuned scores, in
+    batches sorted by length and through a traced graph: neither may mix up rows or drift from the model."""
+    embedder = packaged_embedder()
+    reader = TunedReader.load(embedder)
+    texts = [("my chest hurts " * n).strip() for n in (9, 1, 5, 2, 12, 3, 7, 1, 4, 6)] + ["can i drive?"]
+    vectors, scores = reader(texts)
+    hidden, mask = hidden_before_tuned(embedder, texts)
+    with torch.inference_mode():
+        tuned_alone = run_tuned(reader.tuned, hidden, mask).numpy()
+    assert reader.graph is not None   # traced: the slower eager pass is only a fallback
+    assert np.allclose(vectors, embedder.embed(texts), atol=1e-4)
+    assert np.allclose(scores, tuned_alone, atol=1e-3)
+    assert [a.shape for a in reader([])] == [(0, 384), (0, 2)]
+
+
 def test_the_tuned_layers_tell_an_emergency_from_a_question_about_the_same_sign(detector):
-    emergency, question, self_harm = detector.score(["my chest is crushing and my left arm has gone numb",
-                                                     "does my summary say what caused the chest pain?",
-                                                     "i have saved up my tablets to end it tonight"])
+    _, (emergency, question, self_harm) = detector.read_texts([
+        "my chest is crushing and my left arm has gone numb", "does my summary say what caused the chest pain?",
+        "i have saved up my tablets to end it tonight"])
     assert emergency[0] > 0 > question[0]
     assert self_harm[1] > 0 > max(emergency[1], question[1])
 

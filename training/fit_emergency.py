@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 from mediassist.emergency.detector import (CALIBRATION_PATH, NEIGHBOURS_PATH, SELF_HARM, STACK_FEATURES, Bank,  # noqa: E402
                                            Calibration, EmergencyDetector, counted_self_harm, packaged_embedder)
 from mediassist.emergency.neighbours import Neighbours  # noqa: E402
-from mediassist.emergency.tuned import TUNED_PATH, TunedScorer, base_model, save_tuned  # noqa: E402
+from mediassist.emergency.tuned import TUNED_PATH, TunedReader, base_model, save_tuned  # noqa: E402
 from mediassist.index.embedder import known_words  # noqa: E402
 from training.splits import document_split  # noqa: E402
 from training.tune_layers import HiddenStates, score, tune  # noqa: E402
@@ -177,10 +177,10 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
     # being a statement. They weigh fully in the stack and the thresholds.
     about_summary = np.array([e.about_a_summary for e in train])
     weights = np.where(about_summary, SUMMARY_QUESTION_WEIGHT, 1.0)
-    transformer, tokenizer = base_model(embedder)
+    transformer = base_model(embedder)
     bank_texts = list(bank.emergency) + list(bank.ordinary)
     print(f"reading {len(bank_texts)} bank descriptions and {len(readings)} messages", flush=True)
-    states = HiddenStates.of(transformer, tokenizer, bank_texts + [t for r in readings for t in r.texts])
+    states = HiddenStates.of(embedder, bank_texts + [t for r in readings for t in r.texts])
     tuning = Tuning(states, bank_texts, np.c_[bank_emergency, bank_self_harm], [r.texts[0] for r in readings],
                     np.c_[emergency, self_harm].astype(float), weights)
     neighbours = fit_neighbours(bank_x, bank_emergency, bank_self_harm, x, emergency, self_harm)
@@ -233,7 +233,7 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
         "fitted_on": {"messages": len(train), "families": len(set(families)), "bank": len(bank_x)},
     }
     data["part_threshold"] = part_threshold(detector, Calibration.from_json(data, neighbours),
-                                            TunedScorer(embedder, tuned), train)
+                                            TunedReader(embedder, tuned), train)
     return data, neighbours, tuned
 
 
@@ -245,12 +245,12 @@ def _sentence_floor(self_harm_rows, read, is_self_harm, threshold: float) -> flo
     return float(min(by_a_sentence)) - 1e-6 if by_a_sentence else float(threshold)
 
 
-def part_threshold(detector: EmergencyDetector, calibration: Calibration, scorer: TunedScorer,
+def part_threshold(detector: EmergencyDetector, calibration: Calibration, reader: TunedReader,
                    train: list[Example]) -> float:
     """The lowest part threshold at which reading the parts of a message on their own flags at most
     MAX_PART_FALSE_ALARMS more of the ordinary training messages of each kind than the whole messages do."""
     fitted = copy.copy(detector)
-    fitted.calibration, fitted.score = calibration, scorer
+    fitted.calibration, fitted.read_texts = calibration, reader
     scores: dict[bool, list[float]] = defaultdict(list)
     for e in train:
         if e.emergency or fitted.decide(fitted.read(e.text)):
@@ -346,7 +346,7 @@ def main(argv=None) -> int:
     bank = Bank.load()
     known = set(known_words())
     if not args.report:
-        unfitted = EmergencyDetector(embedder.embed, _no_scores, known, bank=bank, calibration=_placeholder())
+        unfitted = EmergencyDetector(_untuned(embedder), known, bank=bank, calibration=_placeholder())
         data, neighbours, tuned = fit_calibration(unfitted, bank, [e for e in examples if e.split == "train"],
                                                   embedder)
         CALIBRATION_PATH.write_text(json.dumps(data) + "\n", encoding="utf-8")
@@ -355,15 +355,15 @@ def main(argv=None) -> int:
         print(f"wrote {CALIBRATION_PATH.relative_to(ROOT)}: stack weights "
               + ", ".join(f"{k} {v:+.2f}" for k, v in data["stack"]["weights"].items())
               + f"; threshold {data['threshold']:.3f}")
-    detector = EmergencyDetector(embedder.embed, TunedScorer.load(embedder), known, bank=bank,
+    detector = EmergencyDetector(TunedReader.load(embedder), known, bank=bank,
                                  calibration=Calibration.load())
     print_report(report(detector, examples, args.show_misses))
     return 0
 
 
-def _no_scores(texts: list[str]) -> np.ndarray:
-    """Before tuning: the readings' tuned scores come from cross-validation."""
-    return np.zeros((len(texts), 2), dtype=np.float32)
+def _untuned(embedder):
+    """Before tuning, the embeddings alone: the readings' tuned scores come from cross-validation."""
+    return lambda texts: (embedder.embed(texts), np.zeros((len(texts), 2), dtype=np.float32))
 
 
 def _placeholder() -> Calibration:

@@ -31,10 +31,10 @@ class HiddenStates:
     mask: object     # torch tensor (texts, tokens)
 
     @classmethod
-    def of(cls, transformer, tokenizer, texts: list[str]) -> "HiddenStates":
+    def of(cls, embedder, texts: list[str]) -> "HiddenStates":
         import torch
         texts = list(dict.fromkeys(texts))
-        batches = [hidden_before_tuned(transformer, tokenizer, texts[i:i + ENCODE_BATCH])
+        batches = [hidden_before_tuned(embedder, texts[i:i + ENCODE_BATCH])
                    for i in range(0, len(texts), ENCODE_BATCH)]
         length = max(h.shape[1] for h, _ in batches)
         hidden = torch.cat([torch.nn.functional.pad(h, (0, 0, 0, length - h.shape[1])) for h, _ in batches])

@@ -27,7 +27,7 @@ from ..index.embedder import known_words, packaged_embedder
 from .framing import Clause, Framing, frame, normalise, split_clauses
 from .neighbours import Neighbours
 from .self_harm import ABOUT_THE_RECORD, FIRST_PERSON, explicit_self_harm, without_denied_self_harm
-from .tuned import TunedScorer
+from .tuned import TunedReader
 from .vitals import dangerous_readings
 
 DATA = Path(__file__).parent / "data"
@@ -44,8 +44,8 @@ SPELLING_CUTOFF = 80     # rapidfuzz ratio: "presure" -> "pressure", "sezure" ->
 STACK_FEATURES = ("tuned", "sentence_tuned", "present", "hypothetical", "about_record", "past", "mild", "severe",
                   "dangerous_reading", "only_asks", "bank_margin", "neighbour_margin")
 
-EmbedTexts = Callable[[list[str]], np.ndarray]
-ScoreTexts = Callable[[list[str]], np.ndarray]   # per text: the tuned emergency and self-harm logits
+# per text: the packaged embedding (unit length) and the tuned emergency and self-harm logits (tuned.TunedReader)
+ReadTexts = Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -167,16 +167,15 @@ class SpellingFixer:
 
 
 class EmergencyDetector:
-    def __init__(self, embed: EmbedTexts, score: ScoreTexts, known_words: set[str], bank: Bank | None = None,
+    def __init__(self, read_texts: ReadTexts, known_words: set[str], bank: Bank | None = None,
                  calibration: Calibration | None = None):
-        self.embed = embed
-        self.score = score
+        self.read_texts = read_texts
         self.bank = bank or Bank.load()
         self.calibration = calibration or Calibration.load()
         self.spelling = SpellingFixer(self.bank.words(), known_words)
         # the bank's descriptions, embedded once: a message's nearest of them is a signal of its own
-        self.bank_emergency = embed(list(self.bank.emergency))
-        self.bank_ordinary = embed(list(self.bank.ordinary))
+        self.bank_emergency = read_texts(list(self.bank.emergency))[0]
+        self.bank_ordinary = read_texts(list(self.bank.ordinary))[0]
         is_self_harm = np.array([sign == SELF_HARM for sign in self.bank.signs])
         self.bank_self_harm = self.bank_emergency[is_self_harm]
         self.bank_not_self_harm = np.vstack([self.bank_emergency[~is_self_harm], self.bank_ordinary])
@@ -188,12 +187,11 @@ class EmergencyDetector:
         if not text:
             return None   # it only denies self-harm: "I'm not suicidal."
         sentences, clauses, parts = split_sentences(text), clauses_to_weigh(frame(text)), message_parts(text)
-        # one batch: a forward pass costs about the same
-        vectors = self.embed([text, *sentences, *clauses, *parts])
-        scores = self.score([text, *sentences, *parts])
+        # one pass for all (the clauses' scores go unused: reading them costs less than a second pass)
+        vectors, scores = self.read_texts([text, *sentences, *clauses, *parts])
         rows, clause_rows = 1 + len(sentences), 1 + len(sentences) + len(clauses)
         whole = self.decide(self.reading(text, sentences, vectors[:rows], scores[:rows], vectors[rows:clause_rows]))
-        return whole or self.in_a_part(parts, vectors[clause_rows:], scores[rows:])
+        return whole or self.in_a_part(parts, vectors[clause_rows:], scores[clause_rows:])
 
     def told(self, message: str) -> str:
         """The message as the detector reads it: normalised, misspellings put right, denials of self-harm left out."""
@@ -228,9 +226,9 @@ class EmergencyDetector:
         """The whole message's reading (for fitting)."""
         text = self.told(message) or self.spelling.fix(normalise(message))   # a denial alone is read as written
         sentences, clauses = split_sentences(text), clauses_to_weigh(frame(text))
-        vectors = self.embed([text, *sentences, *clauses])
+        vectors, scores = self.read_texts([text, *sentences, *clauses])
         rows = 1 + len(sentences)
-        return self.reading(text, sentences, vectors[:rows], self.score([text, *sentences]), vectors[rows:])
+        return self.reading(text, sentences, vectors[:rows], scores[:rows], vectors[rows:])
 
     def part_readings(self, message: str) -> list[Reading]:
         """Each part's own reading, as detect() makes it (for fitting the part threshold)."""
@@ -238,7 +236,7 @@ class EmergencyDetector:
         if not parts:
             return []
         return [self.reading(part, [], vector[None, :], score[None, :])
-                for part, vector, score in zip(parts, self.embed(parts), self.score(parts))]
+                for part, vector, score in zip(parts, *self.read_texts(parts))]
 
     def reading(self, text: str, sentences: list[str], vectors: np.ndarray, scores: np.ndarray,
                 clause_vectors: np.ndarray | None = None) -> Reading:
@@ -344,7 +342,6 @@ def shared_detector() -> EmergencyDetector:
     global _DETECTOR
     with _LOCK:
         if _DETECTOR is None:
-            embedder = packaged_embedder()
-            _DETECTOR = EmergencyDetector(embedder.embed, TunedScorer.load(embedder), set(known_words()))
+            _DETECTOR = EmergencyDetector(TunedReader.load(packaged_embedder()), set(known_words()))
         return _DETECTOR
 

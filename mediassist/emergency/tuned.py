@@ -9,14 +9,19 @@ emergency note in the README).
 
 The first four layers stay the packaged model's, shared with everything else that embeds; the tuned copies of
 the last two read their output, mean-pool it, and a linear head gives two logits per text: emergency and
-self-harm. training/fit_emergency.py tunes them (training/tune_layers.py) and writes data/tuned_layers.safetensors.
+self-harm. The detector needs each text's packaged embedding too, so TunedReader gives both from one pass: the
+first four layers run once, then the packaged last two (the embedding) and the tuned copies (the logits).
+training/fit_emergency.py tunes them (training/tune_layers.py) and writes data/tuned_layers.safetensors.
 """
 from __future__ import annotations
 
 import copy
+import warnings
 from pathlib import Path
 
 import numpy as np
+
+from ..index.embedder import GRAPH_WARM_UP_RUNS, TRACED_INPUTS, in_length_batches, mean_pooled, tokenise
 
 DATA = Path(__file__).parent / "data"
 TUNED_PATH = DATA / "tuned_layers.safetensors"
@@ -26,8 +31,8 @@ POOLED_SCALE = 10.0        # the unit-length pooled vector is scaled before the 
 
 
 def base_model(embedder):
-    """The packaged embedder's transformer and tokenizer (shared, never changed here)."""
-    return embedder.model[0].auto_model, embedder.model.tokenizer
+    """The packaged embedder's transformer (shared, never changed here)."""
+    return embedder.model[0].auto_model
 
 
 def new_tuned_layers(transformer):
@@ -46,10 +51,7 @@ def run_tuned(tuned, hidden, mask):
 def pooled_output(layers, hidden, mask):
     """The layers run on hidden states from layer FIRST_TUNED_LAYER, mean-pooled over the tokens, unit length."""
     import torch
-    hidden = run_layers(layers, hidden, mask)
-    weights = mask.unsqueeze(-1).float()
-    pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
-    return torch.nn.functional.normalize(pooled, dim=-1)
+    return torch.nn.functional.normalize(mean_pooled(run_layers(layers, hidden, mask), mask), dim=-1)
 
 
 def run_layers(layers, hidden, mask):
@@ -62,38 +64,91 @@ def run_layers(layers, hidden, mask):
     return hidden
 
 
-def hidden_before_tuned(transformer, tokenizer, texts: list[str]):
-    """The base model's hidden states entering the tuned layers, and the attention mask, for a batch: only the
-    layers before them are run."""
+def shared_layers(transformer, input_ids, attention_mask, token_type_ids):
+    """The hidden states entering the tuned layers: the packaged embeddings and layers before them."""
+    hidden = transformer.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
+    return run_layers(transformer.encoder.layer[:FIRST_TUNED_LAYER], hidden, attention_mask)
+
+
+def hidden_before_tuned(embedder, texts: list[str]):
+    """The hidden states entering the tuned layers, in float32, and the attention mask, for a batch (tuning)."""
     import torch
-    features = tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
-    mask = features["attention_mask"]
+    features = tokenise(embedder.model, texts)
     with torch.inference_mode():
-        hidden = transformer.embeddings(input_ids=features["input_ids"], token_type_ids=features.get("token_type_ids"))
-        hidden = run_layers(transformer.encoder.layer[:FIRST_TUNED_LAYER], hidden, mask)
-    return hidden.float(), mask   # the tuned layers are float32 whatever the packaged model's type
+        hidden = shared_layers(base_model(embedder), features["input_ids"], features["attention_mask"],
+                               features.get("token_type_ids"))
+    return hidden.float(), features["attention_mask"]   # the tuned layers are float32 whatever the model's type
 
 
-class TunedScorer:
-    """Two logits per text, emergency and self-harm, from the packaged model with its tuned last layers."""
+def one_pass(transformer, tuned, input_ids, attention_mask, token_type_ids):
+    """Each text's packaged embedding (unit length, float32) and its tuned logits: the shared layers run once."""
+    import torch
+    hidden = shared_layers(transformer, input_ids, attention_mask, token_type_ids)
+    packaged = run_layers(transformer.encoder.layer[FIRST_TUNED_LAYER:], hidden, attention_mask)
+    vectors = torch.nn.functional.normalize(mean_pooled(packaged, attention_mask).float(), dim=-1)
+    return vectors, run_tuned(tuned, hidden.float(), attention_mask)
+
+
+def _one_pass_module(transformer, tuned):
+    """one_pass as a module, as the tracer wants it (it keeps a module's weights as weights)."""
+    import torch
+
+    class OnePass(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.transformer, self.tuned = transformer, tuned
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return one_pass(self.transformer, self.tuned, input_ids, attention_mask, token_type_ids)
+    return OnePass().eval()
+
+
+class TunedReader:
+    """Per text, the packaged embedding and the two tuned logits (emergency, self-harm), from one pass."""
 
     def __init__(self, embedder, tuned):
-        self.transformer, self.tokenizer = base_model(embedder)
-        self.tuned = tuned.eval()
+        self.model = embedder.model
+        self.transformer, self.tuned = base_model(embedder), tuned.eval()
+        self.graph = self._traced()
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        import torch
+    def __call__(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if not texts:
-            return np.zeros((0, len(OUTPUTS)), dtype=np.float32)
-        hidden, mask = hidden_before_tuned(self.transformer, self.tokenizer, texts)
+            return (np.zeros((0, self.transformer.config.hidden_size), dtype=np.float32),
+                    np.zeros((0, len(OUTPUTS)), dtype=np.float32))
+        return in_length_batches(texts, self._forward)
+
+    def _forward(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        import torch
         with torch.inference_mode():
-            return run_tuned(self.tuned, hidden, mask).numpy()
+            features = tokenise(self.model, texts)
+            if self.graph is not None and all(name in features for name in TRACED_INPUTS):
+                vectors, scores = self.graph(*(features[name] for name in TRACED_INPUTS))
+            else:
+                vectors, scores = one_pass(self.transformer, self.tuned, features["input_ids"],
+                                           features["attention_mask"], features.get("token_type_ids"))
+            return vectors.numpy(), scores.numpy()
+
+    def _traced(self):
+        """one_pass as a TorchScript graph (as the embedder's own: a third of a short message's time on two
+        cores), traced on two texts of different lengths so the padding mask is part of it; None if it cannot
+        be traced (the eager pass is used then)."""
+        import torch
+        example = tokenise(self.model, ["warm-up", "a second and longer warm-up text"])
+        inputs = tuple(example[name] for name in TRACED_INPUTS)
+        try:
+            with torch.inference_mode(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")   # the tracer's notes on shape checks that are constant here
+                graph = torch.jit.trace(_one_pass_module(self.transformer, self.tuned), inputs, strict=False)
+                for _ in range(GRAPH_WARM_UP_RUNS):
+                    graph(*inputs)
+                return graph
+        except Exception:   # an architecture the tracer does not follow: stay with the eager pass
+            return None
 
     @classmethod
-    def load(cls, embedder, path: Path = TUNED_PATH) -> "TunedScorer":
+    def load(cls, embedder, path: Path = TUNED_PATH) -> "TunedReader":
         from safetensors.torch import load_file
-        transformer, _ = base_model(embedder)
-        tuned = new_tuned_layers(transformer)
+        tuned = new_tuned_layers(base_model(embedder))
         tuned.load_state_dict({name: tensor.float() for name, tensor in load_file(str(path)).items()})
         return cls(embedder, tuned)
 
