@@ -125,18 +125,27 @@ class Tuning:
 
 
 @dataclass
+class Fold:
+    """The messages of one held-out group of writers, and the tuned layers and neighbours fitted without them."""
+    rows: np.ndarray
+    tuned: object
+    neighbours: Neighbours
+
+
+@dataclass
 class HeldOut:
     """Each training message read by tuned layers and neighbours fitted without its group (GroupKFold)."""
     emergency_rows: list[np.ndarray]    # the tuned emergency score per row
     self_harm_rows: list[np.ndarray]    # the self-harm score per row: tuned and neighbours
     neighbour_margins: list[float]      # the emergency one of Neighbours.margins
+    folds: list[Fold]
 
 
 def held_out(transformer, tuning: Tuning, bank_x, bank_emergency, bank_self_harm, readings, emergency, self_harm,
              groups) -> HeldOut:
     from sklearn.model_selection import GroupKFold
     x = np.stack([r.vectors[0] for r in readings])
-    result = HeldOut([np.zeros(0)] * len(readings), [np.zeros(0)] * len(readings), [0.0] * len(readings))
+    result = HeldOut([np.zeros(0)] * len(readings), [np.zeros(0)] * len(readings), [0.0] * len(readings), [])
     for fold, (fit_rows, score_rows) in enumerate(GroupKFold(FOLDS).split(x, groups=groups)):
         print(f"fold {fold + 1} of {FOLDS}: tuning on {len(fit_rows)} messages", flush=True)
         tuned = tuning.fit(transformer, fit_rows)
@@ -148,6 +157,7 @@ def held_out(transformer, tuning: Tuning, bank_x, bank_emergency, bank_self_harm
             result.emergency_rows[i] = scores[:, 0]
             result.self_harm_rows[i] = neighbours.self_harm_scores(scores[:, 1], self_harm_margins)
             result.neighbour_margins[i] = emergency_margin
+        result.folds.append(Fold(score_rows, tuned, neighbours))
     return result
 
 
@@ -232,8 +242,7 @@ def fit_calibration(detector: EmergencyDetector, bank: Bank, train: list[Example
         "neighbours": NEIGHBOURS_PATH.name,
         "fitted_on": {"messages": len(train), "families": len(set(families)), "bank": len(bank_x)},
     }
-    data["part_threshold"] = part_threshold(detector, Calibration.from_json(data, neighbours),
-                                            TunedReader(embedder, tuned), train)
+    data["part_threshold"] = part_threshold(detector, data, cv.folds, train, embedder)
     return data, neighbours, tuned
 
 
@@ -245,21 +254,25 @@ def _sentence_floor(self_harm_rows, read, is_self_harm, threshold: float) -> flo
     return float(min(by_a_sentence)) - 1e-6 if by_a_sentence else float(threshold)
 
 
-def part_threshold(detector: EmergencyDetector, calibration: Calibration, reader: TunedReader,
-                   train: list[Example]) -> float:
+def part_threshold(detector: EmergencyDetector, data: dict, folds: list[Fold], train: list[Example],
+                   embedder) -> float:
     """The lowest part threshold at which reading the parts of a message on their own flags at most
-    MAX_PART_FALSE_ALARMS more of the ordinary training messages of each kind than the whole messages do."""
-    fitted = copy.copy(detector)
-    fitted.calibration, fitted.read_texts = calibration, reader
+    MAX_PART_FALSE_ALARMS more of the ordinary training messages of each kind than the whole messages do. Each
+    message is read by the tuned layers and neighbours of the fold that held it out: with the final ones, a part
+    sat next to its own message among the neighbours and read as more ordinary than a new writer's would."""
     scores: dict[bool, list[float]] = defaultdict(list)
-    for e in train:
-        if e.emergency or fitted.decide(fitted.read(e.text)):
-            continue
-        found = [fitted.decide(reading) for reading in fitted.part_readings(e.text)]
-        scores[e.about_a_summary].append(max((f.score for f in found if f and not f.self_harm), default=0.0))
+    for fold in folds:
+        fitted = copy.copy(detector)
+        fitted.calibration = Calibration.from_json(data, fold.neighbours)
+        fitted.read_texts = TunedReader(embedder, fold.tuned)
+        for e in (train[i] for i in fold.rows):
+            if e.emergency or fitted.decide(fitted.read(e.text)):
+                continue
+            found = [fitted.decide(reading) for reading in fitted.part_readings(e.text)]
+            scores[e.about_a_summary].append(max((f.score for f in found if f and not f.self_harm), default=0.0))
     ordinary = Counter(e.about_a_summary for e in train if not e.emergency)
-    return max([calibration.threshold] + [threshold_allowing(part, MAX_PART_FALSE_ALARMS * ordinary[kind] / len(part))
-                                          for kind, part in scores.items()])
+    return max([data["threshold"]] + [threshold_allowing(part, MAX_PART_FALSE_ALARMS * ordinary[kind] / len(part))
+                                      for kind, part in scores.items()])
 
 
 def bank_centroids(bank: Bank, vectors: np.ndarray) -> dict[str, np.ndarray]:
