@@ -16,12 +16,11 @@ training/fit_emergency.py tunes them (training/tune_layers.py) and writes data/t
 from __future__ import annotations
 
 import copy
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ..index.embedder import GRAPH_WARM_UP_RUNS, TRACED_INPUTS, in_length_batches, mean_pooled, tokenise
+from ..index.embedder import TRACED_INPUTS, in_length_batches, mean_pooled, tokenise, traced_graph
 
 DATA = Path(__file__).parent / "data"
 TUNED_PATH = DATA / "tuned_layers.safetensors"
@@ -129,21 +128,9 @@ class TunedReader:
             return vectors.numpy(), scores.numpy()
 
     def _traced(self):
-        """one_pass as a TorchScript graph (as the embedder's own: a third of a short message's time on two
-        cores), traced on two texts of different lengths so the padding mask is part of it; None if it cannot
-        be traced (the eager pass is used then)."""
-        import torch
-        example = tokenise(self.model, ["warm-up", "a second and longer warm-up text"])
-        inputs = tuple(example[name] for name in TRACED_INPUTS)
-        try:
-            with torch.inference_mode(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")   # the tracer's notes on shape checks that are constant here
-                graph = torch.jit.trace(_one_pass_module(self.transformer, self.tuned), inputs, strict=False)
-                for _ in range(GRAPH_WARM_UP_RUNS):
-                    graph(*inputs)
-                return graph
-        except Exception:   # an architecture the tracer does not follow: stay with the eager pass
-            return None
+        """one_pass as a TorchScript graph, as the embedder's own (a third of a short message's time on two
+        cores); None if it cannot be traced (the eager pass is used then)."""
+        return traced_graph(_one_pass_module(self.transformer, self.tuned), self.model)
 
     @classmethod
     def load(cls, embedder, path: Path = TUNED_PATH) -> "TunedReader":

@@ -52,18 +52,24 @@ def traced_transformer(model_path: str, dtype: str):
     its modules on every call, about a quarter of a short question's time on two cores. Traced on two texts of
     different lengths, so the attention mask of a padded batch is part of the graph. None if it cannot be
     traced (the eager model is used then)."""
-    import torch
     model = load_embedder(model_path, dtype)
-    example = model.tokenizer(["warm-up", "a second and longer warm-up text"], padding=True, return_tensors="pt")
+    return traced_graph(model[0].auto_model, model)
+
+
+def traced_graph(module, model):
+    """module, called with the TRACED_INPUTS of `model`'s tokenizer, as a TorchScript graph, traced on two texts
+    of different lengths; None if it cannot be traced."""
+    import torch
+    example = tokenise(model, ["warm-up", "a second and longer warm-up text"])
     inputs = tuple(example[name] for name in TRACED_INPUTS)
     try:
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")   # the tracer's notes on shape checks that are constant for an encoder
-            traced = torch.jit.trace(model[0].auto_model, inputs, strict=False)
+            traced = torch.jit.trace(module, inputs, strict=False)
             for _ in range(GRAPH_WARM_UP_RUNS):   # TorchScript optimises the graph over its first runs
                 traced(*inputs)
             return traced
-    except Exception:   # an architecture the tracer does not follow: stay with the eager model
+    except Exception:   # an architecture the tracer does not follow: the caller stays with the eager module
         return None
 
 
