@@ -1146,6 +1146,11 @@ def test_a_note_alone_that_the_drug_just_named_is_not_for_home_takes_it_off(summ
 @pytest.mark.parametrize("summary, drug, to_take", [
     ("ED course:\nShe has been taking naproxen for the knee pain at home.\n", "naproxen", False),
     ("ED course:\nShe has been taking naproxen at home and will continue it after discharge.\n", "naproxen", True),
+    ("ED course:\nShe had taken three co-codamol tablets at home before the ambulance came.\n",
+     "co-codamol", False),
+    ("ED course:\nHe took ibuprofen 400 mg twice at home with no relief.\n", "ibuprofen", False),
+    ("ED course:\nHe took ibuprofen 400 mg at home and should continue it for pain after discharge.\n",
+     "ibuprofen", True),
 ])
 def test_at_home_in_what_the_patient_took_before_says_where_not_when(summary, drug, to_take):
     assert listed_to_take(summary, drug) == to_take

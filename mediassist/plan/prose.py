@@ -118,10 +118,11 @@ SWITCHED_ONTO = re.compile(r"^\W*(?:(?:and|then|now|for home)\s+)?(?:(?:he|she|t
                            r"(?:(?:switched|transitioned|changed|converted|bridged|stepped down|narrowed|"
                            r"cross-?tapered|cross-?titrated|weaned)\s+(?:\w+\s+)?(?:to|onto)|"
                            r"replaced\s+(?:with|by))\b", _I)
-# "She takes gabapentin 300 TID", "has been taking Aleve", "prior to admission he was on": what the patient took
-# before, which says nothing of after discharge.
-HABITUAL = re.compile(r"\b(?:takes|(?:has|had) been (?:taking|using|on)|(?:was|were) (?:taking|using)|"
-                      r"(?:is|are) currently (?:taking|using|on)|(?:prior to|before) (?:this )?admission)\b", _I)
+# "She takes gabapentin 300 TID", "has been taking Aleve", "prior to admission he was on", "he had taken two
+# Nurofen Plus at midnight": what the patient took before, which says nothing of after discharge.
+HABITUAL = re.compile(r"\b(?:takes|took|had (?:already )?taken|(?:has|had) been (?:taking|using|on)|"
+                      r"(?:was|were) (?:taking|using)|(?:is|are) currently (?:taking|using|on)|"
+                      r"(?:prior to|before) (?:this )?admission)\b", _I)
 # "He has been taking Excedrin for the pain at home": where the patient took it before, not where it goes on.
 AT_HOME = re.compile(r"\bat home\b", _I)
 # "She will complete the taper at home", "to finish at home": the course goes on after discharge.
