@@ -62,7 +62,7 @@ class Example:
     family: str
     split: str
     about_a_summary: bool = False   # a question asked of a corpus summary (the answer set's questions)
-    held_out_writer: bool = False   # from a writer kept wholly for testing (writers f to j, n and o)
+    held_out_writer: bool = False   # from a writer kept wholly for testing (writers f to j, n, o, s and v)
     writer: str = ""
 
 
