@@ -65,6 +65,19 @@ def test_a_medication_plan_in_european_notation_is_read_with_its_decimal_commas(
     assert doses == {"Bisoprolol": "2,5 mg", "Ramipril": "5 mg", "Nitroglycerin spray": "0,4 mg"}
 
 
+def test_a_combination_product_keeps_both_drugs_in_its_name_and_both_strengths_in_its_dose():
+    """Each drug's strength after its name, the unit once at the end: the first strength is not part of the name,
+    and the dose is not the second drug's alone. Two strengths of one drug stay one dose."""
+    plan = plan_of("DISCHARGE MEDICATIONS:\n"
+                   "1) FLUTICASONE 250/SALMETEROL 50MCG INHL DISKUS 60   ACTIVE\n"
+                   "   SIG: INHALE 1 PUFF BY MOUTH TWICE A DAY\n"
+                   "2) budesonide 160/formoterol 4.5 mcg 2 puffs twice daily\n"
+                   "3) Co-codamol 30/500 mg two tablets four times a day when needed\n")
+    doses = {m.name: m.dose for m in plan.medications if not m.as_written}
+    assert doses == {"FLUTICASONE/SALMETEROL": "250/50MCG", "budesonide/formoterol": "160/4.5 mcg",
+                     "Co-codamol": "30/500 mg"}
+
+
 def test_the_later_steps_of_a_taper_are_no_drugs_of_their_own():
     plan = plan_of("DISCHARGE MEDICATIONS:\n2. OXYCODONE 5 MG TAB - TAPER AS FOLLOWS:\n"
                    "   DAYS 1-4 AFTER DISCHARGE: 1-2 TABS PO Q4H PRN SEVERE PAIN\n"

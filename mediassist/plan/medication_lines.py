@@ -77,6 +77,20 @@ def _stopped_now(text: str, verb: re.Match) -> bool:
         and not re.search(r"\b(?:continue|resume|restart)\w*", text[verb.end():], re.IGNORECASE)
 
 
+# "FLUTICASONE 250/SALMETEROL 50MCG", "budesonide 160/formoterol 4.5 mcg": a combination product, each drug's
+# strength after its name, the unit once at the end
+_COMBINATION = re.compile(r"(?P<first>.*[A-Za-z])\s+(?P<strength>\d+(?:[.,]\d+)?)\s*/\s*(?P<second>[A-Za-z][\w-]*)")
+
+
+def _combination(name: str, dose: str | None) -> tuple[str, str | None]:
+    """The name and dose of a combination product whose first strength was read as part of the name: "FLUTICASONE
+    250/SALMETEROL" and "50MCG" become "FLUTICASONE/SALMETEROL" and "250/50MCG"."""
+    parts = _COMBINATION.fullmatch(name)
+    if not (parts and dose and vocabulary().mentions(parts["second"]) and vocabulary().mentions(parts["first"])):
+        return name, dose
+    return f"{parts['first']}/{parts['second']}", f"{parts['strength']}/{dose}"
+
+
 def _clean_name(raw: str) -> str:
     words = raw.replace("\n", " ").split()
     while words and words[0].lower().strip(".,;:") in LEADING_WORDS:
@@ -148,9 +162,10 @@ def parse_medication(part: str, strict: bool, status_default: str | None,
     if not _name_ok(name, 4 if strict else 7):
         return None
     duration = DURATION.search(text, max(text.find(name), 0) + len(name))
+    name, strength = _combination(name, dose[2] if dose else None)
     return MedFields(
         name=name,
-        dose=dose[2] if dose else None,
+        dose=strength,
         route=clean_field(route.group()) if route else None,
         frequency=frequency[1] if frequency else None,
         duration=clean_field(duration.group()) if duration else None,

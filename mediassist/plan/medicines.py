@@ -189,6 +189,8 @@ def _known_names(medications: list[Medication], drugs: DrugVocabulary) -> set[st
     for medication in medications:
         known.add(medication.name.lower())
         known |= {mention.generic for mention in drugs.mentions(medication.name)}
+        # a combination product listed ("fluticasone/salmeterol") is each of its drugs read again from its line
+        known |= {part for mention in drugs.mentions(medication.name) for part in mention.generic.split("/")}
         known |= {mention.text.lower() for mention in drugs.mentions(medication.name)}
     return known
 
