@@ -188,10 +188,10 @@ def _known_names(medications: list[Medication], drugs: DrugVocabulary) -> set[st
     known = set()
     for medication in medications:
         known.add(medication.name.lower())
-        known |= {mention.generic for mention in drugs.mentions(medication.name)}
-        # a combination product listed ("fluticasone/salmeterol") is each of its drugs read again from its line
-        known |= {part for mention in drugs.mentions(medication.name) for part in mention.generic.split("/")}
-        known |= {mention.text.lower() for mention in drugs.mentions(medication.name)}
+        mentions = drugs.mentions(medication.name)
+        known |= {mention.text.lower() for mention in mentions}
+        # a combination product listed ("fluticasone/salmeterol") is each of its drugs too, read again from its line
+        known |= {generic for mention in mentions for generic in (mention.generic, *mention.generic.split("/"))}
     return known
 
 
