@@ -86,8 +86,8 @@ def test_hospital_course_does_not_leak_into_medications(heart):
 
 
 def test_follow_up_who_and_when(heart):
-    assert len(heart.follow_up) == 2
-    first, second = heart.follow_up
+    assert len(heart.follow_up) == 3
+    first, second, _ = heart.follow_up
     assert "Dr. Maria Okafor" in first.who and "Cardiology" in first.who
     assert "March 18, 2025" in first.when and "10:30 AM" in first.when
     assert "Dr. Samuel Lee" in second.who
@@ -95,9 +95,26 @@ def test_follow_up_who_and_when(heart):
     assert all(isinstance(a, Appointment) and a.section == "Follow-up" for a in heart.follow_up)
 
 
-def test_lab_test_under_follow_up_is_a_test(heart):
-    assert texts(heart.tests) == [
-        "Blood tests for potassium and creatinine at the hospital lab on Wednesday, March 12, 2025."]
+def test_lab_test_under_follow_up_is_a_test_and_a_visit_on_its_day(heart):
+    lab = "Blood tests for potassium and creatinine at the hospital lab on Wednesday, March 12, 2025."
+    assert texts(heart.tests) == [lab]
+    visit = heart.follow_up[-1]
+    assert visit.text == lab and visit.when == "Wednesday, March 12, 2025"
+
+
+def test_a_test_follows_up_only_when_it_is_to_be_done_at_a_time():
+    plan = plan_of("Follow-up:\n"
+                   "- LAB: BMP at the VA clinic in 1 wk\n"
+                   "- CT chest in 8 wks to document resolution\n"
+                   "- Repeat U&E at the GP practice in 1 week.\n"
+                   "- INR monitoring as per anticoagulation service\n"
+                   "- Repeat CXR if the cough has not settled\n"
+                   "- CT on 3/2 was done and showed no clot\n"
+                   "- Chest x-ray before the clinic visit.\n")
+    assert texts(plan.follow_up) == ["LAB: BMP at the VA clinic in 1 wk", "CT chest in 8 wks to document resolution",
+                                     "Repeat U&E at the GP practice in 1 week."]
+    assert [visit.when for visit in plan.follow_up] == ["in 1 wk", "in 8 wks", "in 1 week"]
+    assert len(plan.tests) == 7   # and every line is still listed among the tests
 
 
 def test_warning_signs_are_the_listed_items(heart):
@@ -119,9 +136,11 @@ def test_diet_and_activity_sentences(heart):
     assert heart.wound_care == ()
 
 
-def test_each_item_in_one_category_only(heart):
-    seen = [item.text for field in FIELDS[1:] for item in getattr(heart, field)]
+def test_each_item_in_one_category_only_but_a_test_on_its_day_is_a_visit_too(heart):
+    seen = [item.text for field in FIELDS[2:] for item in getattr(heart, field)]
     assert len(seen) == len(set(seen))
+    assert {visit.text for visit in heart.follow_up} & set(seen) == {
+        "Blood tests for potassium and creatinine at the hospital lab on Wednesday, March 12, 2025."}
 
 
 # --------------------------------------------------------------------------- knee_replacement.txt (markdown)
@@ -192,8 +211,9 @@ def test_run_together_keeps_hospital_course_drugs_out(run_together):
 
 
 def test_run_together_plan_items(run_together):
-    (visit,) = run_together.follow_up
+    visit, x_ray = run_together.follow_up
     assert visit.who == "Dr. X" and visit.when == "04/13/2024 at 9:00 a.m."
+    assert x_ray.when == "in 6 weeks" and x_ray.text in texts(run_together.tests)
     assert texts(run_together.tests) == ["Repeat chest x-ray in 6 weeks to make sure the pneumonia has cleared."]
     assert any("return to the emergency room" in t for t in texts(run_together.warning_signs))
     assert "Regular diet as tolerated." in texts(run_together.diet)
@@ -398,8 +418,9 @@ def test_follow_up_forms():
         ("PCP", "in 3-5 days", None),
         ("Dr. Ngata (Urology)", "June 2, 2031 at 8:15 AM", None),
         ("Cardiology Dr. Hale's office", "in a week", None),
+        (None, "in 1 week", None),
     ]
-    assert texts(plan.tests) == ["Potassium level in 1 week"]
+    assert texts(plan.tests) == ["Potassium level in 1 week"] == [visits[-1].text]
 
 
 def test_warning_signs_from_instructions_and_section():
@@ -681,7 +702,7 @@ def test_a_time_in_a_warning_under_the_follow_up_does_not_make_it_a_visit(line):
     "Memory clinic assessment offered but refused by the patient.",
     "Dermatology appointment 12/07 cancelled by the patient.", "No cardiology OPD follow-up required.",
     "Did not attend the previous fracture clinic appointment on 2/3.",
-    "Repeat U&E at the GP practice in 1 week.", "Date Time Provider Department", "Clinic Date/Time",
+    "Date Time Provider Department", "Clinic Date/Time",
     "Chest x-ray before the clinic visit.", "No further cardiology f/u.", "Discharged by: P. Ruiz, NP",
 ])
 def test_a_line_that_names_no_appointment_is_no_follow_up_row(line):

@@ -21,7 +21,7 @@ _DATE = (rf"(?:(?:{_WEEKDAY}),?\s+(?:the\s+)?)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|r
 _RELATIVE = (r"(?:in|within|after)\s+(?:about\s+|approximately\s+|roughly\s+|the\s+next\s+|another\s+)?"
              r"(?:\d+(?:\s*(?:-|–|to)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
              r"a|an|a few|several|1-2|one to two|two to three)\s+(?:(?:working|business|calendar)\s+)?"
-             r"(?:days?|weeks?|months?|years?|hours?|hrs?)"
+             r"(?:days?|weeks?|wks?|months?|mos?|years?|hours?|hrs?)\b"
              r"(?:\s+and\s+a\s+half)?(?:['’]s?\s+time)?")
 # UK and Indian shorthand: "4/52" (weeks), "day 3", "a 6-week postnatal check", "Mon 09:00".
 _SHORTHAND = (r"\b\d{1,2}/52\b|\bday\s+\d{1,2}\b"

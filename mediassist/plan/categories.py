@@ -3,7 +3,8 @@
 Each item is placed once, in the most specific category: a warning sign before a follow-up appointment before
 a test before wound care before diet before activity. An item under a heading keeps that heading's category
 unless it plainly belongs to another one; an instruction sentence about two things is cut at the comma into
-one item per category. Reports of teaching and of agreement are no instructions.
+one item per category. Reports of teaching and of agreement are no instructions. Two items are also a follow-up
+row (collector.py): a visit on a condition is a warning sign too, and a test to be done at a time a visit too.
 """
 from __future__ import annotations
 
@@ -191,6 +192,14 @@ def _under_follow_up(text: str, hits: dict[str, int], has_who: bool) -> str | No
 # Words of meeting someone, as opposed to having a test taken.
 _SEEING = re.compile(r"\b(?:review\w*|rvw|r/v|clinic|OPD|OPC|see|seen|visits?|appointments?|appt|follow[\s-]*up|f/u|"
                      r"consult\w*|TCA|RTC|TCI)\b", re.IGNORECASE)
+
+
+def test_visit(text: str) -> bool:
+    """A test the patient goes to have done at a time, so a visit for the follow-ups and the calendar too
+    ("Bloods (U&E, Mg) Mon 16/06", "Repeat INR in 1 week at the GP"); not one only named ("INR monitoring"),
+    asked for on a condition or past ("CT on 3/2 showed")."""
+    done = _DONE.search(text) and not _TO_BE_DONE.search(text)
+    return bool(_TESTS.search(text) and WHEN.search(text)) and not (_conditional(text) or _PAST.search(text) or done)
 
 
 def _a_test_first(text: str) -> bool:

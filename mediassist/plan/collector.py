@@ -5,7 +5,8 @@ import re
 from dataclasses import replace
 
 from .appointments import read_appointment
-from .categories import CONSENT, NONE_ITEM, SIGNATURE, conditional_warning, free_text_items, not_an_appointment
+from .categories import (CONSENT, NONE_ITEM, SIGNATURE, conditional_warning, free_text_items, not_an_appointment,
+                         test_visit)
 from .medication_lines import MedFields
 from .model import CATEGORIES, Appointment, DischargePlan, Medication, PlanItem
 from .units import Unit
@@ -63,13 +64,18 @@ class Collector:
         if not self._first_time(category, text):
             return
         if category == "follow_up":
-            who, when, purpose = read_appointment(text)
-            self.items[category].append(Appointment(who=who, when=when, purpose=purpose, text=text,
-                                                    section=unit.section.name, page=unit.page, where=where))
+            self._appointment(text, unit, where)
             if conditional_warning(text):   # "return to clinic in 5 days if the fever comes back": both
                 self.warning(unit, text)
         else:
             self.items[category].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
+            if category == "tests" and test_visit(text) and self._first_time("follow_up", text):
+                self._appointment(text, unit, where)   # "Bloods at the GP on Monday": a test, and a day to go
+
+    def _appointment(self, text: str, unit: Unit, where: str | None) -> None:
+        who, when, purpose = read_appointment(text)
+        self.items["follow_up"].append(Appointment(who=who, when=when, purpose=purpose, text=text,
+                                                   section=unit.section.name, page=unit.page, where=where))
 
     def warning(self, unit: Unit, text: str | None = None) -> None:
         """A sentence that says when to seek care, wherever it is and whoever it was taught to ("the parents

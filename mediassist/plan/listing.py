@@ -29,7 +29,8 @@ Where the items come from
   follow up with Dr. X in one week", "He is instructed not to drive"). Each item is placed once, in the
   most specific category: a warning sign before a follow-up appointment before a test before wound care
   before diet before activity; an item under a heading keeps that heading's category unless it plainly
-  belongs to another one (a lab test listed under Follow-up goes to tests). The list items after a lead-in
+  belongs to another one (a lab test listed under Follow-up goes to tests, and to the follow-ups as well
+  when it is to be done at a time). The list items after a lead-in
   such as "Call your doctor or return to the ER for any of the following:" take the lead-in's category.
   An instruction sentence about two things ("Regular diet, bedrest for 1 week") is cut at the comma
   into one item per category; otherwise an item is the whole sentence or list item. Reports of teaching
