@@ -380,6 +380,10 @@ def test_heading_detection(text, expected):
     ("PRESENTING COMPLAINTS", "Chief Complaint"), ("HISTORY OF PRESENTING ILLNESS", "History of Present Illness"),
     ("Anamnesis", "History of Present Illness"), ("PERTINENT LABS", "Results"),
     ("Management plan", "Discharge Instructions"),
+    # French headings, with or without their accents
+    ("MÉDICAMENTS AU CONGÉ", "Discharge Medications"), ("Medicaments au conge", "Discharge Medications"),
+    ("Suivi", "Follow-up"), ("Quand consulter", "Warning Signs"), ("Antécédents", "Past Medical History"),
+    ("Résumé de l'hospitalisation", "Hospital Course"), ("Résumé de départ", None),
 ])
 def test_heading_variants_map_to_canonical_names(heading, canonical):
     assert canonical_section_name(heading) == canonical

@@ -149,6 +149,44 @@ def test_a_misspelt_heading_still_opens_the_medicine_list():
     assert any("Cardiology" in a.text for a in plan.follow_up)
 
 
+QUEBEC_RECONCILED_LIST = """Résumé de l'hospitalisation
+Ramipril held from admission because of AKI.
+
+Médicaments au congé
+
+NOUVEAU
+- Prednisone 40 mg PO die with breakfast x 3 more days, then stop
+
+MODIFIÉ
+- Métoprolol 25 mg PO BID (was 50 mg BID - bradycardia)
+
+INCHANGÉ
+- Atorvastatine 20 mg PO HS
+
+SUSPENDU
+- Ramipril 5 mg PO die until seen by the family MD
+
+CESSÉ
+- Zopiclone (Imovane) 7.5 mg HS PRN
+
+Suivi
+- Dre Nathalie Roy (GMF des Tilleuls) in 7-10 days
+
+Quand consulter
+- fever above 38.5 °C after 48 h on the antibiotic
+- Signé électroniquement 2025-01-27 11:02
+"""
+
+
+def test_a_list_headed_in_french_gives_each_medicine_its_status():
+    plan = plan_of(QUEBEC_RECONCILED_LIST)
+    assert [(m.name, m.status) for m in plan.medications] == [
+        ("Prednisone", "new"), ("Métoprolol", "changed"), ("Atorvastatine", "continued"), ("Ramipril", "stopped"),
+        ("Zopiclone (Imovane)", "stopped")]
+    assert [a.when for a in plan.follow_up] == ["in 7-10 days"]
+    assert [w.text for w in plan.warning_signs] == ["fever above 38.5 °C after 48 h on the antibiotic"]
+
+
 def test_a_misspelt_drug_is_recognised_but_a_condition_is_not():
     drugs = vocabulary()
     assert [m.generic for m in drugs.mentions("take metropolol 25 mg")] == ["metoprolol"]

@@ -112,7 +112,7 @@ CONSENT = re.compile(r"\b(?:understands|understood|agreed|in agreement|questions
                      r"verbali[sz]ed understanding)\b", re.IGNORECASE)
 # A signature, not a plan: "Dr. A. Vance, MD", "Electronically signed by J. Smith, RN": a line that is only a
 # capitalised name and credentials (case matters: "cardiology PA" is a clinic, not a signature).
-_CREDENTIAL = (r"(?:MD|DO|DM|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD|FY[12]|ST\d|"
+_CREDENTIAL = (r"(?:MD|DO|DM|RN|NP|PA(?:-C)?|MBBS|MRCP|FRCP\w*|FRCS\w*|MRCGP|PhD|PharmD|RPh|pharm|FY[12]|ST\d|"
                r"SHO|SpR|RMO|JMO|HMO|VMO)")   # and the grades of UK and Australian hospital doctors
 # who signs, as a label before the name: "Physician: Electronically signed by ...", "Discharging Nurse: J. Kowalski, RN"
 _SIGNER = (r"(?:(?:[A-Z]\w+\s+)?(?i:consultant|physician|attending|registrar|author|clinician|nurse|doctor|resident)"
@@ -120,6 +120,7 @@ _SIGNER = (r"(?:(?:[A-Z]\w+\s+)?(?i:consultant|physician|attending|registrar|aut
 SIGNATURE = re.compile(rf"^{_SIGNER}(?i:electronically\s+)?"
                        r"(?i:(?:co-?)?signed|dictated|authori[sz]ed|discharged|prepared|completed)\s+by\b"
                        r"|^(?i:electronically\s+)?(?i:(?:co-?)?signed|dictated)(?:\s*:|\s+\d)"   # "Signed: Dr F"
+                       r"|^(?i:signé)\b"   # and in French: "Signé électroniquement 2025-01-27 11:02"
                        r"|^/es/"   # an electronic signature: "/es/ CHINEDU A OKAFOR, MD"
                        rf"|^{_SIGNER}"
                        r"(?:Dr\.?\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*"

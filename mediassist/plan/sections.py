@@ -19,14 +19,15 @@ _DISCHARGE_WORD = re.compile(r"\bdischarg\w*|\bsent home\b|\bgo(?:ing)? home\b|\
 # medicines:", "Suspended medications (GP to review):", "Stopped / suspended medicines:", "Medications on hold:",
 # "Medicines temporarily withheld:". Only a whole heading: "Medications held on admission, restarted on discharge:"
 # is none.
-_STATUS = r"new|changed?|stop(?:ped)?|discontinued|continued?|resumed?|unchanged|held|hold|start(?:ed)?|commenced"
+_STATUS = (r"new|changed?|stop(?:ped)?|discontinued|continued?|resumed?|unchanged|held|hold|start(?:ed)?|commenced"
+           r"|nouveaux?|nouvelles?|modifiés?|inchangés?|suspendus?|cessés?|arrêtés?")   # and in French (Québec)
 # UK and Australian words of stopping; alone on a line they may be a note on the drug above, so they head a group
 # only beside a word for medicines ("Suspended medications", "Medicines withheld").
 _SUSPENDED = r"suspended|withheld|omitted|ceased"
 _AFTER_MEDS = (r"stop|start|continue|change|hold|resume|held|stopped|suspended|withheld|omitted|ceased|discontinued|"
                r"continued|started|commenced|changed|unchanged|resumed|new")
 _STOPPING = rf"stop(?:ped)?|discontinued|held|hold|{_SUSPENDED}"
-_MEDS = r"(?:medications?|medicines?|meds|prescriptions?|drugs?)"
+_MEDS = r"(?:medications?|medicines?|meds|prescriptions?|drugs?|médicaments?)"
 _MEDS_BE = rf"{_MEDS}\s+(?:to\s+be\s+|to\s+)?(?:temporarily\s+)?"
 _OR = r"\s*(?:/|&|\bor\b|\band\b)\s*"   # only two words of stopping are joined: "Stopped / suspended medicines"
 STATUS_HEADING = re.compile(

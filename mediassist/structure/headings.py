@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +29,16 @@ _GLOSS = re.compile(r"\([^()]*\)")   # words in brackets: "Recommended medicatio
 
 
 def _normalise_label(label: str) -> str:
-    label = _GLOSS.sub(" ", label.lower())
+    label = _GLOSS.sub(" ", _without_accents(label.lower()))
     for joiner in ("&", "/", "+"):
         label = label.replace(joiner, " and ")
     words = re.findall(r"[a-z0-9]+", label)
     return " ".join(_WORD_FORMS.get(word, word) for word in words)
+
+
+def _without_accents(text: str) -> str:
+    """"Médicaments au congé" -> "medicaments au conge": headings are compared letter for letter."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _heading_index() -> dict[str, str]:
