@@ -187,6 +187,13 @@ def test_a_list_headed_in_french_gives_each_medicine_its_status():
     assert [w.text for w in plan.warning_signs] == ["fever above 38.5 °C after 48 h on the antibiotic"]
 
 
+def test_an_inhaler_named_short_after_its_listed_name_is_not_one_more_to_stop():
+    plan = plan_of("Discharge medications\n\nNEW\n- Trelegy Ellipta 100/62.5/25 mcg 1 inhalation daily\n\n"
+                   "STOPPED\n- Spiriva Respimat 2.5 mcg 2 inh daily - replaced by Trelegy (do not use both)\n")
+    assert [(m.name, m.status) for m in plan.medications] == [("Trelegy Ellipta", "new"),
+                                                               ("Spiriva Respimat", "stopped")]
+
+
 def test_a_misspelt_drug_is_recognised_but_a_condition_is_not():
     drugs = vocabulary()
     assert [m.generic for m in drugs.mentions("take metropolol 25 mg")] == ["metoprolol"]

@@ -32,6 +32,7 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
                    or not (given_in_hospital_only(m.text, m.section) or taken_before_only(m.text, m.section))]
     medications = [m for m in medications if m is not None]
     known = _known_names(medications, drugs)
+    short_forms = _short_forms(medications, drugs)
     kinds_alone: list[Medication] = []
     for number, unit in enumerate(units):
         if names_no_medicine(unit.text):
@@ -43,7 +44,7 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
         for found in _fullest_of_each_drug(medicines_in_sentence(text, section, drugs, unit.is_item or unit.is_row,
                                                                  near_discharge)):
             names = {found.mention.generic, found.mention.text.lower()}
-            if names & known:
+            if names & known or _a_listed_one_named_short(found, unit, short_forms):
                 if _stops_its_subject(found, unit.text, drugs):
                     medications = _stopped_later(medications, _medication(found, unit), drugs)
                 continue
@@ -193,6 +194,19 @@ def _known_names(medications: list[Medication], drugs: DrugVocabulary) -> set[st
         # a combination product listed ("fluticasone/salmeterol") is each of its drugs too, read again from its line
         known |= {generic for mention in mentions for generic in (mention.generic, *mention.generic.split("/"))}
     return known
+
+
+def _short_forms(medications: list[Medication], drugs: DrugVocabulary) -> set[str]:
+    """The first word of a drug name as the list writes it, when that word is a drug name itself: "Trelegy" of
+    "Trelegy Ellipta", which the vocabulary may give another spelling of the same generic."""
+    written = {mention.text.lower() for medication in medications for mention in drugs.mentions(medication.name)}
+    return {name.split()[0] for name in written if " " in name and drugs.generic(name.split()[0])}
+
+
+def _a_listed_one_named_short(found: ProseMedicine, unit: Unit, short_forms: set[str]) -> bool:
+    """"replaced by Trelegy (do not use both)" after "Trelegy Ellipta 100/62.5/25 mcg" is listed: the same
+    inhaler named short, not one more medicine (nor one to stop). With a dose of its own it may be another."""
+    return found.mention.text.lower() in short_forms and not _medication(found, unit).dose
 
 
 def _medication(found: ProseMedicine, unit: Unit) -> Medication:
