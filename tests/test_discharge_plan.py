@@ -110,11 +110,12 @@ def test_a_test_follows_up_only_when_it_is_to_be_done_at_a_time():
                    "- INR monitoring as per anticoagulation service\n"
                    "- Repeat CXR if the cough has not settled\n"
                    "- CT on 3/2 was done and showed no clot\n"
-                   "- Chest x-ray before the clinic visit.\n")
+                   "- Chest x-ray before the clinic visit.\n"
+                   "- Check your blood sugar 3 times a week and keep a record\n")
     assert texts(plan.follow_up) == ["LAB: BMP at the VA clinic in 1 wk", "CT chest in 8 wks to document resolution",
                                      "Repeat U&E at the GP practice in 1 week."]
     assert [visit.when for visit in plan.follow_up] == ["in 1 wk", "in 8 wks", "in 1 week"]
-    assert len(plan.tests) == 7   # and every line is still listed among the tests
+    assert len(plan.tests) == 8   # and every line is still listed among the tests
 
 
 def test_warning_signs_are_the_listed_items(heart):
