@@ -10,7 +10,7 @@ from mediassist.structure.model import Document
 
 from .dosing import DURATION, ROUTE, clean_field, explicit_status, find_dose, find_frequency, first_match, \
     read_status, without_relative_clauses
-from .drugs import DrugVocabulary, vocabulary
+from .drugs import DrugVocabulary, Mention, vocabulary
 from .leads import names_no_medicine
 from .medication_lines import stops_the_one_before
 from .model import DischargePlan, Medication
@@ -31,8 +31,9 @@ def complete_medications(plan: DischargePlan, document: Document) -> DischargePl
     medications = [_as_read(m, drugs) for m in plan.medications if m.status in ("stopped", "held")
                    or not (given_in_hospital_only(m.text, m.section) or taken_before_only(m.text, m.section))]
     medications = [m for m in medications if m is not None]
-    known = _known_names(medications, drugs)
-    short_forms = _short_forms(medications, drugs)
+    listed_mentions = [drugs.mentions(medication.name) for medication in medications]
+    known = _known_names(medications, listed_mentions)
+    short_forms = _short_forms(listed_mentions, drugs)
     kinds_alone: list[Medication] = []
     for number, unit in enumerate(units):
         if names_no_medicine(unit.text):
@@ -185,21 +186,20 @@ def _as_read(medication: Medication, drugs: DrugVocabulary) -> Medication | None
     return replace(medication, as_written=True, name=medication.text)
 
 
-def _known_names(medications: list[Medication], drugs: DrugVocabulary) -> set[str]:
+def _known_names(medications: list[Medication], listed_mentions: list[list[Mention]]) -> set[str]:
     known = set()
-    for medication in medications:
+    for medication, mentions in zip(medications, listed_mentions):
         known.add(medication.name.lower())
-        mentions = drugs.mentions(medication.name)
         known |= {mention.text.lower() for mention in mentions}
         # a combination product listed ("fluticasone/salmeterol") is each of its drugs too, read again from its line
         known |= {generic for mention in mentions for generic in (mention.generic, *mention.generic.split("/"))}
     return known
 
 
-def _short_forms(medications: list[Medication], drugs: DrugVocabulary) -> set[str]:
+def _short_forms(listed_mentions: list[list[Mention]], drugs: DrugVocabulary) -> set[str]:
     """The first word of a drug name as the list writes it, when that word is a drug name itself: "Trelegy" of
     "Trelegy Ellipta", which the vocabulary may give another spelling of the same generic."""
-    written = {mention.text.lower() for medication in medications for mention in drugs.mentions(medication.name)}
+    written = {mention.text.lower() for mentions in listed_mentions for mention in mentions}
     return {name.split()[0] for name in written if " " in name and drugs.generic(name.split()[0])}
 
 
