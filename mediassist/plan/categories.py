@@ -195,22 +195,22 @@ _SEEING = re.compile(r"\b(?:review\w*|rvw|r/v|clinic|OPD|OPC|see|seen|visits?|ap
                      r"consult\w*|TCA|RTC|TCI)\b", re.IGNORECASE)
 
 
-def test_visit(text: str) -> bool:
-    """A test the patient goes to have done at a time, so a visit for the follow-ups and the calendar too
-    ("Bloods (U&E, Mg) Mon 16/06", "Repeat INR in 1 week at the GP"); not one only named ("INR monitoring"),
-    asked for on a condition or past ("CT on 3/2 showed")."""
-    done = _DONE.search(text) and not _TO_BE_DONE.search(text)
-    at_home = _SELF_MONITORING.search(text) and not (WHO_WORD.search(text) or _SESSION_PLACE.search(text)
-                                                     or _SAMPLE_PLACE.search(text))
-    return bool(_TESTS.search(text) and WHEN.search(text)) and not (
-        _conditional(text) or _PAST.search(text) or done or at_home)
-
-
 _SAMPLE_PLACE = re.compile(r"\b(?:lab|laboratory|phlebotomy|pathology|collection cent(?:re|er))\b", re.IGNORECASE)
 # What a patient measures at home: "Check blood sugar 3 times a week and keep a record", "weigh yourself daily".
 _SELF_MONITORING = re.compile(r"\b(?:blood (?:sugars?|glucose|pressure)|sugars?|glucose|BP|weight|temperature|"
                               r"peak flow)\b[^.;]*\b(?:record|log|diary|chart|at home|yourself|daily|every day|"
                               r"(?:times|x) (?:a|per) (?:day|week))\b|\bweigh yourself\b", re.IGNORECASE)
+
+
+def attended_test(text: str) -> bool:
+    """A test the patient goes to have done at a time, so a visit for the follow-ups and the calendar too
+    ("Bloods (U&E, Mg) Mon 16/06", "Repeat INR in 1 week at the GP"); not one only named ("INR monitoring"),
+    asked for on a condition, past ("CT on 3/2 showed") or measured at home ("check blood sugar 3 times a week")."""
+    done = _DONE.search(text) and not _TO_BE_DONE.search(text)
+    at_home = _SELF_MONITORING.search(text) and not (WHO_WORD.search(text) or _SESSION_PLACE.search(text)
+                                                     or _SAMPLE_PLACE.search(text))
+    return bool(_TESTS.search(text) and WHEN.search(text)) and not (
+        _conditional(text) or _PAST.search(text) or done or at_home)
 
 
 def _a_test_first(text: str) -> bool:

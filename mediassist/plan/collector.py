@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from .appointments import read_appointment
 from .categories import (CONSENT, NONE_ITEM, SIGNATURE, conditional_warning, free_text_items, not_an_appointment,
-                         test_visit)
+                         attended_test)
 from .medication_lines import MedFields
 from .model import CATEGORIES, Appointment, DischargePlan, Medication, PlanItem
 from .units import Unit
@@ -69,7 +69,7 @@ class Collector:
                 self.warning(unit, text)
         else:
             self.items[category].append(PlanItem(text=text, section=unit.section.name, page=unit.page))
-            if category == "tests" and test_visit(text) and self._first_time("follow_up", text):
+            if category == "tests" and attended_test(text) and self._first_time("follow_up", text):
                 self._appointment(text, unit, where)   # "Bloods at the GP on Monday": a test, and a day to go
 
     def _appointment(self, text: str, unit: Unit, where: str | None) -> None:
