@@ -206,11 +206,10 @@ def attended_test(text: str) -> bool:
     """A test the patient goes to have done at a time, so a visit for the follow-ups and the calendar too
     ("Bloods (U&E, Mg) Mon 16/06", "Repeat INR in 1 week at the GP"); not one only named ("INR monitoring"),
     asked for on a condition, past ("CT on 3/2 showed") or measured at home ("check blood sugar 3 times a week")."""
-    done = _DONE.search(text) and not _TO_BE_DONE.search(text)
     at_home = _SELF_MONITORING.search(text) and not (WHO_WORD.search(text) or _SESSION_PLACE.search(text)
                                                      or _SAMPLE_PLACE.search(text))
     return bool(_TESTS.search(text) and WHEN.search(text)) and not (
-        _conditional(text) or _PAST.search(text) or done or at_home)
+        _conditional(text) or _PAST.search(text) or _already_done(text) or at_home)
 
 
 def _a_test_first(text: str) -> bool:
@@ -503,9 +502,8 @@ def says_no_visit(text: str) -> bool:
     respiratory team"), none or not needed even with someone named, or not an appointment at all (declined
     included). A signal for the follow-up probe, which weighs it against the words of the sentence; the rules
     apply each of these checks only where it decides alone."""
-    done = _DONE.search(text) and not _TO_BE_DONE.search(text)
-    return bool(done or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text) or _ONLY_CONSIDERED.search(text)) \
-        or not_an_appointment(text)
+    return bool(_already_done(text) or NO_FOLLOW_UP.search(text) or _NOT_REQUIRED.search(text)
+                or _ONLY_CONSIDERED.search(text)) or not_an_appointment(text)
 
 
 # "?dietician referral to be considered", "consider referral to endocrinology": a thought, not a visit booked
@@ -516,6 +514,11 @@ _ONLY_CONSIDERED = re.compile(r"\bto be considered\b|\bconsider(?:ing)?\s+(?:an?
 # "Bloods to be done in 1 week", "Echo will be performed as an outpatient": still to come
 _TO_BE_DONE = re.compile(r"\b(?:to|will|should|must|shall|can)\s+be\s+(?:done|performed|completed|carried out)\b",
                          re.IGNORECASE)
+
+
+def _already_done(text: str) -> bool:
+    """Done ("referral completed", "CT on 3/2 was done"), not still to be done ("bloods to be done in 1 week")."""
+    return bool(_DONE.search(text)) and not _TO_BE_DONE.search(text)
 
 
 # "Follow-up offered with the home treatment team but declined by patient", "Physio | - | declined".
